@@ -1,0 +1,104 @@
+"""Pick the loader for a file and turn it into a `Document`; bad input becomes one IngestError.
+
+Which files are reports and which are transcripts: .vtt/.srt are always transcripts; .txt/.md/
+.docx are transcripts when most of their lines are speaker turns (`transcript.is_transcript`),
+otherwise reports.
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+from .model import Document, IngestError, assemble
+from .structure import prepare
+
+REPORT_SUFFIXES = {".pdf"}
+TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+DOCX_SUFFIXES = {".docx"}
+SUBTITLE_SUFFIXES = {".vtt", ".srt"}
+SUPPORTED = REPORT_SUFFIXES | TEXT_SUFFIXES | DOCX_SUFFIXES | SUBTITLE_SUFFIXES
+
+
+def decode_text(data: bytes, path: str) -> str:
+    """Decode a text file: BOM-marked UTF-8/16, else UTF-8, else Windows-1252 (old Word exports).
+
+    Binary data (NUL bytes without a UTF-16 BOM, or mostly control characters) is refused.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="strict")
+    for bom, enc in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                return data[2:].decode(enc)
+            except UnicodeDecodeError:
+                raise IngestError(path, f"claims to be {enc.upper()} but is not valid {enc.upper()}") from None
+    if b"\x00" in data[:4096]:
+        # UTF-16 without a BOM has a NUL in every other byte of ASCII text.
+        sample = data[:4096]
+        if len(sample) >= 4 and sample[1::2].count(0) > 0.4 * len(sample[1::2]):
+            try:
+                return data.decode("utf-16-le")
+            except UnicodeDecodeError:
+                pass
+        raise IngestError(path, "looks like binary data, not text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise IngestError(path, "unknown text encoding (not UTF-8, UTF-16 or Windows-1252)") from None
+    control = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\t\n\r\f")
+    if control > 0.05 * max(1, len(text[:4096])):
+        raise IngestError(path, "looks like binary data, not text")
+    return text
+
+
+def load(path: Path, respondent: str | None = None) -> Document:
+    """Load one file into a Document (report or transcript)."""
+    name = path.name
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise IngestError(str(path), f"unsupported file type {suffix or '(none)'}; use {', '.join(sorted(SUPPORTED))}")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise IngestError(str(path), f"cannot be read ({exc.strerror or exc})") from None
+    if size == 0:
+        raise IngestError(str(path), "the file is empty (0 bytes)")
+
+    if suffix in SUBTITLE_SUFFIXES:
+        from .subtitles import load_subtitles
+
+        return load_subtitles(path, respondent)
+
+    if suffix in REPORT_SUFFIXES:
+        from .pdf import load_pdf
+
+        return assemble(name, prepare(load_pdf(path)))
+
+    if suffix in DOCX_SUFFIXES:
+        from .docx import docx_text
+
+        text = docx_text(path)
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise IngestError(str(path), f"cannot be read ({exc.strerror or exc})") from None
+        text = decode_text(data, str(path))
+    if not text.strip():
+        raise IngestError(str(path), "the file contains no text")
+    return load_text_document(text, name, respondent)
+
+
+def load_text_document(text: str, name: str, respondent: str | None = None) -> Document:
+    """A text (from .txt/.md/.docx) as a transcript when it has speaker turns, else as a report."""
+    from .transcript import is_transcript, parse_turns
+
+    if is_transcript(text):
+        return parse_turns(text, name, respondent)
+    from .plaintext import load_text
+
+    return assemble(name, prepare(load_text(text)))

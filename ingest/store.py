@@ -1,0 +1,91 @@
+"""Reading and atomically writing the ingest output directory (chunks.jsonl + sources.json).
+
+Atomic means: write to a temporary file in the same directory, fsync, then `os.replace`, so a
+crash mid-write leaves the previous file intact and readers never see half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .model import Chunk
+
+CHUNKS_FILE = "chunks.jsonl"
+SOURCES_FILE = "sources.json"
+
+
+class StoreError(Exception):
+    """The ingest directory is missing, unreadable or damaged; the message says what to do."""
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that `path` holds either the old or the new content, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        with contextlib.suppress(OSError):  # directory fsync is best effort (not on every FS)
+            dir_fd = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_chunks(out_dir: Path, chunks: Iterable[Chunk]) -> None:
+    lines = [c.to_json() for c in chunks]
+    atomic_write_text(out_dir / CHUNKS_FILE, "".join(line + "\n" for line in lines))
+
+
+def read_chunks(out_dir: Path) -> list[Chunk]:
+    """Load chunks.jsonl; a missing or damaged file raises StoreError naming the fix."""
+    path = Path(out_dir) / CHUNKS_FILE
+    if not path.is_file():
+        raise StoreError(f"{path}: not found; run `citaat ingest PATH --out {out_dir}` first")
+    chunks: list[Chunk] = []
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                chunks.append(Chunk.from_dict(json.loads(line)))
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+                raise StoreError(
+                    f"{path}: line {n} is damaged ({exc}); re-run `citaat ingest` to rebuild it"
+                ) from None
+    return chunks
+
+
+def read_sources(out_dir: Path) -> dict[str, Any]:
+    path = Path(out_dir) / SOURCES_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise StoreError(f"{path}: damaged ({exc}); re-run `citaat ingest` to rebuild it") from None
+    if not isinstance(data, dict):
+        raise StoreError(f"{path}: damaged (not an object); re-run `citaat ingest` to rebuild it")
+    return data
+
+
+def write_sources(out_dir: Path, sources: dict[str, Any]) -> None:
+    atomic_write_text(Path(out_dir) / SOURCES_FILE, json.dumps(sources, ensure_ascii=False, indent=1))

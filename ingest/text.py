@@ -1,0 +1,79 @@
+"""Small text normalisations shared by the loaders, so PDF and TXT of one report give the same text."""
+
+from __future__ import annotations
+
+import re
+
+_MULTISPACE_RE = re.compile(r"[ \u00a0\u2007\u202f]{2,}")
+_SOFT_HYPHEN = "\u00ad"
+_ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\ufeff]")
+TERMINAL = ".!?:;…"
+CLOSERS = "”’\"')]*»"
+# Words that follow an elliptical compound hyphen: "voor- en nadelen", "succes- of faalfactoren".
+_ELLIPSIS_FOLLOWERS = {"en", "of", "tot", "noch", "als", "t/m"}
+_EMPHASIS_RE = re.compile(r"(?m)^\*\s+|\*+")
+
+
+def clean_inline(text: str) -> str:
+    """Collapse runs of spaces (justified PDF text), drop soft hyphens and zero-width characters."""
+    text = text.replace(_SOFT_HYPHEN, "")
+    text = _ZERO_WIDTH_RE.sub("", text)
+    return _MULTISPACE_RE.sub(" ", text).strip()
+
+
+def strip_emphasis(text: str) -> str:
+    """Remove Markdown emphasis markers (`*x*`, `**x**`) and footnote asterisks.
+
+    The PDF rendering of a report has none of these, so removing every `*` (and the space after a
+    line-initial `* `) makes TXT and PDF text identical; quotes stay verbatim.
+    """
+    return _EMPHASIS_RE.sub("", text)
+
+
+def ends_sentence(text: str) -> bool:
+    """True when `text` ends like a finished sentence (closing quotes/brackets ignored)."""
+    t = text.rstrip().rstrip(CLOSERS + " ")
+    if not t:
+        return False
+    if t[-1] in TERMINAL:
+        return True
+    # A respondent code closes a sentence too: ... bedrijfsvoering" (R24)
+    return bool(re.search(r"\((?:R\s?)?\d{1,3}[¹²³]?\)$", text.rstrip().rstrip(".*")))
+
+
+def starts_lower(text: str) -> bool:
+    t = text.lstrip(" “‘\"'(*")
+    return bool(t) and t[0].islower()
+
+
+def join_wrapped(left: str, right: str, vocabulary: set[str] | None = None) -> str:
+    """Join two wrapped lines of one paragraph, repairing a word hyphenated across the break.
+
+    "voor-" + "en nadelen" keeps the hyphen and the space (an elliptical compound). Otherwise a
+    trailing hyphen after a lowercase letter is a line-break hyphen and is removed, unless the
+    document itself spells the hyphenated form elsewhere ("klant-leverancier") or the part before
+    it ends in a capital or digit ("ICT-"), where the hyphen is part of the word.
+    """
+    left = left.rstrip()
+    right = right.lstrip()
+    if not left:
+        return right
+    if not right:
+        return left
+    if left.endswith("-") and len(left) >= 2 and left[-2].isalpha():
+        first = right.split(" ", 1)[0]
+        stem = re.findall(r"[\w’']+-$", left)
+        head = stem[0][:-1] if stem else ""
+        if first.lower().strip(",.;:") in _ELLIPSIS_FOLLOWERS or not first[:1].isalpha():
+            return f"{left} {right}"
+        if head[-1:].isupper() or head[-1:].isdigit() or first[:1].isupper():
+            return left + right
+        if vocabulary is not None:
+            word_tail = re.match(r"[\w’']+", right)
+            tail = word_tail.group(0) if word_tail else ""
+            if f"{head}-{tail}".lower() in vocabulary:
+                return left + right
+            if f"{head}{tail}".lower() in vocabulary:
+                return left[:-1] + right
+        return left[:-1] + right
+    return f"{left} {right}"

@@ -1,0 +1,538 @@
+"""Interview transcripts as text: speaker turns, the interviewer/respondent split and the file's code.
+
+Plain text, markdown and the text of a .docx (see `ingest.docx`) all come here as one string.
+A turn starts at a line with a speaker label (`Interviewer:`, `I:`, `R12:`, `Respondent:`,
+`Jan Smit:`), optionally with a `[00:12:34]` timestamp before or after the label; lines without a
+label continue the previous turn. Lines before the first turn may be a header (`Respondent: R12`,
+`Interviewer: Jan Smit`, `Datum: ...`) that names the respondent code and the interviewers.
+
+Who is who (the rules are tested in tests/test_transcripts.py):
+
+1. Interviewer labels: Interviewer, I, Int, Onderzoeker, Interviewer 1, Q, V, Vraag, Moderator,
+   and names declared in a header line `Interviewer: Jan Smit` (or `Interviewers: A, B en C`).
+2. A label that is a code (`R12`, `R 12`, `Respondent 12`) gives that code.
+3. Any other label (`Respondent`, `R`, `A`, a name) gives the file's code: the override passed in,
+   else the header line, else the file name (`R12.docx`, `interview-R12.txt`). No code known
+   means no code: the turn stays unattributed, never guessed.
+
+`subtitles.py` feeds its cues through the same resolution (`build_document`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .attribution import normalize_code
+from .model import Document, IngestError, RawBlock, assemble
+
+INTERVIEWER = "interviewer"
+
+# --------------------------------------------------------------------------- labels
+
+_INTERVIEWER_WORDS = {
+    "interviewer", "interviewster", "i", "int", "onderzoeker", "onderzoekster", "q", "v", "vraag",
+    "moderator", "gespreksleider",
+}
+_INTERVIEWER_NUMBERED_RE = re.compile(r"^(?:interviewer|interviewster|onderzoeker|int|i)\s?\d{1,2}$")
+_RESPONDENT_WORDS = {"respondent", "resp", "r", "a", "antwoord", "geïnterviewde", "geinterviewde"}
+_CODE_LABEL_RE = re.compile(r"^(?:R|Resp\.?|Respondent)\s*[-_ ]?\s*\d{1,3}$", re.IGNORECASE)
+# Generic numbered speakers from transcription tools; they are names, not respondent codes.
+_NUMBERED_NAME_WORDS = {"spreker", "speaker", "deelnemer", "persoon", "stem"}
+_TITLES = {
+    "dhr", "dhr.", "mw", "mw.", "mevr", "mevr.", "mevrouw", "meneer", "mr", "mr.", "dr", "dr.", "drs",
+    "drs.", "ir", "ir.", "ing", "ing.", "prof", "prof.",
+}
+_PARTICLES = {
+    "van", "de", "der", "den", "het", "ter", "ten", "te", "'t", "’t", "la", "le", "du", "di", "da", "von",
+    "op", "in", "el", "al", "bin", "ben",
+}
+# Capitalised words that end in a colon in running text, captions or report prose but never name a
+# speaker. Metadata keys are listed separately (`_META_KEYS`).
+_NOT_SPEAKERS = {
+    "kijk", "kortom", "dus", "maar", "en", "want", "ofwel", "oftewel", "namelijk", "bijvoorbeeld",
+    "voorbeeld", "conclusie", "samenvatting", "let op", "noot", "opmerking", "toelichting", "stelling",
+    "punt", "ten eerste", "ten tweede", "ten derde", "eerlijk gezegd", "nou", "ja", "nee", "oké", "oke",
+    "tip", "advies", "resultaat", "probleem", "oplossing", "doel", "vraagstuk", "let wel", "figuur",
+    "tabel", "bijlage", "hoofdstuk", "paragraaf", "zie", "pauze", "einde", "note", "citaat", "quote",
+    "muziek", "gelach", "lacht", "stilte", "onverstaanbaar", "applaus", "geluid", "inaudible",
+    "music", "laughter", "crosstalk", "kern", "wat", "waarom", "hoe",
+}
+_RESPONDENT_KEYS = {
+    "respondent", "respondentcode", "respondentnummer", "respondent code", "respondent nr",
+    "respondentnr", "code respondent", "code", "geïnterviewde", "geinterviewde",
+}
+_INTERVIEWER_KEYS = {
+    "interviewer", "interviewers", "interviewster", "onderzoeker", "onderzoekers", "afgenomen door",
+    "gespreksleider", "interview door",
+}
+_META_KEYS = {
+    "datum", "tijd", "locatie", "plaats", "duur", "organisatie", "gemeente", "functie", "titel", "project",
+    "transcriptie", "getranscribeerd door", "transcribent", "opname", "bron", "onderwerp", "type", "versie",
+    "status", "aanwezig", "aanwezigen", "deelnemers", "context", "setting", "lengte", "taal", "notulist",
+    "rol", "afdeling", "sector", "vorm", "kenmerk", "bestand",
+}
+_HEADING_KEYS = {"thema", "topic"}
+
+_TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+_LEAD_TS_RE = re.compile(rf"^(?:\[({_TS})\]|\(({_TS})\)|({_TS})(?=\s))\s*(?:[-–|]\s*)?")
+_BARE_TS_RE = re.compile(rf"^[\[(]?({_TS})[\])]?$")
+_LABEL_RE = re.compile(
+    rf"""^(?:\*\*|__|\*|_)?
+    (?P<label>[^\W\d_][\w.'’\- ]{{0,44}}?)
+    (?:\s*\((?P<paren>[^()\d:]{{1,40}})\))?
+    (?:\s*(?:\[(?P<ts1>{_TS})\]|\((?P<ts2>{_TS})\)|(?P<ts3>{_TS})))?
+    \s*(?:\*\*|__|\*|_)?\s*:(?!//)(?:\s*(?:\*\*|__|\*|_)(?=\s|$))?\s*
+    (?:(?:\[(?P<ts4>{_TS})\]|\((?P<ts5>{_TS})\))\s*)?
+    (?P<rest>.*)$""",
+    re.VERBOSE | re.DOTALL,
+)
+_MD_HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_KEY_VALUE_RE = re.compile(r"^(?:\*\*|__)?(?P<key>[^\W\d_][\w .]{0,30}?)(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(?P<value>.*)$")
+_VALUE_CODE_RE = re.compile(r"(?<![\w])(?:R\s?-?\d{1,3}|Respondent\s?\d{1,3})(?![\d\w])", re.IGNORECASE)
+_FILE_CODE_RE = re.compile(r"(?:(?<![A-Za-z0-9])R|respondent|resp)[\s_-]?(\d{1,3})(?!\d)", re.IGNORECASE)
+_NAME_SPLIT_RE = re.compile(r"\s*(?:,|;|/|&|\ben\b)\s*")
+
+
+@dataclass(frozen=True)
+class Label:
+    """A parsed speaker label. `key` identifies the speaker; `label` is the label as written."""
+
+    label: str
+    key: str
+    role: Literal["interviewer", "code", "respondent", "name"]
+    code: str | None = None
+
+
+def normalize_time(value: str) -> str:
+    """'1:02' (mm:ss), '12:34', '1:02:03.5' -> 'hh:mm:ss' so all sources show one format."""
+    parts = re.split(r"[.,]", value, maxsplit=1)[0].split(":")
+    nums = [int(p) for p in parts]
+    if len(nums) == 2:
+        nums = [0, *nums]
+    h, m, s = nums
+    return f"{h:02d}:{m:02d}:{s:02d}"
+
+
+def _clean_label(label: str) -> str:
+    return " ".join(label.replace("**", "").replace("__", "").split()).strip(" -")
+
+
+def _is_name(label: str) -> bool:
+    """A person's name or a tool's numbered speaker: 'Jan Smit', 'mw. A. de Vries', 'Spreker 2'."""
+    tokens = label.split()
+    while tokens and tokens[0].lower() in _TITLES:
+        tokens = tokens[1:]
+    if not tokens or len(tokens) > 4 or len(label) > 40:
+        return False
+    first = tokens[0]
+    if not first[0].isalpha() or not first[0].isupper():
+        return False
+    numbered = first.lower() in _NUMBERED_NAME_WORDS
+    for tok in tokens[1:]:
+        if tok[0].isupper() or tok.lower() in _PARTICLES or re.fullmatch(r"[A-Z]\.", tok):
+            continue
+        if numbered and tok.isdigit():
+            continue
+        return False
+    return all(re.fullmatch(r"[^\W\d_]+(?:[.'’\-][^\W\d_]*)*\.?|\d{1,2}|'t|’t", t) for t in tokens)
+
+
+def classify_label(raw: str) -> Label | None:
+    """What a speaker label means, or None when the text before the colon is not a speaker."""
+    label = _clean_label(raw)
+    if not label:
+        return None
+    key = label.lower().rstrip(".").strip()
+    if key in _NOT_SPEAKERS or key in _META_KEYS or key in _HEADING_KEYS:
+        return None
+    if key in _INTERVIEWER_WORDS or _INTERVIEWER_NUMBERED_RE.match(key):
+        return Label(label, key, "interviewer")
+    if _CODE_LABEL_RE.match(label):
+        code = normalize_code(label)
+        if code:
+            return Label(label, code.lower(), "code", code)
+    if key in _RESPONDENT_WORDS:
+        return Label(label, key, "respondent")
+    if _is_name(label):
+        return Label(label, key, "name")
+    return None
+
+
+@dataclass(frozen=True)
+class LabelledLine:
+    """A line that starts a turn: its label, the timestamp if any, and the spoken text after it."""
+
+    label: Label
+    display: str
+    time: str | None
+    text: str
+
+
+def split_label(line: str) -> LabelledLine | None:
+    """Parse `[00:12:34] Interviewer: text`, `**R12:** text`, `Jan Smit (00:01:02): text`, ..."""
+    s = line.strip()
+    time = None
+    m = _LEAD_TS_RE.match(s)
+    if m:
+        time = next(g for g in m.groups() if g)
+        s = s[m.end() :]
+    m = _LABEL_RE.match(s)
+    if not m:
+        return None
+    lab = classify_label(m.group("label"))
+    if lab is None:
+        return None
+    time = time or next((m.group(g) for g in ("ts1", "ts2", "ts3", "ts4", "ts5") if m.group(g)), None)
+    display = lab.label + (f" ({m.group('paren').strip()})" if m.group("paren") else "")
+    rest = m.group("rest").strip()
+    rest = re.sub(r"^(?:\*\*|__)\s*", "", rest)
+    return LabelledLine(lab, display, normalize_time(time) if time else None, rest)
+
+
+# --------------------------------------------------------------------------- header
+
+
+@dataclass
+class Header:
+    """What the lines before the first turn say about the interview."""
+
+    code: str | None = None
+    interviewers: set[str] = field(default_factory=set)  # label keys
+    respondent_names: set[str] = field(default_factory=set)
+
+
+def _name_like(value: str, used_keys: set[str]) -> bool:
+    value = _clean_label(value)
+    if not value or not _is_name(value):
+        return False
+    return len(value.split()) >= 2 or value.lower() in used_keys
+
+
+def _header_line(line: str, used_keys: set[str], header: Header) -> bool:
+    """If `line` is a header line, record what it says in `header` and return True."""
+    m = _KEY_VALUE_RE.match(line.strip())
+    if not m:
+        return False
+    key = " ".join(m.group("key").lower().split()).rstrip(".")
+    value = m.group("value").strip().strip("*_").strip()
+    if key in _META_KEYS:
+        return True
+    if key in _RESPONDENT_KEYS:
+        cm = _VALUE_CODE_RE.search(value)
+        code = normalize_code(cm.group(0).replace("-", "")) if cm else None
+        bare = value if re.fullmatch(r"\d{1,3}", value) and key != "respondent" else None
+        if code is None and bare:
+            code = normalize_code(bare)
+        starts_with_code = cm is not None and cm.start() == 0
+        in_brackets = cm is not None and re.search(rf"[(\[]\s*{re.escape(cm.group(0))}\s*[)\]]", value)
+        if code and (key != "respondent" or starts_with_code or in_brackets or bare):
+            if header.code is None:
+                header.code = code
+            name = _clean_label(_VALUE_CODE_RE.sub("", value).strip(" ()[],–-"))
+            if name and _is_name(name):
+                header.respondent_names.add(name.lower())
+            return True
+        if key != "code" and _name_like(value, used_keys):
+            header.respondent_names.add(_clean_label(value).lower())
+            return True
+        return False
+    if key in _INTERVIEWER_KEYS:
+        names = [n for n in _NAME_SPLIT_RE.split(value) if n.strip()]
+        if names and all(_name_like(n, used_keys) or (len(names) > 1 and _is_name(_clean_label(n)))
+                         for n in names):
+            header.interviewers.update(_clean_label(n).lower() for n in names)
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------- line classification
+
+
+@dataclass
+class _Line:
+    kind: Literal["blank", "heading", "header", "time", "turn", "text", "frontmatter"]
+    raw: str
+    level: int = 0
+    title: str = ""
+    turn: LabelledLine | None = None
+    time: str | None = None
+
+
+def _heading(line: str) -> tuple[int, str, str] | None:
+    """(level, block text, title) for `## ICT` or `Thema: ICT`, else None."""
+    s = line.strip()
+    m = _MD_HEADING_RE.match(s)
+    if m:
+        title = m.group(2).strip().strip("*_").strip()
+        return (len(m.group(1)), title, title) if title else None
+    m = _KEY_VALUE_RE.match(s)
+    if m and m.group("key").strip().lower() in _HEADING_KEYS and m.group("value").strip():
+        text = _clean_label(s)
+        return 2, text, m.group("value").strip().strip("*_").strip()
+    return None
+
+
+def _classify(text: str) -> tuple[list[_Line], Header]:
+    """Classify every line; a two-pass job because header lines and stray labels need the full view."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    out: list[_Line] = []
+    i = 0
+    if lines and lines[0].strip() == "---":  # markdown front matter
+        for j in range(1, len(lines)):
+            if lines[j].strip() in ("---", "..."):
+                out.extend(_Line("frontmatter", ln) for ln in lines[: j + 1])
+                i = j + 1
+                break
+    for ln in lines[i:]:
+        s = ln.strip()
+        if not s:
+            out.append(_Line("blank", ln))
+            continue
+        h = _heading(s)
+        if h:
+            out.append(_Line("heading", ln, level=h[0], title=h[2]))
+            out[-1].raw = h[1]
+            continue
+        bm = _BARE_TS_RE.match(s)
+        if bm:
+            out.append(_Line("time", ln, time=normalize_time(bm.group(1))))
+            continue
+        t = split_label(s)
+        out.append(_Line("turn", ln, turn=t) if t else _Line("text", ln))
+
+    used = defaultdict(int)
+    for ln in out:
+        if ln.turn:
+            used[ln.turn.label.key] += 1
+
+    # Header: front matter and the lines before the first real turn.
+    header = Header()
+    for ln in out:
+        if ln.kind == "frontmatter" and ":" in ln.raw:
+            _header_line(ln.raw, set(used), header)
+    for ln in out:
+        if ln.kind in ("blank", "heading", "time", "frontmatter"):
+            continue
+        if _header_line(ln.raw, set(used), header):
+            if ln.turn:
+                used[ln.turn.label.key] -= 1
+            ln.kind, ln.turn = "header", None
+            continue
+        if ln.kind == "turn":
+            break
+
+    # A one-word name label seen only once among recurring speakers is prose ("Kijk: ..."), not a speaker.
+    turns = [ln for ln in out if ln.kind == "turn" and ln.turn]
+    recurring = sum(1 for n in used.values() if n > 1)
+    for ln in turns:
+        lab = ln.turn.label if ln.turn else None
+        if (
+            lab
+            and lab.role == "name"
+            and used[lab.key] == 1
+            and " " not in lab.key
+            and lab.key not in header.interviewers
+            and lab.key not in header.respondent_names
+            and recurring >= 2
+            and len(turns) >= 6
+        ):
+            ln.kind, ln.turn = "text", None
+    return out, header
+
+
+def file_code(name: str) -> str | None:
+    """Respondent code in a file name: 'R12.docx', 'interview-R12.txt', 'respondent_12.vtt'."""
+    stem = re.split(r"[\\/]", name)[-1]
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    m = _FILE_CODE_RE.search(stem)
+    return normalize_code(m.group(1)) if m else None
+
+
+def header_info(text: str) -> Header:
+    """The header of a transcript text (code, interviewer names), without parsing the turns."""
+    return _classify(text)[1]
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def is_transcript(text: str) -> bool:
+    """True when speaker-turn lines make up most of the content lines (headers and headings aside).
+
+    Transcripts with multi-paragraph answers have many unlabelled lines, so a long text with at
+    least 8 turns passes at one third.
+    """
+    lines, _ = _classify(text)
+    content = [ln for ln in lines if ln.kind in ("turn", "text")]
+    turns = sum(1 for ln in content if ln.kind == "turn")
+    if turns < 2 or not content:
+        return False
+    share = turns / len(content)
+    return share >= 0.5 or (turns >= 8 and share >= 1 / 3)
+
+
+def respondent_from(name: str, text: str) -> str | None:
+    """The file's respondent code: a header line (`Respondent: R12`) first, then the file name."""
+    return header_info(text).code or file_code(name)
+
+
+@dataclass
+class Segment:
+    """One unit before speaker resolution: a turn (label set), a heading or a paragraph.
+
+    Shared by text transcripts and subtitles so both resolve speakers in exactly the same way.
+    """
+
+    kind: Literal["turn", "heading", "paragraph"]
+    text: str
+    label: LabelledLine | None = None
+    level: int = 0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def _join_lines(lines: Sequence[str]) -> str:
+    text = "\n".join(ln.rstrip() for ln in lines).strip()
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def _segments(lines: list[_Line]) -> list[Segment]:
+    segs: list[Segment] = []
+    buf: list[str] = []
+    cur: LabelledLine | None = None
+    cur_kind: Literal["turn", "paragraph"] = "paragraph"
+    cur_header = False
+    pending_time: str | None = None
+
+    def flush() -> None:
+        nonlocal buf, cur
+        text = _join_lines(buf)
+        if text:
+            meta: dict[str, Any] = {"header": True} if cur_header else {}
+            segs.append(Segment(cur_kind, text, cur if cur_kind == "turn" else None, meta=meta))
+        buf, cur = [], None
+
+    seen_turn = False
+    for ln in lines:
+        if ln.kind == "frontmatter":
+            continue
+        if ln.kind == "heading":
+            flush()
+            cur_kind, cur_header = "paragraph", False
+            segs.append(Segment("heading", ln.raw, level=ln.level, meta={"title": ln.title}))
+            continue
+        if ln.kind == "time":
+            pending_time = ln.time
+            continue
+        if ln.kind == "turn" and ln.turn:
+            flush()
+            seen_turn = True
+            t = ln.turn
+            if t.time is None and pending_time:
+                t = LabelledLine(t.label, t.display, pending_time, t.text)
+            pending_time = None
+            cur, cur_kind, cur_header = t, "turn", False
+            buf = [t.text]
+            continue
+        if ln.kind == "header":
+            if cur_kind != "paragraph" or not cur_header:
+                flush()
+                cur_kind, cur_header = "paragraph", True
+            buf.append(ln.raw.strip())
+            continue
+        if ln.kind == "blank":
+            if cur_kind == "paragraph" and not seen_turn:
+                flush()  # intro paragraphs stay separate blocks
+                cur_header = False
+            else:
+                buf.append("")
+            continue
+        # plain text: continues the current turn, or forms an intro paragraph
+        if cur_kind == "paragraph" and cur_header:
+            flush()
+            cur_header = False
+        buf.append(ln.raw.strip())
+    flush()
+    return segs
+
+
+def build_document(
+    name: str,
+    segments: Iterable[Segment],
+    *,
+    header: Header,
+    respondent: str | None = None,
+    warnings: Sequence[str] = (),
+) -> Document:
+    """Resolve every turn's speaker and assemble the Document (shared by text and subtitles)."""
+    override = None
+    if respondent is not None and respondent.strip():
+        override = normalize_code(respondent)
+        if override is None:
+            raise IngestError(name, f"respondent override {respondent!r} is not a respondent code (e.g. R12)")
+    code = override or header.code or file_code(name)
+    warns = list(warnings)
+    names_by_code: dict[str, set[str]] = defaultdict(set)
+    label_codes: list[str] = []
+    unattributed = 0
+    raw: list[RawBlock] = []
+    n_turns = 0
+    for seg in segments:
+        if seg.kind != "turn" or seg.label is None:
+            raw.append(RawBlock(seg.kind, seg.text, level=seg.level, meta=dict(seg.meta)))
+            continue
+        lab = seg.label.label
+        speaker: str | None
+        if lab.role == "interviewer" or lab.key in header.interviewers:
+            speaker = INTERVIEWER
+        elif lab.role == "code":
+            speaker = lab.code
+            if lab.code and lab.code not in label_codes:
+                label_codes.append(lab.code)
+        else:
+            speaker = code
+            if speaker is None:
+                unattributed += 1
+            elif lab.role == "name":
+                names_by_code[speaker].add(seg.label.label.label)
+        meta: dict[str, Any] = {"label": seg.label.display}
+        if seg.label.time:
+            meta["time"] = seg.label.time
+        meta.update(seg.meta)
+        raw.append(RawBlock("turn", seg.text, speaker=speaker, meta=meta))
+        n_turns += 1
+    if n_turns == 0:
+        raise IngestError(
+            name, "no speaker turns found (expected lines such as 'Interviewer: ...' and 'R12: ...')"
+        )
+    if not any(rb.kind == "turn" and rb.speaker != INTERVIEWER for rb in raw):
+        warns.append("only interviewer turns found; no respondent answers to index")
+    for c, names in sorted(names_by_code.items()):
+        if len(names) > 1:
+            warns.append(
+                f"speakers {', '.join(sorted(names))} are all attributed to {c}; declare the interviewer "
+                "with a header line 'Interviewer: <name>'"
+            )
+    if code:
+        for lc in label_codes:
+            if lc != code:
+                warns.append(f"turns labelled {lc} keep that code although the file's respondent is {code}")
+    if unattributed:
+        warns.append(
+            f"no respondent code for {unattributed} answer(s); add a header line 'Respondent: R12', "
+            "put the code in the file name or pass --respondent"
+        )
+    doc_code = code or (label_codes[0] if len(label_codes) == 1 else None)
+    return assemble(name, raw, source_kind="transcript", respondent=doc_code, warnings=tuple(warns))
+
+
+def parse_turns(text: str, name: str, respondent: str | None = None) -> Document:
+    """Parse a transcript text into heading and turn blocks; raises IngestError if it has no turns.
+
+    `respondent` (the command line's --respondent) beats the header line, which beats the file name.
+    """
+    lines, header = _classify(text)
+    return build_document(name, _segments(lines), header=header, respondent=respondent)
