@@ -36,7 +36,7 @@ def ingest(
     out: Annotated[Path, typer.Option("--out", "-o", help="Uitvoermap (chunks.jsonl).")] = Path("data"),
     respondent: Annotated[
         str | None,
-        typer.Option("--respondent", "-r", help="Respondentcode voor transcripten, bv. R12 (overschrijft het bestand)."),
+        typer.Option("--respondent", "-r", help="Respondentcode voor transcripten, bv. R12 (wint van het bestand)."),
     ] = None,
     no_index: Annotated[bool, typer.Option("--no-index", help="Alleen chunks maken, geen zoekindex bouwen.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Geen voortgangsbalk.")] = False,
@@ -64,7 +64,9 @@ def _build_index(out: Path, *, quiet: bool) -> None:
 @app.command()
 def chunks(
     directory: Annotated[Path, typer.Argument(help="Map met chunks.jsonl.")],
-    respondent: Annotated[str | None, typer.Option("--respondent", "-r", help="Alleen deze respondent, bv. R13.")] = None,
+    respondent: Annotated[
+        str | None, typer.Option("--respondent", "-r", help="Alleen deze respondent, bv. R13.")
+    ] = None,
     kind: Annotated[str | None, typer.Option("--kind", "-k", help="quote, passage, table of turn.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Eén JSON-object per regel.")] = False,
 ) -> None:
@@ -81,9 +83,7 @@ def chunks(
         code = normalize_code(respondent)
         if code is None:
             fail(f"{respondent!r} is geen respondentcode (verwacht bv. R13)")
-    selected = [
-        c for c in items if (code is None or code in c.respondents) and (kind is None or c.kind == kind)
-    ]
+    selected = [c for c in items if (code is None or code in c.respondents) and (kind is None or c.kind == kind)]
     for c in selected:
         if as_json:
             typer.echo(c.to_json())

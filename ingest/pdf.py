@@ -8,6 +8,7 @@ run over a page break are joined again, so a quote split by a page break stays o
 
 from __future__ import annotations
 
+import logging
 import re
 import statistics
 from collections import Counter
@@ -38,6 +39,9 @@ class _Line:
 def _read_lines(path: Path) -> tuple[list[list[_Line]], list[float]]:
     import pypdf
     from pypdf.errors import PdfReadError
+
+    # pypdf logs repairable damage ("EOF marker not found") as warnings; our own error line says enough.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
 
     try:
         reader = pypdf.PdfReader(str(path))
@@ -147,12 +151,7 @@ def load_pdf(path: Path) -> list[RawBlock]:
     full = _full_width(pages, body)
     heading_sizes = sorted({ln.size for lines in pages for ln in lines if ln.bold and ln.size >= body}, reverse=True)
     level_of = {s: i + 1 for i, s in enumerate(heading_sizes)}
-    vocabulary = {
-        w.lower().strip(".,;:()“”\"'‘’")
-        for lines in pages
-        for ln in lines
-        for w in ln.text.split()
-    }
+    vocabulary = {w.lower().strip(".,;:()“”\"'‘’") for lines in pages for ln in lines for w in ln.text.split()}
 
     def wide(text: str) -> bool:
         """A line that reaches (nearly) the right margin: the next line in its block continues it."""

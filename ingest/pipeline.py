@@ -63,7 +63,8 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[FileReport]]:
     for p in paths:
         if p.is_dir():
             found = sorted(
-                f for f in p.rglob("*")
+                f
+                for f in p.rglob("*")
                 if f.is_file()
                 and f.suffix.lower() in SUPPORTED
                 and not any(x.startswith(".") for x in f.relative_to(p).parts)
@@ -149,19 +150,27 @@ def ingest_paths(paths: list[Path], out_dir: Path, cfg: IngestConfig | None = No
             continue
         if digest in seen_hashes:
             reports.append(
-                FileReport(str(path), doc_name, "duplicate", warnings=[f"same content as {seen_hashes[digest]}; skipped"])
+                FileReport(
+                    str(path),
+                    doc_name,
+                    "duplicate",
+                    warnings=[f"zelfde inhoud als {seen_hashes[digest]}; overgeslagen"],
+                )
             )
             continue
         seen_hashes[digest] = doc_name
         old = sources.get(doc_name)
-        fingerprint = {"sha256": digest, "version": CHUNKER_VERSION, "respondent": cfg.respondent_override,
-                       "max_chars": cfg.chunk.max_chars}
+        fingerprint = {
+            "sha256": digest,
+            "version": CHUNKER_VERSION,
+            "respondent": cfg.respondent_override,
+            "max_chars": cfg.chunk.max_chars,
+        }
         if old and all(old.get(k) == v for k, v in fingerprint.items()) and doc_name in previous:
             kept = previous[doc_name]
             new_sources[doc_name] = old
             chunks_by_doc[doc_name] = kept
-            reports.append(FileReport(str(path), doc_name, "unchanged", len(kept),
-                                      *_counts(kept)))
+            reports.append(FileReport(str(path), doc_name, "unchanged", len(kept), *_counts(kept)))
             continue
         try:
             doc = load(path, cfg.respondent_override)
@@ -183,10 +192,16 @@ def ingest_paths(paths: list[Path], out_dir: Path, cfg: IngestConfig | None = No
             continue
         nquotes, codes, warnings = _report(doc, chunks)
         chunks_by_doc[doc_name] = chunks
-        new_sources[doc_name] = {**fingerprint, "path": str(path.resolve()), "kind": doc.source_kind,
-                                 "respondent_code": doc.respondent, "chunks": len(chunks)}
-        reports.append(FileReport(str(path), doc_name, "changed" if old else "new", len(chunks), nquotes, codes,
-                                  warnings))
+        new_sources[doc_name] = {
+            **fingerprint,
+            "path": str(path.resolve()),
+            "kind": doc.source_kind,
+            "respondent_code": doc.respondent,
+            "chunks": len(chunks),
+        }
+        reports.append(
+            FileReport(str(path), doc_name, "changed" if old else "new", len(chunks), nquotes, codes, warnings)
+        )
 
     # Documents from earlier runs: keep those whose file still exists, drop the rest.
     dropped: list[str] = []
@@ -213,8 +228,12 @@ def _counts(chunks: list[Chunk]) -> tuple[int, tuple[str, ...]]:
 
 
 STATUS_NL = {
-    "new": "nieuw", "changed": "gewijzigd", "unchanged": "ongewijzigd", "failed": "MISLUKT",
-    "duplicate": "dubbel", "kept": "behouden",
+    "new": "nieuw",
+    "changed": "gewijzigd",
+    "unchanged": "ongewijzigd",
+    "failed": "MISLUKT",
+    "duplicate": "dubbel",
+    "kept": "behouden",
 }
 
 
@@ -224,7 +243,6 @@ def print_summary(result: IngestResult) -> None:
     from rich.table import Table
 
     out = Console()
-    err = Console(stderr=True)
     table = Table(title=f"Ingelezen naar {result.out_dir / CHUNKS_FILE}", show_lines=False)
     table.add_column("bestand", overflow="fold", ratio=3)
     for col in ("status", "chunks", "citaten", "respondenten"):
@@ -234,11 +252,12 @@ def print_summary(result: IngestResult) -> None:
         codes = f"{len(r.respondents)} ({r.respondents[0]}–{r.respondents[-1]})" if r.respondents else "-"
         if len(r.respondents) == 1:
             codes = r.respondents[0]
-        table.add_row(r.doc, STATUS_NL.get(r.status, r.status), str(r.chunks), str(r.quotes), codes,
-                      "; ".join(r.warnings) or "-")
+        table.add_row(
+            r.doc, STATUS_NL.get(r.status, r.status), str(r.chunks), str(r.quotes), codes, "; ".join(r.warnings) or "-"
+        )
     out.print(table)
     for name in result.dropped:
         out.print(f"verwijderd uit de index (bestand bestaat niet meer): {name}")
     out.print(f"totaal: {result.chunk_count} chunks")
     for r in result.failed:
-        err.print(f"citaat: {r.path}: {r.error}", markup=False, highlight=False)
+        print(f"citaat: {r.path}: {r.error}", file=sys.stderr)

@@ -124,10 +124,12 @@ def classify_headings(blocks: list[RawBlock]) -> list[RawBlock]:
         elif num:
             level = 3 if num.group(1).count(".") >= 2 else 2
         if not level and not num and len(t.split()) <= MAX_SUBHEADING_WORDS and followed_by_prose:
-            if chapter_seen:
+            if not toc_titles and not by_font:
+                level = 1  # nothing ranks the headings: every unnumbered one is a chapter
+            elif chapter_seen:
                 level = 3
             elif not by_font and _prose_after(blocks, i) >= 300:
-                level = 1
+                level = 1  # front matter (a foreword) before the first listed chapter
         if level:
             chapter_seen = chapter_seen or level == 1
             out.append(RawBlock("heading", t, page=b.page, level=level, meta=b.meta))
@@ -197,9 +199,12 @@ def units(doc: Document) -> list[Unit]:
             while j < len(blocks) and blocks[j].kind == "table" and paths[j] == sec:
                 group.append(blocks[j])
                 j += 1
-            if j < len(blocks) and blocks[j].kind == "paragraph" and _NOTE_RE.match(blocks[j].text) and len(
-                blocks[j].text
-            ) < 300:
+            if (
+                j < len(blocks)
+                and blocks[j].kind == "paragraph"
+                and _NOTE_RE.match(blocks[j].text)
+                and len(blocks[j].text) < 300
+            ):
                 group.append(blocks[j])
                 j += 1
             result.append(Unit("table", group[0].start, group[-1].end, sec, tuple(group)))
