@@ -82,8 +82,12 @@ def _marks(text: str) -> list[_Mark]:
         elif ch in SINGLE_CLOSE or ch == "'":
             if _is_letter(prev) and _is_letter(nxt):
                 continue  # apostrophe inside a word
-            if ch == "'" and (prev.isspace() or prev in "([*") and nxt.isalpha() and nxt.islower() and (
-                i + 2 >= n or not text[i + 2].isalpha()
+            if (
+                ch == "'"
+                and (prev.isspace() or prev in "([*")
+                and nxt.isalpha()
+                and nxt.islower()
+                and (i + 2 >= n or not text[i + 2].isalpha())
             ):
                 continue  # elided article: 't, 's
             opening = prev.isspace() or prev in "([*/-–" or i == 0
@@ -177,9 +181,7 @@ def find_quotes(text: str) -> list[Quote]:
 def codes_without_quote(text: str) -> list[str]:
     """Respondent codes `(R..)` in a paragraph that no quote claimed (for warnings)."""
     claimed = {(q.code_start, q.code_end) for q in find_quotes(text) if q.respondent}
-    return [
-        _code_value(m) for m in _codes(text) if m.group(1) is not None and (m.start(), m.end()) not in claimed
-    ]
+    return [_code_value(m) for m in _codes(text) if m.group(1) is not None and (m.start(), m.end()) not in claimed]
 
 
 def _make(text: str, start: int, end: int, code: str | None, cs: int | None = None, ce: int | None = None) -> Quote:

@@ -30,8 +30,33 @@ class ChunkConfig:
 
 # Common Dutch abbreviations that end in a full stop but do not end a sentence.
 _ABBREV = {
-    "bijv", "bv", "o.a", "e.d", "m.n", "d.w.z", "ca", "nr", "dr", "mr", "drs", "ir", "prof", "etc",
-    "vs", "t.o.v", "i.p.v", "incl", "excl", "z.g", "al", "resp", "enz", "jl", "a.s", "n.a.v", "m.b.t",
+    "bijv",
+    "bv",
+    "o.a",
+    "e.d",
+    "m.n",
+    "d.w.z",
+    "ca",
+    "nr",
+    "dr",
+    "mr",
+    "drs",
+    "ir",
+    "prof",
+    "etc",
+    "vs",
+    "t.o.v",
+    "i.p.v",
+    "incl",
+    "excl",
+    "z.g",
+    "al",
+    "resp",
+    "enz",
+    "jl",
+    "a.s",
+    "n.a.v",
+    "m.b.t",
 }
 _SENTENCE_END_RE = re.compile(r"[.!?…][”’\"')\]]*(?:\s+\((?:R\s?)?\d{1,3}[¹²³]?\)[.;]?)?\s+(?=[A-Z“‘\"'(0-9À-Ý])")
 
@@ -105,8 +130,15 @@ def _chunk_unit(doc: Document, unit: Unit, cfg: ChunkConfig, ids: IdMaker) -> li
     if unit.kind == "table":
         return [
             Chunk(
-                ids.make("table", unit.section, text), doc.name, "table", text, (), unit.section,
-                page_at(doc, unit.start), unit.start, unit.end,
+                ids.make("table", unit.section, text),
+                doc.name,
+                "table",
+                text,
+                (),
+                unit.section,
+                page_at(doc, unit.start),
+                unit.start,
+                unit.end,
                 meta={"caption": unit.blocks[0].text.split("\n", 1)[0]},
             )
         ]
@@ -120,8 +152,15 @@ def _chunk_unit(doc: Document, unit: Unit, cfg: ChunkConfig, ids: IdMaker) -> li
         window_ids.append((s, e, cid))
         chunks.append(
             Chunk(
-                cid, doc.name, "passage", piece, _respondents(quotes, s, e), unit.section,
-                page_at(doc, unit.start + s), unit.start + s, unit.start + e,
+                cid,
+                doc.name,
+                "passage",
+                piece,
+                _respondents(quotes, s, e),
+                unit.section,
+                page_at(doc, unit.start + s),
+                unit.start + s,
+                unit.start + e,
                 meta={"window": len(windows) > 1},
             )
         )
@@ -130,10 +169,17 @@ def _chunk_unit(doc: Document, unit: Unit, cfg: ChunkConfig, ids: IdMaker) -> li
         code_text = text[q.code_start : q.code_end] if q.code_start is not None else None
         chunks.append(
             Chunk(
-                ids.make("quote", unit.section, q.text), doc.name, "quote", q.text,
-                (q.respondent,) if q.respondent else (), unit.section,
-                page_at(doc, unit.start + q.start), unit.start + q.start, unit.start + q.end,
-                parent=parent, meta={"code": code_text} if code_text else {},
+                ids.make("quote", unit.section, q.text),
+                doc.name,
+                "quote",
+                q.text,
+                (q.respondent,) if q.respondent else (),
+                unit.section,
+                page_at(doc, unit.start + q.start),
+                unit.start + q.start,
+                unit.start + q.end,
+                parent=parent,
+                meta={"code": code_text} if code_text else {},
             )
         )
     return chunks

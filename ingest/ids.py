@@ -18,7 +18,7 @@ _SLUG_RE = re.compile(r"[^a-z0-9]+")
 def doc_slug(doc: str) -> str:
     stem = doc.rsplit(".", 1)[0].lower()
     slug = _SLUG_RE.sub("-", stem).strip("-")
-    return (slug[:24].rstrip("-") or "doc")
+    return slug[:24].rstrip("-") or "doc"
 
 
 class IdMaker:

@@ -96,9 +96,7 @@ def assemble(
             parts.append(BLOCK_SEPARATOR)
             pos += len(BLOCK_SEPARATOR)
         parts.append(rb.text)
-        blocks.append(
-            Block(rb.kind, rb.text, pos, pos + len(rb.text), rb.page, rb.level, rb.speaker, dict(rb.meta))
-        )
+        blocks.append(Block(rb.kind, rb.text, pos, pos + len(rb.text), rb.page, rb.level, rb.speaker, dict(rb.meta)))
         pos += len(rb.text)
     return Document(name, "".join(parts), tuple(blocks), source_kind, respondent, warnings)
 

@@ -68,9 +68,7 @@ def read_chunks(out_dir: Path) -> list[Chunk]:
             try:
                 chunks.append(Chunk.from_dict(json.loads(line)))
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                raise StoreError(
-                    f"{path}: line {n} is damaged ({exc}); re-run `citaat ingest` to rebuild it"
-                ) from None
+                raise StoreError(f"{path}: line {n} is damaged ({exc}); re-run `citaat ingest` to rebuild it") from None
     return chunks
 
 

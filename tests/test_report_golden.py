@@ -84,7 +84,9 @@ def test_scale_points_are_not_respondents(pdf_chunks):
 
 
 def test_unattributed_quote_has_no_respondent(pdf_chunks):
-    q = next(c for c in pdf_chunks if c.kind == "quote" and c.text.startswith("Zo hebben we bijvoorbeeld een heel hoog"))
+    q = next(
+        c for c in pdf_chunks if c.kind == "quote" and c.text.startswith("Zo hebben we bijvoorbeeld een heel hoog")
+    )
     assert q.respondents == ()  # the report gives no code here; the next quote's R2 is not borrowed
     q = next(c for c in pdf_chunks if c.kind == "quote" and c.text.startswith("Hoe speel je in een elftal"))
     assert q.respondents == ()
@@ -95,15 +97,34 @@ def test_unattributed_quote_has_no_respondent(pdf_chunks):
     [
         ("Vertrouwen binnen het bestuur", "R27", ("Succesfactoren", "2.1 Vertrouwen tussen deelnemende gemeenten"), 5),
         ("Een programmatische en voorspelbare aanpak", "R13", ("Succesfactoren", "2.3 Gezamenlijke aanpak"), 7),
-        ("ICT is toch wel voor overheidsorganisaties", "R8", ("Faalfactoren", "3.1 Falende performance (vooral ICT)"), 10),
+        (
+            "ICT is toch wel voor overheidsorganisaties",
+            "R8",
+            ("Faalfactoren", "3.1 Falende performance (vooral ICT)"),
+            10,
+        ),
         # Starts on page 12 and runs over to page 13 in the PDF.
         ("Mijn grootste risico is dat het politiseert", "R5", ("Faalfactoren", "3.4 Governance"), 12),
-        ("Investeren in elkaar. Investeren in de relatie", "R18",
-         ("Conclusies met kwantitatieve illustraties", "1. Vertrouwen met stip op 1",
-          "De rol van vertrouwen in de geleerde lessen"), 19),
-        ("Je begint weer op nul.", "R20",
-         ("Conclusies met kwantitatieve illustraties",
-          "9. Veranderingen onderweg: wisseling van de wacht & herindelingen", "Faalfactor: Wisseling van de wacht"), 29),
+        (
+            "Investeren in elkaar. Investeren in de relatie",
+            "R18",
+            (
+                "Conclusies met kwantitatieve illustraties",
+                "1. Vertrouwen met stip op 1",
+                "De rol van vertrouwen in de geleerde lessen",
+            ),
+            19,
+        ),
+        (
+            "Je begint weer op nul.",
+            "R20",
+            (
+                "Conclusies met kwantitatieve illustraties",
+                "9. Veranderingen onderweg: wisseling van de wacht & herindelingen",
+                "Faalfactor: Wisseling van de wacht",
+            ),
+            29,
+        ),
     ],
 )
 def test_section_and_page_match_the_pdf(pdf_chunks, prefix, respondent, section, page):
@@ -126,11 +147,17 @@ def test_headings_become_section_paths(pdf_chunks, txt_chunks):
     for chunks in (pdf_chunks, txt_chunks):
         chapters = list(dict.fromkeys(c.section[0] for c in chunks if c.section))
         assert chapters == [
-            "Voorwoord", "Samenvatting", "Inleiding", "Succesfactoren", "Faalfactoren", "Geleerde lessen",
+            "Voorwoord",
+            "Samenvatting",
+            "Inleiding",
+            "Succesfactoren",
+            "Faalfactoren",
+            "Geleerde lessen",
             "Conclusies met kwantitatieve illustraties",
             "Aanbevelingen voor bestuurders, secretarissen en directeuren",
             "Aanbevelingen - Een geparafraseerde mix van uitspraken uit de interviews",
-            "Bijlage 1 Geïnterviewden", "Bijlage 2 Factsheets",
+            "Bijlage 1 Geïnterviewden",
+            "Bijlage 2 Factsheets",
         ]
         sections = {c.section[:2] for c in chunks if len(c.section) >= 2 and c.section[0] == "Succesfactoren"}
         assert {s[1][:3] for s in sections} == {"2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7"}
@@ -142,7 +169,9 @@ def _source_tables(raw: str) -> dict[str, tuple[list[str], str]]:
     """Tabel N captions with their rows (first cell + figures) and scale note, read from the .txt."""
     tables = {}
     for m in re.finditer(r"^Tabel (\d) \*?([^\n*]+)\*?\n(?: ?\n)+((?:[^\n]*\t[^\n]*\n)+)\n\* ([^\n]+)", raw, re.M):
-        rows = [" | ".join(c for c in line.split("\t") if c.strip()).replace("*", "") for line in m.group(3).splitlines()]
+        rows = [
+            " | ".join(c for c in line.split("\t") if c.strip()).replace("*", "") for line in m.group(3).splitlines()
+        ]
         tables[f"Tabel {m.group(1)} {m.group(2).strip()}"] = (rows, m.group(4).strip())
     return tables
 
