@@ -44,6 +44,13 @@ def ingest(
     """Read a report and transcripts into respondent-attributed chunks (DIR/chunks.jsonl)."""
     from ingest.pipeline import IngestConfig, ingest_paths, print_summary
 
+    if respondent is not None:
+        from ingest.attribution import normalize_code
+
+        code = normalize_code(respondent)
+        if code is None:
+            fail(f"--respondent {respondent!r} is geen respondentcode (verwacht bv. R12)")
+        respondent = code
     cfg = IngestConfig(respondent_override=respondent, progress=not quiet)
     result = ingest_paths(paths, out, cfg)
     print_summary(result)

@@ -68,6 +68,7 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[FileReport]]:
                 if f.is_file()
                 and f.suffix.lower() in SUPPORTED
                 and not any(x.startswith(".") for x in f.relative_to(p).parts)
+                and not f.name.lower().startswith("readme")  # a folder's own notes are not material
             )
             if not found:
                 errors.append(FileReport(str(p), p.name, "failed", error="no supported files in this folder"))

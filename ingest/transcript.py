@@ -33,11 +33,15 @@ INTERVIEWER = "interviewer"
 
 # --------------------------------------------------------------------------- labels
 
+# fmt: off
 _INTERVIEWER_WORDS = {
     "interviewer", "interviewster", "i", "int", "onderzoeker", "onderzoekster", "q", "v", "vraag",
     "moderator", "gespreksleider",
 }
-_INTERVIEWER_NUMBERED_RE = re.compile(r"^(?:interviewer|interviewster|onderzoeker|int|i)\s?\d{1,2}$")
+# 'Interviewer 2', 'I1', 'Onderzoeker B'
+_INTERVIEWER_NUMBERED_RE = re.compile(
+    r"^(?:(?:interviewer|interviewster|onderzoeker|int|i)\s?\d{1,2}|(?:interviewer|interviewster|onderzoeker) [a-z])$"
+)
 _RESPONDENT_WORDS = {"respondent", "resp", "r", "a", "antwoord", "geïnterviewde", "geinterviewde"}
 _CODE_LABEL_RE = re.compile(r"^(?:R|Resp\.?|Respondent)\s*[-_ ]?\s*\d{1,3}$", re.IGNORECASE)
 # Generic numbered speakers from transcription tools; they are names, not respondent codes.
@@ -45,6 +49,11 @@ _NUMBERED_NAME_WORDS = {"spreker", "speaker", "deelnemer", "persoon", "stem"}
 _TITLES = {
     "dhr", "dhr.", "mw", "mw.", "mevr", "mevr.", "mevrouw", "meneer", "mr", "mr.", "dr", "dr.", "drs",
     "drs.", "ir", "ir.", "ing", "ing.", "prof", "prof.",
+}
+# First words that make a capitalised phrase a place or a document part, not a person.
+_NON_NAME_FIRST = {
+    "gemeente", "gemeenten", "provincie", "regio", "stap", "fase", "optie", "scenario", "figuur", "tabel",
+    "bijlage", "hoofdstuk", "paragraaf", "bron", "noot", "thema", "vraag", "punt", "casus", "deel",
 }
 _PARTICLES = {
     "van", "de", "der", "den", "het", "ter", "ten", "te", "'t", "’t", "la", "le", "du", "di", "da", "von",
@@ -60,6 +69,12 @@ _NOT_SPEAKERS = {
     "tabel", "bijlage", "hoofdstuk", "paragraaf", "zie", "pauze", "einde", "note", "citaat", "quote",
     "muziek", "gelach", "lacht", "stilte", "onverstaanbaar", "applaus", "geluid", "inaudible",
     "music", "laughter", "crosstalk", "kern", "wat", "waarom", "hoe",
+    # Dutch function words that start a sentence with a colon in it ("Daarom: ...").
+    "in", "op", "met", "voor", "over", "bij", "als", "dat", "die", "dit", "het", "de", "een", "wij", "ik",
+    "we", "zij", "ze", "je", "jij", "u", "er", "zo", "toen", "daarna", "nu", "hier", "daar", "ook", "of",
+    "om", "tot", "na", "vanuit", "welke", "wie", "waar", "wanneer", "daarom", "dan", "eerst", "later",
+    "vervolgens", "tja", "goed", "prima", "precies", "klopt", "inderdaad", "zeker", "nogmaals", "overigens",
+    "verder", "ten slotte", "tot slot", "uiteindelijk", "samengevat", "anders gezegd", "met andere woorden",
 }
 _RESPONDENT_KEYS = {
     "respondent", "respondentcode", "respondentnummer", "respondent code", "respondent nr",
@@ -76,6 +91,7 @@ _META_KEYS = {
     "rol", "afdeling", "sector", "vorm", "kenmerk", "bestand",
 }
 _HEADING_KEYS = {"thema", "topic"}
+# fmt: on
 
 _TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _LEAD_TS_RE = re.compile(rf"^(?:\[({_TS})\]|\(({_TS})\)|({_TS})(?=\s))\s*(?:[-–|]\s*)?")
@@ -91,7 +107,10 @@ _LABEL_RE = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _MD_HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_KEY_VALUE_RE = re.compile(r"^(?:\*\*|__)?(?P<key>[^\W\d_][\w .]{0,30}?)(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(?P<value>.*)$")
+# `Key: value`, `**Key:** value`, or a `Key<TAB>value` row of a metadata table in a .docx.
+_KEY_VALUE_RE = re.compile(
+    r"^(?:\*\*|__)?(?P<key>[^\W\d_][\w .]{0,30}?)(?:\*\*|__)?[ ]*(?::|\t)\s*(?:\*\*|__)?\s*(?P<value>.*)$"
+)
 _VALUE_CODE_RE = re.compile(r"(?<![\w])(?:R\s?-?\d{1,3}|Respondent\s?\d{1,3})(?![\d\w])", re.IGNORECASE)
 _FILE_CODE_RE = re.compile(r"(?:(?<![A-Za-z0-9])R|respondent|resp)[\s_-]?(\d{1,3})(?!\d)", re.IGNORECASE)
 _NAME_SPLIT_RE = re.compile(r"\s*(?:,|;|/|&|\ben\b)\s*")
@@ -129,7 +148,7 @@ def _is_name(label: str) -> bool:
     if not tokens or len(tokens) > 4 or len(label) > 40:
         return False
     first = tokens[0]
-    if not first[0].isalpha() or not first[0].isupper():
+    if not first[0].isalpha() or not first[0].isupper() or first.lower() in _NON_NAME_FIRST:
         return False
     numbered = first.lower() in _NUMBERED_NAME_WORDS
     for tok in tokens[1:]:
@@ -193,6 +212,25 @@ def split_label(line: str) -> LabelledLine | None:
     return LabelledLine(lab, display, normalize_time(time) if time else None, rest)
 
 
+def split_table_row(line: str) -> LabelledLine | None:
+    """A transcript kept as a table in Word: `I<TAB>text` or `00:01:02<TAB>R12<TAB>text`.
+
+    Only interviewer, respondent and code labels count here: a name in the first cell of a table
+    row is too often a place or an organisation in a report table.
+    """
+    cells = [c.strip() for c in line.split("\t")]
+    tm = _BARE_TS_RE.match(cells[0]) if len(cells) >= 3 else None
+    time = normalize_time(tm.group(1)) if tm else None
+    if tm:
+        cells = cells[1:]
+    if len(cells) < 2:
+        return None
+    lab = classify_label(cells[0].rstrip(":"))
+    if lab is None or lab.role == "name":
+        return None
+    return LabelledLine(lab, lab.label, time, " ".join(c for c in cells[1:] if c))
+
+
 # --------------------------------------------------------------------------- header
 
 
@@ -219,7 +257,7 @@ def _header_line(line: str, used_keys: set[str], header: Header) -> bool:
         return False
     key = " ".join(m.group("key").lower().split()).rstrip(".")
     value = m.group("value").strip().strip("*_").strip()
-    if key in _META_KEYS:
+    if key in _META_KEYS or key.split()[0] in _META_KEYS:
         return True
     if key in _RESPONDENT_KEYS:
         cm = _VALUE_CODE_RE.search(value)
@@ -232,7 +270,9 @@ def _header_line(line: str, used_keys: set[str], header: Header) -> bool:
         if code and (key != "respondent" or starts_with_code or in_brackets or bare):
             if header.code is None:
                 header.code = code
-            name = _clean_label(_VALUE_CODE_RE.sub("", value).strip(" ()[],–-"))
+            # 'Henk de Wit (R33), gemeentesecretaris' or 'R33 – Henk de Wit'
+            around = value[: cm.start()] if cm and cm.start() > 0 else value[cm.end() :] if cm else ""
+            name = _clean_label(around.split(",")[0].strip(" ()[]–-"))
             if name and _is_name(name):
                 header.respondent_names.add(name.lower())
             return True
@@ -242,8 +282,7 @@ def _header_line(line: str, used_keys: set[str], header: Header) -> bool:
         return False
     if key in _INTERVIEWER_KEYS:
         names = [n for n in _NAME_SPLIT_RE.split(value) if n.strip()]
-        if names and all(_name_like(n, used_keys) or (len(names) > 1 and _is_name(_clean_label(n)))
-                         for n in names):
+        if names and all(_name_like(n, used_keys) or (len(names) > 1 and _is_name(_clean_label(n))) for n in names):
             header.interviewers.update(_clean_label(n).lower() for n in names)
             return True
     return False
@@ -276,35 +315,40 @@ def _heading(line: str) -> tuple[int, str, str] | None:
     return None
 
 
-def _classify(text: str) -> tuple[list[_Line], Header]:
-    """Classify every line; a two-pass job because header lines and stray labels need the full view."""
+def _classify(text: str, known_labels: Iterable[str] = ()) -> tuple[list[_Line], Header]:
+    """Classify every line; a two-pass job because header lines and stray labels need the full view.
+
+    `known_labels` are label keys used elsewhere (subtitle cues), so `Interviewer: Eva` in a header
+    counts as a declaration when `Eva` speaks.
+    """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     out: list[_Line] = []
     i = 0
     if lines and lines[0].strip() == "---":  # markdown front matter
         for j in range(1, len(lines)):
             if lines[j].strip() in ("---", "..."):
-                out.extend(_Line("frontmatter", ln) for ln in lines[: j + 1])
+                out.extend(_Line("frontmatter", fm) for fm in lines[: j + 1])
                 i = j + 1
                 break
-    for ln in lines[i:]:
-        s = ln.strip()
-        if not s:
-            out.append(_Line("blank", ln))
+    for raw in lines[i:]:
+        s = raw.strip()
+        if not s or re.fullmatch(r"[-*_]{3,}", s):  # blank line or markdown rule
+            out.append(_Line("blank", raw))
             continue
         h = _heading(s)
         if h:
-            out.append(_Line("heading", ln, level=h[0], title=h[2]))
-            out[-1].raw = h[1]
+            out.append(_Line("heading", h[1], level=h[0], title=h[2]))  # raw = text without '#'
             continue
         bm = _BARE_TS_RE.match(s)
         if bm:
-            out.append(_Line("time", ln, time=normalize_time(bm.group(1))))
+            out.append(_Line("time", raw, time=normalize_time(bm.group(1))))
             continue
-        t = split_label(s)
-        out.append(_Line("turn", ln, turn=t) if t else _Line("text", ln))
+        t = split_label(s) or (split_table_row(s) if "\t" in s else None)
+        out.append(_Line("turn", raw, turn=t) if t else _Line("text", raw))
 
-    used = defaultdict(int)
+    used: defaultdict[str, int] = defaultdict(int)
+    for key in known_labels:
+        used[key] += 2
     for ln in out:
         if ln.turn:
             used[ln.turn.label.key] += 1
@@ -352,9 +396,9 @@ def file_code(name: str) -> str | None:
     return normalize_code(m.group(1)) if m else None
 
 
-def header_info(text: str) -> Header:
+def header_info(text: str, known_labels: Iterable[str] = ()) -> Header:
     """The header of a transcript text (code, interviewer names), without parsing the turns."""
-    return _classify(text)[1]
+    return _classify(text, known_labels)[1]
 
 
 # --------------------------------------------------------------------------- public API
@@ -406,16 +450,21 @@ def _segments(lines: list[_Line]) -> list[Segment]:
     cur_kind: Literal["turn", "paragraph"] = "paragraph"
     cur_header = False
     pending_time: str | None = None
+    seen_turn = False
 
     def flush() -> None:
         nonlocal buf, cur
         text = _join_lines(buf)
         if text:
-            meta: dict[str, Any] = {"header": True} if cur_header else {}
+            # Text before the first turn is a title or metadata: kept in the document, not indexed.
+            meta: dict[str, Any] = {}
+            if cur_header:
+                meta["header"] = True
+            elif cur_kind == "paragraph" and not seen_turn:
+                meta["intro"] = True
             segs.append(Segment(cur_kind, text, cur if cur_kind == "turn" else None, meta=meta))
         buf, cur = [], None
 
-    seen_turn = False
     for ln in lines:
         if ln.kind == "frontmatter":
             continue
@@ -444,9 +493,10 @@ def _segments(lines: list[_Line]) -> list[Segment]:
             buf.append(ln.raw.strip())
             continue
         if ln.kind == "blank":
+            if cur_kind == "paragraph" and cur_header:
+                continue  # header lines separated by blank lines (e.g. from .docx) stay one block
             if cur_kind == "paragraph" and not seen_turn:
                 flush()  # intro paragraphs stay separate blocks
-                cur_header = False
             else:
                 buf.append("")
             continue
@@ -505,9 +555,7 @@ def build_document(
         raw.append(RawBlock("turn", seg.text, speaker=speaker, meta=meta))
         n_turns += 1
     if n_turns == 0:
-        raise IngestError(
-            name, "no speaker turns found (expected lines such as 'Interviewer: ...' and 'R12: ...')"
-        )
+        raise IngestError(name, "no speaker turns found (expected lines such as 'Interviewer: ...' and 'R12: ...')")
     if not any(rb.kind == "turn" and rb.speaker != INTERVIEWER for rb in raw):
         warns.append("only interviewer turns found; no respondent answers to index")
     for c, names in sorted(names_by_code.items()):
