@@ -12,12 +12,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .attribution import Quote, find_quotes
 from .ids import IdMaker
 from .model import Chunk, Document
-from .structure import Unit, page_at, units
+from .structure import Unit, page_lookup, units
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def sentence_bounds(text: str) -> list[int]:
     """Offsets in `text` where a new sentence starts (after a full stop, not after an abbreviation)."""
     bounds = []
     for m in _SENTENCE_END_RE.finditer(text):
-        before = text[: m.start()]
+        before = text[max(0, m.start() - 24) : m.start()]  # the word before the stop, not the whole prefix
         word = re.findall(r"([\w.]+)$", before)
         if word and word[0].lower().rstrip(".") in _ABBREV:
             continue
@@ -119,13 +120,16 @@ def chunk_report(doc: Document, cfg: ChunkConfig | None = None) -> list[Chunk]:
     """All chunks of a report, in document order (passages before the quotes they contain)."""
     cfg = cfg or ChunkConfig()
     ids = IdMaker(doc.name)
+    page_of = page_lookup(doc)
     out: list[Chunk] = []
     for unit in units(doc):
-        out.extend(_chunk_unit(doc, unit, cfg, ids))
+        out.extend(_chunk_unit(doc, unit, cfg, ids, page_of))
     return out
 
 
-def _chunk_unit(doc: Document, unit: Unit, cfg: ChunkConfig, ids: IdMaker) -> list[Chunk]:
+def _chunk_unit(
+    doc: Document, unit: Unit, cfg: ChunkConfig, ids: IdMaker, page_of: Callable[[int], int | None]
+) -> list[Chunk]:
     text = doc.text[unit.start : unit.end]
     if unit.kind == "table":
         return [
@@ -136,7 +140,7 @@ def _chunk_unit(doc: Document, unit: Unit, cfg: ChunkConfig, ids: IdMaker) -> li
                 text,
                 (),
                 unit.section,
-                page_at(doc, unit.start),
+                page_of(unit.start),
                 unit.start,
                 unit.end,
                 meta={"caption": unit.blocks[0].text.split("\n", 1)[0]},
@@ -158,7 +162,7 @@ def _chunk_unit(doc: Document, unit: Unit, cfg: ChunkConfig, ids: IdMaker) -> li
                 piece,
                 _respondents(quotes, s, e),
                 unit.section,
-                page_at(doc, unit.start + s),
+                page_of(unit.start + s),
                 unit.start + s,
                 unit.start + e,
                 meta={"window": len(windows) > 1},
@@ -175,7 +179,7 @@ def _chunk_unit(doc: Document, unit: Unit, cfg: ChunkConfig, ids: IdMaker) -> li
                 q.text,
                 (q.respondent,) if q.respondent else (),
                 unit.section,
-                page_at(doc, unit.start + q.start),
+                page_of(unit.start + q.start),
                 unit.start + q.start,
                 unit.start + q.end,
                 parent=parent,

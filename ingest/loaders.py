@@ -8,6 +8,7 @@ otherwise reports.
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
 from .model import Document, IngestError, assemble
@@ -34,13 +35,17 @@ def decode_text(data: bytes, path: str) -> str:
             except UnicodeDecodeError:
                 raise IngestError(path, f"claims to be {enc.upper()} but is not valid {enc.upper()}") from None
     if b"\x00" in data[:4096]:
-        # UTF-16 without a BOM has a NUL in every other byte of ASCII text.
+        # UTF-16 without a BOM has a NUL in every other byte of ASCII text: the odd bytes for
+        # little-endian (Windows' "Unicode"), the even bytes for big-endian.
         sample = data[:4096]
-        if len(sample) >= 4 and sample[1::2].count(0) > 0.4 * len(sample[1::2]):
-            try:
-                return data.decode("utf-16-le")
-            except UnicodeDecodeError:
-                pass
+        for zeros, enc in ((sample[1::2], "utf-16-le"), (sample[0::2], "utf-16-be")):
+            if len(sample) >= 4 and len(data) % 2 == 0 and zeros.count(0) > 0.4 * len(zeros):
+                try:
+                    text = data.decode(enc)
+                except UnicodeDecodeError:
+                    continue
+                if not _looks_binary(text):
+                    return text
         raise IngestError(path, "looks like binary data, not text")
     try:
         text = data.decode("utf-8")
@@ -48,11 +53,46 @@ def decode_text(data: bytes, path: str) -> str:
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
+            # cp1252 leaves five byte values undefined; real Windows text never has them, binary data does.
+            if _looks_binary(data.decode("latin-1")):
+                raise IngestError(path, "looks like binary data, not text") from None
             raise IngestError(path, "unknown text encoding (not UTF-8, UTF-16 or Windows-1252)") from None
-    control = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\t\n\r\f")
-    if control > 0.05 * max(1, len(text[:4096])):
+    if _looks_binary(text):
         raise IngestError(path, "looks like binary data, not text")
     return text
+
+
+def _looks_binary(text: str) -> bool:
+    """More than 5% control characters (other than tab, newlines, form feed) in the first 4096."""
+    head = text[:4096]
+    control = sum(1 for ch in head if (ord(ch) < 32 and ch not in "\t\n\r\f") or 0x7F <= ord(ch) < 0xA0)
+    return control > 0.05 * max(1, len(head))
+
+
+# A file that names an interview but has no speaker turns is read as a report; say so.
+_TRANSCRIPT_NAME_RE = re.compile(r"(?i)interview|transcript|gesprek|(?<![a-z])r[ _-]?\d{1,3}(?!\d)")
+NO_SPEAKERS_WARNING = "no speaker labels found (such as 'Interviewer:' or 'R12:'); read as a report, in plain passages"
+
+
+def check_pdf(path: Path) -> None:
+    """Refuse what pypdf would half-read: no %PDF header, or no %%EOF at the end (a truncated copy).
+
+    pypdf repairs a cut-off file by scanning for objects, which silently drops the missing pages;
+    a clear error is better than an index that lacks half a report.
+    """
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1024)
+            fh.seek(0, 2)
+            size = fh.tell()
+            fh.seek(max(0, size - 8192))
+            tail = fh.read()
+    except OSError as exc:
+        raise IngestError(str(path), f"cannot be read ({exc.strerror or exc})") from None
+    if b"%PDF-" not in head:
+        raise IngestError(str(path), "not a PDF file (no %PDF header); is the extension right?")
+    if b"%%EOF" not in tail:
+        raise IngestError(str(path), "the PDF is truncated or damaged (no end-of-file marker); copy or export it again")
 
 
 def load(path: Path, respondent: str | None = None) -> Document:
@@ -76,6 +116,7 @@ def load(path: Path, respondent: str | None = None) -> Document:
     if suffix in REPORT_SUFFIXES:
         from .pdf import load_pdf
 
+        check_pdf(path)
         return assemble(name, prepare(load_pdf(path)))
 
     if suffix in DOCX_SUFFIXES:
@@ -101,4 +142,5 @@ def load_text_document(text: str, name: str, respondent: str | None = None) -> D
         return parse_turns(text, name, respondent)
     from .plaintext import load_text
 
-    return assemble(name, prepare(load_text(text)))
+    warnings = (NO_SPEAKERS_WARNING,) if _TRANSCRIPT_NAME_RE.search(Path(name).stem) else ()
+    return assemble(name, prepare(load_text(text)), warnings=warnings)

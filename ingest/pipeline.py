@@ -3,33 +3,67 @@
 Incremental by content hash: an unchanged file keeps its chunks (ids are stable anyway), a
 changed file's chunks are replaced, and a file that no longer exists on disk is dropped. A file
 that fails now but was ingested before keeps its previous chunks, so nothing is lost.
+
+Resumable: while a run goes, each file's chunks are checkpointed in DIR/.partial/<key>.jsonl
+(temp file + rename, so a checkpoint is whole or absent). chunks.jsonl and sources.json are only
+replaced at the end, atomically. A run killed midway (even SIGKILL) leaves the previous output
+untouched; the next run with the same files takes the checkpointed files as they are, processes
+the rest, writes the same chunks.jsonl a clean run would, and then removes DIR/.partial.
+
+Limits: a file larger than `IngestConfig.max_file_mb` (default 200 MB; the CLI takes
+`--max-file-mb` or CITAAT_MAX_FILE_MB) is refused with one line saying so. Progress is a tqdm bar over the
+bytes to read, with rate and time left, when stderr is a terminal.
+
+Test hook: `IngestConfig.delay_per_file` (CLI: CITAAT_INGEST_DELAY=<seconds>) sleeps after each
+processed file, so crash tests can kill a run at a known point (tests/test_crash_safety.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import logging
+import os
+import shutil
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .chunker import ChunkConfig, chunk_report
 from .loaders import SUPPORTED, load
 from .model import Chunk, Document, IngestError
-from .store import CHUNKS_FILE, read_chunks, read_sources, write_chunks, write_sources
+from .store import CHUNKS_FILE, SOURCES_FILE, StoreError, read_chunks, read_sources, write_chunks, write_sources
 
 log = logging.getLogger(__name__)
 
 # Bump when loaders or chunkers change their output, so unchanged files are chunked again.
 CHUNKER_VERSION = 1
 
+PARTIAL_DIR = ".partial"  # per-file checkpoints of an unfinished run, inside the output directory
+DEFAULT_MAX_FILE_MB = 200.0
+MAX_FILE_ENV = "CITAAT_MAX_FILE_MB"  # read by the CLI (app/cli.py), named in the too-large message
+
 
 @dataclass(frozen=True)
 class IngestConfig:
+    """respondent_override: code for every transcript (wins over the file's own); progress: show a
+    bar on a terminal; max_file_mb: larger files are refused (0 = no limit); resume: use and write
+    the per-file checkpoints of an interrupted run."""
+
     respondent_override: str | None = None
     progress: bool = True
     chunk: ChunkConfig = field(default_factory=ChunkConfig)
+    max_file_mb: float = DEFAULT_MAX_FILE_MB
+    resume: bool = True
+    delay_per_file: float = 0.0  # test hook only
+
+    def __post_init__(self) -> None:
+        if self.max_file_mb < 0:
+            raise ValueError("max_file_mb must be >= 0 (0 = no limit)")
 
 
 @dataclass
@@ -42,6 +76,7 @@ class FileReport:
     respondents: tuple[str, ...] = ()
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    resumed: bool = False  # taken from the checkpoint of an interrupted run
 
 
 @dataclass
@@ -50,6 +85,12 @@ class IngestResult:
     files: list[FileReport]
     dropped: list[str]
     chunk_count: int
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # problems with the previous output that this run repaired
+
+    @property
+    def resumed(self) -> list[FileReport]:
+        return [f for f in self.files if f.resumed]
 
     @property
     def failed(self) -> list[FileReport]:
@@ -122,32 +163,143 @@ def _report(doc: Document, chunks: list[Chunk]) -> tuple[int, tuple[str, ...], l
     return len(quotes), tuple(sorted(codes, key=lambda r: int(r[1:]) if r[1:].isdigit() else 0)), warnings
 
 
+# --------------------------------------------------------------------------- checkpoints
+
+
+def _checkpoint_key(doc_name: str, fingerprint: dict[str, Any]) -> str:
+    """One checkpoint per (document name, content, chunker settings): a changed file never matches."""
+    raw = json.dumps([doc_name, fingerprint], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:40]
+
+
+def _checkpoint_path(out_dir: Path, key: str) -> Path:
+    return out_dir / PARTIAL_DIR / f"{key}.jsonl"
+
+
+def save_checkpoint(out_dir: Path, key: str, header: dict[str, Any], chunks: list[Chunk]) -> None:
+    """Write one file's result as a header line plus its chunks; temp file + rename, so whole or absent.
+
+    No fsync: the checkpoint only has to survive a killed process (the page cache does), and a
+    checkpoint torn by a power cut fails the chunk count in the header and is simply redone.
+    """
+    path = _checkpoint_path(out_dir, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    head = json.dumps({**header, "chunk_count": len(chunks)}, ensure_ascii=False)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(head + "\n")
+            for c in chunks:
+                fh.write(c.to_json() + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def load_checkpoint(out_dir: Path, key: str) -> tuple[dict[str, Any], list[Chunk]] | None:
+    """A checkpoint written by `save_checkpoint`, or None when absent or damaged (then redo the file)."""
+    path = _checkpoint_path(out_dir, key)
+    if not path.is_file():
+        return None
+    try:
+        with path.open(encoding="utf-8") as fh:
+            header = json.loads(fh.readline())
+            chunks = [Chunk.from_dict(json.loads(line)) for line in fh if line.strip()]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError):
+        log.warning("ignoring damaged checkpoint %s", path)
+        return None
+    if not isinstance(header, dict) or header.get("chunk_count") != len(chunks):
+        log.warning("ignoring incomplete checkpoint %s", path)
+        return None
+    return header, chunks
+
+
+def clear_checkpoints(out_dir: Path) -> None:
+    shutil.rmtree(Path(out_dir) / PARTIAL_DIR, ignore_errors=True)
+
+
+def _size_mb(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
+
+
+def _progress(files: list[Path], cfg: IngestConfig) -> Any:
+    """A tqdm bar over the bytes of all files (rate and time left), or None when not wanted."""
+    if not (cfg.progress and len(files) > 1 and sys.stderr.isatty()):
+        return None
+    from tqdm import tqdm
+
+    total = 0
+    for f in files:
+        with contextlib.suppress(OSError):
+            total += f.stat().st_size
+    return tqdm(total=total, desc="Inlezen", unit="B", unit_scale=True, unit_divisor=1024, leave=False)
+
+
+# --------------------------------------------------------------------------- the run
+
+
 def ingest_paths(paths: list[Path], out_dir: Path, cfg: IngestConfig | None = None) -> IngestResult:
+    """Ingest files and folders into OUT_DIR/chunks.jsonl + sources.json (see the module docstring)."""
+    t0 = time.perf_counter()
     cfg = cfg or IngestConfig()
     out_dir = Path(out_dir)
-    sources = read_sources(out_dir)
-    previous: dict[str, list[Chunk]] = {}
-    if (out_dir / CHUNKS_FILE).is_file():
-        for c in read_chunks(out_dir):
-            previous.setdefault(c.doc, []).append(c)
+    notes: list[str] = []
+    try:
+        sources = read_sources(out_dir)
+    except StoreError:
+        sources = {}
+        notes.append(f"{out_dir / SOURCES_FILE} was damaged; every file is read again")
+    previous = _read_previous(out_dir, sources, notes)
     files, reports = expand_paths(paths)
     taken = {name: info.get("path", "") for name, info in sources.items()}
     new_sources: dict[str, dict] = {}
     chunks_by_doc: dict[str, list[Chunk]] = {}
     seen_hashes: dict[str, str] = {}
 
-    iterator = files
-    if cfg.progress and len(files) > 1 and sys.stderr.isatty():
-        from tqdm import tqdm
+    bar = _progress(files, cfg)
+    delay = cfg.delay_per_file
+    checkpoint = cfg.resume and len(files) > 1  # a single file has nothing to resume from
+    limit = int(cfg.max_file_mb * 1e6)
 
-        iterator = tqdm(files, desc="Inlezen", unit="bestand")
-    for path in iterator:
+    def fail(path: Path, doc_name: str, reason: str, old: dict[str, Any] | None) -> None:
+        """A failed file: one error line; its chunks from an earlier run stay in the index."""
+        rep = FileReport(str(path), doc_name, "failed", error=reason)
+        if doc_name in previous and old:
+            rep.warnings.append("previous version kept")
+            chunks_by_doc[doc_name] = previous[doc_name]
+            new_sources[doc_name] = old
+        reports.append(rep)
+
+    pending = 0  # bytes of the file in hand; counted as done when the next one starts
+    for path in files:
+        if bar is not None:
+            bar.update(pending)
+            bar.set_postfix_str(path.name[-40:], refresh=False)
+            pending = 0
+            with contextlib.suppress(OSError):
+                pending = path.stat().st_size
         doc_name = _doc_name(path, taken)
         taken.setdefault(doc_name, str(path.resolve()))
+        old = sources.get(doc_name)
         try:
+            size = path.stat().st_size
+            if limit and size > limit:
+                fail(
+                    path,
+                    doc_name,
+                    f"too large ({_size_mb(size)}; the limit is {_size_mb(limit)}): split the file, or raise "
+                    f"the limit with --max-file-mb or {MAX_FILE_ENV}",
+                    old,
+                )
+                continue
+            if size == 0:  # before the duplicate check: two empty files are not copies of each other
+                fail(path, doc_name, "the file is empty (0 bytes)", old)
+                continue
             digest = file_hash(path)
         except OSError as exc:
-            reports.append(FileReport(str(path), doc_name, "failed", error=f"cannot be read ({exc.strerror})"))
+            fail(path, doc_name, f"cannot be read ({exc.strerror or exc})", old)
             continue
         if digest in seen_hashes:
             reports.append(
@@ -160,7 +312,6 @@ def ingest_paths(paths: list[Path], out_dir: Path, cfg: IngestConfig | None = No
             )
             continue
         seen_hashes[digest] = doc_name
-        old = sources.get(doc_name)
         fingerprint = {
             "sha256": digest,
             "version": CHUNKER_VERSION,
@@ -173,6 +324,24 @@ def ingest_paths(paths: list[Path], out_dir: Path, cfg: IngestConfig | None = No
             chunks_by_doc[doc_name] = kept
             reports.append(FileReport(str(path), doc_name, "unchanged", len(kept), *_counts(kept)))
             continue
+        key = _checkpoint_key(doc_name, fingerprint)
+        saved = load_checkpoint(out_dir, key) if checkpoint else None
+        if saved is not None and saved[0].get("doc") == doc_name:
+            header, chunks = saved
+            chunks_by_doc[doc_name] = chunks
+            new_sources[doc_name] = {**header["source"], "path": str(path.resolve())}
+            rep = FileReport(
+                str(path),
+                doc_name,
+                "changed" if old else "new",
+                len(chunks),
+                int(header.get("quotes", 0)),
+                tuple(header.get("respondents", ())),
+                list(header.get("warnings", ())),
+                resumed=True,
+            )
+            reports.append(rep)
+            continue
         try:
             doc = load(path, cfg.respondent_override)
             doc = Document(doc_name, doc.text, doc.blocks, doc.source_kind, doc.respondent, doc.warnings)
@@ -180,16 +349,11 @@ def ingest_paths(paths: list[Path], out_dir: Path, cfg: IngestConfig | None = No
             if not chunks:
                 raise IngestError(str(path), "no text found to index")
         except IngestError as exc:
-            rep = FileReport(str(path), doc_name, "failed", error=exc.reason)
-            if doc_name in previous and old:
-                rep.warnings.append("previous version kept")
-                chunks_by_doc[doc_name] = previous[doc_name]
-                new_sources[doc_name] = old
-            reports.append(rep)
+            fail(path, doc_name, exc.reason, old)
             continue
         except Exception as exc:  # noqa: BLE001 - a bug or unexpected input must not stop the other files
             log.debug("unexpected error in %s", path, exc_info=True)
-            reports.append(FileReport(str(path), doc_name, "failed", error=f"unexpected error: {exc!r}"[:200]))
+            fail(path, doc_name, f"unexpected error: {exc!r}"[:200], old)
             continue
         nquotes, codes, warnings = _report(doc, chunks)
         chunks_by_doc[doc_name] = chunks
@@ -203,6 +367,20 @@ def ingest_paths(paths: list[Path], out_dir: Path, cfg: IngestConfig | None = No
         reports.append(
             FileReport(str(path), doc_name, "changed" if old else "new", len(chunks), nquotes, codes, warnings)
         )
+        if checkpoint:
+            header = {
+                "doc": doc_name,
+                "source": new_sources[doc_name],
+                "quotes": nquotes,
+                "respondents": list(codes),
+                "warnings": warnings,
+            }
+            save_checkpoint(out_dir, key, header, chunks)
+        if delay:
+            time.sleep(delay)
+    if bar is not None:
+        bar.update(pending)
+        bar.close()
 
     # Documents from earlier runs: keep those whose file still exists, drop the rest.
     dropped: list[str] = []
@@ -215,11 +393,58 @@ def ingest_paths(paths: list[Path], out_dir: Path, cfg: IngestConfig | None = No
         else:
             dropped.append(name)
     all_chunks = [c for name in sorted(chunks_by_doc) for c in chunks_by_doc[name]]
-    changed = dropped or any(r.status in ("new", "changed") for r in reports) or not (out_dir / CHUNKS_FILE).exists()
+    changed = (
+        dropped
+        or notes  # the previous output was damaged: rewrite it even if no file changed
+        or any(r.status in ("new", "changed") for r in reports)
+        or not (out_dir / CHUNKS_FILE).exists()
+    )
     if changed and (all_chunks or dropped):
+        # chunks first, then sources: a kill between the two leaves old fingerprints, so the next
+        # run redoes those files and writes the same result (never sources ahead of chunks).
         write_chunks(out_dir, all_chunks)
         write_sources(out_dir, new_sources)
-    return IngestResult(out_dir, reports, dropped, len(all_chunks))
+    clear_checkpoints(out_dir)
+    return IngestResult(out_dir, reports, dropped, len(all_chunks), time.perf_counter() - t0, notes)
+
+
+def _read_previous(out_dir: Path, sources: dict[str, Any], notes: list[str]) -> dict[str, list[Chunk]]:
+    """The previous run's chunks by document; from a damaged chunks.jsonl only the documents that are whole.
+
+    A document is whole when all its lines parse and their number matches sources.json; the others
+    are read again from their files (or dropped when the files are gone), so a cut or edited
+    chunks.jsonl heals on the next `citaat ingest` instead of stopping it.
+    """
+    path = out_dir / CHUNKS_FILE
+    previous: dict[str, list[Chunk]] = {}
+    if not path.is_file():
+        return previous
+    try:
+        read = read_chunks(out_dir)
+    except StoreError:
+        read = None
+    if read is not None:
+        for c in read:
+            previous.setdefault(c.doc, []).append(c)
+        return previous
+    damaged = 0
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            try:
+                c = Chunk.from_dict(json.loads(line))
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                damaged += 1
+                continue
+            previous.setdefault(c.doc, []).append(c)
+    whole = {d: cs for d, cs in previous.items() if (sources.get(d) or {}).get("chunks") == len(cs)}
+    redo = sorted(set(previous) - set(whole))
+    notes.append(
+        f"{path} was damaged ({damaged} unreadable lines); "
+        + (f"read again: {', '.join(redo)}" if redo else "the whole documents in it are kept")
+    )
+    return whole
 
 
 def _counts(chunks: list[Chunk]) -> tuple[int, tuple[str, ...]]:
@@ -259,6 +484,20 @@ def print_summary(result: IngestResult) -> None:
     out.print(table)
     for name in result.dropped:
         out.print(f"verwijderd uit de index (bestand bestaat niet meer): {name}")
+    for note in result.notes:
+        print(f"let op: {note}", file=sys.stderr)
+    if result.resumed:
+        out.print(f"hervat: {len(result.resumed)} bestanden uit een onderbroken run overgenomen")
     out.print(f"totaal: {result.chunk_count} chunks")
+    for r in result.files:
+        if r.status == "duplicate":
+            print(f"let op: {r.path}: {'; '.join(r.warnings)}", file=sys.stderr)
+        elif r.status != "failed" and r.warnings and any(w.startswith(NOTICE_PREFIXES) for w in r.warnings):
+            notes = [w for w in r.warnings if w.startswith(NOTICE_PREFIXES)]
+            print(f"let op: {r.path}: {'; '.join(notes)}", file=sys.stderr)
     for r in result.failed:
         print(f"citaat: {r.path}: {r.error}", file=sys.stderr)
+
+
+# Warnings that change how a file was read get their own line on stderr (others only in the table).
+NOTICE_PREFIXES = ("no speaker labels",)

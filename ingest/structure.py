@@ -14,6 +14,8 @@ Heading rules, the same for every format so TXT and PDF of one report agree:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from .model import Block, Document, RawBlock
@@ -233,14 +235,23 @@ def units(doc: Document) -> list[Unit]:
     return result
 
 
-def page_at(doc: Document, offset: int) -> int | None:
-    """The page on which the character at `offset` stands (page breaks inside merged paragraphs kept)."""
-    page = None
+def page_lookup(doc: Document) -> Callable[[int], int | None]:
+    """A function offset -> page for one document (binary search; page breaks inside merged
+    paragraphs kept). Built once per document, so chunking stays linear in the document size."""
+    points: list[tuple[int, int | None]] = []
     for b in doc.blocks:
-        if b.start > offset:
-            break
-        page = b.page
-        for rel, p in b.meta.get("page_breaks", ()):
-            if b.start + rel <= offset:
-                page = p
+        points.append((b.start, b.page))
+        points.extend((b.start + rel, p) for rel, p in b.meta.get("page_breaks", ()))
+    points.sort(key=lambda x: x[0])
+    starts = [p[0] for p in points]
+
+    def page(offset: int) -> int | None:
+        i = bisect_right(starts, offset) - 1
+        return points[i][1] if i >= 0 else None
+
     return page
+
+
+def page_at(doc: Document, offset: int) -> int | None:
+    """The page on which the character at `offset` stands (one-off lookup; see `page_lookup`)."""
+    return page_lookup(doc)(offset)

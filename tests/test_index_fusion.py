@@ -1,0 +1,110 @@
+"""Fusion formulas checked against hand-computed values, and duplicate collapsing."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from index.fusion import collapse_duplicates, minmax, ranked, rrf, weighted, zscore
+from index.search import Hit
+
+
+def test_rrf_matches_hand_computed_values():
+    fused = rrf([["a", "b", "c"], ["b", "c", "d"]], k=60)
+    assert fused["a"] == pytest.approx(1 / 61)
+    assert fused["b"] == pytest.approx(1 / 62 + 1 / 61)
+    assert fused["c"] == pytest.approx(1 / 63 + 1 / 62)
+    assert fused["d"] == pytest.approx(1 / 63)
+    assert ranked(fused) == ["b", "c", "a", "d"]
+
+
+def test_rrf_weights_and_small_k():
+    fused = rrf([["a", "b"], ["b", "a"]], k=0, weights=[2.0, 1.0])
+    assert fused["a"] == pytest.approx(2 / 1 + 1 / 2)
+    assert fused["b"] == pytest.approx(2 / 2 + 1 / 1)
+    with pytest.raises(ValueError):
+        rrf([["a"]], weights=[1.0, 2.0])
+
+
+def test_rrf_empty_lists():
+    assert rrf([[], []]) == {}
+
+
+def test_minmax_and_zscore():
+    assert minmax({"x": 2.0, "y": 4.0, "z": 3.0}) == {"x": 0.0, "y": 1.0, "z": 0.5}
+    assert minmax({"x": 5.0, "y": 5.0}) == {"x": 1.0, "y": 1.0}
+    z = zscore({"x": 1.0, "y": 2.0, "z": 3.0})
+    std = math.sqrt(2 / 3)
+    assert z["x"] == pytest.approx(-1 / std)
+    assert z["y"] == pytest.approx(0.0)
+    assert z["z"] == pytest.approx(1 / std)
+    assert zscore({"x": 1.0}) == {"x": 0.0}
+
+
+def test_weighted_minmax_by_hand():
+    dense = {"a": 0.9, "b": 0.7, "c": 0.5}
+    lexical = {"b": 10.0, "c": 4.0, "d": 2.0}
+    # min-max: dense a=1, b=.5, c=0; bm25 b=1, c=.25, d=0; a missing from bm25 counts 0.
+    fused = weighted([dense, lexical], [1.0, 1.0])
+    assert fused == pytest.approx({"a": 1.0, "b": 1.5, "c": 0.25, "d": 0.0})
+    fused = weighted([dense, lexical], [0.3, 0.7])
+    assert fused == pytest.approx({"a": 0.3, "b": 0.85, "c": 0.175, "d": 0.0})
+    assert ranked(fused) == ["b", "a", "c", "d"]
+
+
+def test_weighted_zscore_missing_items_get_the_list_minimum():
+    fused = weighted([{"a": 1.0, "b": 3.0}, {"b": 5.0}], [1.0, 1.0], normalization="zscore")
+    # dense z: a=-1, b=1; bm25 has one value: z=0 for b, and 'a' gets that list's minimum (0).
+    assert fused == pytest.approx({"a": -1.0, "b": 1.0})
+
+
+def _hit(id_, start, end, text, rank, kind="passage", parent=None, doc="d.pdf"):
+    return Hit(
+        id=id_,
+        doc=doc,
+        kind=kind,
+        text=text,
+        respondents=(),
+        section=(),
+        page=1,
+        start=start,
+        end=end,
+        parent=parent,
+        context=None,
+        score=1.0 / rank,
+        rank=rank,
+    )
+
+
+PASSAGE = "Vertrouwen is de basis. “Zonder vertrouwen tussen de wethouders komt er niets van” (R13)."
+QUOTE = "Zonder vertrouwen tussen de wethouders komt er niets van"
+
+
+def test_collapse_keeps_the_better_ranked_and_records_the_other():
+    quote = _hit("q", 25, 25 + len(QUOTE), QUOTE, 1, kind="quote", parent="p")
+    passage = _hit("p", 0, len(PASSAGE), PASSAGE, 2)
+    other = _hit("o", 500, 540, "Een heel ander onderwerp over ICT en begroting.", 3)
+    out = collapse_duplicates([quote, passage, other])
+    assert [h.id for h in out] == ["q", "o"]
+    assert out[0].collapsed == ("p",)
+    assert [h.rank for h in out] == [1, 2]
+    # Passage ranked first: the passage stays, the quote is recorded on it.
+    out = collapse_duplicates([passage, other, quote])
+    assert [h.id for h in out] == ["p", "o"] and out[0].collapsed == ("q",)
+
+
+def test_collapse_by_span_and_by_text_without_parent_link():
+    passage = _hit("p", 0, len(PASSAGE), PASSAGE, 1)
+    inside = _hit("s", 25, 25 + len(QUOTE), QUOTE, 2, kind="quote")  # no parent link, span inside
+    assert [h.id for h in collapse_duplicates([passage, inside])] == ["p"]
+    elsewhere = _hit("e", 900, 900 + len(QUOTE), QUOTE, 2, kind="quote")  # same text repeated elsewhere
+    assert [h.id for h in collapse_duplicates([passage, elsewhere])] == ["p"]
+    other_doc = _hit("x", 25, 25 + len(QUOTE), QUOTE, 2, kind="quote", doc="ander.pdf")
+    assert [h.id for h in collapse_duplicates([passage, other_doc])] == ["p", "x"]
+
+
+def test_short_texts_are_not_called_duplicates():
+    a = _hit("a", 0, 100, "Ja. " + "x" * 96, 1)
+    b = _hit("b", 200, 203, "Ja.", 2)
+    assert [h.id for h in collapse_duplicates([a, b])] == ["a", "b"]
