@@ -41,7 +41,7 @@ from .store import CHUNKS_FILE, SOURCES_FILE, StoreError, read_chunks, read_sour
 log = logging.getLogger(__name__)
 
 # Bump when loaders or chunkers change their output, so unchanged files are chunked again.
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2
 
 PARTIAL_DIR = ".partial"  # per-file checkpoints of an unfinished run, inside the output directory
 DEFAULT_MAX_FILE_MB = 200.0

@@ -176,6 +176,13 @@ def section_paths(doc: Document) -> list[tuple[str, ...]]:
 SHORT_BLOCK = 120
 MAX_LEADIN_MERGE = 2500
 MAX_SHORT_RUN = 600
+MAX_LEADIN_CHARS = 200  # a lead-in: one short paragraph ending in a colon
+MAX_LEADIN_ITEM = 600
+MAX_LEADIN_RUN = 1500
+
+
+def _is_leadin(b: Block) -> bool:
+    return b.kind == "paragraph" and len(b.text) <= MAX_LEADIN_CHARS and b.text.rstrip().endswith(":")
 
 
 def units(doc: Document) -> list[Unit]:
@@ -194,7 +201,7 @@ def units(doc: Document) -> list[Unit]:
             group = [b]
             if result and result[-1].kind == "passage" and len(result[-1].blocks) == 1:
                 cap = result[-1].blocks[0]
-                if _CAPTION_RE.match(cap.text) and result[-1].section == sec:
+                if (_CAPTION_RE.match(cap.text) or _is_leadin(cap)) and result[-1].section == sec:
                     result.pop()
                     group.insert(0, cap)
             j = i + 1
@@ -218,6 +225,21 @@ def units(doc: Document) -> list[Unit]:
                 result[-1] = Unit("passage", prev.start, b.end, sec, prev.blocks + (b,))
                 i += 1
                 continue
+        if (
+            b.kind == "paragraph"
+            and not _is_leadin(b)
+            and result
+            and result[-1].kind == "passage"
+            and result[-1].section == sec
+            and _is_leadin(result[-1].blocks[0])
+            and all(x.kind == "paragraph" and len(x.text) <= MAX_LEADIN_ITEM for x in result[-1].blocks[1:] + (b,))
+            and b.end - result[-1].start <= MAX_LEADIN_RUN
+        ):
+            # "Aan de gemeentesecretarissen:" followed by short items: the items belong to their lead-in.
+            prev = result[-1]
+            result[-1] = Unit("passage", prev.start, b.end, sec, prev.blocks + (b,))
+            i += 1
+            continue
         if (
             len(b.text) < SHORT_BLOCK
             and result
