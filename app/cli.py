@@ -66,10 +66,15 @@ def ingest(
     cfg = IngestConfig(
         respondent_override=respondent, progress=not quiet, max_file_mb=max_file_mb, delay_per_file=delay_per_file
     )
-    result = ingest_paths(paths, out, cfg)
+    result = ingest_paths(paths, out, cfg, publish=no_index)
     print_summary(result)
-    if not no_index and result.chunk_count:
-        _build_index(out, quiet=quiet)
+    if not no_index:
+        if result.chunk_count:
+            _build_index(out, quiet=quiet)
+        else:
+            from ingest.store import publish_staged
+
+            publish_staged(out)  # nothing to index: the (empty) output takes effect as it is
     if result.failed:
         raise typer.Exit(2)
 
@@ -79,11 +84,25 @@ def _build_index(out: Path, *, quiet: bool, embedder: str | None = None) -> None
     from index.build import build_index, index_config_for
     from index.embedders import EmbedderError
     from index.store import SearchIndexError
-    from ingest.store import StoreError
+    from ingest.store import StoreError, has_staged, publish_staged, staged_dir
 
+    staged = has_staged(out)
     try:
-        result = build_index(out, index_config_for(out, embedder), progress=not quiet)
+        if staged:
+            # New chunks wait in DIR/.staged until the index over them is ready; then both change
+            # together, so a crash while embedding leaves the previous chunks + index working.
+            result = build_index(
+                out,
+                index_config_for(out, embedder),
+                progress=not quiet,
+                source_dir=staged_dir(out),
+                before_commit=lambda: publish_staged(out),
+            )
+        else:
+            result = build_index(out, index_config_for(out, embedder), progress=not quiet)
     except (EmbedderError, SearchIndexError, StoreError) as exc:
+        if staged:
+            publish_staged(out)  # keep the new chunks; the index now says it must be rebuilt
         fail(str(exc))
     if not quiet:
         kind = "HNSW, benaderend" if result.approximate else "exact"

@@ -65,6 +65,24 @@ def _slug(text: str, limit: int = 40) -> str:
     return slug[:limit].strip("-") or "resultaten"
 
 
+EXPORT_MAX_AGE_S = 3600  # a download link older than an hour is not clicked any more
+
+
+def prune_exports(directory: Path, max_age_s: float = EXPORT_MAX_AGE_S) -> int:
+    """Delete our own export files older than `max_age_s`, so a long-running app (every answer
+    writes a CSV and a Markdown file) does not fill the disk. Returns how many were removed."""
+    cutoff = time.time() - max_age_s
+    removed = 0
+    for path in directory.glob("citaat-*"):
+        try:
+            if path.suffix in (".csv", ".md") and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue  # another session removed it first
+    return removed
+
+
 def write_exports(
     sources: Sequence[Source],
     directory: Path | str,
@@ -77,6 +95,7 @@ def write_exports(
     sessions never overwrite each other's downloads); returns (csv path, md path)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    prune_exports(directory)
     stem = f"citaat-{_slug(name)}-{time.strftime('%Y%m%d-%H%M%S')}-{next(_counter)}"
     csv_path = to_csv(sources, directory / f"{stem}.csv")
     md_path = directory / f"{stem}.md"

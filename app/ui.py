@@ -355,7 +355,12 @@ def build_app(answerer: Answerer, llm_label: str = "uit (extractief)", export_di
         who.change(show_respondent, who, [who_table, who_status, who_context, who_csv, who_md], api_name="respondent")
         clear_btn.click(clear_filters, None, [f_resp, f_section, f_kind], api_visibility="private")
 
-    demo.queue(default_concurrency_limit=4)
+    # Queue limits, chosen on purpose (2-core machine, see the load test in docs/benchmarks.md):
+    # an answer costs ~30 ms of CPU-bound query embedding, and the answerer serialises searches
+    # behind a lock, so more parallel workers would not answer faster; 4 lets rendering and the
+    # export writes of one session overlap another's search. max_size bounds the waiting line:
+    # under overload a user gets Gradio's "queue is full" at once instead of a minute-long wait.
+    demo.queue(default_concurrency_limit=4, max_size=64)
     return demo
 
 

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,17 +133,22 @@ def build_index(
     config: IndexConfig | None = None,
     progress: bool = True,
     embedder: Embedder | None = None,
+    source_dir: Path | None = None,
+    before_commit: Callable[[], object] | None = None,
 ) -> BuildResult:
     """Index DIR/chunks.jsonl into DIR/index (see index/store.py for the layout).
 
     `embedder` may be passed to reuse an already loaded model; it must match `config.embedder`.
+    `source_dir` reads the chunks from there instead (a staged ingest output, see
+    `ingest.store.publish_staged`), and `before_commit` runs right before the new version becomes
+    current — the pair lets `citaat ingest` replace chunks.jsonl and the index together.
     """
     t0 = time.perf_counter()
     directory = Path(directory)
     cfg = config or IndexConfig()
     cfg = cfg.with_embedder(normalize_spec(cfg.embedder))
-    chunks = read_chunks(directory)
-    hashes = source_hashes(directory)
+    chunks = read_chunks(source_dir or directory)
+    hashes = source_hashes(source_dir or directory)
     model = embedder or make_embedder(cfg.embedder)
     by_id = {c.id: c for c in chunks}
 
@@ -180,7 +186,7 @@ def build_index(
             "tokenizer": TOKENIZER_ID,
             "config": cfg.to_dict(),
         }
-        final = commit_version(directory, tmp, manifest)
+        final = commit_version(directory, tmp, manifest, before_swap=before_commit)
     except BaseException:
         remove_stale_versions(directory)
         raise

@@ -29,7 +29,7 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -109,8 +109,13 @@ def _listed_files(version_dir: Path) -> list[Path]:
     return sorted(p for p in version_dir.rglob("*") if p.is_file() and p.name != MANIFEST_FILE)
 
 
-def commit_version(directory: Path, tmp: Path, manifest: dict[str, Any]) -> Path:
-    """Seal a filled temporary version (hashes into the manifest, fsync) and make it current."""
+def commit_version(
+    directory: Path, tmp: Path, manifest: dict[str, Any], before_swap: Callable[[], object] | None = None
+) -> Path:
+    """Seal a filled temporary version (hashes into the manifest, fsync) and make it current.
+
+    `before_swap` runs right before the commit point (e.g. publishing the staged chunks.jsonl the
+    version was built from), so the two change together."""
     files: dict[str, dict[str, Any]] = {}
     for path in _listed_files(tmp):
         _fsync_path(path)
@@ -123,6 +128,8 @@ def commit_version(directory: Path, tmp: Path, manifest: dict[str, Any]) -> Path
     final = tmp.parent / name
     os.rename(tmp, final)
     _fsync_path(tmp.parent)
+    if before_swap is not None:
+        before_swap()
     swap_current(directory, name)
     remove_stale_versions(directory)
     return final

@@ -47,9 +47,9 @@ def _read_lines(path: Path) -> tuple[list[list[_Line]], list[float]]:
         reader = pypdf.PdfReader(str(path))
         if reader.is_encrypted:
             try:
-                ok = reader.decrypt("")
+                ok = bool(reader.decrypt(""))  # an empty user password opens some "encrypted" PDFs
             except Exception:  # noqa: BLE001 - pypdf raises several types for unsupported crypto
-                ok = 0
+                ok = False
             if not ok:
                 raise IngestError(str(path), "the PDF is password-protected; remove the password and try again")
         pages = list(reader.pages)
@@ -232,29 +232,31 @@ def load_pdf(path: Path) -> list[RawBlock]:
         if not text_lines:
             continue
         text = "\n".join(text_lines)
-        prev = blocks[-1] if blocks else None
+        prev_block = blocks[-1] if blocks else None
         continues = (
-            prev is not None
-            and prev.kind in ("paragraph", "list")
+            prev_block is not None
+            and prev_block.kind in ("paragraph", "list")
             and page_start
             and not _LIST_MARK_RE.match(text)
             and (last_full or starts_lower(text))
         )
         list_goes_on = (
-            prev is not None
-            and prev.kind == "list"
+            prev_block is not None
+            and prev_block.kind == "list"
             and page_start
             and not any(is_full(ln.text) for ln in group)
-            and not ends_sentence(prev.text.rsplit("\n", 1)[-1])
+            and not ends_sentence(prev_block.text.rsplit("\n", 1)[-1])
         )
-        if list_goes_on and prev is not None:
-            breaks = [*prev.meta.get("page_breaks", []), (len(prev.text) + 1, first.page)]
-            blocks[-1] = RawBlock("list", f"{prev.text}\n{text}", page=prev.page, meta={"page_breaks": breaks})
-        elif continues and prev is not None:
-            merged = join_wrapped(prev.text, text, vocabulary)
-            breaks = [*prev.meta.get("page_breaks", []), (len(merged) - len(text), first.page)]
+        if list_goes_on and prev_block is not None:
+            breaks = [*prev_block.meta.get("page_breaks", []), (len(prev_block.text) + 1, first.page)]
             blocks[-1] = RawBlock(
-                "list" if "\n" in merged else "paragraph", merged, page=prev.page, meta={"page_breaks": breaks}
+                "list", f"{prev_block.text}\n{text}", page=prev_block.page, meta={"page_breaks": breaks}
+            )
+        elif continues and prev_block is not None:
+            merged = join_wrapped(prev_block.text, text, vocabulary)
+            breaks = [*prev_block.meta.get("page_breaks", []), (len(merged) - len(text), first.page)]
+            blocks[-1] = RawBlock(
+                "list" if "\n" in merged else "paragraph", merged, page=prev_block.page, meta={"page_breaks": breaks}
             )
         else:
             blocks.append(RawBlock("list" if "\n" in text else "paragraph", text, page=first.page))

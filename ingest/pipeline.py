@@ -36,7 +36,16 @@ from typing import Any
 from .chunker import ChunkConfig, chunk_report
 from .loaders import SUPPORTED, load
 from .model import Chunk, Document, IngestError
-from .store import CHUNKS_FILE, SOURCES_FILE, StoreError, read_chunks, read_sources, write_chunks, write_sources
+from .store import (
+    CHUNKS_FILE,
+    SOURCES_FILE,
+    StoreError,
+    read_chunks,
+    read_sources,
+    staged_dir,
+    write_chunks,
+    write_sources,
+)
 
 log = logging.getLogger(__name__)
 
@@ -240,8 +249,15 @@ def _progress(files: list[Path], cfg: IngestConfig) -> Any:
 # --------------------------------------------------------------------------- the run
 
 
-def ingest_paths(paths: list[Path], out_dir: Path, cfg: IngestConfig | None = None) -> IngestResult:
-    """Ingest files and folders into OUT_DIR/chunks.jsonl + sources.json (see the module docstring)."""
+def ingest_paths(
+    paths: list[Path], out_dir: Path, cfg: IngestConfig | None = None, *, publish: bool = True
+) -> IngestResult:
+    """Ingest files and folders into OUT_DIR/chunks.jsonl + sources.json (see the module docstring).
+
+    publish=False writes the new output to OUT_DIR/.staged instead; the index build then moves it
+    into place together with the new index (`ingest.store.publish_staged`), so a crash while
+    indexing leaves the previous chunks and index as a working pair.
+    """
     t0 = time.perf_counter()
     cfg = cfg or IngestConfig()
     out_dir = Path(out_dir)
@@ -251,6 +267,7 @@ def ingest_paths(paths: list[Path], out_dir: Path, cfg: IngestConfig | None = No
     except StoreError:
         sources = {}
         notes.append(f"{out_dir / SOURCES_FILE} was damaged; every file is read again")
+    shutil.rmtree(staged_dir(out_dir), ignore_errors=True)  # output of a run killed while indexing
     previous = _read_previous(out_dir, sources, notes)
     files, reports = expand_paths(paths)
     taken = {name: info.get("path", "") for name, info in sources.items()}
@@ -402,8 +419,8 @@ def ingest_paths(paths: list[Path], out_dir: Path, cfg: IngestConfig | None = No
     if changed and (all_chunks or dropped):
         # chunks first, then sources: a kill between the two leaves old fingerprints, so the next
         # run redoes those files and writes the same result (never sources ahead of chunks).
-        write_chunks(out_dir, all_chunks)
-        write_sources(out_dir, new_sources)
+        write_chunks(out_dir, all_chunks, staged=not publish)
+        write_sources(out_dir, new_sources, staged=not publish)
     clear_checkpoints(out_dir)
     return IngestResult(out_dir, reports, dropped, len(all_chunks), time.perf_counter() - t0, notes)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,6 +19,7 @@ from .model import Chunk
 
 CHUNKS_FILE = "chunks.jsonl"
 SOURCES_FILE = "sources.json"
+STAGED_DIR = ".staged"
 
 
 class StoreError(Exception):
@@ -50,9 +52,43 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def write_chunks(out_dir: Path, chunks: Iterable[Chunk]) -> None:
+def staged_dir(out_dir: Path) -> Path:
+    """Where a run that also builds the index puts its new output until the index is ready."""
+    return Path(out_dir) / STAGED_DIR
+
+
+def write_chunks(out_dir: Path, chunks: Iterable[Chunk], *, staged: bool = False) -> None:
     lines = [c.to_json() for c in chunks]
-    atomic_write_text(out_dir / CHUNKS_FILE, "".join(line + "\n" for line in lines))
+    target = staged_dir(out_dir) if staged else Path(out_dir)
+    atomic_write_text(target / CHUNKS_FILE, "".join(line + "\n" for line in lines))
+
+
+def publish_staged(out_dir: Path) -> bool:
+    """Move staged chunks.jsonl (then sources.json) into place, each by an atomic rename.
+
+    Called by the index build right before it makes its new version current, so chunks.jsonl and
+    the index change together; a crash before this point leaves the previous pair untouched.
+    Returns whether anything was staged.
+    """
+    stage = staged_dir(out_dir)
+    moved = False
+    for name in (CHUNKS_FILE, SOURCES_FILE):
+        if (stage / name).is_file():
+            os.replace(stage / name, Path(out_dir) / name)
+            moved = True
+    if moved:
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(out_dir, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+    shutil.rmtree(stage, ignore_errors=True)
+    return moved
+
+
+def has_staged(out_dir: Path) -> bool:
+    return (staged_dir(out_dir) / CHUNKS_FILE).is_file()
 
 
 def read_chunks(out_dir: Path) -> list[Chunk]:
@@ -85,5 +121,6 @@ def read_sources(out_dir: Path) -> dict[str, Any]:
     return data
 
 
-def write_sources(out_dir: Path, sources: dict[str, Any]) -> None:
-    atomic_write_text(Path(out_dir) / SOURCES_FILE, json.dumps(sources, ensure_ascii=False, indent=1))
+def write_sources(out_dir: Path, sources: dict[str, Any], *, staged: bool = False) -> None:
+    target = staged_dir(out_dir) if staged else Path(out_dir)
+    atomic_write_text(target / SOURCES_FILE, json.dumps(sources, ensure_ascii=False, indent=1))

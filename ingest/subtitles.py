@@ -113,10 +113,10 @@ def _speaker_line(line: str) -> tuple[LabelledLine | None, str]:
     text = _DASH_RE.sub("", _clean(line))
     bm = _BRACKET_RE.match(text)
     if bm:
-        lab = classify_label(bm.group(1))
-        if lab is not None:
+        bracket = classify_label(bm.group(1))
+        if bracket is not None:
             spoken = bm.group(2).strip()
-            return LabelledLine(lab, lab.label, None, spoken), spoken
+            return LabelledLine(bracket, bracket.label, None, spoken), spoken
         if not bm.group(2).strip():
             return None, ""  # a sound description such as [gelach] on its own
     ll = split_label(text)

@@ -201,9 +201,10 @@ def test_stale_checkpoint_of_a_changed_file_is_not_used(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- SIGKILL during index build
 
 
-def test_sigkill_during_index_build_is_detected_and_the_named_fix_works(tmp_path: Path) -> None:
+def test_sigkill_during_index_build_keeps_the_previous_pair_working(tmp_path: Path) -> None:
+    """`citaat ingest` stages its new chunks until the index over them is built; a SIGKILL while
+    embedding leaves the previous chunks.jsonl and index, which still open and answer."""
     from index.search import Searcher
-    from index.store import SearchIndexError
 
     corpus, later, out, clean = tmp_path / "in", tmp_path / "later", tmp_path / "out", tmp_path / "clean"
     files = make_corpus(corpus, 8)
@@ -212,29 +213,57 @@ def test_sigkill_during_index_build_is_detected_and_the_named_fix_works(tmp_path
         f.rename(later / f.name)
     run_ok("ingest", str(corpus), "--out", str(out), "-q")
     before = (out / "chunks.jsonl").read_bytes()
+    answers_before = top_ids(out)
     for f in later.iterdir():
         f.rename(corpus / f.name)
 
     proc = citaat("ingest", str(corpus), "--out", str(out), "-q")
-    # chunks.jsonl is replaced when ingest is done; from then on the index is being built.
-    wait_for(lambda: (out / "chunks.jsonl").read_bytes() != before, 120, proc, "new chunks.jsonl")
+    # The staged chunks are complete when ingest is done; from then on the index is being built.
+    staged = out / ".staged" / "chunks.jsonl"
+    wait_for(lambda: staged.is_file() or (out / "chunks.jsonl").read_bytes() != before, 120, proc, "staged chunks")
     kill(proc)
-    read_chunks(out)  # the new chunks.jsonl is whole (it was written atomically)
-    try:
-        Searcher.open(out)
-        opened = True  # the build finished before the kill landed: then it must be the new index
-    except SearchIndexError as exc:
-        opened = False
-        assert f"citaat index {out}" in str(exc)
-    res = CliRunner().invoke(app, ["search", QUERY, "--index", str(out)])
-    if not opened:
-        assert res.exit_code == 1 and f"citaat index {out}" in res.stderr
-        assert "Traceback" not in res.output + res.stderr
-        run_ok("index", str(out), "-q")
+    Searcher.open(out)  # whatever the moment of the kill: chunks.jsonl and the index form a pair
+    if (out / "chunks.jsonl").read_bytes() == before:
+        assert top_ids(out) == answers_before  # the previous pair answers as before
+        res = CliRunner().invoke(app, ["search", QUERY, "--index", str(out)])
+        assert res.exit_code == 0 and "Traceback" not in res.output + res.stderr
+    run_ok("ingest", str(corpus), "--out", str(out), "-q")  # the re-run finishes the job
+    assert not (out / ".staged").exists()
     run_ok("ingest", str(corpus), "--out", str(clean), "-q")
+    assert (out / "chunks.jsonl").read_bytes() == (clean / "chunks.jsonl").read_bytes()
     assert top_ids(out) == top_ids(clean)
     leftovers = [p.name for p in (out / "index").iterdir() if p.name.startswith(".tmp-")]
     assert not leftovers, f"a crashed build left {leftovers}"
+
+
+def test_failed_index_build_publishes_the_chunks_and_names_the_fix(tmp_path: Path, monkeypatch) -> None:
+    """An index error (not a crash) must not lose the new chunks: they are published, and the
+    stale index then refuses to open with the command that fixes it."""
+    from index import build as build_mod
+    from index.search import Searcher
+    from index.store import SearchIndexError
+
+    corpus, out = tmp_path / "in", tmp_path / "out"
+    make_corpus(corpus, 3)
+    run_ok("ingest", str(corpus), "--out", str(out), "-q")
+    make_corpus(tmp_path / "more", 5)
+    for f in (tmp_path / "more").iterdir():
+        if not (corpus / f.name).exists():
+            f.rename(corpus / f.name)
+
+    def broken(*args, **kwargs):
+        raise SearchIndexError("schijf vol (gesimuleerd)")
+
+    monkeypatch.setattr(build_mod, "build_index", broken)
+    res = CliRunner().invoke(app, ["ingest", str(corpus), "--out", str(out), "-q"])
+    assert res.exit_code == 1 and "schijf vol" in res.stderr
+    assert not (out / ".staged").exists()
+    assert len(read_chunks(out)) > 0 and {c.doc for c in read_chunks(out)} == {p.name for p in corpus.iterdir()}
+    with pytest.raises(SearchIndexError, match=f"citaat index {out}"):
+        Searcher.open(out)
+    monkeypatch.undo()
+    run_ok("index", str(out), "-q")
+    Searcher.open(out)
 
 
 # --------------------------------------------------------------------------- damaged and tampered files

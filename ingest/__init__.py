@@ -1,0 +1,1 @@
+"""Ingestion: reports and interview transcripts become structured, respondent-attributed chunks."""
