@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,34 @@ def txt_chunks(txt_doc):
     from ingest.chunker import chunk_report
 
     return chunk_report(txt_doc)
+
+
+def build_report_index(out: Path, report: Path, cache: Path | None) -> Path:
+    """Ingest the report into `out` and build its index. Vectors cached by an earlier run are
+    reused (the build re-embeds any chunk whose id or text changed), since embedding the report
+    takes a minute or more on a small CPU; a fresh clone (CI) has no cache and embeds everything."""
+    from index.build import build_index
+    from index.config import IndexConfig
+    from ingest.pipeline import IngestConfig, ingest_paths
+
+    result = ingest_paths([report], out, IngestConfig(progress=False))
+    assert not result.failed and result.chunk_count > 0
+    if cache is not None and (cache / "index" / "CURRENT").is_file():
+        shutil.copytree(cache / "index", out / "index")
+    built = build_index(out, IndexConfig(), progress=False)
+    if cache is not None and built.embedded:
+        tmp = cache / "index.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(out / "index", tmp)
+        shutil.rmtree(cache / "index", ignore_errors=True)
+        tmp.rename(cache / "index")
+    return out
+
+
+@pytest.fixture(scope="session")
+def report_index(tmp_path_factory, report_pdf, request) -> Path:
+    """The report PDF ingested and indexed with the defaults, once per session. Read-only: a test
+    that changes an index must copy it first."""
+    store = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider
+    cache = store.mkdir("citaat-report-index") if store is not None else None
+    return build_report_index(tmp_path_factory.mktemp("report-index"), report_pdf, cache)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -33,31 +31,6 @@ from app.verify import find_codes, find_quotations, normalize, verify
 from index.search import Filters, Hit
 
 # ---------------------------------------------------------------------------- fixtures
-
-
-def build_report_index(out: Path, report: Path, cache: Path | None) -> Path:
-    """Ingest the report into `out` and build its index, reusing cached vectors when possible."""
-    from index.build import build_index
-    from index.config import IndexConfig
-    from ingest.pipeline import IngestConfig, ingest_paths
-
-    ingest_paths([report], out, IngestConfig(progress=False))
-    if cache is not None and (cache / "index" / "CURRENT").is_file():
-        shutil.copytree(cache / "index", out / "index")
-    result = build_index(out, IndexConfig(), progress=False)
-    if cache is not None and result.embedded:
-        tmp = cache / "index.tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.copytree(out / "index", tmp)
-        shutil.rmtree(cache / "index", ignore_errors=True)
-        tmp.rename(cache / "index")
-    return out
-
-
-@pytest.fixture(scope="session")
-def report_index(tmp_path_factory, report_pdf, request) -> Path:
-    cache = request.config.cache.mkdir("citaat-report-index") if request.config.cache else None
-    return build_report_index(tmp_path_factory.mktemp("report-index"), report_pdf, cache)
 
 
 @pytest.fixture(scope="session")

@@ -19,18 +19,9 @@ FLOORS = REPO / "eval" / "floors.json"
 
 
 @pytest.fixture(scope="session")
-def eval_index(tmp_path_factory) -> Path:
-    """An ingested and indexed copy of the shared report (default chunker and embedder)."""
-    if not REPORT.is_file():
-        pytest.fail(f"{REPORT} is missing: the shared corpus must sit beside the repository (../shared/corpus)")
-    from index.build import build_index
-    from ingest.pipeline import IngestConfig, ingest_paths
-
-    out = tmp_path_factory.mktemp("eval-index")
-    result = ingest_paths([REPORT], out, IngestConfig(progress=False))
-    assert not result.failed and result.chunk_count > 0
-    build_index(out, progress=False)
-    return out
+def eval_index(report_index) -> Path:
+    """The shared report, ingested and indexed with the default chunker and embedder (conftest)."""
+    return report_index
 
 
 def test_floors_file_is_well_formed():

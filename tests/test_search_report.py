@@ -7,23 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from index.build import build_index
 from index.search import Filters, Searcher
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared/corpus"
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> Searcher:
-    from ingest.pipeline import IngestConfig, ingest_paths
-
-    pdf = CORPUS / "succesvol-samenwerken-bedrijfsvoering.pdf"
-    if not pdf.is_file():
-        pytest.fail(f"{pdf} is missing: the shared corpus must sit beside the repository")
-    out = tmp_path_factory.mktemp("report")
-    ingest_paths([pdf], out, IngestConfig(progress=False))
-    build_index(out, progress=False)
-    return Searcher.open(out)
+def report(report_index) -> Searcher:
+    return Searcher.open(report_index)
 
 
 def _ws(text: str) -> str:

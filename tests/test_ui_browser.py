@@ -40,32 +40,9 @@ FINAL_BADGE = "gecontroleerd"
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install chromium")
 
 
-def build_report_index(out: Path, report: Path, cache: Path | None) -> Path:
-    """Ingest the report into `out` and build its index, reusing vectors cached by an earlier run
-    (the same helper as in test_answer.py; embedding the report takes minutes on a small CPU)."""
-    import shutil
-
-    from index.build import build_index
-    from index.config import IndexConfig
-    from ingest.pipeline import IngestConfig, ingest_paths
-
-    ingest_paths([report], out, IngestConfig(progress=False))
-    if cache is not None and (cache / "index" / "CURRENT").is_file():
-        shutil.copytree(cache / "index", out / "index")
-    result = build_index(out, IndexConfig(), progress=False)
-    if cache is not None and result.embedded:
-        tmp = cache / "index.tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.copytree(out / "index", tmp)
-        shutil.rmtree(cache / "index", ignore_errors=True)
-        tmp.rename(cache / "index")
-    return out
-
-
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory, report_pdf, request) -> Path:
-    cache = request.config.cache.mkdir("citaat-report-index") if request.config.cache else None
-    return build_report_index(tmp_path_factory.mktemp("browser-index"), report_pdf, cache)
+def index_dir(report_index) -> Path:
+    return report_index
 
 
 @pytest.fixture(scope="module")
