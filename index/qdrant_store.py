@@ -26,6 +26,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .vectors import clip_request
+
 log = logging.getLogger(__name__)
 
 Backend = Literal["faiss", "qdrant"]
@@ -148,13 +150,7 @@ class QdrantVectorStore:
         """Top `depth` rows by inner product, best first, optionally only among `allowed` rows."""
         from qdrant_client import models
 
-        n = len(self)
-        if allowed is not None:
-            if len(allowed) == 0:
-                return np.zeros(0, np.int64), np.zeros(0, np.float32)
-            if len(allowed) >= n:
-                allowed = None
-        depth = min(depth, n if allowed is None else len(allowed))
+        allowed, depth = clip_request(len(self), depth, allowed)
         if depth <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         flt = None

@@ -30,6 +30,14 @@ class _IndexBacked(np.ndarray):
     owner: Any = None
 
 
+def clip_request(n: int, depth: int, allowed: np.ndarray | None) -> tuple[np.ndarray | None, int]:
+    """Normalise a search request over `n` rows: an `allowed` set that covers every row is no
+    filter, and depth never exceeds the rows that can qualify (0 = nothing to search)."""
+    if allowed is not None and len(allowed) >= n:
+        allowed = None
+    return allowed, min(depth, n if allowed is None else len(allowed))
+
+
 class VectorIndex:
     """A FAISS inner-product index plus a zero-copy view of its stored vectors."""
 
@@ -84,12 +92,7 @@ class VectorIndex:
         """
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         n = len(self)
-        if allowed is not None:
-            if len(allowed) == 0:
-                return np.zeros(0, np.int64), np.zeros(0, np.float32)
-            if len(allowed) >= n:
-                allowed = None
-        depth = min(depth, n if allowed is None else len(allowed))
+        allowed, depth = clip_request(n, depth, allowed)
         if depth <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         if allowed is not None and self.approximate and len(allowed) < _HNSW_EXACT_FILTER_FRACTION * n:

@@ -106,6 +106,21 @@ def _code_value(m: re.Match[str]) -> str:
     return f"R{int(m.group(2))}"
 
 
+def _consume(mk: _Mark, stack: list[_Mark], closed: list[tuple[int, int]]) -> None:
+    """Feed one mark to the opener stack: a closing mark pops the nearest opener of its kind and
+    records (open, close); a double closer without an opener is recorded as (-1, close)."""
+    if mk.opening:
+        stack.append(mk)
+        return
+    for j in range(len(stack) - 1, -1, -1):
+        if stack[j].double == mk.double:
+            closed.append((stack[j].pos, mk.pos))
+            del stack[j:]
+            return
+    if mk.double:
+        closed.append((-1, mk.pos))
+
+
 def find_quotes(text: str) -> list[Quote]:
     """All quotes in one paragraph, each with its respondent code or None (see module rules)."""
     marks = _marks(text)
@@ -117,6 +132,8 @@ def find_quotes(text: str) -> list[Quote]:
 
     def flush_unattributed() -> None:
         for o, c in closed:
+            if o < 0:
+                continue  # a closing mark whose opener was not seen: no span to quote
             inner = text[o + 1 : c]
             if len(inner.split()) >= MIN_UNATTRIBUTED_WORDS:
                 quotes.append(_make(text, o + 1, c, None))
@@ -124,20 +141,8 @@ def find_quotes(text: str) -> list[Quote]:
     for code in codes:
         # Consume the marks that stand before this code.
         while mi < len(marks) and marks[mi].pos < code.start():
-            mk = marks[mi]
+            _consume(marks[mi], stack, closed)
             mi += 1
-            if mk.opening:
-                stack.append(mk)
-                continue
-            # A closing mark pops the nearest opener of its kind; unmatched closers are ignored.
-            for j in range(len(stack) - 1, -1, -1):
-                if stack[j].double == mk.double:
-                    closed.append((stack[j].pos, mk.pos))
-                    del stack[j:]
-                    break
-            else:
-                if mk.double:
-                    closed.append((-1, mk.pos))  # closer whose opener was not seen
         bare = code.group(1) is None
         last_close = max((c for _, c in closed), default=None)
         gap_ok = last_close is not None and _GAP_RE.match(text[last_close + 1 : code.start()]) is not None
@@ -162,17 +167,8 @@ def find_quotes(text: str) -> list[Quote]:
         stack = []
 
     # Marks after the last code: only unattributed quotes remain.
-    while mi < len(marks):
-        mk = marks[mi]
-        mi += 1
-        if mk.opening:
-            stack.append(mk)
-            continue
-        for j in range(len(stack) - 1, -1, -1):
-            if stack[j].double == mk.double:
-                closed.append((stack[j].pos, mk.pos))
-                del stack[j:]
-                break
+    for mk in marks[mi:]:
+        _consume(mk, stack, closed)
     flush_unattributed()
     quotes.sort(key=lambda q: q.start)
     return quotes
