@@ -24,9 +24,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from index.bm25 import STOPWORDS, tokenize
-from index.search import Filters, Hit, parse_respondents
-from ingest.model import Chunk
+from citaat.index.bm25 import STOPWORDS, tokenize
+from citaat.index.search import Filters, Hit, parse_respondents
+from citaat.ingest.model import Chunk
 
 from .config import AnswerConfig
 from .llm import LLMClient, LLMError, PromptSource, build_messages

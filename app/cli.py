@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from index.search import Hit
+    from citaat.index.search import Hit
 
 app = typer.Typer(
     name="citaat",
@@ -54,10 +54,10 @@ def ingest(
     ] = 0.0,
 ) -> None:
     """Read a report and transcripts into respondent-attributed chunks (DIR/chunks.jsonl)."""
-    from ingest.pipeline import IngestConfig, ingest_paths, print_summary
+    from citaat.ingest.pipeline import IngestConfig, ingest_paths, print_summary
 
     if respondent is not None:
-        from ingest.attribution import normalize_code
+        from citaat.ingest.attribution import normalize_code
 
         code = normalize_code(respondent)
         if code is None:
@@ -72,7 +72,7 @@ def ingest(
         if result.chunk_count:
             _build_index(out, quiet=quiet)
         else:
-            from ingest.store import publish_staged
+            from citaat.ingest.store import publish_staged
 
             publish_staged(out)  # nothing to index: the (empty) output takes effect as it is
     if result.failed:
@@ -81,10 +81,10 @@ def ingest(
 
 def _build_index(out: Path, *, quiet: bool, embedder: str | None = None) -> None:
     """Build DIR/index (shared by `ingest` and `index`); errors end in one line, no traceback."""
-    from index.build import build_index, index_config_for
-    from index.embedders import EmbedderError
-    from index.store import SearchIndexError
-    from ingest.store import StoreError, has_staged, publish_staged, staged_dir
+    from citaat.index.build import build_index, index_config_for
+    from citaat.index.embedders import EmbedderError
+    from citaat.index.store import SearchIndexError
+    from citaat.ingest.store import StoreError, has_staged, publish_staged, staged_dir
 
     staged = has_staged(out)
     try:
@@ -123,8 +123,8 @@ def chunks(
     as_json: Annotated[bool, typer.Option("--json", help="Eén JSON-object per regel.")] = False,
 ) -> None:
     """List chunks, optionally only one respondent's or one kind."""
-    from ingest.attribution import normalize_code
-    from ingest.store import StoreError, read_chunks
+    from citaat.ingest.attribution import normalize_code
+    from citaat.ingest.store import StoreError, read_chunks
 
     try:
         items = read_chunks(directory)
@@ -186,11 +186,11 @@ def search(
     """Search the index: quotes and passages with respondent, section and page."""
     import json
 
-    from index.config import MODES
-    from index.embedders import EmbedderError
-    from index.search import Filters, Searcher
-    from index.store import SearchIndexError
-    from ingest.model import CHUNK_KINDS
+    from citaat.index.config import MODES
+    from citaat.index.embedders import EmbedderError
+    from citaat.index.search import Filters, Searcher
+    from citaat.index.store import SearchIndexError
+    from citaat.ingest.model import CHUNK_KINDS
 
     if (query is None) == (queries is None):
         fail("geef óf een vraag óf --queries BESTAND.jsonl")
@@ -289,7 +289,7 @@ def chat(
     ] = None,
 ) -> None:
     """Start the chat: a local web page that answers Dutch questions with verified, cited quotes."""
-    from app.config import AnswerConfig, LLMConfig, ServeConfig
+    from citaat.app.config import AnswerConfig, LLMConfig, ServeConfig
 
     serve = ServeConfig(host=host, port=port, share=share, user=user, password_env=password_env)
     problem = serve.check()
@@ -303,12 +303,12 @@ def chat(
 
     import logging
 
-    from app.answer import Answerer
-    from app.llm import LLMClient
-    from app.ui import build_app, launch
-    from index.embedders import EmbedderError
-    from index.search import Searcher
-    from index.store import SearchIndexError
+    from citaat.app.answer import Answerer
+    from citaat.app.llm import LLMClient
+    from citaat.app.ui import build_app, launch
+    from citaat.index.embedders import EmbedderError
+    from citaat.index.search import Searcher
+    from citaat.index.store import SearchIndexError
 
     logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
     try:
@@ -362,7 +362,7 @@ def eval_cmd(
     import logging
 
     logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
-    from eval.configs import builtin_configs
+    from citaat.eval.configs import builtin_configs
 
     if list_configs:
         for cfg in builtin_configs().values():
@@ -374,9 +374,9 @@ def eval_cmd(
         fail(f"--stat-test {stat_test!r}: kies fisher of student")
     names = [n.strip() for value in config or [] for n in value.split(",") if n.strip()] or None
 
-    from eval.run import EvalError, run_eval
-    from index.embedders import EmbedderError
-    from index.store import SearchIndexError
+    from citaat.eval.run import EvalError, run_eval
+    from citaat.index.embedders import EmbedderError
+    from citaat.index.store import SearchIndexError
 
     try:
         _, report = run_eval(question_set, index_dir, names, split, out, stat_test, progress=not quiet)
@@ -407,12 +407,12 @@ def eval_label(
     import logging
 
     logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
-    from eval.dataset import DEFAULT_LABELS
-    from eval.labels import run_label
-    from eval.run import EvalError
-    from index.embedders import EmbedderError
-    from index.store import SearchIndexError
-    from ingest.store import StoreError
+    from citaat.eval.dataset import DEFAULT_LABELS
+    from citaat.eval.labels import run_label
+    from citaat.eval.run import EvalError
+    from citaat.index.embedders import EmbedderError
+    from citaat.index.store import SearchIndexError
+    from citaat.ingest.store import StoreError
 
     try:
         text = run_label(question_set, index_dir, show, out or DEFAULT_LABELS)

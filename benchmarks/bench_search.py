@@ -40,8 +40,8 @@ def load_questions(path: Path = QUESTIONS) -> list[str]:
 
 def ensure_index(work: Path) -> Path:
     """Ingest the report PDF into `work` and index it (both incremental, so cheap when done)."""
-    from index.build import build_index
-    from ingest.pipeline import IngestConfig, ingest_paths
+    from citaat.index.build import build_index
+    from citaat.ingest.pipeline import IngestConfig, ingest_paths
 
     ingest_paths([REPORT], work, IngestConfig(progress=False))
     build_index(work, progress=False)
@@ -49,8 +49,8 @@ def ensure_index(work: Path) -> Path:
 
 
 def bench_latency(work: Path, rounds: int = 3) -> str:
-    from eval.metrics import latency_summary
-    from index.search import Searcher
+    from citaat.eval.metrics import latency_summary
+    from citaat.index.search import Searcher
 
     searcher = Searcher.open(ensure_index(work))
     questions = load_questions()
@@ -104,9 +104,9 @@ def bench_hnsw(work: Path, synthetic: int = 60_000) -> str:
     question embeddings as queries, and on `synthetic` vectors made by perturbing them."""
     import numpy as np
 
-    from index.config import IndexConfig
-    from index.search import Searcher
-    from index.vectors import VectorIndex
+    from citaat.index.config import IndexConfig
+    from citaat.index.search import Searcher
+    from citaat.index.vectors import VectorIndex
 
     searcher = Searcher.open(ensure_index(work))
     queries = searcher.embedder.embed_queries(load_questions())

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from index.config import SearchConfig
+from citaat.index.config import SearchConfig
 
 log = logging.getLogger(__name__)
 

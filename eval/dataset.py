@@ -68,7 +68,7 @@ class DatasetError(ValueError):
 
 
 def _normalize_code(value: str) -> str | None:
-    from ingest.attribution import normalize_code
+    from citaat.ingest.attribution import normalize_code
 
     return normalize_code(value)
 

@@ -85,7 +85,7 @@ def derive(qset: QuestionSet, chunks: Sequence[ChunkLike]) -> LabelReport:
 
 def write_labels(report: LabelReport, path: Path | str = DEFAULT_LABELS) -> Path:
     """Write the labelled items atomically as JSON Lines."""
-    from ingest.store import atomic_write_text
+    from citaat.ingest.store import atomic_write_text
 
     path = Path(path)
     atomic_write_text(path, dump_questions(report.items))
@@ -165,7 +165,7 @@ def run_label(
     out: Path | str | None = DEFAULT_LABELS,
 ) -> str:
     """`citaat eval label`: derive and write labels (and report problems), or show one question."""
-    from ingest.store import read_chunks
+    from citaat.ingest.store import read_chunks
 
     from .dataset import load_questions
     from .run import _open_or_build, ensure_default_index
@@ -178,7 +178,7 @@ def run_label(
         except KeyError:
             raise ValueError(f"{qset.source}: geen vraag met id {show_id!r}") from None
         if index_dir:
-            from index.search import Searcher
+            from citaat.index.search import Searcher
 
             searcher = Searcher.open(directory)
         else:

@@ -73,9 +73,9 @@ def cache_root() -> Path:
 
 def _open_or_build(directory: Path, build_config: Any = None, progress: bool = False) -> Any:
     """Open the index of `directory`; if it is missing or stale, build it (harness caches only)."""
-    from index.build import build_index
-    from index.search import Searcher
-    from index.store import SearchIndexError
+    from citaat.index.build import build_index
+    from citaat.index.search import Searcher
+    from citaat.index.store import SearchIndexError
 
     embedder = build_config.embedder if build_config is not None else None
     try:
@@ -88,7 +88,7 @@ def _open_or_build(directory: Path, build_config: Any = None, progress: bool = F
 
 def ensure_default_index(report: Path | None = None, progress: bool = False) -> Path:
     """Ingest the report into the cache directory (incremental) and return that directory."""
-    from ingest.pipeline import IngestConfig, ingest_paths
+    from citaat.ingest.pipeline import IngestConfig, ingest_paths
 
     report = Path(report) if report is not None else default_report()
     if not report.is_file():
@@ -112,7 +112,7 @@ def embedder_index_dir(base: Path, embedder: str) -> Path:
 
 def open_embedder_searcher(base: Any, embedder: str, progress: bool = False) -> Any:
     """A searcher over the same chunks as `base` but embedded with `embedder` (built once, cached)."""
-    from ingest.store import CHUNKS_FILE, SOURCES_FILE
+    from citaat.ingest.store import CHUNKS_FILE, SOURCES_FILE
 
     target = embedder_index_dir(base.directory, embedder)
     target.mkdir(parents=True, exist_ok=True)
@@ -142,7 +142,7 @@ def respondent_parsing(enabled: bool) -> Iterator[None]:
     if enabled:
         yield
         return
-    from index import search as search_module
+    from citaat.index import search as search_module
 
     original = search_module.parse_respondents
     search_module.parse_respondents = lambda query: (query, ())
@@ -238,8 +238,8 @@ def no_evidence_rule() -> EvidenceRule | None:
     """The chat's own "no relevant evidence" decision (app.answer.judge_evidence with the default
     AnswerConfig), or None when the app is not importable."""
     try:
-        from app.answer import judge_evidence
-        from app.config import AnswerConfig
+        from citaat.app.answer import judge_evidence
+        from citaat.app.config import AnswerConfig
     except ImportError:
         return None
     cfg = AnswerConfig()
@@ -659,9 +659,9 @@ def open_searchers(
     Returns (searchers, the configs that could be opened, warnings). A configuration whose
     embedder cannot be loaded is skipped with a warning instead of failing the whole run.
     """
-    from index.embedders import EmbedderError, normalize_spec
-    from index.search import Searcher
-    from index.store import SearchIndexError
+    from citaat.index.embedders import EmbedderError, normalize_spec
+    from citaat.index.search import Searcher
+    from citaat.index.store import SearchIndexError
 
     if index_dir is None:
         directory = ensure_default_index(progress=progress)

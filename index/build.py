@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.model import Chunk
-from ingest.store import read_chunks
+from citaat.ingest.model import Chunk
+from citaat.ingest.store import read_chunks
 
 from .bm25 import TOKENIZER_ID, BM25Index
 from .config import DEFAULT_EMBEDDER, IndexConfig

@@ -206,8 +206,8 @@ def open_searcher(
     Qdrant collection of this index version (uploaded on first use); everything else — BM25,
     fusion, filters, the Hit records — is the same `Searcher`.
     """
-    from index.search import Searcher
-    from index.store import current_version_dir
+    from citaat.index.search import Searcher
+    from citaat.index.store import current_version_dir
 
     store = store or vector_store_config()
     searcher = Searcher.open(directory, config, embedder)

@@ -12,7 +12,7 @@ from typing import Any
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeRelationship, NodeWithScore, QueryBundle, RelatedNodeInfo, TextNode
 
-from ingest.model import Chunk
+from citaat.ingest.model import Chunk
 
 from .build import SECTION_SEP
 from .search import Filters, Hit, Searcher

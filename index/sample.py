@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.model import Chunk
-from ingest.store import write_chunks
+from citaat.ingest.model import Chunk
+from citaat.ingest.store import write_chunks
 
 REPORT = "rapport-samenwerking.pdf"
 TRANSCRIPT = "interview-r7.docx"

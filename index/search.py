@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from ingest.attribution import normalize_code
-from ingest.model import Chunk
-from ingest.store import CHUNKS_FILE, StoreError, read_chunks
+from citaat.ingest.attribution import normalize_code
+from citaat.ingest.model import Chunk
+from citaat.ingest.store import CHUNKS_FILE, StoreError, read_chunks
 
 from .bm25 import TOKENIZER_ID, BM25Index
 from .build import SECTION_SEP

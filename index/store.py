@@ -33,7 +33,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
-from ingest.store import CHUNKS_FILE, SOURCES_FILE, atomic_write_bytes
+from citaat.ingest.store import CHUNKS_FILE, SOURCES_FILE, atomic_write_bytes
 
 from .config import FORMAT_VERSION
 

@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh "dev,st"
 .venv/bin/ruff check .
-.venv/bin/mypy ingest index app eval
+.venv/bin/mypy -p citaat
 .venv/bin/python -m pytest -q "$@"

@@ -34,28 +34,28 @@ def report_txt() -> Path:
 
 @pytest.fixture(scope="session")
 def pdf_doc(report_pdf):
-    from ingest.loaders import load
+    from citaat.ingest.loaders import load
 
     return load(report_pdf)
 
 
 @pytest.fixture(scope="session")
 def txt_doc(report_txt):
-    from ingest.loaders import load
+    from citaat.ingest.loaders import load
 
     return load(report_txt)
 
 
 @pytest.fixture(scope="session")
 def pdf_chunks(pdf_doc):
-    from ingest.chunker import chunk_report
+    from citaat.ingest.chunker import chunk_report
 
     return chunk_report(pdf_doc)
 
 
 @pytest.fixture(scope="session")
 def txt_chunks(txt_doc):
-    from ingest.chunker import chunk_report
+    from citaat.ingest.chunker import chunk_report
 
     return chunk_report(txt_doc)
 
@@ -64,9 +64,9 @@ def build_report_index(out: Path, report: Path, cache: Path | None) -> Path:
     """Ingest the report into `out` and build its index. Vectors cached by an earlier run are
     reused (the build re-embeds any chunk whose id or text changed), since embedding the report
     takes a minute or more on a small CPU; a fresh clone (CI) has no cache and embeds everything."""
-    from index.build import build_index
-    from index.config import IndexConfig
-    from ingest.pipeline import IngestConfig, ingest_paths
+    from citaat.index.build import build_index
+    from citaat.index.config import IndexConfig
+    from citaat.ingest.pipeline import IngestConfig, ingest_paths
 
     result = ingest_paths([report], out, IngestConfig(progress=False))
     assert not result.failed and result.chunk_count > 0

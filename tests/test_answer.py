@@ -14,7 +14,7 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from app.answer import (
+from citaat.app.answer import (
     Answer,
     Answerer,
     Source,
@@ -24,18 +24,18 @@ from app.answer import (
     rewrite_query,
     section_label,
 )
-from app.config import AnswerConfig, ServeConfig
-from app.export import CSV_COLUMNS, to_markdown, write_exports
-from app.ui import make_filters, sources_html
-from app.verify import find_codes, find_quotations, normalize, verify
-from index.search import Filters, Hit
+from citaat.app.config import AnswerConfig, ServeConfig
+from citaat.app.export import CSV_COLUMNS, to_markdown, write_exports
+from citaat.app.ui import make_filters, sources_html
+from citaat.app.verify import find_codes, find_quotations, normalize, verify
+from citaat.index.search import Filters, Hit
 
 # ---------------------------------------------------------------------------- fixtures
 
 
 @pytest.fixture(scope="session")
 def searcher(report_index):
-    from index.search import Searcher
+    from citaat.index.search import Searcher
 
     return Searcher.open(report_index)
 
@@ -378,7 +378,7 @@ def test_serve_config_requires_login_off_loopback(serve, env, problem, monkeypat
 
 
 def test_chat_command_refuses_public_binding_without_login(report_index, monkeypatch):
-    from app.cli import app
+    from citaat.app.cli import app
 
     result = CliRunner().invoke(app, ["chat", "--index", str(report_index), "--host", "0.0.0.0"])
     assert result.exit_code == 1

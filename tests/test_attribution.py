@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.attribution import codes_without_quote, find_quotes, normalize_code, respondents_in
+from citaat.ingest.attribution import codes_without_quote, find_quotes, normalize_code, respondents_in
 
 
 def attributed(text: str) -> list[tuple[str | None, str]]:

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from app.cli import app
-from ingest.loaders import NO_SPEAKERS_WARNING, decode_text
-from ingest.model import IngestError
-from ingest.pipeline import IngestConfig, ingest_paths
-from ingest.store import read_chunks
+from citaat.app.cli import app
+from citaat.ingest.loaders import NO_SPEAKERS_WARNING, decode_text
+from citaat.ingest.model import IngestError
+from citaat.ingest.pipeline import IngestConfig, ingest_paths
+from citaat.ingest.store import read_chunks
 
 CFG = IngestConfig(progress=False)
 
@@ -295,7 +295,7 @@ def test_size_limit_refuses_with_a_clear_reason(inbox: Path, tmp_path: Path) -> 
 def test_size_limit_from_cli_option_and_environment(inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from app.cli import app
+    from citaat.app.cli import app
 
     (inbox / "te-groot.txt").write_text("Tekst over gemeenten. " * 100_000, encoding="utf-8")  # 2.2 MB
     assert IngestConfig().max_file_mb == 200.0
@@ -380,7 +380,7 @@ def test_cli_mixed_run_reports_each_bad_file_and_keeps_the_index_consistent(inbo
     rows = [json.loads(line) for line in (out / "chunks.jsonl").read_text(encoding="utf-8").splitlines()]
     assert {r["doc"] for r in rows} == {"verslag.txt", "interview-R21.txt"} | {c.name for c in good}
     # The index was built and opens, and answers from the files that went in.
-    from index.search import Searcher
+    from citaat.index.search import Searcher
 
     searcher = Searcher.open(out)
     hits = searcher.search("coördinatie tussen gemeenten", k=5)

@@ -29,9 +29,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from app.cli import app
-from ingest.pipeline import PARTIAL_DIR, IngestConfig, ingest_paths
-from ingest.store import StoreError, read_chunks
+from citaat.app.cli import app
+from citaat.ingest.pipeline import PARTIAL_DIR, IngestConfig, ingest_paths
+from citaat.ingest.store import StoreError, read_chunks
 
 REPO = Path(__file__).resolve().parents[1]
 QUERY = "Hoe worden de kosten tussen de gemeenten verdeeld?"
@@ -91,7 +91,7 @@ def kill(proc: subprocess.Popen[str]) -> None:
 
 
 def top_ids(directory: Path, query: str = QUERY, k: int = 5) -> list[str]:
-    from index.search import Searcher
+    from citaat.index.search import Searcher
 
     return [h.id for h in Searcher.open(directory).search(query, k=k)]
 
@@ -145,7 +145,7 @@ def test_sigkill_during_ingest_keeps_the_old_index_and_the_rerun_resumes(tmp_pat
 
 def test_resume_in_process_uses_checkpoints_and_ignores_a_torn_one(tmp_path: Path, monkeypatch) -> None:
     """An exception mid-run (as good as a kill for the output dir) leaves checkpoints; a torn one is redone."""
-    import ingest.pipeline as pipeline
+    import citaat.ingest.pipeline as pipeline
 
     corpus, out, clean = tmp_path / "in", tmp_path / "out", tmp_path / "clean"
     make_corpus(corpus, 5)
@@ -176,7 +176,7 @@ def test_resume_in_process_uses_checkpoints_and_ignores_a_torn_one(tmp_path: Pat
 
 def test_stale_checkpoint_of_a_changed_file_is_not_used(tmp_path: Path) -> None:
     """A checkpoint is keyed by content: editing the file after a crash means it is read again."""
-    import ingest.pipeline as pipeline
+    import citaat.ingest.pipeline as pipeline
 
     corpus, out = tmp_path / "in", tmp_path / "out"
     files = make_corpus(corpus, 3)
@@ -204,7 +204,7 @@ def test_stale_checkpoint_of_a_changed_file_is_not_used(tmp_path: Path) -> None:
 def test_sigkill_during_index_build_keeps_the_previous_pair_working(tmp_path: Path) -> None:
     """`citaat ingest` stages its new chunks until the index over them is built; a SIGKILL while
     embedding leaves the previous chunks.jsonl and index, which still open and answer."""
-    from index.search import Searcher
+    from citaat.index.search import Searcher
 
     corpus, later, out, clean = tmp_path / "in", tmp_path / "later", tmp_path / "out", tmp_path / "clean"
     files = make_corpus(corpus, 8)
@@ -239,9 +239,9 @@ def test_sigkill_during_index_build_keeps_the_previous_pair_working(tmp_path: Pa
 def test_failed_index_build_publishes_the_chunks_and_names_the_fix(tmp_path: Path, monkeypatch) -> None:
     """An index error (not a crash) must not lose the new chunks: they are published, and the
     stale index then refuses to open with the command that fixes it."""
-    from index import build as build_mod
-    from index.search import Searcher
-    from index.store import SearchIndexError
+    from citaat.index import build as build_mod
+    from citaat.index.search import Searcher
+    from citaat.index.store import SearchIndexError
 
     corpus, out = tmp_path / "in", tmp_path / "out"
     make_corpus(corpus, 3)
@@ -272,7 +272,7 @@ def test_failed_index_build_publishes_the_chunks_and_names_the_fix(tmp_path: Pat
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(corpus, out) with a finished ingest and index; tests copy it, never change it."""
-    from index.build import build_index
+    from citaat.index.build import build_index
 
     base = tmp_path_factory.mktemp("pristine")
     corpus, out = base / "in", base / "out"
@@ -333,8 +333,8 @@ TAMPER = {
 
 @pytest.mark.parametrize("name", list(TAMPER))
 def test_tampered_index_is_refused_with_the_fix_and_the_fix_works(name: str, damaged) -> None:
-    from index.search import Searcher
-    from index.store import SearchIndexError
+    from citaat.index.search import Searcher
+    from citaat.index.store import SearchIndexError
 
     _corpus, out, hits = damaged
     tamper, what = TAMPER[name]
@@ -353,8 +353,8 @@ def test_tampered_index_is_refused_with_the_fix_and_the_fix_works(name: str, dam
 
 
 def test_chunks_cut_mid_line_is_refused_and_reingest_repairs_it(damaged) -> None:
-    from index.search import Searcher
-    from index.store import SearchIndexError
+    from citaat.index.search import Searcher
+    from citaat.index.store import SearchIndexError
 
     corpus, out, hits = damaged
     path = out / "chunks.jsonl"
@@ -395,8 +395,8 @@ def test_rebuild_over_an_existing_index_gives_the_vectors_of_a_clean_build(damag
     """
     import numpy as np
 
-    from index.build import build_index
-    from index.search import Searcher
+    from citaat.index.build import build_index
+    from citaat.index.search import Searcher
 
     _corpus, out, hits = damaged
     clean = Searcher.open(out)

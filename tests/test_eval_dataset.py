@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from eval.dataset import (
+from citaat.eval.dataset import (
     DEFAULT_QUESTIONS,
     DatasetError,
     Item,
@@ -227,8 +227,8 @@ def test_noanswer_items_are_not_judged():
 
 
 def test_derived_label_file_round_trips_and_judges_the_same(tmp_path):
-    from eval.dataset import QuestionSet
-    from eval.labels import derive, highlight, write_labels
+    from citaat.eval.dataset import QuestionSet
+    from citaat.eval.labels import derive, highlight, write_labels
 
     items = (
         Item("w", "Wie noemt de klik?", "who", "dev", ("R7",), (QUOTE_TEXT,), ("Daarnaast speelt geld een rol.",)),

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from eval import metrics as M
-from eval.configs import DEFAULT, EvalConfig, resolve
-from eval.dataset import Item, QuestionSet, judge_items
-from eval.run import evaluate_configs, markdown_report, run_config, write_outputs
-from index.config import SearchConfig
+from citaat.eval import metrics as M
+from citaat.eval.configs import DEFAULT, EvalConfig, resolve
+from citaat.eval.dataset import Item, QuestionSet, judge_items
+from citaat.eval.run import evaluate_configs, markdown_report, run_config, write_outputs
+from citaat.index.config import SearchConfig
 
 QRELS = {"a": {"u1": 2, "u2": 1}, "b": {"u3": 2, "u4": 2}, "c": {"u5": 2}}
 RANKINGS = {"a": ["x", "u2", "u1"], "b": ["u4"], "c": []}
@@ -230,7 +230,7 @@ def test_harness_outputs(fake_results, tmp_path):
 
 
 def test_labelled_set_scores_like_the_snippets(fake_results):
-    from eval.labels import derive
+    from citaat.eval.labels import derive
 
     labelled = derive(QuestionSet(ITEMS, "fake.jsonl"), CHUNKS).items
     configs = [EvalConfig(DEFAULT, "fake best"), EvalConfig("worse", "fake worse", SearchConfig(mode="bm25"))]
@@ -242,7 +242,7 @@ def test_labelled_set_scores_like_the_snippets(fake_results):
 
 
 def test_show_candidates_for_one_question():
-    from eval.labels import show
+    from citaat.eval.labels import show
 
     item = ITEMS[0]
     text = show(FakeSearcher(CHUNKS, GOOD), item, judge_items([item], CHUNKS)[item.id])

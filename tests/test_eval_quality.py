@@ -33,7 +33,7 @@ def test_floors_file_is_well_formed():
 
 
 def test_default_config_meets_the_floors_on_the_test_split(eval_index):
-    from eval.run import run_eval
+    from citaat.eval.run import run_eval
 
     floors = json.loads(FLOORS.read_text(encoding="utf-8"))
     results, report = run_eval(
@@ -50,9 +50,9 @@ def test_default_config_meets_the_floors_on_the_test_split(eval_index):
 
 def test_committed_labels_match_the_snippets(eval_index):
     """eval/data/labels.jsonl is what `citaat eval label` derives from the question set today."""
-    from eval.dataset import DEFAULT_LABELS, load_questions
-    from eval.labels import derive
-    from ingest.store import read_chunks
+    from citaat.eval.dataset import DEFAULT_LABELS, load_questions
+    from citaat.eval.labels import derive
+    from citaat.ingest.store import read_chunks
 
     derived = derive(load_questions(), read_chunks(eval_index))
     committed = load_questions(DEFAULT_LABELS)

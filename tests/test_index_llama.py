@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.build import build_index
-from index.sample import sample_chunks, write_sample
-from index.search import Filters, Searcher
+from citaat.index.build import build_index
+from citaat.index.sample import sample_chunks, write_sample
+from citaat.index.search import Filters, Searcher
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,7 @@ def searcher(tmp_path_factory) -> Searcher:
 def test_chunk_to_node_keeps_our_fields():
     from llama_index.core.schema import MetadataMode, NodeRelationship
 
-    from index.retriever import chunk_to_node
+    from citaat.index.retriever import chunk_to_node
 
     quote = next(c for c in sample_chunks() if c.id == "rapport:q:030")
     node = chunk_to_node(quote)
@@ -35,7 +35,7 @@ def test_chunk_to_node_keeps_our_fields():
 def test_retriever_returns_nodes_with_scores(searcher):
     from llama_index.core.retrievers import BaseRetriever
 
-    from index.retriever import CitaatRetriever
+    from citaat.index.retriever import CitaatRetriever
 
     retriever = CitaatRetriever(searcher, k=3, filters=Filters(kind="quote"))
     assert isinstance(retriever, BaseRetriever)

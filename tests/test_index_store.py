@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from index.build import build_index
-from index.config import FORMAT_VERSION, IndexConfig
-from index.sample import sample_chunks, write_sample
-from index.search import Searcher
-from index.store import (
+from citaat.index.build import build_index
+from citaat.index.config import FORMAT_VERSION, IndexConfig
+from citaat.index.sample import sample_chunks, write_sample
+from citaat.index.search import Searcher
+from citaat.index.store import (
     CURRENT_FILE,
     INDEX_DIR,
     MANIFEST_FILE,
@@ -24,7 +24,7 @@ from index.store import (
     IndexMissingError,
     current_version_dir,
 )
-from ingest.store import CHUNKS_FILE, write_chunks
+from citaat.ingest.store import CHUNKS_FILE, write_chunks
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -136,7 +136,7 @@ def test_crash_during_swap_leaves_previous_index(copy, monkeypatch):
     def crash(directory, name):
         raise KeyboardInterrupt("simulated crash at the commit point")
 
-    monkeypatch.setattr("index.store.swap_current", crash)
+    monkeypatch.setattr("citaat.index.store.swap_current", crash)
     with pytest.raises(KeyboardInterrupt):
         build_index(copy, IndexConfig(section_prefix_bm25=False), progress=False)
     monkeypatch.undo()
@@ -150,19 +150,18 @@ _KILLER = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    sys.path.insert(0, {repo!r})
-    import index.build, index.store
-    from index.config import IndexConfig
+    import citaat.index.build as build, citaat.index.store as store
+    from citaat.index.config import IndexConfig
 
     def die(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
 
     target = {target!r}
     if target == "swap":
-        index.store.swap_current = die          # after the new version is complete, before CURRENT
+        store.swap_current = die          # after the new version is complete, before CURRENT
     else:
-        index.build.BM25Index.save = die        # halfway through writing the new version
-    index.build.build_index(Path({directory!r}), IndexConfig(section_prefix_bm25=False), progress=False)
+        build.BM25Index.save = die        # halfway through writing the new version
+    build.build_index(Path({directory!r}), IndexConfig(section_prefix_bm25=False), progress=False)
     """
 )
 
@@ -190,7 +189,7 @@ def test_vector_view_outlives_its_index(built):
 
     import numpy as np
 
-    from index.vectors import VectorIndex
+    from citaat.index.vectors import VectorIndex
 
     data = (current_version_dir(built) / VECTORS_FILE).read_bytes()
     expected = np.array(VectorIndex.from_bytes(data).vectors)

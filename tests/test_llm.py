@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from app.answer import Answer, Answerer
-from app.config import AnswerConfig, LLMConfig
-from app.llm import LLMClient, PromptSource, format_sources
-from app.verify import REMOVED_QUOTE, REMOVED_SENTENCE, UNVERIFIED
-from index.search import Filters, Hit
-from ingest.model import Chunk
+from citaat.app.answer import Answer, Answerer
+from citaat.app.config import AnswerConfig, LLMConfig
+from citaat.app.llm import LLMClient, PromptSource, format_sources
+from citaat.app.verify import REMOVED_QUOTE, REMOVED_SENTENCE, UNVERIFIED
+from citaat.index.search import Filters, Hit
+from citaat.ingest.model import Chunk
 
 # ---------------------------------------------------------------------------- the stub server
 
@@ -303,7 +303,7 @@ def test_llm_config_is_validated(kwargs, message):
 def test_ollama_backend_is_built_through_llama_index():
     from llama_index.llms.ollama import Ollama
 
-    from app.llm import make_llm
+    from citaat.app.llm import make_llm
 
     llm = make_llm(LLMConfig(provider="ollama", model="qwen2.5:7b", base_url="http://127.0.0.1:11434/"))
     assert isinstance(llm, Ollama) and llm.model == "qwen2.5:7b" and llm.base_url == "http://127.0.0.1:11434"

@@ -33,8 +33,8 @@ lt = _load()
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory: pytest.TempPathFactory, report_pdf: Path) -> Path:
-    from index.build import build_index
-    from ingest.pipeline import IngestConfig, ingest_paths
+    from citaat.index.build import build_index
+    from citaat.ingest.pipeline import IngestConfig, ingest_paths
 
     out = tmp_path_factory.mktemp("load") / "data"
     res = ingest_paths([report_pdf, EXAMPLES], out, IngestConfig(progress=False))

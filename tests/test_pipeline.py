@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from app.cli import app
-from ingest.pipeline import IngestConfig, ingest_paths
-from ingest.store import read_chunks, read_sources
+from citaat.app.cli import app
+from citaat.ingest.pipeline import IngestConfig, ingest_paths
+from citaat.ingest.store import read_chunks, read_sources
 
 REPORT = """Een klein rapport
 

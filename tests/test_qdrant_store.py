@@ -13,10 +13,10 @@ import pytest
 
 pytest.importorskip("qdrant_client")
 
-from index.build import build_index  # noqa: E402
-from index.qdrant_store import QdrantVectorStore, VectorStoreConfig, open_searcher, vector_store_config  # noqa: E402
-from index.sample import write_sample  # noqa: E402
-from index.search import Filters, Searcher  # noqa: E402
+from citaat.index.build import build_index  # noqa: E402
+from citaat.index.qdrant_store import QdrantVectorStore, VectorStoreConfig, open_searcher, vector_store_config  # noqa: E402
+from citaat.index.sample import write_sample  # noqa: E402
+from citaat.index.search import Filters, Searcher  # noqa: E402
 
 QUERIES = ["Wat zegt R9 over de tekorten?", "servers liggen plat", "vertrouwen tussen gemeenten", "kosten"]
 

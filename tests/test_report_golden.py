@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from ingest.attribution import CODE_RE
+from citaat.ingest.attribution import CODE_RE
 
 # Every respondent code in the report text, counted by hand-checkable regex over the raw .txt:
 # (R13), (R 20), (R27²) and the single bare (13) that follows a closing quote.
@@ -244,8 +244,8 @@ def test_long_paragraphs_become_sentence_windows_without_cutting_quotes(pdf_chun
 
 
 def test_ids_are_stable(report_pdf, pdf_chunks):
-    from ingest.chunker import chunk_report
-    from ingest.loaders import load
+    from citaat.ingest.chunker import chunk_report
+    from citaat.ingest.loaders import load
 
     again = chunk_report(load(report_pdf))
     assert [c.id for c in again] == [c.id for c in pdf_chunks]

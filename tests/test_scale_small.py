@@ -59,8 +59,8 @@ def test_synthetic_corpus_is_deterministic_and_scales_by_prefix(tmp_path: Path) 
 
 
 def test_synthetic_transcripts_ingest_with_their_codes(tmp_path: Path) -> None:
-    from ingest.pipeline import IngestConfig, ingest_paths
-    from ingest.store import read_chunks
+    from citaat.ingest.pipeline import IngestConfig, ingest_paths
+    from citaat.ingest.store import read_chunks
 
     info = synth.generate(tmp_path / "in", 10, seed=7, exchanges=5)
     res = ingest_paths([tmp_path / "in"], tmp_path / "out", IngestConfig(progress=False))

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from app.cli import app
-from index.sample import write_sample
-from ingest.store import CHUNKS_FILE
+from citaat.app.cli import app
+from citaat.index.sample import write_sample
+from citaat.ingest.store import CHUNKS_FILE
 
 HIT_KEYS = {"id", "text", "kind", "respondents", "section", "page", "score"}
 

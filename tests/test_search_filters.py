@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from index.build import build_index
-from index.config import SearchConfig
-from index.sample import write_sample
-from index.search import Filters, Searcher, parse_respondents
+from citaat.index.build import build_index
+from citaat.index.config import SearchConfig
+from citaat.index.sample import write_sample
+from citaat.index.search import Filters, Searcher, parse_respondents
 
 
 @pytest.fixture(scope="module")

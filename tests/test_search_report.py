@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from index.search import Filters, Searcher
+from citaat.index.search import Filters, Searcher
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared/corpus"
 

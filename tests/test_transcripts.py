@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.docx import docx_text
-from ingest.model import Chunk, Document, IngestError
-from ingest.subtitles import load_subtitles
-from ingest.transcript import (
+from citaat.ingest.docx import docx_text
+from citaat.ingest.model import Chunk, Document, IngestError
+from citaat.ingest.subtitles import load_subtitles
+from citaat.ingest.transcript import (
     INTERVIEWER,
     file_code,
     is_transcript,
@@ -23,7 +23,7 @@ from ingest.transcript import (
     respondent_from,
     split_label,
 )
-from ingest.transcript_chunker import chunk_transcript, sentence_spans, split_answer
+from citaat.ingest.transcript_chunker import chunk_transcript, sentence_spans, split_answer
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "transcripts"
 TXT = EXAMPLES / "interview-R31.txt"

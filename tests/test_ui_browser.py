@@ -62,7 +62,7 @@ def app_url(index_dir) -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "chat", "--index", str(index_dir), "--port", str(port)],
+        [sys.executable, "-m", "citaat.app.cli", "chat", "--index", str(index_dir), "--port", str(port)],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}/"

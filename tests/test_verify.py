@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from app.answer import quoted
-from app.verify import (
+from citaat.app.answer import quoted
+from citaat.app.verify import (
     REMOVED_QUOTE,
     REMOVED_SENTENCE,
     UNVERIFIED,

@@ -192,7 +192,7 @@ def _project_find_quotes():
     root = Path(__file__).resolve().parents[2]
     sys.path.insert(0, str(root))
     try:
-        from ingest.attribution import find_quotes  # type: ignore
+        from citaat.ingest.attribution import find_quotes  # type: ignore
 
         return find_quotes
     except Exception:  # noqa: BLE001 - the cross-check is optional
