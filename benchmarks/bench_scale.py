@@ -2,8 +2,8 @@
 
 Usage (repository root, venv active; heavy, so it renices itself to 19):
 
-    python benchmarks/bench_scale.py --scale small                 # ~6k chunks, about a minute (CI size)
-    nice -n 19 python benchmarks/bench_scale.py --scale full --docs  # 1,000 transcripts, ~100k chunks, ~15 min
+    python -m benchmarks.bench_scale --scale small                 # ~6k chunks, about a minute (CI size)
+    nice -n 19 python -m benchmarks.bench_scale --scale full --docs  # 1,000 transcripts, ~100k chunks, ~15 min
 
 `--docs` writes the table and the plot into docs/benchmarks.md, section `## Schaal` (only that
 section is replaced) and docs/img/bench_scale.png. `--work DIR` keeps the corpus and index.
@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
-import importlib.util
 import json
 import math
 import os
@@ -51,9 +50,9 @@ from typing import Any
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-DOCS = REPO / "docs" / "benchmarks.md"
+from benchmarks import synth_corpus
+from benchmarks.common import DOCS, REPO
+
 PLOT = REPO / "docs" / "img" / "bench_scale.png"
 SECTION = "## Schaal"
 SCALES = {"small": 60, "medium": 300, "full": 1000}
@@ -64,13 +63,6 @@ NPROBE = (4, 8, 16, 32, 64)
 DIM = 384
 
 
-def _synth() -> Any:
-    spec = importlib.util.spec_from_file_location("synth_corpus", REPO / "benchmarks" / "synth_corpus.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("synth_corpus", mod)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _maxrss_mb() -> float:
@@ -228,7 +220,7 @@ def stage_build(work: Path) -> dict[str, Any]:
 def run_stage(name: str, work: Path) -> dict[str, Any]:
     """Run a stage in a fresh interpreter so its peak memory is its own."""
     out = subprocess.run(
-        [sys.executable, __file__, "--stage", name, "--work", str(work)],
+        [sys.executable, "-m", "benchmarks.bench_scale", "--stage", name, "--work", str(work)],
         check=True,
         capture_output=True,
         text=True,
@@ -260,7 +252,7 @@ def measure_embedding(work: Path, sample: int, seed: int = 1) -> dict[str, Any]:
     q = [model.embed_queries([t]) for t in ("Hoe worden de kosten verdeeld?",)]  # warm query path
     del q
     qtimes = []
-    for text in _synth().queries(20):
+    for text in synth_corpus.queries(20):
         t = time.perf_counter()
         model.embed_queries([text])
         qtimes.append((time.perf_counter() - t) * 1000)
@@ -398,7 +390,7 @@ def query_set(work: Path, n: int) -> list[str]:
     """Half the generator's questions, half a sentence taken from a random chunk (near-duplicate queries)."""
     from citaat.ingest.store import read_chunks
 
-    synth = _synth()
+    synth = synth_corpus
     qs = synth.queries(n // 2)
     chunks = read_chunks(work / "data")
     rng = random.Random(5)
@@ -416,7 +408,7 @@ def query_set(work: Path, n: int) -> list[str]:
 def run(
     scale: str, work: Path, sample: int | None = None, n_queries: int | None = None, seed: int = 7
 ) -> dict[str, Any]:
-    synth = _synth()
+    synth = synth_corpus
     n_transcripts = SCALES[scale] if scale in SCALES else int(scale)
     key = scale if scale in SCALES else "small"
     t_all = time.perf_counter()
@@ -468,7 +460,7 @@ def markdown(r: dict[str, Any], plot_name: str | None = None) -> str:
     lines = [
         f"Synthetisch corpus (`benchmarks/synth_corpus.py`, seed 7): **{r['transcripts']} transcripten, "
         f"{r['chunks']:,} chunks, {r['corpus_mb']:.1f} MB** (txt/md/vtt/srt/docx). Gemeten met "
-        f"`nice -n 19 python benchmarks/bench_scale.py --scale {r['scale']}` op {r['machine']}; totale looptijd "
+        f"`nice -n 19 python -m benchmarks.bench_scale --scale {r['scale']}` op {r['machine']}; totale looptijd "
         f"{r['total_s'] / 60:.1f} min. De machine werd gedeeld met andere processen (load {r['load_start']:.1f} "
         "bij de start): wandkloktijden zijn daardoor pessimistisch, de CPU-tijden niet.",
         "",

@@ -2,11 +2,11 @@
 
 Usage (from the repository root, venv active):
 
-    python benchmarks/bench_search.py all              # everything below
-    python benchmarks/bench_search.py latency          # warm hybrid k=10 p50/p95 over the question set
-    python benchmarks/bench_search.py cold             # `citaat search`: process start to printed hits
-    python benchmarks/bench_search.py build            # `citaat ingest` + index of the report PDF from scratch
-    python benchmarks/bench_search.py hnsw             # HNSW recall@10 against exact search
+    python -m benchmarks.bench_search all              # everything below
+    python -m benchmarks.bench_search latency          # warm hybrid k=10 p50/p95 over the question set
+    python -m benchmarks.bench_search cold             # `citaat search`: process start to printed hits
+    python -m benchmarks.bench_search build            # `citaat ingest` + index of the report PDF from scratch
+    python -m benchmarks.bench_search hnsw             # HNSW recall@10 against exact search
 
 Retrieval quality (Hit@5, MRR@10 per mode and split) is measured by the project's eval harness,
 `citaat eval` (eval/), not here. The report is read from ../shared/corpus (never copied into the
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -26,11 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-SHARED = Path(os.environ.get("CITAAT_SHARED", REPO.parent / "shared"))
-REPORT = SHARED / "corpus/succesvol-samenwerken-bedrijfsvoering.pdf"
-QUESTIONS = REPO / "eval/data/questions.jsonl"
+from benchmarks.common import QUESTIONS, REPORT, ensure_report_index
 
 
 def load_questions(path: Path = QUESTIONS) -> list[str]:
@@ -38,21 +33,11 @@ def load_questions(path: Path = QUESTIONS) -> list[str]:
     return [json.loads(line)["q"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def ensure_index(work: Path) -> Path:
-    """Ingest the report PDF into `work` and index it (both incremental, so cheap when done)."""
-    from citaat.index.build import build_index
-    from citaat.ingest.pipeline import IngestConfig, ingest_paths
-
-    ingest_paths([REPORT], work, IngestConfig(progress=False))
-    build_index(work, progress=False)
-    return work
-
-
 def bench_latency(work: Path, rounds: int = 3) -> str:
     from citaat.eval.metrics import latency_summary
     from citaat.index.search import Searcher
 
-    searcher = Searcher.open(ensure_index(work))
+    searcher = Searcher.open(ensure_report_index(work))
     questions = load_questions()
     for q in questions[:5]:  # warm up caches and thread pools
         searcher.search(q, k=10)
@@ -70,7 +55,7 @@ def bench_latency(work: Path, rounds: int = 3) -> str:
 
 
 def bench_cold(work: Path, runs: int = 5) -> str:
-    ensure_index(work)
+    ensure_report_index(work)
     citaat = Path(sys.executable).with_name("citaat")
     cmd = [str(citaat), "search", "Wat zegt R13 over het bestuur?", "--index", str(work), "-k", "10"]
     times = []
@@ -108,7 +93,7 @@ def bench_hnsw(work: Path, synthetic: int = 60_000) -> str:
     from citaat.index.search import Searcher
     from citaat.index.vectors import VectorIndex
 
-    searcher = Searcher.open(ensure_index(work))
+    searcher = Searcher.open(ensure_report_index(work))
     queries = searcher.embedder.embed_queries(load_questions())
     cfg = IndexConfig()
     out = []

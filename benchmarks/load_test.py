@@ -3,9 +3,9 @@
 Usage (repository root, venv active):
 
     # against an app that is already running (extractive mode, `citaat chat --index data`):
-    python benchmarks/load_test.py --url http://127.0.0.1:7860/
+    python -m benchmarks.load_test --url http://127.0.0.1:7860/
     # or start one on a free port for the run, on an index directory, and write docs/benchmarks.md:
-    python benchmarks/load_test.py --index data --docs
+    python -m benchmarks.load_test --index data --docs
 
 Each session is its own Gradio client (its own session hash, so its own conversation state) and
 asks its questions one after another through the app's `/vraag` endpoint, the one the chat box
@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-REPO = Path(__file__).resolve().parents[1]
-DOCS = REPO / "docs" / "benchmarks.md"
+from benchmarks.common import DOCS, REPO
+
 SECTION = "## Belasting"
 
 # Dutch questions about the report and the example transcripts; every session starts at another one.
@@ -195,7 +195,7 @@ def start_app(index_dir: Path, port: int, timeout: float = 180.0) -> subprocess.
         [
             sys.executable,
             "-c",
-            "from app.cli import main; main()",
+            "from citaat.cli import main; main()",
             "chat",
             "--index",
             str(index_dir),
@@ -247,7 +247,7 @@ def markdown(r: dict[str, Any], index_desc: str) -> str:
     return (
         "\n".join(
             [
-                f"`python benchmarks/load_test.py --index DIR` tegen `citaat chat` op loopback (extractieve modus, "
+                f"`python -m benchmarks.load_test --index DIR` tegen `citaat chat` op loopback (extractieve modus, "
                 f"geen taalmodel), index: {index_desc}. {r['sessions']} gelijktijdige sessies × "
                 f"{r['questions_per_session']} vragen (vraag 2–{r['questions_per_session']} als vervolgvraag in "
                 "hetzelfde gesprek), via het `/vraag`-endpoint van de chat met `gradio_client`; elke sessie is een "
@@ -315,8 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     summary["single"] = {k: single[k] for k in ("requests", "errors", "p50_ms", "p95_ms")}
     print(json.dumps(summary, indent=1, ensure_ascii=False), file=sys.stderr)
     if args.docs:
-        sys.path.insert(0, str(REPO / "benchmarks"))
-        from bench_scale import write_section
+        from benchmarks.bench_scale import write_section
 
         desc = _describe(args.index) if args.index else url
         write_section(DOCS, markdown(summary, desc), SECTION)

@@ -7,5 +7,5 @@
 - `eval.configs`: the named retrieval configurations that are compared;
 - `eval.run`: the harness behind `citaat eval` (Markdown table, JSON, PNG chart).
 
-Submodules are imported on use so `import eval` stays cheap (ranx pulls numba).
+Submodules are imported on use so `import citaat.eval` stays cheap (ranx pulls numba).
 """

@@ -235,3 +235,14 @@ def noanswer_behaviour(
             sum(abstained_answerable) / len(abstained_answerable) if abstained_answerable else math.nan
         )
     return out
+
+
+def warm_up() -> None:
+    """Compile ranx's numba kernels for every metric and significance test the harness uses, on a
+    two-query toy run. ranx caches the compiled code on disk, so this costs once per environment;
+    tests call it from one session fixture instead of paying for it inside whichever test runs first."""
+    qrels = {"q1": {"a": 1}, "q2": {"b": 2}}
+    rankings = {"q1": ["a", "b"], "q2": ["a", "b"]}
+    per_query(qrels, rankings)
+    for stat_test in STAT_TESTS:
+        compare(qrels, {"x": rankings, "y": {"q1": ["b", "a"], "q2": ["b", "a"]}}, "x", stat_test=stat_test)

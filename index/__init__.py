@@ -2,7 +2,7 @@
 
 Public API: `Searcher.open(dir).search(query, k, filters) -> list[Hit]` (index/search.py),
 `build_index(dir, config)` (index/build.py), `IndexConfig` / `SearchConfig` (index/config.py).
-Submodules are imported on use so `import index` stays cheap.
+Submodules are imported on use so `import citaat.index` stays cheap.
 """
 
 import os

@@ -89,3 +89,11 @@ def report_index(tmp_path_factory, report_pdf, request) -> Path:
     store = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider
     cache = store.mkdir("citaat-report-index") if store is not None else None
     return build_report_index(tmp_path_factory.mktemp("report-index"), report_pdf, cache)
+
+
+@pytest.fixture(scope="session")
+def ranx_warm() -> None:
+    """ranx compiles its numba kernels on first use (long on a small CPU): do it once, up front."""
+    from citaat.eval.metrics import warm_up
+
+    warm_up()

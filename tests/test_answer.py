@@ -378,7 +378,7 @@ def test_serve_config_requires_login_off_loopback(serve, env, problem, monkeypat
 
 
 def test_chat_command_refuses_public_binding_without_login(report_index, monkeypatch):
-    from citaat.app.cli import app
+    from citaat.cli import app
 
     result = CliRunner().invoke(app, ["chat", "--index", str(report_index), "--host", "0.0.0.0"])
     assert result.exit_code == 1

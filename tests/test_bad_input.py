@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from citaat.app.cli import app
+from citaat.cli import app
 from citaat.ingest.loaders import NO_SPEAKERS_WARNING, decode_text
 from citaat.ingest.model import IngestError
 from citaat.ingest.pipeline import IngestConfig, ingest_paths
@@ -295,7 +295,7 @@ def test_size_limit_refuses_with_a_clear_reason(inbox: Path, tmp_path: Path) -> 
 def test_size_limit_from_cli_option_and_environment(inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from citaat.app.cli import app
+    from citaat.cli import app
 
     (inbox / "te-groot.txt").write_text("Tekst over gemeenten. " * 100_000, encoding="utf-8")  # 2.2 MB
     assert IngestConfig().max_file_mb == 200.0
@@ -308,6 +308,7 @@ def test_size_limit_from_cli_option_and_environment(inbox: Path, tmp_path: Path,
     assert res.exit_code == 0, res.stderr
 
 
+@pytest.mark.slow
 def test_fifty_megabyte_text_file_ingests(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A 50 MB transcript goes through under the default limit; the timing is printed, not asserted."""
     d = tmp_path / "in"

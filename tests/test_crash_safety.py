@@ -16,7 +16,6 @@ chosen file.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -29,7 +28,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from citaat.app.cli import app
+from benchmarks import synth_corpus
+from citaat.cli import app
 from citaat.ingest.pipeline import PARTIAL_DIR, IngestConfig, ingest_paths
 from citaat.ingest.store import StoreError, read_chunks
 
@@ -38,17 +38,10 @@ QUERY = "Hoe worden de kosten tussen de gemeenten verdeeld?"
 CFG = IngestConfig(progress=False)
 
 
-def _synth():
-    spec = importlib.util.spec_from_file_location("synth_corpus", REPO / "benchmarks" / "synth_corpus.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("synth_corpus", mod)  # dataclasses look their module up while the class is made
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def make_corpus(folder: Path, n: int, exchanges: int = 2) -> list[Path]:
-    return list(_synth().generate(folder, n, seed=11, exchanges=exchanges).files)
+    return list(synth_corpus.generate(folder, n, seed=11, exchanges=exchanges).files)
 
 
 def citaat(*args: str, delay: float | None = None) -> subprocess.Popen[str]:
@@ -57,7 +50,7 @@ def citaat(*args: str, delay: float | None = None) -> subprocess.Popen[str]:
     if delay is not None:
         env["CITAAT_INGEST_DELAY"] = str(delay)
     return subprocess.Popen(
-        [sys.executable, "-c", "from app.cli import main; main()", *args],
+        [sys.executable, "-c", "from citaat.cli import main; main()", *args],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -103,6 +96,7 @@ def checkpoints(out: Path) -> list[Path]:
 # --------------------------------------------------------------------------- SIGKILL during ingest
 
 
+@pytest.mark.slow
 def test_sigkill_during_ingest_keeps_the_old_index_and_the_rerun_resumes(tmp_path: Path) -> None:
     corpus, later, out, clean = tmp_path / "in", tmp_path / "later", tmp_path / "out", tmp_path / "clean"
     files = make_corpus(corpus, 12)
@@ -201,6 +195,7 @@ def test_stale_checkpoint_of_a_changed_file_is_not_used(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- SIGKILL during index build
 
 
+@pytest.mark.slow
 def test_sigkill_during_index_build_keeps_the_previous_pair_working(tmp_path: Path) -> None:
     """`citaat ingest` stages its new chunks until the index over them is built; a SIGKILL while
     embedding leaves the previous chunks.jsonl and index, which still open and answer."""

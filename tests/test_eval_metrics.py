@@ -14,6 +14,8 @@ from citaat.eval.dataset import Item, QuestionSet, judge_items
 from citaat.eval.run import evaluate_configs, markdown_report, run_config, write_outputs
 from citaat.index.config import SearchConfig
 
+pytestmark = pytest.mark.usefixtures("ranx_warm")
+
 QRELS = {"a": {"u1": 2, "u2": 1}, "b": {"u3": 2, "u4": 2}, "c": {"u5": 2}}
 RANKINGS = {"a": ["x", "u2", "u1"], "b": ["u4"], "c": []}
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.usefixtures("ranx_warm")
+
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared/corpus"
 REPORT = CORPUS / "succesvol-samenwerken-bedrijfsvoering.pdf"

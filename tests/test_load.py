@@ -8,27 +8,19 @@ with one Gradio client per session. The run is bounded: exactly 100 requests, an
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+
+from benchmarks import load_test as lt
+
+pytestmark = pytest.mark.bench
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "transcripts"
 MAX_SECONDS = 480.0
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("load_test", REPO / "benchmarks" / "load_test.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("load_test", mod)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-lt = _load()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from citaat.app.cli import app
+from citaat.cli import app
 from citaat.ingest.pipeline import IngestConfig, ingest_paths
 from citaat.ingest.store import read_chunks, read_sources
 

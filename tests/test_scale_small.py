@@ -7,27 +7,17 @@ are checked against hand-computed values.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from benchmarks import bench_scale as bench
+from benchmarks import synth_corpus as synth
+
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(name, mod)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-bench = _load("bench_scale")
-synth = _load("synth_corpus")
 
 
 def test_percentiles_and_recall_by_hand() -> None:
@@ -84,6 +74,7 @@ def test_write_section_replaces_only_its_own_section(tmp_path: Path) -> None:
     assert (tmp_path / "nieuw.md").read_text() == "# Benchmarks\n\n## Schaal\n\neerste\n"
 
 
+@pytest.mark.bench
 def test_small_scale_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     r = bench.run("small", tmp_path / "work", sample=24, n_queries=40)
     md = bench.markdown(r, "img/x.png")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from citaat.app.cli import app
+from citaat.cli import app
 from citaat.index.sample import write_sample
 from citaat.ingest.store import CHUNKS_FILE
 

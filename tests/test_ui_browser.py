@@ -37,7 +37,10 @@ SHOTS = REPO / "docs" / "screenshots"
 BULLET_RE = re.compile(r"\[(\d+)\] [“‘](.+?)[”’] — (R\d+|rapport) · (.+?)(?: · p\. (\d+))?$", re.MULTILINE)
 FINAL_BADGE = "gecontroleerd"
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install chromium"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +65,7 @@ def app_url(index_dir) -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "citaat.app.cli", "chat", "--index", str(index_dir), "--port", str(port)],
+        [sys.executable, "-m", "citaat.cli", "chat", "--index", str(index_dir), "--port", str(port)],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}/"

@@ -1,0 +1,97 @@
+"""The `citaat eval` commands: compare retrieval configurations on a question set, derive labels.
+
+Errors are raised, not printed: `citaat.cli` turns them into one Dutch line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from citaat.eval.run import EvalError
+
+eval_app = typer.Typer(
+    help="Retrieval evalueren: zoekconfiguraties vergelijken op een vragenset (tabel, JSON, grafiek).",
+    invoke_without_command=True,
+)
+
+
+@eval_app.callback()
+def eval_cmd(
+    ctx: typer.Context,
+    question_set: Annotated[
+        Path | None, typer.Option("--set", help="Vragenset (JSONL); standaard eval/data/questions.jsonl.")
+    ] = None,
+    index_dir: Annotated[
+        Path | None,
+        typer.Option("--index", "-i", help="Map met chunks.jsonl en index/; standaard een cache van het rapport."),
+    ] = None,
+    config: Annotated[
+        list[str] | None,
+        typer.Option("--config", "-c", help="Configuratie(s), herhaalbaar of met komma's; standaard alle."),
+    ] = None,
+    split: Annotated[str, typer.Option("--split", help="dev, test of all.")] = "all",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Map voor results.json, report.md en chart.png.")] = Path(
+        "eval/out"
+    ),
+    stat_test: Annotated[str, typer.Option("--stat-test", help="fisher (randomisatie) of student (t-toets).")] = (
+        "fisher"
+    ),
+    list_configs: Annotated[bool, typer.Option("--list-configs", help="Toon de configuraties en stop.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Geen voortgangsbalk.")] = False,
+) -> None:
+    """Run retrieval configurations on a question set: Markdown table on stdout, JSON and PNG in --out."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
+    from citaat.eval.configs import builtin_configs
+
+    if list_configs:
+        for cfg in builtin_configs().values():
+            typer.echo(f"{cfg.name:<22} {cfg.description}")
+        return
+    if split not in ("dev", "test", "all"):
+        raise EvalError(f"--split {split!r}: kies dev, test of all")
+    if stat_test not in ("fisher", "student"):
+        raise EvalError(f"--stat-test {stat_test!r}: kies fisher of student")
+    names = [n.strip() for value in config or [] for n in value.split(",") if n.strip()] or None
+
+    from citaat.eval.run import run_eval
+
+    _, report = run_eval(question_set, index_dir, names, split, out, stat_test, progress=not quiet)
+    typer.echo(report)
+    typer.echo(f"Geschreven: {out / 'results.json'}, {out / 'report.md'}, {out / 'chart.png'}", err=True)
+
+
+@eval_app.command("label")
+def eval_label(
+    index_dir: Annotated[
+        Path | None,
+        typer.Option("--index", "-i", help="Map met chunks.jsonl en index/; standaard een cache van het rapport."),
+    ] = None,
+    question_set: Annotated[
+        Path | None, typer.Option("--set", help="Vragenset (JSONL); standaard eval/data/questions.jsonl.")
+    ] = None,
+    show: Annotated[
+        str | None, typer.Option("--show", help="Toon de kandidaten (BM25 en hybride top 10) voor deze vraag-id.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Gelabeld bestand; standaard eval/data/labels.jsonl.")
+    ] = None,
+) -> None:
+    """Derive graded chunk-id labels from the snippets (and report snippets that match no chunk),
+    or show the candidate chunks for one question with the snippet highlighted."""
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
+    from citaat.eval.dataset import DEFAULT_LABELS
+    from citaat.eval.labels import run_label
+
+    text = run_label(question_set, index_dir, show, out or DEFAULT_LABELS)
+    typer.echo(text)
+
+
