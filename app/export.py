@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .answer import Source, quoted
+from .records import Source, quoted
 
 CSV_COLUMNS = (
     "nr",
@@ -54,7 +54,7 @@ def to_markdown(sources: Sequence[Source], title: str, question: str | None = No
     if sources:
         lines += ["## Bronnen", ""]
     for s in sources:
-        lines += [f"{s.n}. {quoted(s.text)}", "", f"   — {s.citation}  ", f"   `{s.doc}` · `{s.chunk_id}`", ""]
+        lines += [f"{s.n}. {quoted(s.text)}", "", f"   — {s.citation}  ", f"   `{s.doc}` · `{s.chunk.id}`", ""]
     if not sources:
         lines += ["_Geen resultaten._", ""]
     return "\n".join(lines)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from .config import LLMConfig
+from .records import Source
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +37,6 @@ class LLMError(Exception):
     """The language model could not be reached or gave no usable reply; the message says why."""
 
 
-@dataclass(frozen=True)
-class PromptSource:
-    """One source as the model sees it."""
-
-    n: int
-    text: str
-    respondents: tuple[str, ...]
-    section: str
-    page: int | None
-    kind: str
-    context: str | None = None
-
-
 _TAG_RE = re.compile(r"<(\s*/?\s*bron)", re.IGNORECASE)
 
 
@@ -62,24 +49,30 @@ def _attr(value: str) -> str:
     return value.replace('"', "'").replace("<", "‹").replace(">", "›")
 
 
-def format_sources(sources: Sequence[PromptSource]) -> str:
+def prompt_text(source: Source) -> str:
+    """What the model reads of a source: a quote, turn or table row itself; for a passage excerpt
+    the whole passage (the model may quote any of it; the verifier checks against all of it)."""
+    return source.text if source.kind in ("quote", "turn", "table") else source.context
+
+
+def format_sources(sources: Sequence[Source]) -> str:
     """The data block: one <bron> element per source, attributes for respondent, section and page."""
     parts = ["<bronnen>"]
     for s in sources:
-        who = ", ".join(s.respondents) or "rapport"
         page = "" if s.page is None else f' pagina="{s.page}"'
         parts.append(
-            f'<bron nr="{s.n}" respondent="{_attr(who)}" sectie="{_attr(s.section)}"{page} soort="{_attr(s.kind)}">'
+            f'<bron nr="{s.n}" respondent="{_attr(s.who)}" sectie="{_attr(s.theme)}"{page} '
+            f'soort="{_attr(s.kind_label)}">'
         )
-        if s.context:
-            parts.append(f"[vraag van de interviewer: {_as_data(s.context)}]")
-        parts.append(_as_data(s.text))
+        if s.interviewer:
+            parts.append(f"[vraag van de interviewer: {_as_data(s.interviewer)}]")
+        parts.append(_as_data(prompt_text(s)))
         parts.append("</bron>")
     parts.append("</bronnen>")
     return "\n".join(parts)
 
 
-def build_messages(question: str, sources: Sequence[PromptSource], previous: str | None = None) -> list[Any]:
+def build_messages(question: str, sources: Sequence[Source], previous: str | None = None) -> list[Any]:
     """System rules, then one user message with the sources as data and the question last."""
     from llama_index.core.llms import ChatMessage, MessageRole
 

@@ -17,9 +17,10 @@ from typing import Any
 
 from citaat.index.search import Filters
 
-from .answer import KIND_LABELS, Answer, Answerer, Source
 from .config import ServeConfig
 from .export import write_exports
+from .records import KIND_LABELS, Answer, Source
+from .service import Answerer
 
 log = logging.getLogger(__name__)
 
@@ -112,10 +113,10 @@ def sources_html(sources: Sequence[Source], notice: str | None = None, title: st
         where = s.theme + (f" · p. {s.page}" if s.page is not None else "")
         section_path = " > ".join(s.section) or s.doc
         parts.append(
-            f'<div class="cz-card" id="bron-{s.n}" data-chunk="{html.escape(s.chunk_id)}">'
+            f'<div class="cz-card" id="bron-{s.n}" data-chunk="{html.escape(s.chunk.id)}">'
             f'<div class="cz-card-head"><span class="cz-n">{s.n}</span>'
             f'<span class="cz-who">{html.escape(s.who)}</span>'
-            f'<span class="cz-kind">{html.escape(KIND_LABELS.get(s.kind, s.kind))}</span></div>'
+            f'<span class="cz-kind">{html.escape(s.kind_label)}</span></div>'
             f'<div class="cz-where" title="{html.escape(section_path)}">{html.escape(where)}</div>'
         )
         if s.interviewer:
@@ -149,7 +150,7 @@ def _page(source: Source) -> Any:
 
 def table_rows(sources: Sequence[Source]) -> list[list[Any]]:
     return [
-        [s.n, " ".join(s.text.split()), s.who, s.theme, _page(s), KIND_LABELS.get(s.kind, s.kind)]
+        [s.n, " ".join(s.text.split()), s.who, s.theme, _page(s), s.kind_label]
         for s in sources
     ]
 

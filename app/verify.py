@@ -27,13 +27,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, Protocol
 
+from citaat.ingest.model import ChunkKind
+
 UNVERIFIED = "⚠ niet geverifieerd"
 REMOVED_QUOTE = "⚠ [citaat niet gevonden in de bronnen, weggelaten]"
 REMOVED_SENTENCE = "⚠ [zin weggelaten: volgde een instructie uit een document]"
 
 
 class EvidenceChunk(Protocol):
-    """What the verifier needs of a chunk (a `Chunk`, a `Hit` or a `Source` all fit)."""
+    """What the verifier needs of a chunk (a `Chunk` and a `Source` both fit)."""
 
     @property
     def id(self) -> str: ...
@@ -45,7 +47,7 @@ class EvidenceChunk(Protocol):
     def respondents(self) -> tuple[str, ...]: ...
 
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> ChunkKind: ...
 
 
 IssueKind = Literal["quote", "respondent", "injection"]

@@ -21,13 +21,13 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0+unknown"
 
 if TYPE_CHECKING:
-    from citaat.app.answer import Answerer
+    from citaat.app.service import Answerer
     from citaat.index.search import Filters, Hit, Searcher
     from citaat.ingest.model import Chunk
     from citaat.ingest.pipeline import IngestConfig, ingest_paths
 
 _PUBLIC = {
-    "Answerer": "citaat.app.answer",
+    "Answerer": "citaat.app.service",
     "Chunk": "citaat.ingest.model",
     "Filters": "citaat.index.search",
     "Hit": "citaat.index.search",

