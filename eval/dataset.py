@@ -48,6 +48,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from citaat.ingest.errors import CitaatError
+
 CATEGORIES: tuple[str, ...] = ("broad", "who", "table", "paraphrase", "detail", "noanswer")
 SPLITS: tuple[str, ...] = ("dev", "test")
 NOANSWER = "noanswer"
@@ -63,7 +65,7 @@ _KNOWN_FIELDS = ("id", "q", "category", "split", "respondents", "snippets", "con
 MIN_CONTAINED_CHARS = 30
 
 
-class DatasetError(ValueError):
+class DatasetError(CitaatError, ValueError):
     """A question file that cannot be used; the message names the file, the line and the fix."""
 
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from citaat.ingest.errors import CitaatError
+
 from . import metrics as M
 from .configs import DEFAULT, EvalConfig, resolve
 from .dataset import NOANSWER, WHO, Item, Judgement, QuestionSet, judge_items, load_questions
@@ -42,7 +44,7 @@ ALPHA = 0.05
 FAILED_SHOWN = 3  # hits shown per failed question
 
 
-class EvalError(Exception):
+class EvalError(CitaatError):
     """The evaluation cannot run as asked; the message says what to change."""
 
 

@@ -33,6 +33,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
+from citaat.ingest.errors import CitaatError
 from citaat.ingest.store import CHUNKS_FILE, SOURCES_FILE, atomic_write_bytes
 
 from .config import FORMAT_VERSION
@@ -47,7 +48,7 @@ _TMP_PREFIX = ".tmp-"
 _VERSION_PREFIX = "v-"
 
 
-class SearchIndexError(Exception):
+class SearchIndexError(CitaatError):
     """The search index cannot be used as it is; the message (Dutch) says what to do."""
 
 

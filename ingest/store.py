@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .errors import CitaatError
 from .model import Chunk
 
 CHUNKS_FILE = "chunks.jsonl"
@@ -22,8 +23,8 @@ SOURCES_FILE = "sources.json"
 STAGED_DIR = ".staged"
 
 
-class StoreError(Exception):
-    """The ingest directory is missing, unreadable or damaged; the message says what to do."""
+class StoreError(CitaatError):
+    """The ingest directory is missing, unreadable or damaged; the hint says what to do."""
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
