@@ -481,15 +481,15 @@ def judge_items(items: Iterable[Item], chunks: Sequence[ChunkLike]) -> dict[str,
             grades = {cid: g for cid, g in item.labels.items() if g > 0}
             missing = [cid for cid in grades if cid not in by_id]
             if missing:
-                notes.append(f"{len(missing)} labelled chunk id(s) not in the index")
+                notes.append(f"{len(missing)} gelabelde chunk-id(s) niet in de index")
         elif item.snippets or item.context_snippets:
             if item.labels is not None:
-                notes.append("no labelled chunk id is in the index; judged by snippets")
+                notes.append("geen gelabelde chunk-id in de index; beoordeeld op snippets")
             source = "snippets"
             grades = derive_labels(item, chunks)
             unmatched, wrong = snippet_report(item, chunks)
         else:
-            notes.append("no labelled chunk id is in the index and no snippets to fall back on")
+            notes.append("geen gelabelde chunk-id in de index en geen snippets om op terug te vallen")
         units = evidence_units(grades, by_id)
         qrels: dict[str, int] = {}
         for cid, unit in units.items():

@@ -72,6 +72,5 @@ def update_index(directory: Path, *, embedder: str | None = None, progress: bool
         )
     except CitaatError as exc:
         publish_staged(directory)  # keep the new chunks; the index now says it must be rebuilt
-        raise SearchIndexError(
-            str(exc), f"de chunks zijn bijgewerkt maar de zoekindex niet; {reindex_hint(directory)}"
-        ) from exc
+        fix = exc.hint or reindex_hint(directory)
+        raise SearchIndexError(exc.message, f"de nieuwe chunks zijn opgeslagen, de zoekindex nog niet; {fix}") from exc

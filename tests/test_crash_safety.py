@@ -256,7 +256,7 @@ def test_failed_index_build_publishes_the_chunks_and_names_the_fix(tmp_path: Pat
 
     monkeypatch.setattr(build_mod, "build_index", broken)
     res = CliRunner().invoke(app, ["ingest", str(corpus), "--out", str(out), "-q"])
-    assert res.exit_code == 1 and "schijf vol" in res.stderr
+    assert res.exit_code == 1 and "schijf vol" in res.stderr and f"citaat index {out}" in res.stderr
     assert not (out / ".staged").exists()
     assert len(read_chunks(out)) > 0 and {c.doc for c in read_chunks(out)} == {p.name for p in corpus.iterdir()}
     with pytest.raises(SearchIndexError, match=f"citaat index {out}"):

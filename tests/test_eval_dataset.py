@@ -215,7 +215,7 @@ def test_labels_win_and_fall_back_to_snippets_when_stale():
     stale = Item("q", "Geld?", "broad", "dev", (), ("Geld is nooit een drijfveer",), labels={"gone": 2})
     j = judge_items([stale], CHUNKS)["q"]
     assert (j.source, dict(j.grades)) == ("snippets", {"p2": 2})
-    assert "judged by snippets" in j.notes[0]
+    assert "beoordeeld op snippets" in j.notes[0]
 
 
 def test_noanswer_items_are_not_judged():
