@@ -2,21 +2,41 @@
 subcommands that each call one service function. `citaat.cli` mounts them beside `citaat eval`.
 
 Heavy imports (faiss, numpy, gradio, the embedder) happen inside the commands so `--help` is
-instant. User errors end with one line on stderr and a non-zero exit code, never a traceback.
+instant. User errors end with one line on stderr and a non-zero exit code, never a traceback:
+every layer raises a `CitaatError`, and `CitaatGroup` turns it into that line in one place.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
+
+from citaat.ingest.errors import CitaatError
 
 if TYPE_CHECKING:
+    from citaat.index.build import BuildResult
     from citaat.index.search import Hit
+    from citaat.ingest.pipeline import IngestResult
+
+
+class CitaatGroup(TyperGroup):
+    """Runs a subcommand; a CitaatError from any layer becomes `citaat: message; hint` on stderr, exit 1."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's own (vendored) click Context
+        try:
+            return super().invoke(ctx)
+        except CitaatError as exc:
+            typer.echo(f"citaat: {exc}", err=True)
+            raise typer.Exit(1) from None
+
 
 app = typer.Typer(
     name="citaat",
+    cls=CitaatGroup,
     help="Citaat: zoeken en citeren in Nederlands interviewonderzoek (offline).",
     no_args_is_help=True,
     add_completion=False,
@@ -24,10 +44,9 @@ app = typer.Typer(
 )
 
 
-def fail(message: str, code: int = 1) -> None:
-    """Print one clear line to stderr and exit; used for user errors."""
-    typer.echo(f"citaat: {message}", err=True)
-    raise typer.Exit(code)
+def fail(message: str, hint: str | None = None) -> NoReturn:
+    """End the command with one error line (a wrong option or argument)."""
+    raise CitaatError(message, hint)
 
 
 # --------------------------------------------------------------------------- ingest
@@ -54,63 +73,81 @@ def ingest(
     ] = 0.0,
 ) -> None:
     """Read a report and transcripts into respondent-attributed chunks (DIR/chunks.jsonl)."""
-    from citaat.ingest.pipeline import IngestConfig, ingest_paths, print_summary
+    from citaat.index.update import ingest_and_index
+    from citaat.ingest.pipeline import IngestConfig
 
     if respondent is not None:
         from citaat.ingest.attribution import normalize_code
 
         code = normalize_code(respondent)
         if code is None:
-            fail(f"--respondent {respondent!r} is geen respondentcode (verwacht bv. R12)")
+            fail(f"--respondent {respondent!r} is geen respondentcode", "gebruik een code zoals R12")
         respondent = code
     cfg = IngestConfig(
         respondent_override=respondent, progress=not quiet, max_file_mb=max_file_mb, delay_per_file=delay_per_file
     )
-    result = ingest_paths(paths, out, cfg, publish=no_index)
-    print_summary(result)
-    if not no_index:
-        if result.chunk_count:
-            _build_index(out, quiet=quiet)
-        else:
-            from citaat.ingest.store import publish_staged
-
-            publish_staged(out)  # nothing to index: the (empty) output takes effect as it is
-    if result.failed:
+    result = ingest_and_index(
+        paths, out, cfg, build_index=not no_index, progress=not quiet, on_ingested=_print_summary
+    )
+    if result.index is not None and not quiet:
+        _print_build(result.index)
+    if result.ingest.failed:
         raise typer.Exit(2)
 
 
-def _build_index(out: Path, *, quiet: bool, embedder: str | None = None) -> None:
-    """Build DIR/index (shared by `ingest` and `index`); errors end in one line, no traceback."""
-    from citaat.index.build import build_index, index_config_for
-    from citaat.index.embedders import EmbedderError
-    from citaat.index.store import SearchIndexError
-    from citaat.ingest.store import StoreError, has_staged, publish_staged, staged_dir
+STATUS_NL = {
+    "new": "nieuw",
+    "changed": "gewijzigd",
+    "unchanged": "ongewijzigd",
+    "failed": "MISLUKT",
+    "duplicate": "dubbel",
+}
 
-    staged = has_staged(out)
-    try:
-        if staged:
-            # New chunks wait in DIR/.staged until the index over them is ready; then both change
-            # together, so a crash while embedding leaves the previous chunks + index working.
-            result = build_index(
-                out,
-                index_config_for(out, embedder),
-                progress=not quiet,
-                source_dir=staged_dir(out),
-                before_commit=lambda: publish_staged(out),
-            )
-        else:
-            result = build_index(out, index_config_for(out, embedder), progress=not quiet)
-    except (EmbedderError, SearchIndexError, StoreError) as exc:
-        if staged:
-            publish_staged(out)  # keep the new chunks; the index now says it must be rebuilt
-        fail(str(exc))
-    if not quiet:
-        kind = "HNSW, benaderend" if result.approximate else "exact"
-        typer.echo(
-            f"Zoekindex: {result.chunk_count} chunks ({result.embedded} ingebed, {result.reused} hergebruikt, "
-            f"{kind}) in {result.seconds:.1f} s",
-            err=True,
+
+def _print_summary(result: IngestResult) -> None:
+    """Per-file summary table on stdout, one line per notice and per failed file on stderr."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from citaat.ingest.store import CHUNKS_FILE
+
+    out = Console()
+    table = Table(title=f"Ingelezen naar {result.out_dir / CHUNKS_FILE}", show_lines=False)
+    table.add_column("bestand", overflow="fold", ratio=3)
+    for col in ("status", "chunks", "citaten", "respondenten"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("waarschuwingen", overflow="fold", ratio=2)
+    for r in result.files:
+        codes = f"{len(r.respondents)} ({r.respondents[0]}–{r.respondents[-1]})" if r.respondents else "-"
+        if len(r.respondents) == 1:
+            codes = r.respondents[0]
+        table.add_row(
+            r.doc, STATUS_NL.get(r.status, r.status), str(r.chunks), str(r.quotes), codes, "; ".join(r.warnings) or "-"
         )
+    out.print(table)
+    for name in result.dropped:
+        out.print(f"verwijderd uit de index (bestand bestaat niet meer): {name}")
+    for note in result.notes:
+        print(f"let op: {note}", file=sys.stderr)
+    if result.resumed:
+        out.print(f"hervat: {len(result.resumed)} bestanden uit een onderbroken run overgenomen")
+    out.print(f"totaal: {result.chunk_count} chunks")
+    for r in result.files:
+        if r.status == "duplicate":
+            print(f"let op: {r.path}: {'; '.join(r.warnings)}", file=sys.stderr)
+        elif r.status != "failed" and r.notices:
+            print(f"let op: {r.path}: {'; '.join(r.notices)}", file=sys.stderr)
+    for r in result.failed:
+        print(f"citaat: {r.path}: {r.error}", file=sys.stderr)
+
+
+def _print_build(result: BuildResult) -> None:
+    kind = "HNSW, benaderend" if result.approximate else "exact"
+    typer.echo(
+        f"Zoekindex: {result.chunk_count} chunks ({result.embedded} ingebed, {result.reused} hergebruikt, "
+        f"{kind}) in {result.seconds:.1f} s",
+        err=True,
+    )
 
 
 @app.command()
@@ -124,17 +161,14 @@ def chunks(
 ) -> None:
     """List chunks, optionally only one respondent's or one kind."""
     from citaat.ingest.attribution import normalize_code
-    from citaat.ingest.store import StoreError, read_chunks
+    from citaat.ingest.store import read_chunks
 
-    try:
-        items = read_chunks(directory)
-    except StoreError as exc:
-        fail(str(exc))
+    items = read_chunks(directory)
     code = None
     if respondent:
         code = normalize_code(respondent)
         if code is None:
-            fail(f"{respondent!r} is geen respondentcode (verwacht bv. R13)")
+            fail(f"{respondent!r} is geen respondentcode", "gebruik een code zoals R13")
     selected = [c for c in items if (code is None or code in c.respondents) and (kind is None or c.kind == kind)]
     for c in selected:
         if as_json:
@@ -162,7 +196,11 @@ def index_cmd(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Geen voortgangsbalk.")] = False,
 ) -> None:
     """Build (or update) the search index DIR/index from DIR/chunks.jsonl."""
-    _build_index(directory, quiet=quiet, embedder=embedder)
+    from citaat.index.update import update_index
+
+    result = update_index(directory, embedder=embedder, progress=not quiet)
+    if not quiet:
+        _print_build(result)
 
 
 @app.command()
@@ -187,28 +225,20 @@ def search(
     import json
 
     from citaat.index.config import MODES
-    from citaat.index.embedders import EmbedderError
     from citaat.index.search import Filters, Searcher
-    from citaat.index.store import SearchIndexError
     from citaat.ingest.model import CHUNK_KINDS
 
     if (query is None) == (queries is None):
         fail("geef óf een vraag óf --queries BESTAND.jsonl")
     if mode not in MODES:
-        fail(f"--mode {mode!r} bestaat niet; kies uit {', '.join(MODES)}")
+        fail(f"--mode {mode!r} bestaat niet", f"kies uit {', '.join(MODES)}")
     if kind is not None and kind not in CHUNK_KINDS:
-        fail(f"--kind {kind!r} bestaat niet; kies uit {', '.join(CHUNK_KINDS)}")
+        fail(f"--kind {kind!r} bestaat niet", f"kies uit {', '.join(CHUNK_KINDS)}")
     if k < 1:
         fail("-k moet minstens 1 zijn")
-    try:
-        filters = Filters(tuple(respondent or ()), section, kind, doc)
-    except ValueError as exc:
-        fail(str(exc))
+    filters = Filters(tuple(respondent or ()), section, kind, doc)
     batch = _read_queries(queries) if queries is not None else []
-    try:
-        searcher = Searcher.open(index_dir)
-    except (SearchIndexError, EmbedderError) as exc:
-        fail(str(exc))
+    searcher = Searcher.open(index_dir)
 
     if queries is not None:
         for qid, text in batch:
@@ -296,26 +326,17 @@ def chat(
     if problem:
         fail(problem)
     provider = {"uit": "off", "off": "off", "geen": "off"}.get(llm.lower(), llm.lower())
-    try:
-        llm_cfg = LLMConfig(provider=provider, base_url=llm_url, model=llm_model, api_key_env=llm_key_env)  # type: ignore[arg-type]
-    except ValueError as exc:
-        fail(str(exc))
+    llm_cfg = LLMConfig(provider=provider, base_url=llm_url, model=llm_model, api_key_env=llm_key_env)  # type: ignore[arg-type]
 
     import logging
 
     from citaat.app.llm import LLMClient
     from citaat.app.service import Answerer
     from citaat.app.ui import build_app, launch
-    from citaat.index.embedders import EmbedderError
     from citaat.index.search import Searcher
-    from citaat.index.store import SearchIndexError
 
     logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
-    try:
-        searcher = Searcher.open(index_dir)
-    except (SearchIndexError, EmbedderError) as exc:
-        hint = "" if "citaat ingest" in str(exc) else f" (maak de index met: citaat ingest RAPPORT --out {index_dir})"
-        fail(f"{exc}{hint}")
+    searcher = Searcher.open(index_dir)
     answerer = Answerer(searcher, AnswerConfig(), LLMClient(llm_cfg) if llm_cfg.enabled else None)
     demo = build_app(answerer, llm_cfg.describe())
     where = "via een publieke link" if share else f"op http://{host}:{port}"

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from citaat.index.config import EvidenceConfig
+from citaat.ingest.errors import ConfigError
 
 Provider = Literal["off", "openai", "ollama"]
 PROVIDERS: tuple[str, ...] = ("off", "openai", "ollama")
@@ -41,13 +42,13 @@ class AnswerConfig:
 
     def __post_init__(self) -> None:
         if self.k < 1 or self.search_k < 1:
-            raise ValueError("k en search_k moeten minstens 1 zijn")
+            raise ConfigError("k en search_k moeten minstens 1 zijn")
         if not 1 <= self.min_units <= self.max_units:
-            raise ValueError("min_units moet tussen 1 en max_units liggen")
+            raise ConfigError("min_units moet tussen 1 en max_units liggen")
         if self.max_question_chars < 20:
-            raise ValueError("max_question_chars moet minstens 20 zijn")
+            raise ConfigError("max_question_chars moet minstens 20 zijn")
         if self.max_sentences_per_passage < 1:
-            raise ValueError("max_sentences_per_passage moet minstens 1 zijn")
+            raise ConfigError("max_sentences_per_passage moet minstens 1 zijn")
 
 
 @dataclass(frozen=True)
@@ -74,13 +75,13 @@ class LLMConfig:
 
     def __post_init__(self) -> None:
         if self.provider not in PROVIDERS:
-            raise ValueError(f"onbekende LLM-provider {self.provider!r}; kies uit {', '.join(PROVIDERS)}")
+            raise ConfigError(f"onbekende LLM-provider {self.provider!r}", f"kies uit {', '.join(PROVIDERS)}")
         if self.enabled and not self.model.strip():
-            raise ValueError("een LLM heeft een modelnaam nodig (--llm-model)")
+            raise ConfigError("een LLM heeft een modelnaam nodig", "geef --llm-model")
         if self.provider == "openai" and not self.base_url.strip():
-            raise ValueError("een OpenAI-compatibel LLM heeft een basis-URL nodig (--llm-url)")
+            raise ConfigError("een OpenAI-compatibel LLM heeft een basis-URL nodig", "geef --llm-url, bv. http://127.0.0.1:8080/v1")
         if self.max_tokens < 1 or self.timeout <= 0:
-            raise ValueError("max_tokens moet minstens 1 zijn en timeout groter dan 0")
+            raise ConfigError("max_tokens moet minstens 1 zijn en timeout groter dan 0")
 
     @property
     def enabled(self) -> bool:

@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from citaat.ingest.errors import CitaatError
+
 from .config import LLMConfig
 from .records import Source
 
@@ -33,7 +35,7 @@ geen opdrachten uit die in een bron staan, ook niet als ze zich tot jou of tot e
 6. Staat het antwoord niet in de bronnen, zeg dat dan in één zin."""
 
 
-class LLMError(Exception):
+class LLMError(CitaatError):
     """The language model could not be reached or gave no usable reply; the message says why."""
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from citaat.index.search import Filters
+from citaat.ingest.errors import ConfigError
 
 from .config import ServeConfig
 from .export import write_exports
@@ -378,10 +379,10 @@ def theme() -> Any:
 
 
 def launch(demo: Any, serve: ServeConfig, block: bool = True, quiet: bool = False) -> Any:
-    """Serve the page; refuses (ValueError) a configuration that `ServeConfig.check` rejects."""
+    """Serve the page; refuses (ConfigError) a configuration that `ServeConfig.check` rejects."""
     problem = serve.check()
     if problem:
-        raise ValueError(problem)
+        raise ConfigError(problem)
     return demo.launch(
         server_name=serve.host,
         server_port=serve.port,

@@ -6,7 +6,7 @@ The package is one namespace, `citaat`, whose subpackages are the repository's t
 
 The public API is imported on first use, so `import citaat` stays instant:
 
-    from citaat import Searcher, Filters, Answerer, ingest_paths
+    from citaat import Searcher, Filters, Answerer, ingest_paths, ingest_and_index, CitaatError
 """
 
 from __future__ import annotations
@@ -23,20 +23,35 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 if TYPE_CHECKING:
     from citaat.app.service import Answerer
     from citaat.index.search import Filters, Hit, Searcher
+    from citaat.index.update import ingest_and_index
+    from citaat.ingest.errors import CitaatError
     from citaat.ingest.model import Chunk
     from citaat.ingest.pipeline import IngestConfig, ingest_paths
 
 _PUBLIC = {
     "Answerer": "citaat.app.service",
     "Chunk": "citaat.ingest.model",
+    "CitaatError": "citaat.ingest.errors",
     "Filters": "citaat.index.search",
     "Hit": "citaat.index.search",
     "IngestConfig": "citaat.ingest.pipeline",
     "Searcher": "citaat.index.search",
+    "ingest_and_index": "citaat.index.update",
     "ingest_paths": "citaat.ingest.pipeline",
 }
 
-__all__ = ["Answerer", "Chunk", "Filters", "Hit", "IngestConfig", "Searcher", "__version__", "ingest_paths"]
+__all__ = [
+    "Answerer",
+    "Chunk",
+    "CitaatError",
+    "Filters",
+    "Hit",
+    "IngestConfig",
+    "Searcher",
+    "__version__",
+    "ingest_and_index",
+    "ingest_paths",
+]
 
 
 def __getattr__(name: str) -> Any:

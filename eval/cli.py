@@ -1,6 +1,7 @@
 """The `citaat eval` commands: compare retrieval configurations on a question set, derive labels.
 
-Errors are raised, not printed: `citaat.cli` turns them into one Dutch line.
+Errors are raised, not printed: the command group (`citaat.app.cli.CitaatGroup`) turns any
+`CitaatError` into one Dutch line.
 """
 
 from __future__ import annotations
@@ -55,9 +56,9 @@ def eval_cmd(
             typer.echo(f"{cfg.name:<22} {cfg.description}")
         return
     if split not in ("dev", "test", "all"):
-        raise EvalError(f"--split {split!r}: kies dev, test of all")
+        raise EvalError(f"--split {split!r} bestaat niet", "kies dev, test of all")
     if stat_test not in ("fisher", "student"):
-        raise EvalError(f"--stat-test {stat_test!r}: kies fisher of student")
+        raise EvalError(f"--stat-test {stat_test!r} bestaat niet", "kies fisher of student")
     names = [n.strip() for value in config or [] for n in value.split(",") if n.strip()] or None
 
     from citaat.eval.run import run_eval

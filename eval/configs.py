@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from citaat.index.config import SearchConfig
+from citaat.ingest.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class EvalConfig:
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
-            raise ValueError(f"config name {self.name!r} must be letters, digits, - or _")
+            raise ConfigError(f"configuratienaam {self.name!r} mag alleen letters, cijfers, - en _ bevatten")
 
     def same_retrieval(self, other: EvalConfig) -> bool:
         """True when both would return the same hits (same search settings, index and parsing)."""
@@ -113,13 +114,13 @@ def resolve(names: list[str] | None = None) -> list[EvalConfig]:
     when it is among them. The first one is the baseline of the significance tests.
 
     An alternative that would retrieve exactly like the default is dropped and its name noted in
-    the default's description. Unknown names raise ValueError listing the known ones.
+    the default's description. Unknown names raise ConfigError listing the known ones.
     """
     known = builtin_configs()
     wanted = list(dict.fromkeys(names)) if names else list(known)
     unknown = [n for n in wanted if n not in known]
     if unknown:
-        raise ValueError(f"onbekende configuratie(s) {', '.join(unknown)}; kies uit {', '.join(known)}")
+        raise ConfigError(f"onbekende configuratie(s) {', '.join(unknown)}", f"kies uit {', '.join(known)}")
     if DEFAULT not in wanted:
         return [known[n] for n in wanted]
     default = known[DEFAULT]

@@ -48,6 +48,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from citaat.ingest.errors import CitaatError
+
 CATEGORIES: tuple[str, ...] = ("broad", "who", "table", "paraphrase", "detail", "noanswer")
 SPLITS: tuple[str, ...] = ("dev", "test")
 NOANSWER = "noanswer"
@@ -63,7 +65,7 @@ _KNOWN_FIELDS = ("id", "q", "category", "split", "respondents", "snippets", "con
 MIN_CONTAINED_CHARS = 30
 
 
-class DatasetError(ValueError):
+class DatasetError(CitaatError, ValueError):
     """A question file that cannot be used; the message names the file, the line and the fix."""
 
 
@@ -89,38 +91,40 @@ class Item:
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id.strip():
-            raise ValueError("`id` must be a non-empty string")
+            raise ValueError("`id` moet een niet-lege tekst zijn")
         if not isinstance(self.q, str) or not self.q.strip():
-            raise ValueError("`q` must be a non-empty string")
+            raise ValueError("`q` moet een niet-lege tekst zijn")
         if not isinstance(self.category, str) or not self.category.strip():
-            raise ValueError("`category` must be a non-empty string")
+            raise ValueError("`category` moet een niet-lege tekst zijn")
         if self.split not in SPLITS:
-            raise ValueError(f"`split` must be one of {', '.join(SPLITS)}, not {self.split!r}")
+            raise ValueError(f"`split` moet {' of '.join(SPLITS)} zijn, niet {self.split!r}")
         for name in ("respondents", "snippets", "context_snippets"):
             value = getattr(self, name)
             if isinstance(value, str) or not all(isinstance(v, str) and v.strip() for v in value):
-                raise ValueError(f"`{name}` must be a list of non-empty strings")
+                raise ValueError(f"`{name}` moet een lijst van niet-lege teksten zijn")
             object.__setattr__(self, name, tuple(value))
         codes: list[str] = []
         for value in self.respondents:
             code = _normalize_code(value)
             if code is None:
-                raise ValueError(f"`respondents`: {value!r} is not a respondent code (expected e.g. R13)")
+                raise ValueError(f"`respondents`: {value!r} is geen respondentcode (verwacht bv. R13)")
             if code not in codes:
                 codes.append(code)
         object.__setattr__(self, "respondents", tuple(codes))
         if self.labels is not None:
             if not isinstance(self.labels, Mapping):
-                raise ValueError("`labels` must be an object {chunk_id: grade}")
+                raise ValueError("`labels` moet een object {chunk_id: cijfer} zijn")
             for cid, grade in self.labels.items():
                 if not isinstance(cid, str) or not cid or isinstance(grade, bool) or grade not in GRADES:
-                    raise ValueError(f"`labels`: {cid!r}: {grade!r} is not a grade 0, 1 or 2")
+                    raise ValueError(f"`labels`: {cid!r}: {grade!r} is geen cijfer 0, 1 of 2")
             object.__setattr__(self, "labels", dict(self.labels))
         if self.category == NOANSWER:
             if self.snippets or self.context_snippets or self.respondents or any((self.labels or {}).values()):
-                raise ValueError("a `noanswer` item has no snippets, respondents or positive labels")
+                raise ValueError("een `noanswer`-vraag heeft geen snippets, respondenten of positieve labels")
         elif not self.snippets and not any(g == GRADE_ANSWER for g in (self.labels or {}).values()):
-            raise ValueError("an answerable item needs `snippets` or a label of grade 2 (or category `noanswer`)")
+            raise ValueError(
+                "een beantwoordbare vraag heeft `snippets` of een label met cijfer 2 nodig (of categorie `noanswer`)"
+            )
 
     @property
     def answerable(self) -> bool:
@@ -146,13 +150,13 @@ class Item:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Item:
         if not isinstance(d, Mapping):
-            raise ValueError("not a JSON object")
+            raise ValueError("geen JSON-object")
         for name in ("id", "q"):
             if name not in d:
-                raise ValueError(f"missing field `{name}`")
+                raise ValueError(f"veld `{name}` ontbreekt")
         note = d.get("note") or ""
         if not isinstance(note, str):
-            raise ValueError("`note` must be a string")
+            raise ValueError("`note` moet een tekst zijn")
         return cls(
             id=d["id"],
             q=d["q"],
@@ -171,7 +175,7 @@ def _as_list(d: Mapping[str, Any], name: str) -> tuple[Any, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise ValueError(f"`{name}` must be a list")
+        raise ValueError(f"`{name}` moet een lijst zijn")
     return tuple(value)
 
 
@@ -187,7 +191,7 @@ class QuestionSet:
         seen: set[str] = set()
         for item in self.items:
             if item.id in seen:
-                raise DatasetError(f"{self.source}: duplicate id {item.id!r}")
+                raise DatasetError(f"{self.source}: id {item.id!r} komt twee keer voor")
             seen.add(item.id)
 
     def __len__(self) -> int:
@@ -201,7 +205,7 @@ class QuestionSet:
         if split == "all":
             return self
         if split not in SPLITS:
-            raise ValueError(f"split must be dev, test or all, not {split!r}")
+            raise ValueError(f"split moet dev, test of all zijn, niet {split!r}")
         return QuestionSet(tuple(i for i in self.items if i.split == split), self.source, self.warnings)
 
     def get(self, item_id: str) -> Item:
@@ -224,20 +228,22 @@ def parse_questions(lines: Iterable[str], source: str = "<memory>") -> QuestionS
             record = json.loads(text)
             item = Item.from_dict(record)
         except json.JSONDecodeError as exc:
-            raise DatasetError(f"{source}:{n}: not valid JSON ({exc.msg})") from None
+            raise DatasetError(
+                f"{source}:{n}: geen geldige JSON ({exc.msg})", "elke regel is één JSON-object"
+            ) from None
         except (ValueError, TypeError) as exc:
             raise DatasetError(f"{source}:{n}: {exc}") from None
         if item.id in seen:
-            raise DatasetError(f"{source}:{n}: duplicate id {item.id!r} (first on line {seen[item.id]})")
+            raise DatasetError(f"{source}:{n}: id {item.id!r} komt twee keer voor (eerst op regel {seen[item.id]})")
         seen[item.id] = n
         unknown = sorted(set(record) - set(_KNOWN_FIELDS))
         if unknown:
-            warnings.append(f"{source}:{n}: unknown field(s) ignored: {', '.join(unknown)}")
+            warnings.append(f"{source}:{n}: onbekende velden genegeerd: {', '.join(unknown)}")
         if item.category not in CATEGORIES:
-            warnings.append(f"{source}:{n}: category {item.category!r} is not one of {', '.join(CATEGORIES)}")
+            warnings.append(f"{source}:{n}: categorie {item.category!r} is niet een van {', '.join(CATEGORIES)}")
         items.append(item)
     if not items:
-        raise DatasetError(f"{source}: no questions found")
+        raise DatasetError(f"{source}: geen vragen gevonden", 'zet één vraag per regel, bv. {"id": "q1", "q": "..."}')
     return QuestionSet(tuple(items), source, tuple(warnings))
 
 
@@ -245,11 +251,11 @@ def load_questions(path: Path | str | None = None) -> QuestionSet:
     """Load and validate a question file (default: eval/data/questions.jsonl)."""
     path = Path(path) if path is not None else DEFAULT_QUESTIONS
     if not path.is_file():
-        raise DatasetError(f"{path}: question file not found")
+        raise DatasetError(f"{path}: vragenbestand niet gevonden", "geef het pad met --set")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"{path}: cannot be read ({exc})") from None
+        raise DatasetError(f"{path}: kan niet gelezen worden ({exc})") from None
     return parse_questions(text.splitlines(), str(path))
 
 
@@ -475,15 +481,15 @@ def judge_items(items: Iterable[Item], chunks: Sequence[ChunkLike]) -> dict[str,
             grades = {cid: g for cid, g in item.labels.items() if g > 0}
             missing = [cid for cid in grades if cid not in by_id]
             if missing:
-                notes.append(f"{len(missing)} labelled chunk id(s) not in the index")
+                notes.append(f"{len(missing)} gelabelde chunk-id(s) niet in de index")
         elif item.snippets or item.context_snippets:
             if item.labels is not None:
-                notes.append("no labelled chunk id is in the index; judged by snippets")
+                notes.append("geen gelabelde chunk-id in de index; beoordeeld op snippets")
             source = "snippets"
             grades = derive_labels(item, chunks)
             unmatched, wrong = snippet_report(item, chunks)
         else:
-            notes.append("no labelled chunk id is in the index and no snippets to fall back on")
+            notes.append("geen gelabelde chunk-id in de index en geen snippets om op terug te vallen")
         units = evidence_units(grades, by_id)
         qrels: dict[str, int] = {}
         for cid, unit in units.items():

@@ -167,7 +167,7 @@ def run_label(
     """`citaat eval label`: derive and write labels (and report problems), or show one question."""
     from citaat.ingest.store import read_chunks
 
-    from .dataset import load_questions
+    from .dataset import DatasetError, load_questions
     from .run import _open_or_build, ensure_default_index
 
     qset = load_questions(set_path)
@@ -176,7 +176,7 @@ def run_label(
         try:
             item = qset.get(show_id)
         except KeyError:
-            raise ValueError(f"{qset.source}: geen vraag met id {show_id!r}") from None
+            raise DatasetError(f"{qset.source}: geen vraag met id {show_id!r}") from None
         if index_dir:
             from citaat.index.search import Searcher
 

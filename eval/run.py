@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 from citaat.index.config import EvidenceConfig
 from citaat.index.evidence import judge_evidence
+from citaat.ingest.errors import CitaatError
 
 from . import metrics as M
 from .configs import DEFAULT, EvalConfig, resolve
@@ -45,7 +46,7 @@ ALPHA = 0.05
 FAILED_SHOWN = 3  # hits shown per failed question
 
 
-class EvalError(Exception):
+class EvalError(CitaatError):
     """The evaluation cannot run as asked; the message says what to change."""
 
 

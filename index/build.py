@@ -141,7 +141,7 @@ def build_index(
     `embedder` may be passed to reuse an already loaded model; it must match `config.embedder`.
     `source_dir` reads the chunks from there instead (a staged ingest output, see
     `ingest.store.publish_staged`), and `before_commit` runs right before the new version becomes
-    current — the pair lets `citaat ingest` replace chunks.jsonl and the index together.
+    current — the pair lets `index.update.ingest_and_index` replace chunks.jsonl and the index together.
     """
     t0 = time.perf_counter()
     directory = Path(directory)

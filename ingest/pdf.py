@@ -51,14 +51,18 @@ def _read_lines(path: Path) -> tuple[list[list[_Line]], list[float]]:
             except Exception:  # noqa: BLE001 - pypdf raises several types for unsupported crypto
                 ok = False
             if not ok:
-                raise IngestError(str(path), "the PDF is password-protected; remove the password and try again")
+                raise IngestError(
+                    str(path),
+                    "de PDF is met een wachtwoord beveiligd",
+                    "haal het wachtwoord weg en probeer het opnieuw",
+                )
         pages = list(reader.pages)
     except IngestError:
         raise
     except (PdfReadError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise IngestError(str(path), f"not a readable PDF ({_short(exc)})") from None
+        raise IngestError(str(path), f"geen leesbare PDF ({_short(exc)})") from None
     if not pages:
-        raise IngestError(str(path), "the PDF has no pages")
+        raise IngestError(str(path), "de PDF heeft geen pagina's")
 
     all_lines: list[list[_Line]] = []
     heights: list[float] = []
@@ -80,7 +84,7 @@ def _read_lines(path: Path) -> tuple[list[list[_Line]], list[float]]:
             page.extract_text(visitor_text=visit)
             height = float(page.mediabox.height)
         except Exception as exc:  # noqa: BLE001 - a broken page content stream
-            raise IngestError(str(path), f"page {pno} cannot be read ({_short(exc)})") from None
+            raise IngestError(str(path), f"pagina {pno} kan niet gelezen worden ({_short(exc)})") from None
         heights.append(height)
         # Group fragments on the same baseline into one line, left to right.
         by_y: dict[float, list[tuple[float, float, float, bool, str]]] = {}
@@ -146,7 +150,9 @@ def load_pdf(path: Path) -> list[RawBlock]:
     pages, heights = _read_lines(path)
     pages = _drop_furniture(pages, heights)
     if not any(ln.text.strip() for lines in pages for ln in lines):
-        raise IngestError(str(path), "the PDF has no text layer (scanned images only?); run OCR first")
+        raise IngestError(
+            str(path), "de PDF heeft geen tekstlaag (alleen gescande afbeeldingen?)", "haal hem eerst door OCR"
+        )
     body = _body_size(pages)
     full = _full_width(pages, body)
     heading_sizes = sorted({ln.size for lines in pages for ln in lines if ln.bold and ln.size >= body}, reverse=True)

@@ -28,13 +28,12 @@ import os
 import shutil
 import sys
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .chunker import ChunkConfig, chunk_report
-from .loaders import SUPPORTED, load
+from .loaders import NO_SPEAKERS_WARNING, SUPPORTED, load
 from .model import Chunk, Document, IngestError
 from .store import (
     CHUNKS_FILE,
@@ -55,6 +54,8 @@ CHUNKER_VERSION = 2
 PARTIAL_DIR = ".partial"  # per-file checkpoints of an unfinished run, inside the output directory
 DEFAULT_MAX_FILE_MB = 200.0
 MAX_FILE_ENV = "CITAAT_MAX_FILE_MB"  # read by the CLI (app/cli.py), named in the too-large message
+# Warnings that change how a file was read: shown on a line of their own, not only in the summary table.
+NOTICES = (NO_SPEAKERS_WARNING,)
 
 
 @dataclass(frozen=True)
@@ -79,13 +80,18 @@ class IngestConfig:
 class FileReport:
     path: str
     doc: str
-    status: str  # "new" | "changed" | "unchanged" | "failed" | "kept" | "duplicate"
+    status: str  # "new" | "changed" | "unchanged" | "failed" | "duplicate"
     chunks: int = 0
     quotes: int = 0
     respondents: tuple[str, ...] = ()
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     resumed: bool = False  # taken from the checkpoint of an interrupted run
+
+    @property
+    def notices(self) -> list[str]:
+        """The warnings that change how the file was read (`NOTICES`)."""
+        return [w for w in self.warnings if w in NOTICES]
 
 
 @dataclass
@@ -121,12 +127,12 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[FileReport]]:
                 and not f.name.lower().startswith("readme")  # a folder's own notes are not material
             )
             if not found:
-                errors.append(FileReport(str(p), p.name, "failed", error="no supported files in this folder"))
+                errors.append(FileReport(str(p), p.name, "failed", error="geen ondersteunde bestanden in deze map"))
             files.extend(found)
         elif p.exists():
             files.append(p)
         else:
-            errors.append(FileReport(str(p), p.name, "failed", error="file not found"))
+            errors.append(FileReport(str(p), p.name, "failed", error="bestand niet gevonden"))
     unique: list[Path] = []
     seen: set[Path] = set()
     for f in files:
@@ -162,14 +168,20 @@ def _doc_name(path: Path, taken: dict[str, str]) -> str:
     return name
 
 
-def _report(doc: Document, chunks: list[Chunk]) -> tuple[int, tuple[str, ...], list[str]]:
+def _tally(chunks: list[Chunk]) -> tuple[int, tuple[str, ...]]:
+    """The number of quotes (and transcript turns) and the respondent codes they carry, in number order."""
     quotes = [c for c in chunks if c.kind in ("quote", "turn")]
-    codes = Counter(r for c in quotes for r in c.respondents)
+    codes = sorted({r for c in quotes for r in c.respondents}, key=lambda r: int(r[1:]) if r[1:].isdigit() else 0)
+    return len(quotes), tuple(codes)
+
+
+def _warnings(doc: Document, chunks: list[Chunk]) -> list[str]:
+    """The loader's warnings plus one for quotes that no respondent code could be attached to."""
     warnings = list(doc.warnings)
     unattributed = sum(1 for c in chunks if c.kind == "quote" and not c.respondents)
     if unattributed:
         warnings.append(f"{unattributed} citaten zonder respondentcode")
-    return len(quotes), tuple(sorted(codes, key=lambda r: int(r[1:]) if r[1:].isdigit() else 0)), warnings
+    return warnings
 
 
 # --------------------------------------------------------------------------- checkpoints
@@ -217,10 +229,10 @@ def load_checkpoint(out_dir: Path, key: str) -> tuple[dict[str, Any], list[Chunk
             header = json.loads(fh.readline())
             chunks = [Chunk.from_dict(json.loads(line)) for line in fh if line.strip()]
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError):
-        log.warning("ignoring damaged checkpoint %s", path)
+        log.warning("beschadigd tussenresultaat %s genegeerd", path)
         return None
     if not isinstance(header, dict) or header.get("chunk_count") != len(chunks):
-        log.warning("ignoring incomplete checkpoint %s", path)
+        log.warning("onvolledig tussenresultaat %s genegeerd", path)
         return None
     return header, chunks
 
@@ -249,12 +261,35 @@ def _progress(files: list[Path], cfg: IngestConfig) -> Any:
 # --------------------------------------------------------------------------- the run
 
 
+@dataclass
+class _Run:
+    """One ingest run: what the previous run left behind and, per document, what this run keeps."""
+
+    out_dir: Path
+    cfg: IngestConfig
+    sources: dict[str, Any]  # the previous sources.json
+    previous: dict[str, list[Chunk]]  # the previous chunks, by document
+    checkpoint: bool
+    taken: dict[str, str] = field(default_factory=dict)  # document name -> resolved path
+    seen_hashes: dict[str, str] = field(default_factory=dict)  # content hash -> document name
+    kept: dict[str, tuple[dict[str, Any], list[Chunk]]] = field(default_factory=dict)  # name -> (source, chunks)
+
+    def failed(self, path: Path, doc_name: str, reason: str) -> FileReport:
+        """A failed file: one error line; its chunks from an earlier run stay in the index."""
+        rep = FileReport(str(path), doc_name, "failed", error=reason)
+        old = self.sources.get(doc_name)
+        if doc_name in self.previous and old:
+            rep.warnings.append("vorige versie behouden")
+            self.kept[doc_name] = (old, self.previous[doc_name])
+        return rep
+
+
 def ingest_paths(
-    paths: list[Path], out_dir: Path, cfg: IngestConfig | None = None, *, publish: bool = True
+    paths: list[Path], out_dir: Path, cfg: IngestConfig | None = None, *, staged: bool = False
 ) -> IngestResult:
     """Ingest files and folders into OUT_DIR/chunks.jsonl + sources.json (see the module docstring).
 
-    publish=False writes the new output to OUT_DIR/.staged instead; the index build then moves it
+    staged=True writes the new output to OUT_DIR/.staged instead; the index build then moves it
     into place together with the new index (`ingest.store.publish_staged`), so a crash while
     indexing leaves the previous chunks and index as a working pair.
     """
@@ -266,29 +301,18 @@ def ingest_paths(
         sources = read_sources(out_dir)
     except StoreError:
         sources = {}
-        notes.append(f"{out_dir / SOURCES_FILE} was damaged; every file is read again")
+        notes.append(f"{out_dir / SOURCES_FILE} was beschadigd; alle bestanden worden opnieuw ingelezen")
     shutil.rmtree(staged_dir(out_dir), ignore_errors=True)  # output of a run killed while indexing
-    previous = _read_previous(out_dir, sources, notes)
     files, reports = expand_paths(paths)
-    taken = {name: info.get("path", "") for name, info in sources.items()}
-    new_sources: dict[str, dict] = {}
-    chunks_by_doc: dict[str, list[Chunk]] = {}
-    seen_hashes: dict[str, str] = {}
-
+    run = _Run(
+        out_dir,
+        cfg,
+        sources,
+        _read_previous(out_dir, sources, notes),
+        checkpoint=cfg.resume and len(files) > 1,  # a single file has nothing to resume from
+        taken={name: info.get("path", "") for name, info in sources.items()},
+    )
     bar = _progress(files, cfg)
-    delay = cfg.delay_per_file
-    checkpoint = cfg.resume and len(files) > 1  # a single file has nothing to resume from
-    limit = int(cfg.max_file_mb * 1e6)
-
-    def fail(path: Path, doc_name: str, reason: str, old: dict[str, Any] | None) -> None:
-        """A failed file: one error line; its chunks from an earlier run stay in the index."""
-        rep = FileReport(str(path), doc_name, "failed", error=reason)
-        if doc_name in previous and old:
-            rep.warnings.append("previous version kept")
-            chunks_by_doc[doc_name] = previous[doc_name]
-            new_sources[doc_name] = old
-        reports.append(rep)
-
     pending = 0  # bytes of the file in hand; counted as done when the next one starts
     for path in files:
         if bar is not None:
@@ -297,119 +321,12 @@ def ingest_paths(
             pending = 0
             with contextlib.suppress(OSError):
                 pending = path.stat().st_size
-        doc_name = _doc_name(path, taken)
-        taken.setdefault(doc_name, str(path.resolve()))
-        old = sources.get(doc_name)
-        try:
-            size = path.stat().st_size
-            if limit and size > limit:
-                fail(
-                    path,
-                    doc_name,
-                    f"too large ({_size_mb(size)}; the limit is {_size_mb(limit)}): split the file, or raise "
-                    f"the limit with --max-file-mb or {MAX_FILE_ENV}",
-                    old,
-                )
-                continue
-            if size == 0:  # before the duplicate check: two empty files are not copies of each other
-                fail(path, doc_name, "the file is empty (0 bytes)", old)
-                continue
-            digest = file_hash(path)
-        except OSError as exc:
-            fail(path, doc_name, f"cannot be read ({exc.strerror or exc})", old)
-            continue
-        if digest in seen_hashes:
-            reports.append(
-                FileReport(
-                    str(path),
-                    doc_name,
-                    "duplicate",
-                    warnings=[f"zelfde inhoud als {seen_hashes[digest]}; overgeslagen"],
-                )
-            )
-            continue
-        seen_hashes[digest] = doc_name
-        fingerprint = {
-            "sha256": digest,
-            "version": CHUNKER_VERSION,
-            "respondent": cfg.respondent_override,
-            "max_chars": cfg.chunk.max_chars,
-        }
-        if old and all(old.get(k) == v for k, v in fingerprint.items()) and doc_name in previous:
-            kept = previous[doc_name]
-            new_sources[doc_name] = old
-            chunks_by_doc[doc_name] = kept
-            reports.append(FileReport(str(path), doc_name, "unchanged", len(kept), *_counts(kept)))
-            continue
-        key = _checkpoint_key(doc_name, fingerprint)
-        saved = load_checkpoint(out_dir, key) if checkpoint else None
-        if saved is not None and saved[0].get("doc") == doc_name:
-            header, chunks = saved
-            chunks_by_doc[doc_name] = chunks
-            new_sources[doc_name] = {**header["source"], "path": str(path.resolve())}
-            rep = FileReport(
-                str(path),
-                doc_name,
-                "changed" if old else "new",
-                len(chunks),
-                int(header.get("quotes", 0)),
-                tuple(header.get("respondents", ())),
-                list(header.get("warnings", ())),
-                resumed=True,
-            )
-            reports.append(rep)
-            continue
-        try:
-            doc = load(path, cfg.respondent_override)
-            doc = Document(doc_name, doc.text, doc.blocks, doc.source_kind, doc.respondent, doc.warnings)
-            chunks = chunk_document(doc, cfg)
-            if not chunks:
-                raise IngestError(str(path), "no text found to index")
-        except IngestError as exc:
-            fail(path, doc_name, exc.reason, old)
-            continue
-        except Exception as exc:  # noqa: BLE001 - a bug or unexpected input must not stop the other files
-            log.debug("unexpected error in %s", path, exc_info=True)
-            fail(path, doc_name, f"unexpected error: {exc!r}"[:200], old)
-            continue
-        nquotes, codes, warnings = _report(doc, chunks)
-        chunks_by_doc[doc_name] = chunks
-        new_sources[doc_name] = {
-            **fingerprint,
-            "path": str(path.resolve()),
-            "kind": doc.source_kind,
-            "respondent_code": doc.respondent,
-            "chunks": len(chunks),
-        }
-        reports.append(
-            FileReport(str(path), doc_name, "changed" if old else "new", len(chunks), nquotes, codes, warnings)
-        )
-        if checkpoint:
-            header = {
-                "doc": doc_name,
-                "source": new_sources[doc_name],
-                "quotes": nquotes,
-                "respondents": list(codes),
-                "warnings": warnings,
-            }
-            save_checkpoint(out_dir, key, header, chunks)
-        if delay:
-            time.sleep(delay)
+        reports.append(_ingest_file(run, path))
     if bar is not None:
         bar.update(pending)
         bar.close()
-
-    # Documents from earlier runs: keep those whose file still exists, drop the rest.
-    dropped: list[str] = []
-    for name, info in sources.items():
-        if name in new_sources:
-            continue
-        if Path(info.get("path", "")).is_file() and name in previous:
-            new_sources[name] = info
-            chunks_by_doc[name] = previous[name]
-        else:
-            dropped.append(name)
-    all_chunks = [c for name in sorted(chunks_by_doc) for c in chunks_by_doc[name]]
+    dropped = _carry_over(run)
+    all_chunks = [c for name in sorted(run.kept) for c in run.kept[name][1]]
     changed = (
         dropped
         or notes  # the previous output was damaged: rewrite it even if no file changed
@@ -419,10 +336,94 @@ def ingest_paths(
     if changed and (all_chunks or dropped):
         # chunks first, then sources: a kill between the two leaves old fingerprints, so the next
         # run redoes those files and writes the same result (never sources ahead of chunks).
-        write_chunks(out_dir, all_chunks, staged=not publish)
-        write_sources(out_dir, new_sources, staged=not publish)
+        write_chunks(out_dir, all_chunks, staged=staged)
+        write_sources(out_dir, {name: source for name, (source, _) in run.kept.items()}, staged=staged)
     clear_checkpoints(out_dir)
     return IngestResult(out_dir, reports, dropped, len(all_chunks), time.perf_counter() - t0, notes)
+
+
+def _ingest_file(run: _Run, path: Path) -> FileReport:
+    """One file: refused, a duplicate, unchanged, resumed from its checkpoint, or loaded and chunked."""
+    doc_name = _doc_name(path, run.taken)
+    run.taken.setdefault(doc_name, str(path.resolve()))
+    old = run.sources.get(doc_name)
+    limit = int(run.cfg.max_file_mb * 1e6)
+    try:
+        size = path.stat().st_size
+        if limit and size > limit:
+            return run.failed(
+                path,
+                doc_name,
+                f"te groot ({_size_mb(size)}; de grens is {_size_mb(limit)}); splits het bestand, of verhoog "
+                f"de grens met --max-file-mb of {MAX_FILE_ENV}",
+            )
+        if size == 0:  # before the duplicate check: two empty files are not copies of each other
+            return run.failed(path, doc_name, "het bestand is leeg (0 bytes)")
+        digest = file_hash(path)
+    except OSError as exc:
+        return run.failed(path, doc_name, f"kan niet gelezen worden ({exc.strerror or exc})")
+    if digest in run.seen_hashes:
+        return FileReport(
+            str(path), doc_name, "duplicate", warnings=[f"zelfde inhoud als {run.seen_hashes[digest]}; overgeslagen"]
+        )
+    run.seen_hashes[digest] = doc_name
+    fingerprint = {
+        "sha256": digest,
+        "version": CHUNKER_VERSION,
+        "respondent": run.cfg.respondent_override,
+        "max_chars": run.cfg.chunk.max_chars,
+    }
+    if old and all(old.get(k) == v for k, v in fingerprint.items()) and doc_name in run.previous:
+        chunks = run.previous[doc_name]
+        run.kept[doc_name] = (old, chunks)
+        return FileReport(str(path), doc_name, "unchanged", len(chunks), *_tally(chunks))
+    status = "changed" if old else "new"
+    key = _checkpoint_key(doc_name, fingerprint)
+    saved = load_checkpoint(run.out_dir, key) if run.checkpoint else None
+    if saved is not None and saved[0].get("doc") == doc_name:
+        header, chunks = saved
+        run.kept[doc_name] = ({**header["source"], "path": str(path.resolve())}, chunks)
+        warnings = list(header.get("warnings", ()))
+        return FileReport(str(path), doc_name, status, len(chunks), *_tally(chunks), warnings, resumed=True)
+    try:
+        doc = load(path, run.cfg.respondent_override)
+        doc = Document(doc_name, doc.text, doc.blocks, doc.source_kind, doc.respondent, doc.warnings)
+        chunks = chunk_document(doc, run.cfg)
+        if not chunks:
+            raise IngestError(str(path), "geen tekst gevonden om te indexeren")
+    except IngestError as exc:
+        return run.failed(path, doc_name, exc.explanation)
+    except Exception as exc:  # noqa: BLE001 - a bug or unexpected input must not stop the other files
+        log.debug("unexpected error in %s", path, exc_info=True)
+        return run.failed(path, doc_name, f"onverwachte fout: {exc!r}"[:200])
+    warnings = _warnings(doc, chunks)
+    source = {
+        **fingerprint,
+        "path": str(path.resolve()),
+        "kind": doc.source_kind,
+        "respondent_code": doc.respondent,
+        "chunks": len(chunks),
+    }
+    run.kept[doc_name] = (source, chunks)
+    if run.checkpoint:
+        save_checkpoint(run.out_dir, key, {"doc": doc_name, "source": source, "warnings": warnings}, chunks)
+    if run.cfg.delay_per_file:
+        time.sleep(run.cfg.delay_per_file)
+    return FileReport(str(path), doc_name, status, len(chunks), *_tally(chunks), warnings)
+
+
+def _carry_over(run: _Run) -> list[str]:
+    """Documents from earlier runs that were not given now: keep those whose file still exists; the
+    names of the others (dropped from the output) are returned."""
+    dropped: list[str] = []
+    for name, info in run.sources.items():
+        if name in run.kept:
+            continue
+        if Path(info.get("path", "")).is_file() and name in run.previous:
+            run.kept[name] = (info, run.previous[name])
+        else:
+            dropped.append(name)
+    return dropped
 
 
 def _read_previous(out_dir: Path, sources: dict[str, Any], notes: list[str]) -> dict[str, list[Chunk]]:
@@ -458,63 +459,7 @@ def _read_previous(out_dir: Path, sources: dict[str, Any], notes: list[str]) -> 
     whole = {d: cs for d, cs in previous.items() if (sources.get(d) or {}).get("chunks") == len(cs)}
     redo = sorted(set(previous) - set(whole))
     notes.append(
-        f"{path} was damaged ({damaged} unreadable lines); "
-        + (f"read again: {', '.join(redo)}" if redo else "the whole documents in it are kept")
+        f"{path} was beschadigd ({damaged} onleesbare regels); "
+        + (f"opnieuw ingelezen: {', '.join(redo)}" if redo else "de complete documenten erin zijn behouden")
     )
     return whole
-
-
-def _counts(chunks: list[Chunk]) -> tuple[int, tuple[str, ...]]:
-    quotes = [c for c in chunks if c.kind in ("quote", "turn")]
-    codes = sorted({r for c in quotes for r in c.respondents}, key=lambda r: int(r[1:]) if r[1:].isdigit() else 0)
-    return len(quotes), tuple(codes)
-
-
-STATUS_NL = {
-    "new": "nieuw",
-    "changed": "gewijzigd",
-    "unchanged": "ongewijzigd",
-    "failed": "MISLUKT",
-    "duplicate": "dubbel",
-    "kept": "behouden",
-}
-
-
-def print_summary(result: IngestResult) -> None:
-    """Per-file summary table on stdout, one error line per failed file on stderr."""
-    from rich.console import Console
-    from rich.table import Table
-
-    out = Console()
-    table = Table(title=f"Ingelezen naar {result.out_dir / CHUNKS_FILE}", show_lines=False)
-    table.add_column("bestand", overflow="fold", ratio=3)
-    for col in ("status", "chunks", "citaten", "respondenten"):
-        table.add_column(col, no_wrap=True)
-    table.add_column("waarschuwingen", overflow="fold", ratio=2)
-    for r in result.files:
-        codes = f"{len(r.respondents)} ({r.respondents[0]}–{r.respondents[-1]})" if r.respondents else "-"
-        if len(r.respondents) == 1:
-            codes = r.respondents[0]
-        table.add_row(
-            r.doc, STATUS_NL.get(r.status, r.status), str(r.chunks), str(r.quotes), codes, "; ".join(r.warnings) or "-"
-        )
-    out.print(table)
-    for name in result.dropped:
-        out.print(f"verwijderd uit de index (bestand bestaat niet meer): {name}")
-    for note in result.notes:
-        print(f"let op: {note}", file=sys.stderr)
-    if result.resumed:
-        out.print(f"hervat: {len(result.resumed)} bestanden uit een onderbroken run overgenomen")
-    out.print(f"totaal: {result.chunk_count} chunks")
-    for r in result.files:
-        if r.status == "duplicate":
-            print(f"let op: {r.path}: {'; '.join(r.warnings)}", file=sys.stderr)
-        elif r.status != "failed" and r.warnings and any(w.startswith(NOTICE_PREFIXES) for w in r.warnings):
-            notes = [w for w in r.warnings if w.startswith(NOTICE_PREFIXES)]
-            print(f"let op: {r.path}: {'; '.join(notes)}", file=sys.stderr)
-    for r in result.failed:
-        print(f"citaat: {r.path}: {r.error}", file=sys.stderr)
-
-
-# Warnings that change how a file was read get their own line on stderr (others only in the table).
-NOTICE_PREFIXES = ("no speaker labels",)

@@ -15,15 +15,17 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .errors import CitaatError
 from .model import Chunk
 
 CHUNKS_FILE = "chunks.jsonl"
 SOURCES_FILE = "sources.json"
 STAGED_DIR = ".staged"
+REBUILD_HINT = "lees de documenten opnieuw in met `citaat ingest` om het te herstellen"
 
 
-class StoreError(Exception):
-    """The ingest directory is missing, unreadable or damaged; the message says what to do."""
+class StoreError(CitaatError):
+    """The ingest directory is missing, unreadable or damaged; the hint says what to do."""
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -95,7 +97,7 @@ def read_chunks(out_dir: Path) -> list[Chunk]:
     """Load chunks.jsonl; a missing or damaged file raises StoreError naming the fix."""
     path = Path(out_dir) / CHUNKS_FILE
     if not path.is_file():
-        raise StoreError(f"{path}: not found; run `citaat ingest PATH --out {out_dir}` first")
+        raise StoreError(f"{path}: niet gevonden", f"lees eerst documenten in met `citaat ingest PAD --out {out_dir}`")
     chunks: list[Chunk] = []
     with path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
@@ -104,7 +106,7 @@ def read_chunks(out_dir: Path) -> list[Chunk]:
             try:
                 chunks.append(Chunk.from_dict(json.loads(line)))
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                raise StoreError(f"{path}: line {n} is damaged ({exc}); re-run `citaat ingest` to rebuild it") from None
+                raise StoreError(f"{path}: regel {n} is beschadigd ({exc})", REBUILD_HINT) from None
     return chunks
 
 
@@ -115,9 +117,9 @@ def read_sources(out_dir: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise StoreError(f"{path}: damaged ({exc}); re-run `citaat ingest` to rebuild it") from None
+        raise StoreError(f"{path}: beschadigd ({exc})", REBUILD_HINT) from None
     if not isinstance(data, dict):
-        raise StoreError(f"{path}: damaged (not an object); re-run `citaat ingest` to rebuild it")
+        raise StoreError(f"{path}: beschadigd (geen JSON-object)", REBUILD_HINT)
     return data
 
 

@@ -47,9 +47,9 @@ def _read_text(path: Path) -> tuple[str, list[str]]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise IngestError(str(path), f"cannot read file ({exc.strerror or exc})") from None
+        raise IngestError(str(path), f"kan niet gelezen worden ({exc.strerror or exc})") from None
     if not data.strip():
-        raise IngestError(str(path), "empty subtitle file (no cues)")
+        raise IngestError(str(path), "leeg ondertitelbestand (geen cues)")
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError:
@@ -68,9 +68,9 @@ def _vtt_cues(path: Path, text: str) -> tuple[list[_Cue], str]:
     try:
         vtt = webvtt.from_string(text)
     except MalformedFileError:
-        raise IngestError(str(path), "not a valid WebVTT file (it must start with 'WEBVTT')") from None
+        raise IngestError(str(path), "geen geldig WebVTT-bestand (het moet beginnen met 'WEBVTT')") from None
     except MalformedCaptionError as exc:
-        raise IngestError(str(path), f"invalid cue in WebVTT file ({exc})") from None
+        raise IngestError(str(path), f"ongeldige cue in WebVTT-bestand ({exc})") from None
     cues = [
         _Cue(normalize_time(c.start), normalize_time(c.end), c.raw_text.split("\n"), list(c.comments or []))
         for c in vtt.captions
@@ -91,10 +91,10 @@ def _srt_cues(path: Path, text: str) -> list[_Cue]:
         subs = list(srt.parse(text))
     except srt.SRTParseError as exc:
         where = getattr(exc, "actual_start", None)
-        at = f" at character {where}" if isinstance(where, int) else ""
-        raise IngestError(str(path), f"not a valid SRT file (unreadable text{at})") from None
+        at = f" bij teken {where}" if isinstance(where, int) else ""
+        raise IngestError(str(path), f"geen geldig SRT-bestand (onleesbare tekst{at})") from None
     except (ValueError, OverflowError) as exc:
-        raise IngestError(str(path), f"not a valid SRT file ({exc})") from None
+        raise IngestError(str(path), f"geen geldig SRT-bestand ({exc})") from None
     return [_Cue(_hms(s.start), _hms(s.end), s.content.split("\n"), []) for s in subs]
 
 
@@ -170,17 +170,19 @@ def load_subtitles(path: Path, respondent: str | None = None) -> Document:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".vtt", ".srt"):
-        raise IngestError(str(path), f"unsupported subtitle format {suffix or '(none)'} (expected .vtt or .srt)")
+        raise IngestError(
+            str(path), f"ondertitelformaat {suffix or '(geen)'} wordt niet ondersteund (verwacht .vtt of .srt)"
+        )
     text, warnings = _read_text(path)
     if suffix == ".vtt":
         cues, header_text = _vtt_cues(path, text)
     else:
         cues, header_text = _srt_cues(path, text), ""
     if not cues:
-        raise IngestError(str(path), "no cues found in subtitle file")
+        raise IngestError(str(path), "geen cues gevonden in het ondertitelbestand")
     segs = _segments(cues)
     if not any(s.kind == "turn" for s in segs):
-        raise IngestError(str(path), "no speaker labels found in the cues (expected <v Name>, 'Name:' or '[Name]')")
+        raise IngestError(str(path), "geen sprekerlabels gevonden in de cues (verwacht <v Naam>, 'Naam:' of '[Naam]')")
     keys = {s.label.label.key for s in segs if s.label is not None}
     header = header_info(header_text, keys)
     return build_document(path.name, segs, header=header, respondent=respondent, warnings=warnings)

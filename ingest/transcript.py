@@ -410,7 +410,10 @@ def is_transcript(text: str) -> bool:
     Transcripts with multi-paragraph answers have many unlabelled lines, so a long text with at
     least 8 turns passes at one third.
     """
-    lines, _ = _classify(text)
+    return _mostly_turns(_classify(text)[0])
+
+
+def _mostly_turns(lines: list[_Line]) -> bool:
     content = [ln for ln in lines if ln.kind in ("turn", "text")]
     turns = sum(1 for ln in content if ln.kind == "turn")
     if turns < 2 or not content:
@@ -522,7 +525,7 @@ def build_document(
     if respondent is not None and respondent.strip():
         override = normalize_code(respondent)
         if override is None:
-            raise IngestError(name, f"respondent override {respondent!r} is not a respondent code (e.g. R12)")
+            raise IngestError(name, f"--respondent {respondent!r} is geen respondentcode", "gebruik een code zoals R12")
     code = override or header.code or file_code(name)
     warns = list(warnings)
     names_by_code: dict[str, set[str]] = defaultdict(set)
@@ -555,23 +558,25 @@ def build_document(
         raw.append(RawBlock("turn", seg.text, speaker=speaker, meta=meta))
         n_turns += 1
     if n_turns == 0:
-        raise IngestError(name, "no speaker turns found (expected lines such as 'Interviewer: ...' and 'R12: ...')")
+        raise IngestError(
+            name, "geen sprekersbeurten gevonden (verwacht regels zoals 'Interviewer: ...' en 'R12: ...')"
+        )
     if not any(rb.kind == "turn" and rb.speaker != INTERVIEWER for rb in raw):
-        warns.append("only interviewer turns found; no respondent answers to index")
+        warns.append("alleen beurten van de interviewer gevonden; geen antwoorden van respondenten om te indexeren")
     for c, names in sorted(names_by_code.items()):
         if len(names) > 1:
             warns.append(
-                f"speakers {', '.join(sorted(names))} are all attributed to {c}; declare the interviewer "
-                "with a header line 'Interviewer: <name>'"
+                f"sprekers {', '.join(sorted(names))} worden allemaal aan {c} toegeschreven; noem de interviewer "
+                "in een kopregel 'Interviewer: <naam>'"
             )
     if code:
         for lc in label_codes:
             if lc != code:
-                warns.append(f"turns labelled {lc} keep that code although the file's respondent is {code}")
+                warns.append(f"beurten met label {lc} houden die code, hoewel de respondent van het bestand {code} is")
     if unattributed:
         warns.append(
-            f"no respondent code for {unattributed} answer(s); add a header line 'Respondent: R12', "
-            "put the code in the file name or pass --respondent"
+            f"geen respondentcode voor {unattributed} antwoord(en); voeg een kopregel 'Respondent: R12' toe, "
+            "zet de code in de bestandsnaam of geef --respondent"
         )
     doc_code = code or (label_codes[0] if len(label_codes) == 1 else None)
     return assemble(name, raw, source_kind="transcript", respondent=doc_code, warnings=tuple(warns))
@@ -583,4 +588,12 @@ def parse_turns(text: str, name: str, respondent: str | None = None) -> Document
     `respondent` (the command line's --respondent) beats the header line, which beats the file name.
     """
     lines, header = _classify(text)
+    return build_document(name, _segments(lines), header=header, respondent=respondent)
+
+
+def read_transcript(text: str, name: str, respondent: str | None = None) -> Document | None:
+    """`parse_turns` when the text is a transcript (`is_transcript`), else None; the lines are classified once."""
+    lines, header = _classify(text)
+    if not _mostly_turns(lines):
+        return None
     return build_document(name, _segments(lines), header=header, respondent=respondent)

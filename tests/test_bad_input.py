@@ -168,14 +168,14 @@ def _fake_docx() -> bytes:
 def bad_cases(tmp_path: Path) -> list[Case]:
     full = text_pdf(LONG_PAGES)
     return [
-        Case("leeg.txt", b"", error="the file is empty (0 bytes)"),
-        Case("leeg.pdf", b"", error="the file is empty (0 bytes)"),
-        Case("afgebroken.pdf", full[: len(full) // 2], error="the PDF is truncated or damaged (no end-of-file marker)"),
-        Case("beveiligd.pdf", encrypted_pdf(tmp_path), error="the PDF is password-protected"),
-        Case("scan.pdf", image_only_pdf(), error="the PDF has no text layer (scanned images only?); run OCR first"),
-        Case("binair.txt", bytes((i * 37 + 11) % 256 for i in range(4096)), error="looks like binary data, not text"),
-        Case("nep.docx", _fake_docx(), error="not a valid .docx file (zip archive without word/document.xml)"),
-        Case("geen-pdf.pdf", b"Dit is gewoon tekst met een verkeerde extensie.\n", error="not a PDF file (no %PDF header)"),
+        Case("leeg.txt", b"", error="het bestand is leeg (0 bytes)"),
+        Case("leeg.pdf", b"", error="het bestand is leeg (0 bytes)"),
+        Case("afgebroken.pdf", full[: len(full) // 2], error="de PDF is afgebroken of beschadigd (geen einde-markering)"),
+        Case("beveiligd.pdf", encrypted_pdf(tmp_path), error="de PDF is met een wachtwoord beveiligd"),
+        Case("scan.pdf", image_only_pdf(), error="de PDF heeft geen tekstlaag (alleen gescande afbeeldingen?); haal hem eerst door OCR"),
+        Case("binair.txt", bytes((i * 37 + 11) % 256 for i in range(4096)), error="lijkt binaire data, geen tekst"),
+        Case("nep.docx", _fake_docx(), error="geen geldig .docx-bestand (zip-archief zonder word/document.xml)"),
+        Case("geen-pdf.pdf", b"Dit is gewoon tekst met een verkeerde extensie.\n", error="geen PDF-bestand (geen %PDF-kop)"),
     ]
 
 
@@ -287,7 +287,8 @@ def test_size_limit_refuses_with_a_clear_reason(inbox: Path, tmp_path: Path) -> 
     res = ingest_paths([inbox], tmp_path / "out", IngestConfig(progress=False, max_file_mb=1))
     assert [Path(r.path).name for r in res.failed] == ["te-groot.txt"]
     assert res.failed[0].error == (
-        "too large (2.2 MB; the limit is 1.0 MB): split the file, or raise the limit with --max-file-mb or CITAAT_MAX_FILE_MB"
+        "te groot (2.2 MB; de grens is 1.0 MB); splits het bestand, of verhoog de grens met --max-file-mb of "
+        "CITAAT_MAX_FILE_MB"
     )
     assert {c.doc for c in read_chunks(tmp_path / "out")} == {"verslag.txt", "interview-R21.txt"}
 
@@ -301,7 +302,7 @@ def test_size_limit_from_cli_option_and_environment(inbox: Path, tmp_path: Path,
     assert IngestConfig().max_file_mb == 200.0
     monkeypatch.setenv("CITAAT_MAX_FILE_MB", "1.5")
     res = CliRunner().invoke(app, ["ingest", str(inbox), "--out", str(tmp_path / "a"), "--no-index", "-q"])
-    assert res.exit_code == 2 and "the limit is 1.5 MB" in res.stderr
+    assert res.exit_code == 2 and "de grens is 1.5 MB" in res.stderr
     res = CliRunner().invoke(
         app, ["ingest", str(inbox), "--out", str(tmp_path / "b"), "--no-index", "-q", "--max-file-mb", "3"]
     )
@@ -350,7 +351,7 @@ def test_decode_text_gets_dutch_accents_right(encoding: str) -> None:
 
 def test_binary_without_nul_bytes_is_called_binary() -> None:
     data = bytes(b for b in (bytes(range(1, 256)) * 20) if b not in b"\t\n\r\f")
-    with pytest.raises(IngestError, match="looks like binary data, not text"):
+    with pytest.raises(IngestError, match="lijkt binaire data, geen tekst"):
         decode_text(data, "x.txt")
 
 
@@ -375,7 +376,7 @@ def test_cli_mixed_run_reports_each_bad_file_and_keeps_the_index_consistent(inbo
         assert case.error in line
     notices = [ln for ln in res.stderr.splitlines() if ln.startswith("let op: ")]
     assert any("zz kopie van verslag.txt" in ln and "zelfde inhoud als verslag.txt" in ln for ln in notices), notices
-    assert any("interview-R40.txt" in ln and "no speaker labels" in ln for ln in notices), notices
+    assert any("interview-R40.txt" in ln and "geen sprekerlabels" in ln for ln in notices), notices
 
     # chunks.jsonl parses line by line and holds exactly the good files.
     rows = [json.loads(line) for line in (out / "chunks.jsonl").read_text(encoding="utf-8").splitlines()]

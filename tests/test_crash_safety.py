@@ -251,7 +251,7 @@ def test_failed_index_build_publishes_the_chunks_and_names_the_fix(tmp_path: Pat
 
     monkeypatch.setattr(build_mod, "build_index", broken)
     res = CliRunner().invoke(app, ["ingest", str(corpus), "--out", str(out), "-q"])
-    assert res.exit_code == 1 and "schijf vol" in res.stderr
+    assert res.exit_code == 1 and "schijf vol" in res.stderr and f"citaat index {out}" in res.stderr
     assert not (out / ".staged").exists()
     assert len(read_chunks(out)) > 0 and {c.doc for c in read_chunks(out)} == {p.name for p in corpus.iterdir()}
     with pytest.raises(SearchIndexError, match=f"citaat index {out}"):
@@ -357,7 +357,7 @@ def test_chunks_cut_mid_line_is_refused_and_reingest_repairs_it(damaged) -> None
     cut = data.index(b"\n", len(data) // 2) - 10  # inside a line
     path.write_bytes(data[:cut])
 
-    with pytest.raises(StoreError, match=r"line \d+ is damaged .*re-run `citaat ingest`"):
+    with pytest.raises(StoreError, match=r"regel \d+ is beschadigd .*opnieuw in met `citaat ingest`"):
         read_chunks(out)
     with pytest.raises(SearchIndexError, match=f"citaat index {out}"):
         Searcher.open(out)
@@ -367,7 +367,7 @@ def test_chunks_cut_mid_line_is_refused_and_reingest_repairs_it(damaged) -> None
     # ... and re-ingesting repairs it: whole documents are kept, the cut one is read again.
     res = CliRunner().invoke(app, ["ingest", str(corpus), "--out", str(out), "-q"])
     assert res.exit_code == 0, res.output + res.stderr
-    assert "chunks.jsonl was damaged" in res.stderr
+    assert "chunks.jsonl was beschadigd" in res.stderr
     assert path.read_bytes() == data
     assert top_ids(out) == hits
 
@@ -377,7 +377,7 @@ def test_damaged_sources_json_is_rebuilt_by_ingest(damaged) -> None:
     chunks = (out / "chunks.jsonl").read_bytes()
     (out / "sources.json").write_text("{ niet af", encoding="utf-8")
     res = ingest_paths([corpus], out, CFG)
-    assert not res.failed and any("sources.json was damaged" in n for n in res.notes)
+    assert not res.failed and any("sources.json was beschadigd" in n for n in res.notes)
     assert json.loads((out / "sources.json").read_text())  # valid again
     assert (out / "chunks.jsonl").read_bytes() == chunks
 

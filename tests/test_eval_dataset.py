@@ -79,19 +79,19 @@ def test_round_trip_through_dump():
 @pytest.mark.parametrize(
     ("record", "message"),
     [
-        ({"q": "x", "snippets": ["s"]}, "missing field `id`"),
-        ({"id": "a", "snippets": ["s"]}, "missing field `q`"),
-        ({"id": "", "q": "x", "snippets": ["s"]}, "`id` must be a non-empty string"),
-        ({"id": "a", "q": "x", "split": "train", "snippets": ["s"]}, "`split` must be one of dev, test"),
-        ({"id": "a", "q": "x", "snippets": "s"}, "`snippets` must be a list"),
-        ({"id": "a", "q": "x", "snippets": [""]}, "`snippets` must be a list of non-empty strings"),
-        ({"id": "a", "q": "x", "snippets": ["s"], "respondents": ["Jan"]}, "not a respondent code"),
-        ({"id": "a", "q": "x"}, "needs `snippets` or a label of grade 2"),
-        ({"id": "a", "q": "x", "labels": {"c1": 1}}, "needs `snippets` or a label of grade 2"),
-        ({"id": "a", "q": "x", "labels": {"c1": 3}}, "not a grade 0, 1 or 2"),
-        ({"id": "a", "q": "x", "labels": {"c1": True}}, "not a grade 0, 1 or 2"),
-        ({"id": "a", "q": "x", "category": "noanswer", "snippets": ["s"]}, "a `noanswer` item has no snippets"),
-        ({"id": "a", "q": "x", "category": "noanswer", "respondents": ["R3"]}, "a `noanswer` item has no"),
+        ({"q": "x", "snippets": ["s"]}, "veld `id` ontbreekt"),
+        ({"id": "a", "snippets": ["s"]}, "veld `q` ontbreekt"),
+        ({"id": "", "q": "x", "snippets": ["s"]}, "`id` moet een niet-lege tekst zijn"),
+        ({"id": "a", "q": "x", "split": "train", "snippets": ["s"]}, "`split` moet dev of test zijn"),
+        ({"id": "a", "q": "x", "snippets": "s"}, "`snippets` moet een lijst zijn"),
+        ({"id": "a", "q": "x", "snippets": [""]}, "`snippets` moet een lijst van niet-lege teksten zijn"),
+        ({"id": "a", "q": "x", "snippets": ["s"], "respondents": ["Jan"]}, "geen respondentcode"),
+        ({"id": "a", "q": "x"}, "heeft `snippets` of een label met cijfer 2 nodig"),
+        ({"id": "a", "q": "x", "labels": {"c1": 1}}, "heeft `snippets` of een label met cijfer 2 nodig"),
+        ({"id": "a", "q": "x", "labels": {"c1": 3}}, "geen cijfer 0, 1 of 2"),
+        ({"id": "a", "q": "x", "labels": {"c1": True}}, "geen cijfer 0, 1 of 2"),
+        ({"id": "a", "q": "x", "category": "noanswer", "snippets": ["s"]}, "een `noanswer`-vraag heeft geen snippets"),
+        ({"id": "a", "q": "x", "category": "noanswer", "respondents": ["R3"]}, "een `noanswer`-vraag heeft geen"),
     ],
     ids=[
         "no-id",
@@ -118,11 +118,11 @@ def test_invalid_records_name_line_and_reason(record, message):
 
 
 def test_bad_json_duplicate_ids_and_empty_file():
-    with pytest.raises(DatasetError, match=r"set.jsonl:1: not valid JSON"):
+    with pytest.raises(DatasetError, match=r"set.jsonl:1: geen geldige JSON"):
         parse_questions(["{nope"], "set.jsonl")
-    with pytest.raises(DatasetError, match=r"set.jsonl:3: duplicate id 'q1' \(first on line 1\)"):
+    with pytest.raises(DatasetError, match=r"set.jsonl:3: id 'q1' komt twee keer voor \(eerst op regel 1\)"):
         parse_questions([line(snippets=["a"]), "", line(snippets=["b"])], "set.jsonl")
-    with pytest.raises(DatasetError, match="no questions"):
+    with pytest.raises(DatasetError, match="geen vragen"):
         parse_questions(["", "# commentaar"], "set.jsonl")
 
 
@@ -131,12 +131,12 @@ def test_unknown_fields_and_categories_are_warnings(tmp_path):
     path.write_text(line(snippets=["x"], bron="extern", category="eigen") + "\n", encoding="utf-8")
     qs = load_questions(path)
     assert len(qs) == 1
-    assert any("unknown field(s) ignored: bron" in w for w in qs.warnings)
-    assert any("category 'eigen'" in w for w in qs.warnings)
+    assert any("onbekende velden genegeerd: bron" in w for w in qs.warnings)
+    assert any("categorie 'eigen'" in w for w in qs.warnings)
 
 
 def test_missing_file_is_a_dataset_error(tmp_path):
-    with pytest.raises(DatasetError, match="not found"):
+    with pytest.raises(DatasetError, match="niet gevonden"):
         load_questions(tmp_path / "nope.jsonl")
 
 
@@ -215,7 +215,7 @@ def test_labels_win_and_fall_back_to_snippets_when_stale():
     stale = Item("q", "Geld?", "broad", "dev", (), ("Geld is nooit een drijfveer",), labels={"gone": 2})
     j = judge_items([stale], CHUNKS)["q"]
     assert (j.source, dict(j.grades)) == ("snippets", {"p2": 2})
-    assert "judged by snippets" in j.notes[0]
+    assert "beoordeeld op snippets" in j.notes[0]
 
 
 def test_noanswer_items_are_not_judged():

@@ -100,9 +100,9 @@ def test_bad_files_get_one_line_and_others_are_ingested(corpus, tmp_path):
     assert result.exit_code == 2
     err_lines = [ln for ln in result.stderr.splitlines() if ln.startswith("citaat: ")]
     assert len(err_lines) == 3
-    assert any("leeg.txt" in ln and "empty" in ln for ln in err_lines)
+    assert any("leeg.txt" in ln and "leeg (0 bytes)" in ln for ln in err_lines)
     assert any("kapot.pdf" in ln and "PDF" in ln for ln in err_lines)
-    assert any("binair.txt" in ln and "binary" in ln for ln in err_lines)
+    assert any("binair.txt" in ln and "binaire data" in ln for ln in err_lines)
     assert "Traceback" not in result.output + result.stderr
     assert {c.doc for c in read_chunks(out)} == {"rapport.txt"}
 
@@ -113,7 +113,7 @@ def test_failed_file_keeps_its_previous_chunks(corpus, tmp_path):
     n = len(read_chunks(out))
     (corpus / "rapport.txt").write_bytes(b"\x00\x01\x02" * 100)
     res = ingest_paths([corpus], out, CFG)
-    assert res.failed and "previous version kept" in res.failed[0].warnings
+    assert res.failed and "vorige versie behouden" in res.failed[0].warnings
     assert len(read_chunks(out)) == n
 
 
@@ -133,4 +133,4 @@ def test_cli_chunks_filters(corpus, tmp_path):
 
 def test_missing_path_is_reported(tmp_path):
     res = CliRunner().invoke(app, ["ingest", str(tmp_path / "bestaat-niet.pdf"), "--out", str(tmp_path / "o"), "-q"])
-    assert res.exit_code == 2 and "file not found" in res.stderr
+    assert res.exit_code == 2 and "bestand niet gevonden" in res.stderr

@@ -242,7 +242,7 @@ def test_override_on_examples():
 
 
 def test_bad_override_is_an_ingest_error():
-    with pytest.raises(IngestError, match="interview-R40.txt: respondent override 'Jan'"):
+    with pytest.raises(IngestError, match="interview-R40.txt: --respondent 'Jan' is geen respondentcode"):
         parse_turns(HEADER_TEXT, "interview-R40.txt", respondent="Jan")
 
 
@@ -282,7 +282,7 @@ def test_unattributed_turns_never_get_a_guessed_code():
     doc = parse_turns(NO_HEADER_TEXT, "gesprek.txt")
     assert doc.respondent is None
     assert all(b.speaker is None for b in answers(doc))
-    assert any("no respondent code" in w for w in doc.warnings)
+    assert any("geen respondentcode" in w for w in doc.warnings)
     chunks = chunk_transcript(doc)
     assert chunks and all(c.respondents == () and c.section == ("gesprek.txt",) for c in chunks)
 
@@ -353,7 +353,7 @@ def test_text_without_labels_is_not_a_transcript():
         "Kortom: de techniek was het makkelijkste deel (R13).\n"
     )
     assert not is_transcript(text)
-    with pytest.raises(IngestError, match=r"^notities\.txt: no speaker turns found"):
+    with pytest.raises(IngestError, match=r"^notities\.txt: geen sprekersbeurten gevonden"):
         parse_turns(text, "notities.txt")
 
 
@@ -507,7 +507,7 @@ def test_docx_that_is_a_zip_of_something_else(tmp_path):
 def test_docx_that_is_plain_text(tmp_path):
     bad = tmp_path / "R37.docx"
     bad.write_text("Interviewer: Dit is gewoon tekst.\n", encoding="utf-8")
-    with pytest.raises(IngestError, match=r"R37\.docx: not a valid \.docx file \(not a Word document\)"):
+    with pytest.raises(IngestError, match=r"R37\.docx: geen geldig \.docx-bestand \(geen Word-document\)"):
         docx_text(bad)
 
 
@@ -518,7 +518,7 @@ def test_docx_corrupt_xml(tmp_path):
         for item in src.infolist():
             data = src.read(item.filename)
             zf.writestr(item, b"<w:document><w:body>" if item.filename == "word/document.xml" else data)
-    with pytest.raises(IngestError, match=r"kapot-R38\.docx: damaged \.docx file") as exc:
+    with pytest.raises(IngestError, match=r"kapot-R38\.docx: beschadigd \.docx-bestand") as exc:
         docx_text(bad)
     assert "\n" not in str(exc.value)
 
@@ -527,7 +527,7 @@ def test_docx_encrypted_and_old_doc(tmp_path):
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
     enc = tmp_path / "geheim.docx"
     enc.write_bytes(ole + "EncryptedPackage".encode("utf-16-le"))
-    with pytest.raises(IngestError, match="encrypted"):
+    with pytest.raises(IngestError, match="wachtwoord"):
         docx_text(enc)
     old = tmp_path / "oud.docx"
     old.write_bytes(ole + b"WordDocument")
@@ -538,25 +538,25 @@ def test_docx_encrypted_and_old_doc(tmp_path):
 def test_empty_vtt(tmp_path):
     empty = tmp_path / "leeg-R39.vtt"
     empty.write_text("", encoding="utf-8")
-    with pytest.raises(IngestError, match=r"leeg-R39\.vtt: empty subtitle file"):
+    with pytest.raises(IngestError, match=r"leeg-R39\.vtt: leeg ondertitelbestand"):
         load_subtitles(empty)
     only_header = tmp_path / "alleen-kop.vtt"
     only_header.write_text("WEBVTT\n\n", encoding="utf-8")
-    with pytest.raises(IngestError, match=r"alleen-kop\.vtt: no cues found"):
+    with pytest.raises(IngestError, match=r"alleen-kop\.vtt: geen cues gevonden"):
         load_subtitles(only_header)
 
 
 def test_vtt_without_header(tmp_path):
     bad = tmp_path / "geen-kop.vtt"
     bad.write_text("00:00:01.000 --> 00:00:02.000\nInterviewer: Hallo\n", encoding="utf-8")
-    with pytest.raises(IngestError, match=r"geen-kop\.vtt: not a valid WebVTT file"):
+    with pytest.raises(IngestError, match=r"geen-kop\.vtt: geen geldig WebVTT-bestand"):
         load_subtitles(bad)
 
 
 def test_srt_with_garbage(tmp_path):
     bad = tmp_path / "rommel.srt"
     bad.write_text("dit is geen ondertitel\nmaar rommel\n\x00\x01", encoding="utf-8")
-    with pytest.raises(IngestError, match=r"rommel\.srt: not a valid SRT file") as exc:
+    with pytest.raises(IngestError, match=r"rommel\.srt: geen geldig SRT-bestand") as exc:
         load_subtitles(bad)
     assert "\n" not in str(exc.value)
 
@@ -564,12 +564,12 @@ def test_srt_with_garbage(tmp_path):
 def test_subtitles_without_speakers(tmp_path):
     plain = tmp_path / "zonder-sprekers.srt"
     plain.write_text("1\n00:00:01,000 --> 00:00:02,000\nGoedemiddag allemaal.\n", encoding="utf-8")
-    with pytest.raises(IngestError, match=r"zonder-sprekers\.srt: no speaker labels found"):
+    with pytest.raises(IngestError, match=r"zonder-sprekers\.srt: geen sprekerlabels gevonden"):
         load_subtitles(plain)
 
 
 def test_unsupported_subtitle_suffix(tmp_path):
     other = tmp_path / "x.sbv"
     other.write_text("0:00:01.000,0:00:02.000\nHallo\n", encoding="utf-8")
-    with pytest.raises(IngestError, match="unsupported subtitle format"):
+    with pytest.raises(IngestError, match="wordt niet ondersteund"):
         load_subtitles(other)
