@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from citaat.index.bm25 import STOPWORDS, tokenize
+from citaat.index.config import Mode as SearchMode
 from citaat.index.search import Filters, Hit, parse_respondents
 from citaat.ingest.model import Chunk
 
@@ -44,7 +45,7 @@ class SearcherLike(Protocol):
     """What the answer service needs of index.search.Searcher."""
 
     def search(
-        self, query: str, k: int | None = None, filters: Filters | None = None, mode: str | None = None
+        self, query: str, k: int | None = None, filters: Filters | None = None, mode: SearchMode | None = None
     ) -> list[Hit]: ...
 
     def chunk(self, chunk_id: str) -> Chunk: ...

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -24,7 +24,7 @@ app = typer.Typer(
 )
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     """Print one clear line to stderr and exit; used for user errors."""
     typer.echo(f"citaat: {message}", err=True)
     raise typer.Exit(code)
@@ -186,7 +186,7 @@ def search(
     """Search the index: quotes and passages with respondent, section and page."""
     import json
 
-    from citaat.index.config import MODES
+    from citaat.index.config import MODES, is_mode
     from citaat.index.embedders import EmbedderError
     from citaat.index.search import Filters, Searcher
     from citaat.index.store import SearchIndexError
@@ -194,7 +194,7 @@ def search(
 
     if (query is None) == (queries is None):
         fail("geef óf een vraag óf --queries BESTAND.jsonl")
-    if mode not in MODES:
+    if not is_mode(mode):
         fail(f"--mode {mode!r} bestaat niet; kies uit {', '.join(MODES)}")
     if kind is not None and kind not in CHUNK_KINDS:
         fail(f"--kind {kind!r} bestaat niet; kies uit {', '.join(CHUNK_KINDS)}")

@@ -84,15 +84,10 @@ def _cpu_s() -> float:
 
 
 def percentiles(values: list[float]) -> tuple[float, float]:
-    """(p50, p95) of a list of numbers, nearest-rank."""
-    s = sorted(values)
-    if not s:
-        return float("nan"), float("nan")
+    """(p50, p95) of a list of numbers (`citaat.index.stats.percentile`: linear interpolation)."""
+    from citaat.index.stats import percentile
 
-    def rank(p: float) -> float:
-        return s[min(len(s) - 1, max(0, math.ceil(p * len(s)) - 1))]
-
-    return rank(0.50), rank(0.95)
+    return percentile(values, 50), percentile(values, 95)
 
 
 def recall_at_k(found: np.ndarray, truth: np.ndarray, k: int = 10) -> float:

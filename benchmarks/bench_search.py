@@ -49,20 +49,20 @@ def ensure_index(work: Path) -> Path:
 
 
 def bench_latency(work: Path, rounds: int = 3) -> str:
-    from citaat.eval.metrics import latency_summary
     from citaat.index.search import Searcher
+    from citaat.index.stats import latency_summary
 
     searcher = Searcher.open(ensure_index(work))
     questions = load_questions()
     for q in questions[:5]:  # warm up caches and thread pools
         searcher.search(q, k=10)
-    seconds = []
+    times_ms = []
     for _ in range(rounds):
         for q in questions:
             t = time.perf_counter()
             searcher.search(q, k=10)
-            seconds.append(time.perf_counter() - t)
-    ms = latency_summary(seconds)
+            times_ms.append((time.perf_counter() - t) * 1000)
+    ms = latency_summary(times_ms)
     return (
         f"Warm hybrid k=10 over {len(questions)} questions x {rounds}: p50 {ms['p50']:.1f} ms, "
         f"p95 {ms['p95']:.1f} ms, max {ms['max']:.1f} ms"

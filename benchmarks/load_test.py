@@ -22,7 +22,6 @@ import ipaddress
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -67,23 +66,13 @@ class LoadResult:
     latencies_ms: list[float] = field(default_factory=list)
     wall_s: float = 0.0
 
-    def percentile(self, p: float) -> float:
-        s = sorted(self.latencies_ms)
-        if not s:
-            return float("nan")
-        k = max(0, min(len(s) - 1, int(round(p * len(s) + 0.5)) - 1))
-        return s[k]
-
     def summary(self) -> dict[str, Any]:
+        from citaat.index.stats import latency_summary
+
         d = asdict(self)
         d.pop("latencies_ms")
-        d.update(
-            p50_ms=self.percentile(0.50),
-            p95_ms=self.percentile(0.95),
-            max_ms=max(self.latencies_ms, default=float("nan")),
-            mean_ms=statistics.mean(self.latencies_ms) if self.latencies_ms else float("nan"),
-            throughput_qps=self.ok / self.wall_s if self.wall_s else 0.0,
-        )
+        d.update({f"{name}_ms": value for name, value in latency_summary(self.latencies_ms).items()})
+        d["throughput_qps"] = self.ok / self.wall_s if self.wall_s else 0.0
         return d
 
 

@@ -12,7 +12,6 @@ another embedder get their own cached index over a copy of the same chunks.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import hashlib
 import json
@@ -22,10 +21,14 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+from citaat.index.config import Mode
+from citaat.index.records import Hit
+from citaat.index.stats import latency_summary
 
 from . import metrics as M
 from .configs import DEFAULT, EvalConfig, resolve
@@ -55,7 +58,7 @@ class SearcherLike(Protocol):
     @property
     def chunks(self) -> Sequence[Any]: ...
 
-    def search(self, query: str, k: int | None = None, filters: Any = None, mode: str | None = None) -> list[Any]: ...
+    def search(self, query: str, k: int | None = None, filters: Any = None, mode: Mode | None = None) -> list[Hit]: ...
 
 
 def default_report() -> Path:
@@ -132,58 +135,13 @@ def with_search_config(searcher: Any, config: Any) -> Any:
     return clone
 
 
-@contextlib.contextmanager
-def respondent_parsing(enabled: bool) -> Iterator[None]:
-    """Turn "R13 in the question becomes a filter" off for the duration (no-op when enabled).
-
-    index/search.py has no switch for it, so the module's parse function is swapped for one that
-    finds no codes, and restored afterwards.
-    """
-    if enabled:
-        yield
-        return
-    from citaat.index import search as search_module
-
-    original = search_module.parse_respondents
-    search_module.parse_respondents = lambda query: (query, ())
-    try:
-        yield
-    finally:
-        search_module.parse_respondents = original
-
-
 # ------------------------------------------------------------------------------------ running
-
-
-@dataclass(frozen=True)
-class HitView:
-    """The parts of a hit the report keeps."""
-
-    id: str
-    kind: str
-    text: str
-    respondents: tuple[str, ...]
-    score: float
-    dense_score: float | None = None
-    bm25_score: float | None = None
-
-    @classmethod
-    def of(cls, hit: Any) -> HitView:
-        return cls(
-            id=hit.id,
-            kind=getattr(hit, "kind", ""),
-            text=hit.text,
-            respondents=tuple(getattr(hit, "respondents", ()) or ()),
-            score=float(getattr(hit, "score", 0.0)),
-            dense_score=getattr(hit, "dense_score", None),
-            bm25_score=getattr(hit, "bm25_score", None),
-        )
 
 
 @dataclass(frozen=True)
 class QueryRun:
     item_id: str
-    hits: tuple[HitView, ...]
+    hits: tuple[Hit, ...]
     seconds: float
 
 
@@ -191,21 +149,19 @@ def run_config(
     searcher: SearcherLike,
     items: Sequence[Item],
     k: int = K,
-    parse_respondents: bool = True,
     progress: Callable[[], None] | None = None,
 ) -> list[QueryRun]:
     """Ask every question once (after one untimed warm-up query) and time each search."""
     out: list[QueryRun] = []
-    with respondent_parsing(parse_respondents):
-        if items:
-            searcher.search(items[0].q, k=k)
-        for item in items:
-            t0 = time.perf_counter()
-            hits = searcher.search(item.q, k=k)
-            seconds = time.perf_counter() - t0
-            out.append(QueryRun(item.id, tuple(HitView.of(h) for h in hits[:k]), seconds))
-            if progress is not None:
-                progress()
+    if items:
+        searcher.search(items[0].q, k=k)
+    for item in items:
+        t0 = time.perf_counter()
+        hits = searcher.search(item.q, k=k)
+        seconds = time.perf_counter() - t0
+        out.append(QueryRun(item.id, tuple(hits[:k]), seconds))
+        if progress is not None:
+            progress()
     return out
 
 
@@ -231,7 +187,7 @@ def _excerpt(text: str, n: int = 160) -> str:
 
 
 # (hits, question, embedder name) -> True when the rule says "no relevant evidence".
-EvidenceRule = Callable[[Sequence[HitView], str, "str | None"], bool]
+EvidenceRule = Callable[[Sequence[Hit], str, "str | None"], bool]
 
 
 def no_evidence_rule() -> EvidenceRule | None:
@@ -243,15 +199,7 @@ def no_evidence_rule() -> EvidenceRule | None:
     except ImportError:
         return None
     cfg = AnswerConfig()
-    # judge_evidence reads only dense_score / bm25_score of the hits, which HitView carries.
-    return lambda hits, question, embedder: (
-        not judge_evidence(
-            hits,  # type: ignore[arg-type]
-            cfg,
-            embedder,
-            question,
-        ).relevant
-    )
+    return lambda hits, question, embedder: not judge_evidence(hits, cfg, embedder, question).relevant
 
 
 def score_config(
@@ -357,7 +305,7 @@ def score_config(
         "respondent_accuracy@5": resp_acc,
         "n_who": len(who),
         "noanswer": noans,
-        "latency_ms": M.latency_summary([r.seconds for r in runs]),
+        "latency_ms": latency_summary([r.seconds * 1000.0 for r in runs]),
         "failed": failed,
         "per_query": {
             r.item_id: {
@@ -400,7 +348,7 @@ def evaluate_configs(
     ) as bar:
         for cfg in configs:
             bar.set_postfix_str(cfg.name)
-            runs = run_config(searchers[cfg.name], items, k, cfg.parse_respondents, progress=lambda: bar.update(1))
+            runs = run_config(searchers[cfg.name], items, k, progress=lambda: bar.update(1))
             manifest = getattr(searchers[cfg.name], "manifest", None) or {}
             embedder = manifest.get("embedder")
             results[cfg.name] = score_config(cfg, runs, items, judgements, evidence_rule, embedder)
@@ -733,7 +681,6 @@ def run_eval(
 __all__ = [
     "DEFAULT",
     "EvalError",
-    "HitView",
     "evaluate_configs",
     "markdown_report",
     "run_config",
