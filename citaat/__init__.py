@@ -22,15 +22,16 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 if TYPE_CHECKING:
     from citaat.app.answer import Answerer
-    from citaat.index.search import Filters, Hit, Searcher
+    from citaat.index.records import Filters, Hit
+    from citaat.index.search import Searcher
     from citaat.ingest.model import Chunk
     from citaat.ingest.pipeline import IngestConfig, ingest_paths
 
 _PUBLIC = {
     "Answerer": "citaat.app.answer",
     "Chunk": "citaat.ingest.model",
-    "Filters": "citaat.index.search",
-    "Hit": "citaat.index.search",
+    "Filters": "citaat.index.records",
+    "Hit": "citaat.index.records",
     "IngestConfig": "citaat.ingest.pipeline",
     "Searcher": "citaat.index.search",
     "ingest_paths": "citaat.ingest.pipeline",
