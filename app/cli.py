@@ -224,13 +224,13 @@ def search(
     """Search the index: quotes and passages with respondent, section and page."""
     import json
 
-    from citaat.index.config import MODES
+    from citaat.index.config import MODES, is_mode
     from citaat.index.search import Filters, Searcher
     from citaat.ingest.model import CHUNK_KINDS
 
     if (query is None) == (queries is None):
         fail("geef óf een vraag óf --queries BESTAND.jsonl")
-    if mode not in MODES:
+    if not is_mode(mode):
         fail(f"--mode {mode!r} bestaat niet", f"kies uit {', '.join(MODES)}")
     if kind is not None and kind not in CHUNK_KINDS:
         fail(f"--kind {kind!r} bestaat niet", f"kies uit {', '.join(CHUNK_KINDS)}")

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Protocol
 
+from citaat.index.config import Mode as SearchMode
 from citaat.index.evidence import judge_evidence
 from citaat.index.search import Filters, Hit, parse_respondents
 from citaat.ingest.model import Chunk, ChunkKind
@@ -35,7 +36,7 @@ class SearcherLike(ChunkSource, Protocol):
     """What the answer service needs of index.search.Searcher."""
 
     def search(
-        self, query: str, k: int | None = None, filters: Filters | None = None, mode: str | None = None
+        self, query: str, k: int | None = None, filters: Filters | None = None, mode: SearchMode | None = None
     ) -> list[Hit]: ...
 
     def respondents(self) -> list[str]: ...

@@ -2,8 +2,8 @@
 
 Usage (repository root, venv active; heavy, so it renices itself to 19):
 
-    python -m benchmarks.bench_scale --scale small                 # ~6k chunks, about a minute (CI size)
-    nice -n 19 python -m benchmarks.bench_scale --scale full --docs  # 1,000 transcripts, ~100k chunks, ~15 min
+    python -m citaat.benchmarks.bench_scale --scale small                 # ~6k chunks, about a minute (CI size)
+    nice -n 19 python -m citaat.benchmarks.bench_scale --scale full --docs  # 1,000 transcripts, ~100k chunks, ~15 min
 
 `--docs` writes the table and the plot into docs/benchmarks.md, section `## Schaal` (only that
 section is replaced) and docs/img/bench_scale.png. `--work DIR` keeps the corpus and index.
@@ -50,8 +50,8 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks import synth_corpus
-from benchmarks.common import DOCS, REPO
+from citaat.benchmarks import synth_corpus
+from citaat.benchmarks.common import DOCS, REPO
 
 PLOT = REPO / "docs" / "img" / "bench_scale.png"
 SECTION = "## Schaal"
@@ -76,15 +76,10 @@ def _cpu_s() -> float:
 
 
 def percentiles(values: list[float]) -> tuple[float, float]:
-    """(p50, p95) of a list of numbers, nearest-rank."""
-    s = sorted(values)
-    if not s:
-        return float("nan"), float("nan")
+    """(p50, p95) of a list of numbers (`citaat.index.stats.percentile`: linear interpolation)."""
+    from citaat.index.stats import percentile
 
-    def rank(p: float) -> float:
-        return s[min(len(s) - 1, max(0, math.ceil(p * len(s)) - 1))]
-
-    return rank(0.50), rank(0.95)
+    return percentile(values, 50), percentile(values, 95)
 
 
 def recall_at_k(found: np.ndarray, truth: np.ndarray, k: int = 10) -> float:
@@ -220,7 +215,7 @@ def stage_build(work: Path) -> dict[str, Any]:
 def run_stage(name: str, work: Path) -> dict[str, Any]:
     """Run a stage in a fresh interpreter so its peak memory is its own."""
     out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_scale", "--stage", name, "--work", str(work)],
+        [sys.executable, "-m", "citaat.benchmarks.bench_scale", "--stage", name, "--work", str(work)],
         check=True,
         capture_output=True,
         text=True,
@@ -460,7 +455,7 @@ def markdown(r: dict[str, Any], plot_name: str | None = None) -> str:
     lines = [
         f"Synthetisch corpus (`benchmarks/synth_corpus.py`, seed 7): **{r['transcripts']} transcripten, "
         f"{r['chunks']:,} chunks, {r['corpus_mb']:.1f} MB** (txt/md/vtt/srt/docx). Gemeten met "
-        f"`nice -n 19 python -m benchmarks.bench_scale --scale {r['scale']}` op {r['machine']}; totale looptijd "
+        f"`nice -n 19 python -m citaat.benchmarks.bench_scale --scale {r['scale']}` op {r['machine']}; totale looptijd "
         f"{r['total_s'] / 60:.1f} min. De machine werd gedeeld met andere processen (load {r['load_start']:.1f} "
         "bij de start): wandkloktijden zijn daardoor pessimistisch, de CPU-tijden niet.",
         "",

@@ -2,11 +2,11 @@
 
 Usage (from the repository root, venv active):
 
-    python -m benchmarks.bench_search all              # everything below
-    python -m benchmarks.bench_search latency          # warm hybrid k=10 p50/p95 over the question set
-    python -m benchmarks.bench_search cold             # `citaat search`: process start to printed hits
-    python -m benchmarks.bench_search build            # `citaat ingest` + index of the report PDF from scratch
-    python -m benchmarks.bench_search hnsw             # HNSW recall@10 against exact search
+    python -m citaat.benchmarks.bench_search all              # everything below
+    python -m citaat.benchmarks.bench_search latency          # warm hybrid k=10 p50/p95 over the question set
+    python -m citaat.benchmarks.bench_search cold             # `citaat search`: process start to printed hits
+    python -m citaat.benchmarks.bench_search build            # `citaat ingest` + index of the report PDF from scratch
+    python -m citaat.benchmarks.bench_search hnsw             # HNSW recall@10 against exact search
 
 Retrieval quality (Hit@5, MRR@10 per mode and split) is measured by the project's eval harness,
 `citaat eval` (eval/), not here. The report is read from ../shared/corpus (never copied into the
@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.common import QUESTIONS, REPORT, ensure_report_index
+from citaat.benchmarks.common import QUESTIONS, REPORT, ensure_report_index
 
 
 def load_questions(path: Path = QUESTIONS) -> list[str]:
@@ -34,20 +34,20 @@ def load_questions(path: Path = QUESTIONS) -> list[str]:
 
 
 def bench_latency(work: Path, rounds: int = 3) -> str:
-    from citaat.eval.metrics import latency_summary
     from citaat.index.search import Searcher
+    from citaat.index.stats import latency_summary
 
     searcher = Searcher.open(ensure_report_index(work))
     questions = load_questions()
     for q in questions[:5]:  # warm up caches and thread pools
         searcher.search(q, k=10)
-    seconds = []
+    times_ms = []
     for _ in range(rounds):
         for q in questions:
             t = time.perf_counter()
             searcher.search(q, k=10)
-            seconds.append(time.perf_counter() - t)
-    ms = latency_summary(seconds)
+            times_ms.append((time.perf_counter() - t) * 1000)
+    ms = latency_summary(times_ms)
     return (
         f"Warm hybrid k=10 over {len(questions)} questions x {rounds}: p50 {ms['p50']:.1f} ms, "
         f"p95 {ms['p95']:.1f} ms, max {ms['max']:.1f} ms"
@@ -98,6 +98,7 @@ def bench_hnsw(work: Path, synthetic: int = 60_000) -> str:
     cfg = IndexConfig()
     out = []
     rng = np.random.default_rng(0)
+    assert isinstance(searcher.vectors, VectorIndex), "the HNSW benchmark reads FAISS vectors"
     base = np.array(searcher.vectors.vectors)
     reps = max(1, synthetic // len(base))
     noisy = np.concatenate([base + rng.normal(0, 0.03, base.shape).astype(np.float32) for _ in range(reps)])

@@ -3,9 +3,9 @@
 Usage (repository root, venv active):
 
     # against an app that is already running (extractive mode, `citaat chat --index data`):
-    python -m benchmarks.load_test --url http://127.0.0.1:7860/
+    python -m citaat.benchmarks.load_test --url http://127.0.0.1:7860/
     # or start one on a free port for the run, on an index directory, and write docs/benchmarks.md:
-    python -m benchmarks.load_test --index data --docs
+    python -m citaat.benchmarks.load_test --index data --docs
 
 Each session is its own Gradio client (its own session hash, so its own conversation state) and
 asks its questions one after another through the app's `/vraag` endpoint, the one the chat box
@@ -22,7 +22,6 @@ import ipaddress
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -34,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from benchmarks.common import DOCS, REPO
+from citaat.benchmarks.common import DOCS, REPO
 
 SECTION = "## Belasting"
 
@@ -67,23 +66,13 @@ class LoadResult:
     latencies_ms: list[float] = field(default_factory=list)
     wall_s: float = 0.0
 
-    def percentile(self, p: float) -> float:
-        s = sorted(self.latencies_ms)
-        if not s:
-            return float("nan")
-        k = max(0, min(len(s) - 1, int(round(p * len(s) + 0.5)) - 1))
-        return s[k]
-
     def summary(self) -> dict[str, Any]:
+        from citaat.index.stats import latency_summary
+
         d = asdict(self)
         d.pop("latencies_ms")
-        d.update(
-            p50_ms=self.percentile(0.50),
-            p95_ms=self.percentile(0.95),
-            max_ms=max(self.latencies_ms, default=float("nan")),
-            mean_ms=statistics.mean(self.latencies_ms) if self.latencies_ms else float("nan"),
-            throughput_qps=self.ok / self.wall_s if self.wall_s else 0.0,
-        )
+        d.update({f"{name}_ms": value for name, value in latency_summary(self.latencies_ms).items()})
+        d["throughput_qps"] = self.ok / self.wall_s if self.wall_s else 0.0
         return d
 
 
@@ -247,8 +236,8 @@ def markdown(r: dict[str, Any], index_desc: str) -> str:
     return (
         "\n".join(
             [
-                f"`python -m benchmarks.load_test --index DIR` tegen `citaat chat` op loopback (extractieve modus, "
-                f"geen taalmodel), index: {index_desc}. {r['sessions']} gelijktijdige sessies × "
+                f"`python -m citaat.benchmarks.load_test --index DIR` tegen `citaat chat` op loopback "
+                f"(extractieve modus, geen taalmodel), index: {index_desc}. {r['sessions']} gelijktijdige sessies × "
                 f"{r['questions_per_session']} vragen (vraag 2–{r['questions_per_session']} als vervolgvraag in "
                 "hetzelfde gesprek), via het `/vraag`-endpoint van de chat met `gradio_client`; elke sessie is een "
                 f"eigen client. Machine: {os.cpu_count()} cores. Gradio-wachtrij: `{queue_settings()}`.",
@@ -315,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     summary["single"] = {k: single[k] for k in ("requests", "errors", "p50_ms", "p95_ms")}
     print(json.dumps(summary, indent=1, ensure_ascii=False), file=sys.stderr)
     if args.docs:
-        from benchmarks.bench_scale import write_section
+        from citaat.benchmarks.bench_scale import write_section
 
         desc = _describe(args.index) if args.index else url
         write_section(DOCS, markdown(summary, desc), SECTION)

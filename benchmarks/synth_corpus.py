@@ -2,9 +2,9 @@
 
 Usage (repository root, venv active):
 
-    python -m benchmarks.synth_corpus OUT_DIR --scale small     # 60 transcripts, ~6k chunks
-    python -m benchmarks.synth_corpus OUT_DIR --scale full      # 1,000 transcripts, ~100k chunks
-    python -m benchmarks.synth_corpus OUT_DIR --scale 250 --seed 3 --exchanges 20
+    python -m citaat.benchmarks.synth_corpus OUT_DIR --scale small     # 60 transcripts, ~6k chunks
+    python -m citaat.benchmarks.synth_corpus OUT_DIR --scale full      # 1,000 transcripts, ~100k chunks
+    python -m citaat.benchmarks.synth_corpus OUT_DIR --scale 250 --seed 3 --exchanges 20
 
 Everything is made up: municipalities are built from syllables (Kreekendam, Wielhoven, …), people
 from first-name and surname lists, and answers from sentence templates about intergemeentelijke

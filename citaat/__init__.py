@@ -22,7 +22,8 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 if TYPE_CHECKING:
     from citaat.app.service import Answerer
-    from citaat.index.search import Filters, Hit, Searcher
+    from citaat.index.records import Filters, Hit
+    from citaat.index.search import Searcher
     from citaat.index.update import ingest_and_index
     from citaat.ingest.errors import CitaatError
     from citaat.ingest.model import Chunk
@@ -32,8 +33,8 @@ _PUBLIC = {
     "Answerer": "citaat.app.service",
     "Chunk": "citaat.ingest.model",
     "CitaatError": "citaat.ingest.errors",
-    "Filters": "citaat.index.search",
-    "Hit": "citaat.index.search",
+    "Filters": "citaat.index.records",
+    "Hit": "citaat.index.records",
     "IngestConfig": "citaat.ingest.pipeline",
     "Searcher": "citaat.index.search",
     "ingest_and_index": "citaat.index.update",

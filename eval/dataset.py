@@ -31,8 +31,8 @@ out of the `Item` and reported as warnings, so an external set with extra metada
 
 Judging (`judge_items`) grades every chunk of the index for every item once, then groups the
 relevant chunks into *evidence units*: chunks of the same grade that duplicate each other (a quote
-and the passage that contains it, or the same text repeated; the relation the searcher's
-duplicate collapsing uses) form one unit. Metrics are computed over units, so a quote and its
+and the passage that contains it, or the same text repeated: `index.fusion.is_duplicate`, the
+rule the searcher collapses hits by) form one unit. Metrics are computed over units, so a quote and its
 passage count once — a searcher that collapses duplicates is not punished, and one that returns
 both gets no double credit.
 """
@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from citaat.index.fusion import Span, is_duplicate
 from citaat.ingest.errors import CitaatError
 
 CATEGORIES: tuple[str, ...] = ("broad", "who", "table", "paraphrase", "detail", "noanswer")
@@ -61,8 +62,6 @@ DEFAULT_QUESTIONS = Path(__file__).resolve().parent / "data" / "questions.jsonl"
 DEFAULT_LABELS = Path(__file__).resolve().parent / "data" / "labels.jsonl"
 
 _KNOWN_FIELDS = ("id", "q", "category", "split", "respondents", "snippets", "context_snippets", "labels", "note")
-# The searcher's duplicate collapsing ignores containment of texts shorter than this (index/fusion.py).
-MIN_CONTAINED_CHARS = 30
 
 
 class DatasetError(CitaatError, ValueError):
@@ -319,23 +318,12 @@ def find_snippet(text: str, snippet: str) -> tuple[int, int] | None:
     return where[pos], where[pos + len(needle) - 1] + 1
 
 
-class ChunkLike(Protocol):
-    """What judging needs from a chunk (ingest.model.Chunk and index.search.Hit both fit)."""
+class ChunkLike(Span, Protocol):
+    """What judging needs from a chunk (ingest.model.Chunk and index.records.Hit both fit): what the
+    duplicate rule reads, plus the respondents."""
 
     @property
-    def id(self) -> str: ...
-    @property
-    def doc(self) -> str: ...
-    @property
-    def text(self) -> str: ...
-    @property
     def respondents(self) -> tuple[str, ...]: ...
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
-    @property
-    def parent(self) -> str | None: ...
 
 
 def snippet_grade(item: Item, text: str, respondents: Sequence[str]) -> int:
@@ -363,20 +351,6 @@ def derive_labels(item: Item, chunks: Sequence[ChunkLike]) -> dict[str, int]:
     return labels
 
 
-def _duplicates(a: ChunkLike, b: ChunkLike) -> bool:
-    """Same relation as the searcher's collapsing (index/fusion.py): parent link, one span inside
-    the other in the same document, or one normalised text (>= 30 chars) inside the other."""
-    if a.parent == b.id or b.parent == a.id:
-        return True
-    if a.doc != b.doc:
-        return False
-    if (a.start >= b.start and a.end <= b.end) or (b.start >= a.start and b.end <= a.end):
-        return True
-    ta, tb = normalize_text(a.text).casefold(), normalize_text(b.text).casefold()
-    short, long = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
-    return len(short) >= MIN_CONTAINED_CHARS and short in long
-
-
 def evidence_units(grades: Mapping[str, int], chunks_by_id: Mapping[str, ChunkLike]) -> dict[str, str]:
     """chunk id -> unit id: relevant chunks of equal grade that duplicate each other share a unit.
 
@@ -393,7 +367,7 @@ def evidence_units(grades: Mapping[str, int], chunks_by_id: Mapping[str, ChunkLi
 
     for i, a in enumerate(ids):
         for b in ids[i + 1 :]:
-            if grades[a] == grades[b] and find(a) != find(b) and _duplicates(chunks_by_id[a], chunks_by_id[b]):
+            if grades[a] == grades[b] and find(a) != find(b) and is_duplicate(chunks_by_id[a], chunks_by_id[b]):
                 ra, rb = find(a), find(b)
                 first, second = (ra, rb) if ids.index(ra) < ids.index(rb) else (rb, ra)
                 parent[second] = first

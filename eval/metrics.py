@@ -25,6 +25,8 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from citaat.index.stats import percentile
+
 log = logging.getLogger(__name__)
 
 # Our metric name -> ranx metric string.
@@ -172,26 +174,6 @@ def auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
 
     u = mannwhitneyu(list(positives), list(negatives), alternative="two-sided").statistic
     return float(u) / (len(positives) * len(negatives))
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0-100) with linear interpolation (numpy's default); NaN if empty."""
-    if not values:
-        return math.nan
-    import numpy as np
-
-    return float(np.percentile(np.asarray(values, dtype=float), q))
-
-
-def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
-    """p50 / p95 / mean / max of per-query latencies, in milliseconds."""
-    ms = [s * 1000.0 for s in seconds]
-    return {
-        "p50": percentile(ms, 50),
-        "p95": percentile(ms, 95),
-        "mean": sum(ms) / len(ms) if ms else math.nan,
-        "max": max(ms) if ms else math.nan,
-    }
 
 
 def score_summary(values: Sequence[float | None]) -> dict[str, float | int]:

@@ -12,7 +12,6 @@ another embedder get their own cached index over a copy of the same chunks.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import hashlib
 import json
@@ -22,13 +21,15 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from citaat.index.config import EvidenceConfig
+from citaat.index.config import EvidenceConfig, Mode
 from citaat.index.evidence import judge_evidence
+from citaat.index.records import Hit
+from citaat.index.stats import latency_summary
 from citaat.ingest.errors import CitaatError
 
 from . import metrics as M
@@ -59,7 +60,7 @@ class SearcherLike(Protocol):
     @property
     def chunks(self) -> Sequence[Any]: ...
 
-    def search(self, query: str, k: int | None = None, filters: Any = None, mode: str | None = None) -> list[Any]: ...
+    def search(self, query: str, k: int | None = None, filters: Any = None, mode: Mode | None = None) -> list[Hit]: ...
 
 
 def default_report() -> Path:
@@ -136,58 +137,13 @@ def with_search_config(searcher: Any, config: Any) -> Any:
     return clone
 
 
-@contextlib.contextmanager
-def respondent_parsing(enabled: bool) -> Iterator[None]:
-    """Turn "R13 in the question becomes a filter" off for the duration (no-op when enabled).
-
-    index/search.py has no switch for it, so the module's parse function is swapped for one that
-    finds no codes, and restored afterwards.
-    """
-    if enabled:
-        yield
-        return
-    from citaat.index import search as search_module
-
-    original = search_module.parse_respondents
-    search_module.parse_respondents = lambda query: (query, ())
-    try:
-        yield
-    finally:
-        search_module.parse_respondents = original
-
-
 # ------------------------------------------------------------------------------------ running
-
-
-@dataclass(frozen=True)
-class HitView:
-    """The parts of a hit the report keeps."""
-
-    id: str
-    kind: str
-    text: str
-    respondents: tuple[str, ...]
-    score: float
-    dense_score: float | None = None
-    bm25_score: float | None = None
-
-    @classmethod
-    def of(cls, hit: Any) -> HitView:
-        return cls(
-            id=hit.id,
-            kind=getattr(hit, "kind", ""),
-            text=hit.text,
-            respondents=tuple(getattr(hit, "respondents", ()) or ()),
-            score=float(getattr(hit, "score", 0.0)),
-            dense_score=getattr(hit, "dense_score", None),
-            bm25_score=getattr(hit, "bm25_score", None),
-        )
 
 
 @dataclass(frozen=True)
 class QueryRun:
     item_id: str
-    hits: tuple[HitView, ...]
+    hits: tuple[Hit, ...]
     seconds: float
 
 
@@ -195,21 +151,19 @@ def run_config(
     searcher: SearcherLike,
     items: Sequence[Item],
     k: int = K,
-    parse_respondents: bool = True,
     progress: Callable[[], None] | None = None,
 ) -> list[QueryRun]:
     """Ask every question once (after one untimed warm-up query) and time each search."""
     out: list[QueryRun] = []
-    with respondent_parsing(parse_respondents):
-        if items:
-            searcher.search(items[0].q, k=k)
-        for item in items:
-            t0 = time.perf_counter()
-            hits = searcher.search(item.q, k=k)
-            seconds = time.perf_counter() - t0
-            out.append(QueryRun(item.id, tuple(HitView.of(h) for h in hits[:k]), seconds))
-            if progress is not None:
-                progress()
+    if items:
+        searcher.search(items[0].q, k=k)
+    for item in items:
+        t0 = time.perf_counter()
+        hits = searcher.search(item.q, k=k)
+        seconds = time.perf_counter() - t0
+        out.append(QueryRun(item.id, tuple(hits[:k]), seconds))
+        if progress is not None:
+            progress()
     return out
 
 
@@ -235,7 +189,7 @@ def _excerpt(text: str, n: int = 160) -> str:
 
 
 # (hits, question, embedder name) -> True when the rule says "no relevant evidence".
-EvidenceRule = Callable[[Sequence[HitView], str, "str | None"], bool]
+EvidenceRule = Callable[[Sequence[Hit], str, "str | None"], bool]
 
 
 def no_evidence_rule() -> EvidenceRule:
@@ -348,7 +302,7 @@ def score_config(
         "respondent_accuracy@5": resp_acc,
         "n_who": len(who),
         "noanswer": noans,
-        "latency_ms": M.latency_summary([r.seconds for r in runs]),
+        "latency_ms": latency_summary([r.seconds * 1000.0 for r in runs]),
         "failed": failed,
         "per_query": {
             r.item_id: {
@@ -391,7 +345,7 @@ def evaluate_configs(
     ) as bar:
         for cfg in configs:
             bar.set_postfix_str(cfg.name)
-            runs = run_config(searchers[cfg.name], items, k, cfg.parse_respondents, progress=lambda: bar.update(1))
+            runs = run_config(searchers[cfg.name], items, k, progress=lambda: bar.update(1))
             manifest = getattr(searchers[cfg.name], "manifest", None) or {}
             embedder = manifest.get("embedder")
             results[cfg.name] = score_config(cfg, runs, items, judgements, evidence_rule, embedder)
@@ -724,7 +678,6 @@ def run_eval(
 __all__ = [
     "DEFAULT",
     "EvalError",
-    "HitView",
     "evaluate_configs",
     "markdown_report",
     "run_config",

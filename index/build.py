@@ -24,6 +24,7 @@ from citaat.ingest.store import read_chunks
 from .bm25 import TOKENIZER_ID, BM25Index
 from .config import DEFAULT_EMBEDDER, IndexConfig
 from .embedders import Embedder, make_embedder, normalize_spec
+from .records import section_path
 from .store import (
     BM25_DIR,
     MANIFEST_FILE,
@@ -44,9 +45,6 @@ from .vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
-SECTION_SEP = " > "
-
-
 @dataclass(frozen=True)
 class BuildResult:
     """What a build did: where the index is and how much work it took."""
@@ -59,10 +57,6 @@ class BuildResult:
     approximate: bool
 
 
-def section_path(chunk: Chunk) -> str:
-    return SECTION_SEP.join(chunk.section)
-
-
 def dense_text(chunk: Chunk, parent: Chunk | None, cfg: IndexConfig) -> str:
     """The text a chunk is embedded as: [section path +] text [in a window of its parent]."""
     text = chunk.text
@@ -73,14 +67,14 @@ def dense_text(chunk: Chunk, parent: Chunk | None, cfg: IndexConfig) -> str:
             lo, hi = max(0, rel - half), min(len(parent.text), rel + len(chunk.text) + half)
             text = parent.text[lo:hi]
     if cfg.section_prefix_dense and chunk.section:
-        text = f"{section_path(chunk)}\n{text}"
+        text = f"{section_path(chunk.section)}\n{text}"
     return text
 
 
 def bm25_text(chunk: Chunk, cfg: IndexConfig) -> str:
     """The text a chunk is BM25-indexed as: [section path +] text."""
     if cfg.section_prefix_bm25 and chunk.section:
-        return f"{section_path(chunk)}\n{chunk.text}"
+        return f"{section_path(chunk.section)}\n{chunk.text}"
     return chunk.text
 
 

@@ -8,15 +8,23 @@ values tuned on the dev split of eval/data/questions.jsonl (see docs/benchmarks.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard, get_args
 
 from citaat.ingest.errors import ConfigError
 
 Mode = Literal["hybrid", "dense", "bm25"]
 Fusion = Literal["rrf", "weighted"]
 Normalization = Literal["minmax", "zscore"]
-MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
-FUSIONS: tuple[str, ...] = ("rrf", "weighted")
+VectorStoreKind = Literal["faiss", "qdrant"]
+MODES: tuple[Mode, ...] = get_args(Mode)
+FUSIONS: tuple[Fusion, ...] = get_args(Fusion)
+NORMALIZATIONS: tuple[Normalization, ...] = get_args(Normalization)
+VECTOR_STORES: tuple[VectorStoreKind, ...] = get_args(VectorStoreKind)
+
+
+def is_mode(value: str) -> TypeGuard[Mode]:
+    """True for "hybrid", "dense" or "bm25" (narrows a user-given string to `Mode`)."""
+    return value in MODES
 
 # Bump when the on-disk layout or the meaning of a stored field changes; old indexes then ask
 # for a rebuild instead of being read wrongly.
@@ -82,6 +90,13 @@ class SearchConfig:
         weights in both fusions. normalization: how weighted fusion puts scores on one scale.
     candidates: how deep each retriever looks before fusion (at least 3*k is used).
     dedup: collapse a quote and the passage that contains it into one hit.
+    parse_respondents: a respondent code in the question ("Wat zegt R13 …") becomes a respondent
+        filter and leaves the matched text; False searches the question as typed.
+    vector_store: where the dense vectors are searched: "faiss" (the verified index file, in
+        process) or "qdrant" (a collection per index version, filled from that file on open; needs
+        the `qdrant` extra). qdrant_location: ":memory:", a directory (embedded on-disk storage) or
+        a server URL (http://host:6333). qdrant_exact: brute-force search on a server too (local
+        mode is always exact).
     """
 
     # Tuned on the dev split of eval/data/questions.jsonl (docs/benchmarks.md, "Search"): a small
@@ -96,14 +111,20 @@ class SearchConfig:
     normalization: Normalization = "zscore"
     candidates: int = 100
     dedup: bool = True
+    parse_respondents: bool = True
+    vector_store: VectorStoreKind = "faiss"
+    qdrant_location: str = ":memory:"
+    qdrant_exact: bool = False
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ConfigError(f"onbekende zoekmodus {self.mode!r}", f"kies uit {', '.join(MODES)}")
         if self.fusion not in FUSIONS:
             raise ConfigError(f"onbekende fusie {self.fusion!r}", f"kies uit {', '.join(FUSIONS)}")
-        if self.normalization not in ("minmax", "zscore"):
-            raise ConfigError(f"onbekende normalisatie {self.normalization!r}", "kies uit minmax, zscore")
+        if self.normalization not in NORMALIZATIONS:
+            raise ConfigError(f"onbekende normalisatie {self.normalization!r}", f"kies uit {', '.join(NORMALIZATIONS)}")
+        if self.vector_store not in VECTOR_STORES:
+            raise ConfigError(f"onbekende vectoropslag {self.vector_store!r}", f"kies uit {', '.join(VECTOR_STORES)}")
         if self.k < 1 or self.candidates < 1 or self.rrf_k < 0:
             raise ConfigError("k en candidates moeten minstens 1 zijn, rrf_k minstens 0")
         if self.dense_weight < 0 or self.bm25_weight < 0:

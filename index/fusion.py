@@ -1,7 +1,9 @@
 """Rank fusion and duplicate collapsing as named pure functions.
 
 Keys are whatever identifies a candidate (row numbers in the searcher, strings in tests); every
-function returns a new mapping or list and leaves its inputs alone.
+function returns a new mapping or list and leaves its inputs alone. `is_duplicate` is the one
+rule for "these two chunks say the same thing": the searcher collapses hits by it and the
+evaluation (eval/dataset.py) merges relevant chunks into evidence units by it.
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ import math
 import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, TypeVar
+from typing import Protocol, TypeVar
 
-if TYPE_CHECKING:
-    from .search import Hit
+from .config import Normalization
+from .records import Hit
 
 K = TypeVar("K", bound=Hashable)
 
@@ -65,7 +67,7 @@ def zscore(scores: Mapping[K, float]) -> dict[K, float]:
 def weighted(
     score_maps: Sequence[Mapping[K, float]],
     weights: Sequence[float],
-    normalization: str = "minmax",
+    normalization: Normalization = "minmax",
 ) -> dict[K, float]:
     """Convex-combination fusion: score(d) = sum_i w_i * norm_i(s_i(d)); missing items count as the
     list's minimum after normalisation (0 for min-max).
@@ -95,12 +97,35 @@ _WS_RE = re.compile(r"\s+")
 MIN_CONTAINED_CHARS = 30
 
 
+class Span(Protocol):
+    """What the duplicate rule reads of a chunk (a `Chunk` and a `Hit` both fit)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def doc(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def parent(self) -> str | None: ...
+
+
 def _norm_text(text: str) -> str:
     return _WS_RE.sub(" ", text).strip().casefold()
 
 
-def _duplicates(a: Hit, b: Hit, ta: str, tb: str) -> bool:
-    """True when one hit is the other's parent, lies inside it, or repeats its (normalised) text."""
+def is_duplicate(a: Span, b: Span) -> bool:
+    """True when one chunk is the other's parent, lies inside it (same document), or repeats its
+    text (whitespace- and case-insensitive, at least MIN_CONTAINED_CHARS long)."""
+    return _duplicates(a, b, _norm_text(a.text), _norm_text(b.text))
+
+
+def _duplicates(a: Span, b: Span, ta: str, tb: str) -> bool:
+    """`is_duplicate` with the normalised texts `ta`, `tb` already computed."""
     if a.parent == b.id or b.parent == a.id:
         return True
     if a.doc != b.doc:

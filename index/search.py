@@ -1,14 +1,16 @@
 """The search service: `Searcher.open(dir).search(query, k, filters) -> list[Hit]`.
 
 A searcher is opened once (index verified, model loaded) and then answers queries in
-milliseconds. Hybrid search runs dense (FAISS) and BM25 retrieval over the same allowed rows,
+milliseconds. Hybrid search runs dense (a `VectorStore`: FAISS, or Qdrant when
+`SearchConfig.vector_store` says so) and BM25 retrieval over the same allowed rows,
 fuses them (RRF or weighted scores, see index/fusion.py), collapses a quote and the passage that
 contains it into one hit and returns the top k.
 
 Filters are applied before ranking (allowed rows go into FAISS as an ID selector and mask the
 BM25 scores), so a filtered search returns k hits whenever k chunks pass the filter. A respondent
 code in the question ("Wat zegt R13 over …", "r 13", "respondent 13") becomes a respondent filter
-and is removed from the text that is matched; an explicit respondent filter wins.
+and is removed from the text that is matched (unless `SearchConfig.parse_respondents` is off); an
+explicit respondent filter wins.
 """
 
 from __future__ import annotations
@@ -17,23 +19,21 @@ import itertools
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from citaat.ingest.attribution import normalize_code
 from citaat.ingest.errors import ConfigError
 from citaat.ingest.model import Chunk
 from citaat.ingest.store import CHUNKS_FILE, StoreError, read_chunks
 
 from .bm25 import TOKENIZER_ID, BM25Index
-from .build import SECTION_SEP
-from .config import MODES, IndexConfig, SearchConfig
+from .config import MODES, IndexConfig, Mode, SearchConfig
 from .embedders import Embedder, make_embedder, normalize_spec
 from .fusion import collapse_duplicates, ranked, rrf, weighted
+from .records import SECTION_SEP, Filters, Hit, MatchedBy
 from .store import (
     BM25_DIR,
     INDEX_DIR,
@@ -46,105 +46,9 @@ from .store import (
     read_verified,
     reindex_hint,
 )
-from .vectors import VectorIndex
+from .vectors import VectorIndex, VectorStore
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One search result: the chunk's fields plus how it was found.
-
-    score: the fused score (RRF sum, weighted normalised sum, or the single retriever's score);
-    rank: 1-based position in the result list; matched_by: which retrievers had it among their
-    candidates ("dense", "bm25"); dense_score / bm25_score: the raw scores (None if not computed);
-    collapsed: ids of duplicate chunks (a quote inside this passage, or the passage around this
-    quote) that were folded into this hit.
-    """
-
-    id: str
-    doc: str
-    kind: str
-    text: str
-    respondents: tuple[str, ...]
-    section: tuple[str, ...]
-    page: int | None
-    start: int
-    end: int
-    parent: str | None
-    context: str | None
-    score: float
-    rank: int
-    matched_by: tuple[str, ...] = ()
-    dense_score: float | None = None
-    bm25_score: float | None = None
-    collapsed: tuple[str, ...] = ()
-
-    @classmethod
-    def from_chunk(cls, chunk: Chunk, **found: Any) -> Hit:
-        return cls(
-            id=chunk.id,
-            doc=chunk.doc,
-            kind=chunk.kind,
-            text=chunk.text,
-            respondents=chunk.respondents,
-            section=chunk.section,
-            page=chunk.page,
-            start=chunk.start,
-            end=chunk.end,
-            parent=chunk.parent,
-            context=chunk.context,
-            **found,
-        )
-
-    @property
-    def section_path(self) -> str:
-        return SECTION_SEP.join(self.section)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of a hit in `citaat search --json` (and the batch form)."""
-        return {
-            "id": self.id,
-            "text": self.text,
-            "kind": self.kind,
-            "respondents": list(self.respondents),
-            "section": list(self.section),
-            "page": self.page,
-            "score": round(float(self.score), 6),
-        }
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrict a search. Empty fields do not filter.
-
-    respondents: codes ("R13", "r 13", "13" are normalised); a chunk passes if it carries any.
-    section: case-insensitive prefix of the joined section path ("Succesfactoren > 2.1 Vertr") or
-        of any one heading in it, with or without its number ("2.1 vertr", "vertrouwen").
-    kind: "quote", "passage", "table" or "turn".
-    doc: the document name, with or without extension, case-insensitive.
-    """
-
-    respondents: tuple[str, ...] = ()
-    section: str | None = None
-    kind: str | None = None
-    doc: str | None = None
-
-    def __post_init__(self) -> None:
-        codes = []
-        for value in (self.respondents,) if isinstance(self.respondents, str) else self.respondents:
-            code = normalize_code(str(value))
-            if code is None:
-                raise ConfigError(f"{value!r} is geen respondentcode", "gebruik een code zoals R13")
-            if code not in codes:
-                codes.append(code)
-        object.__setattr__(self, "respondents", tuple(codes))
-        for name in ("section", "kind", "doc"):
-            value = getattr(self, name)
-            object.__setattr__(self, name, value.strip() or None if isinstance(value, str) else None)
-
-    def is_empty(self) -> bool:
-        return not (self.respondents or self.section or self.kind or self.doc)
 
 
 # "R13", "r 13", "R-13", "respondent 13", "respondenten 3 en 7", "R3, R7 of R9"
@@ -179,7 +83,7 @@ class Searcher:
         self,
         directory: Path,
         chunks: Sequence[Chunk],
-        vectors: VectorIndex,
+        vectors: VectorStore,
         bm25: BM25Index,
         embedder: Embedder,
         manifest: dict[str, Any],
@@ -266,7 +170,9 @@ class Searcher:
                 f"{directory}: embedder {requested!r} geeft dimensie {model.dim}, de index heeft "
                 f"{manifest.get('dim')}; {hint}"
             )
-        return cls(directory, chunks, vectors, bm25, model, manifest, config or SearchConfig())
+        config = config or SearchConfig()
+        store = _vector_store(vectors, version.name, chunks, config)
+        return cls(directory, chunks, store, bm25, model, manifest, config)
 
     # ------------------------------------------------------------------ listings
 
@@ -322,7 +228,7 @@ class Searcher:
         query: str,
         k: int | None = None,
         filters: Filters | None = None,
-        mode: str | None = None,
+        mode: Mode | None = None,
     ) -> list[Hit]:
         """The k best hits for a Dutch question, best first.
 
@@ -335,7 +241,7 @@ class Searcher:
         mode = mode or cfg.mode
         if mode not in MODES:
             raise ConfigError(f"onbekende zoekmodus {mode!r}", f"kies uit {', '.join(MODES)}")
-        text, codes = parse_respondents(query)
+        text, codes = parse_respondents(query) if cfg.parse_respondents else (query, ())
         filters = filters or Filters()
         if codes and not filters.respondents:
             filters = Filters(codes, filters.section, filters.kind, filters.doc)
@@ -355,7 +261,7 @@ class Searcher:
 
     def _rank(
         self,
-        mode: str,
+        mode: Mode,
         qvec: np.ndarray | None,
         bm25_all: np.ndarray | None,
         allowed: np.ndarray | None,
@@ -391,29 +297,30 @@ class Searcher:
                 [cfg.dense_weight, cfg.bm25_weight],
                 cfg.normalization,
             )
-        dense_set, lexical_set = set(dense_rows), set(lexical_rows)
+        found_by: tuple[tuple[MatchedBy, set[int]], ...] = (("dense", set(dense_rows)), ("bm25", set(lexical_rows)))
 
         def hits() -> Iterator[Hit]:
             for rank, n in enumerate(ranked(fused), 1):
-                yield Hit.from_chunk(
+                yield Hit(
                     self._chunks[n],
                     score=float(fused[n]),
                     rank=rank,
-                    matched_by=tuple(name for name, s in (("dense", dense_set), ("bm25", lexical_set)) if n in s),
+                    matched_by=tuple(name for name, rows in found_by if n in rows),
                     dense_score=dense.get(n),
                     bm25_score=float(bm25_all[n]) if bm25_all is not None else None,
                 )
 
         return hits(), exhausted
 
-    def as_retriever(self, k: int = 10, filters: Filters | None = None, mode: str | None = None) -> Any:
-        """This searcher as a llama-index `BaseRetriever` (index/retriever.py; imports llama-index)."""
-        from .retriever import CitaatRetriever
 
-        return CitaatRetriever(self, k=k, filters=filters, mode=mode)
+def _vector_store(faiss_index: VectorIndex, version: str, chunks: Sequence[Chunk], config: SearchConfig) -> VectorStore:
+    """The vector store `config` asks for, serving the rows of the verified FAISS index."""
+    if config.vector_store == "faiss":
+        return faiss_index
+    from .adapters.qdrant import QdrantVectorStore
 
-    def search_many(self, queries: Iterable[str], k: int | None = None, **kwargs: Any) -> list[list[Hit]]:
-        return [self.search(q, k, **kwargs) for q in queries]
+    # A copy: `VectorIndex.vectors` is a view into the FAISS index, which is dropped after this.
+    return QdrantVectorStore.sync(np.array(faiss_index.vectors, dtype=np.float32, copy=True), version, config, chunks)
 
 
 _NUMBERING_RE = re.compile(r"^\d+(?:\.\d+)*\.?\s+")

@@ -5,14 +5,14 @@ the index's chunk-id list. Filtered searches are pre-filtered (a FAISS `IDSelect
 allowed rows), so a filter never eats the top k. With HNSW and a very selective filter the graph
 walk can miss allowed rows, so those searches score the allowed rows exactly instead.
 
-`as_llama_store()` hands the same FAISS index to llama-index as a `FaissVectorStore` (its row
-numbers are its node ids) for code that wants llama-index's vector-store interface; the query
-path itself calls FAISS directly, which keeps llama-index's ~1 s import out of `citaat search`.
+`VectorStore` is what the searcher needs of any vector store; `VectorIndex` (FAISS) is the
+default one and the canonical, verified copy of the vectors; index/adapters/qdrant.py serves the
+same rows from Qdrant. The searcher picks one by `SearchConfig.vector_store`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import faiss
 import numpy as np
@@ -36,6 +36,29 @@ def clip_request(n: int, depth: int, allowed: np.ndarray | None) -> tuple[np.nda
     if allowed is not None and len(allowed) >= n:
         allowed = None
     return allowed, min(depth, n if allowed is None else len(allowed))
+
+
+class VectorStore(Protocol):
+    """Dense search over the index's rows (row i = chunk i), scores are inner products.
+
+    search: the top `depth` rows, best first, only among `allowed` rows if given (fewer when
+    fewer qualify). scores_for: exact scores of given rows. approximate: whether `search` may
+    miss a better row (HNSW, a Qdrant server without exact search).
+    """
+
+    @property
+    def dim(self) -> int: ...
+
+    @property
+    def approximate(self) -> bool: ...
+
+    def __len__(self) -> int: ...
+
+    def search(
+        self, query: np.ndarray, depth: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def scores_for(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray: ...
 
 
 class VectorIndex:
@@ -120,9 +143,3 @@ class VectorIndex:
     def scores_for(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Exact inner products of `query` with the stored vectors of `rows`."""
         return self.vectors[np.asarray(rows, dtype=np.int64)] @ np.asarray(query, dtype=np.float32).ravel()
-
-    def as_llama_store(self) -> Any:
-        """The same FAISS index as a llama-index `FaissVectorStore` (node ids are row numbers)."""
-        from llama_index.vector_stores.faiss import FaissVectorStore
-
-        return FaissVectorStore(faiss_index=self.index)

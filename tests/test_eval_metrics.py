@@ -13,6 +13,9 @@ from citaat.eval.configs import DEFAULT, EvalConfig, resolve
 from citaat.eval.dataset import Item, QuestionSet, judge_items
 from citaat.eval.run import evaluate_configs, markdown_report, run_config, write_outputs
 from citaat.index.config import SearchConfig
+from citaat.index.records import Hit
+from citaat.index.stats import latency_summary, percentile
+from citaat.ingest.model import Chunk, ChunkKind
 
 pytestmark = pytest.mark.usefixtures("ranx_warm")
 
@@ -119,34 +122,18 @@ def test_auc_and_noanswer_behaviour():
 
 
 def test_latency_percentiles():
-    out = M.latency_summary([i / 1000 for i in range(1, 101)])  # 1..100 ms
+    out = latency_summary([float(i) for i in range(1, 101)])  # 1..100 ms
     assert out["p50"] == pytest.approx(50.5)
     assert out["p95"] == pytest.approx(95.05)
-    assert out["max"] == pytest.approx(100.0)
+    assert out["max"] == pytest.approx(100.0) and out["mean"] == pytest.approx(50.5)
+    assert math.isnan(latency_summary([])["p95"]) and math.isnan(percentile([], 50))
 
 
 # ----------------------------------------------------------------------------------- harness
 
 
-@dataclass(frozen=True)
-class FakeChunk:
-    id: str
-    text: str
-    respondents: tuple[str, ...] = ()
-    kind: str = "passage"
-    doc: str = "d"
-    start: int = 0
-    end: int = 0
-    parent: str | None = None
-
-
-@dataclass(frozen=True)
-class FakeHit:
-    id: str
-    text: str
-    respondents: tuple[str, ...]
-    kind: str
-    score: float
+def _chunk(id_: str, text: str, respondents: tuple[str, ...], kind: ChunkKind, start: int) -> Chunk:
+    return Chunk(id_, "d", kind, text, respondents, (), None, start, start + len(text))
 
 
 class FakeSearcher:
@@ -163,17 +150,14 @@ class FakeSearcher:
 
     def search(self, query, k=None, filters=None, mode=None):
         ids = self.answers.get(query, [])[: k or 10]
-        return [
-            FakeHit(i, self._by_id[i].text, self._by_id[i].respondents, self._by_id[i].kind, 1.0 - n / 10)
-            for n, i in enumerate(ids)
-        ]
+        return [Hit(self._by_id[i], score=1.0 - n / 10, rank=n + 1) for n, i in enumerate(ids)]
 
 
 CHUNKS = [
-    FakeChunk("c1", "De klik tussen de bestuurders is het belangrijkste.", ("R7",), "quote", start=0, end=50),
-    FakeChunk("c2", "Geld is nooit een drijfveer geweest bij ons.", ("R25",), "quote", start=100, end=144),
-    FakeChunk("c3", "Tabel 1. Vertrouwen tussen gemeentesecretarissen 3,94", (), "table", start=200, end=254),
-    FakeChunk("c4", "Iets heel anders over huisvesting.", (), start=300, end=334),
+    _chunk("c1", "De klik tussen de bestuurders is het belangrijkste.", ("R7",), "quote", 0),
+    _chunk("c2", "Geld is nooit een drijfveer geweest bij ons.", ("R25",), "quote", 100),
+    _chunk("c3", "Tabel 1. Vertrouwen tussen gemeentesecretarissen 3,94", (), "table", 200),
+    _chunk("c4", "Iets heel anders over huisvesting.", (), "passage", 300),
 ]
 ITEMS = (
     Item("w1", "Wie noemt de klik?", "who", "dev", ("R7",), ("klik tussen de bestuurders",)),

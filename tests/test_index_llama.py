@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sample_index import sample_chunks, write_sample
 
 from citaat.index.build import build_index
-from citaat.index.sample import sample_chunks, write_sample
 from citaat.index.search import Filters, Searcher
 
 
@@ -20,7 +20,7 @@ def searcher(tmp_path_factory) -> Searcher:
 def test_chunk_to_node_keeps_our_fields():
     from llama_index.core.schema import MetadataMode, NodeRelationship
 
-    from citaat.index.retriever import chunk_to_node
+    from citaat.index.adapters.llama import chunk_to_node
 
     quote = next(c for c in sample_chunks() if c.id == "rapport:q:030")
     node = chunk_to_node(quote)
@@ -35,7 +35,7 @@ def test_chunk_to_node_keeps_our_fields():
 def test_retriever_returns_nodes_with_scores(searcher):
     from llama_index.core.retrievers import BaseRetriever
 
-    from citaat.index.retriever import CitaatRetriever
+    from citaat.index.adapters.llama import CitaatRetriever
 
     retriever = CitaatRetriever(searcher, k=3, filters=Filters(kind="quote"))
     assert isinstance(retriever, BaseRetriever)
@@ -47,9 +47,12 @@ def test_retriever_returns_nodes_with_scores(searcher):
 
 
 def test_faiss_vector_store_view_agrees_with_our_search(searcher):
+    pytest.importorskip("llama_index.vector_stores.faiss")  # the `llama` extra
     from llama_index.core.vector_stores.types import VectorStoreQuery
 
-    store = searcher.vectors.as_llama_store()
+    from citaat.index.adapters.llama import faiss_vector_store
+
+    store = faiss_vector_store(searcher.vectors)
     q = searcher.embedder.embed_queries(["servers liggen plat"])[0]
     result = store.query(VectorStoreQuery(query_embedding=q.tolist(), similarity_top_k=5))
     rows, scores = searcher.vectors.search(q, 5)

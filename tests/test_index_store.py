@@ -10,10 +10,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from sample_index import sample_chunks, write_sample
 
 from citaat.index.build import build_index
 from citaat.index.config import FORMAT_VERSION, IndexConfig
-from citaat.index.sample import sample_chunks, write_sample
 from citaat.index.search import Searcher
 from citaat.index.store import (
     CURRENT_FILE,

@@ -130,8 +130,8 @@ class FixedSearcher:
             c = self._by_id[cid]
             if wanted and not wanted & set(c.respondents):
                 continue
-            hits.append(Hit.from_chunk(c, score=1.0 / (60 + len(hits) + 1), rank=len(hits) + 1,
-                                       matched_by=("dense", "bm25"), dense_score=0.9, bm25_score=7.0))
+            hits.append(Hit(c, score=1.0 / (60 + len(hits) + 1), rank=len(hits) + 1,
+                            matched_by=("dense", "bm25"), dense_score=0.9, bm25_score=7.0))
         return hits[: k or 10]
 
 

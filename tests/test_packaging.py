@@ -7,7 +7,7 @@ import sys
 from importlib.metadata import distribution
 from pathlib import Path
 
-GENERIC = ("app", "eval", "index", "ingest", "benchmarks")
+GENERIC = ("app", "eval", "index", "ingest")
 
 
 def _run(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -1,4 +1,4 @@
-"""Qdrant behind the vector-store interface: same rows, same scores, same hits as FAISS (docs/scaling.md).
+"""Qdrant behind the VectorStore seam: same rows, same scores, same hits as FAISS (docs/scaling.md).
 
 Runs Qdrant in-process (qdrant-client local mode, in memory and on disk); skipped when
 qdrant-client is not installed.
@@ -13,9 +13,11 @@ import pytest
 
 pytest.importorskip("qdrant_client")
 
+from sample_index import write_sample  # noqa: E402
+
+from citaat.index.adapters.qdrant import QdrantVectorStore  # noqa: E402
 from citaat.index.build import build_index  # noqa: E402
-from citaat.index.qdrant_store import QdrantVectorStore, VectorStoreConfig, open_searcher, vector_store_config  # noqa: E402
-from citaat.index.sample import write_sample  # noqa: E402
+from citaat.index.config import SearchConfig  # noqa: E402
 from citaat.index.search import Filters, Searcher  # noqa: E402
 
 QUERIES = ["Wat zegt R9 over de tekorten?", "servers liggen plat", "vertrouwen tussen gemeenten", "kosten"]
@@ -31,26 +33,24 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def pair(sample_dir: Path) -> tuple[Searcher, Searcher]:
     faiss_s = Searcher.open(sample_dir)
-    qdrant_s = open_searcher(sample_dir, store=VectorStoreConfig(backend="qdrant"), embedder=faiss_s.embedder)
+    qdrant_s = Searcher.open(sample_dir, SearchConfig(vector_store="qdrant"), embedder=faiss_s.embedder)
     yield faiss_s, qdrant_s
     qdrant_s.vectors.close()
 
 
-def test_config_selects_the_backend(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("CITAAT_VECTOR_STORE", raising=False)
-    assert vector_store_config().backend == "faiss"
-    assert vector_store_config("qdrant") == VectorStoreConfig(backend="qdrant", location=":memory:")
-    assert vector_store_config("qdrant:http://127.0.0.1:6333").is_server
-    monkeypatch.setenv("CITAAT_VECTOR_STORE", "qdrant:/tmp/x")
-    assert vector_store_config().location == "/tmp/x"
+def test_config_selects_the_store() -> None:
+    assert SearchConfig().vector_store == "faiss"
     with pytest.raises(ValueError, match="onbekende vectoropslag"):
-        vector_store_config("milvus")
+        SearchConfig(vector_store="milvus")  # type: ignore[arg-type]
 
 
 def test_the_searcher_really_uses_qdrant(pair) -> None:
     _faiss_s, qdrant_s = pair
     assert isinstance(qdrant_s.vectors, QdrantVectorStore)
     assert len(qdrant_s.vectors) == len(qdrant_s.chunks) and qdrant_s.vectors.dim == 384
+    assert not qdrant_s.vectors.approximate  # local mode searches exactly
+    point = qdrant_s.vectors.client.retrieve(qdrant_s.vectors.collection, ids=[3], with_payload=True)[0]
+    assert point.payload == qdrant_s.chunks[3].to_dict()  # the payload is the chunk itself
 
 
 @pytest.mark.parametrize("query", QUERIES)
@@ -92,7 +92,7 @@ def test_empty_and_full_filters(pair) -> None:
 
 
 def test_on_disk_collection_is_reused_and_replaced_per_index_version(sample_dir: Path, tmp_path: Path) -> None:
-    store = VectorStoreConfig(backend="qdrant", location=str(tmp_path / "qdrant"))
+    store = SearchConfig(vector_store="qdrant", qdrant_location=str(tmp_path / "qdrant"))
     searcher = Searcher.open(sample_dir)
     vectors = np.array(searcher.vectors.vectors)  # a copy: the FAISS view dies with its index
     first = QdrantVectorStore.sync(vectors, "v-1", store)

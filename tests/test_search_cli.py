@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sample_index import write_sample
 from typer.testing import CliRunner
 
 from citaat.cli import app
-from citaat.index.sample import write_sample
 from citaat.ingest.store import CHUNKS_FILE
 
 HIT_KEYS = {"id", "text", "kind", "respondents", "section", "page", "score"}

@@ -6,10 +6,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from sample_index import write_sample
 
 from citaat.index.build import build_index
 from citaat.index.config import SearchConfig
-from citaat.index.sample import write_sample
 from citaat.index.search import Filters, Searcher, parse_respondents
 
 
@@ -67,6 +67,12 @@ def test_respondent_in_question_becomes_a_filter(fresh):
     assert hits and all("R13" in h.respondents for h in hits)
     hits = fresh.search("Wat zegt r 7 over de salarisadministratie?", k=3)
     assert hits[0].id == "r7:u:00"
+
+
+def test_respondent_parsing_can_be_switched_off(fresh):
+    fresh.config = SearchConfig(parse_respondents=False)
+    hits = fresh.search("Wat zegt R13 over vertrouwen?", k=10)
+    assert any("R13" not in h.respondents for h in hits)  # no filter: other respondents' chunks come back too
 
 
 def test_explicit_respondent_filter_wins(fresh):

@@ -1,4 +1,4 @@
-"""A tiny synthetic Dutch corpus (two documents, every chunk kind) for tests and demos.
+"""A tiny synthetic Dutch corpus (two documents, every chunk kind) for the index and search tests.
 
 `sample_chunks()` returns chunks exactly as ingest would write them: passages with their quotes
 as children (`parent`), offsets into one document text per document, respondent codes on the
