@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from citaat.index.bm25 import STOPWORDS, tokenize
-from citaat.index.search import Filters, Hit, parse_respondents
+from citaat.index.search import Filters, Hit
 from citaat.ingest.model import Chunk
+from citaat.ingest.respondents import parse_respondents
 
 from .config import AnswerConfig
 from .llm import LLMClient, LLMError, PromptSource, build_messages

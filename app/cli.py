@@ -57,7 +57,7 @@ def ingest(
     from citaat.ingest.pipeline import IngestConfig, ingest_paths, print_summary
 
     if respondent is not None:
-        from citaat.ingest.attribution import normalize_code
+        from citaat.ingest.respondents import normalize_code
 
         code = normalize_code(respondent)
         if code is None:
@@ -123,7 +123,7 @@ def chunks(
     as_json: Annotated[bool, typer.Option("--json", help="Eén JSON-object per regel.")] = False,
 ) -> None:
     """List chunks, optionally only one respondent's or one kind."""
-    from citaat.ingest.attribution import normalize_code
+    from citaat.ingest.respondents import normalize_code
     from citaat.ingest.store import StoreError, read_chunks
 
     try:

@@ -48,6 +48,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from citaat.ingest.respondents import normalize_code
+
 CATEGORIES: tuple[str, ...] = ("broad", "who", "table", "paraphrase", "detail", "noanswer")
 SPLITS: tuple[str, ...] = ("dev", "test")
 NOANSWER = "noanswer"
@@ -65,12 +67,6 @@ MIN_CONTAINED_CHARS = 30
 
 class DatasetError(ValueError):
     """A question file that cannot be used; the message names the file, the line and the fix."""
-
-
-def _normalize_code(value: str) -> str | None:
-    from citaat.ingest.attribution import normalize_code
-
-    return normalize_code(value)
 
 
 @dataclass(frozen=True)
@@ -103,7 +99,7 @@ class Item:
             object.__setattr__(self, name, tuple(value))
         codes: list[str] = []
         for value in self.respondents:
-            code = _normalize_code(value)
+            code = normalize_code(value)
             if code is None:
                 raise ValueError(f"`respondents`: {value!r} is not a respondent code (expected e.g. R13)")
             if code not in codes:

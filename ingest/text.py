@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from .respondents import REPORT_CODE
+
 _MULTISPACE_RE = re.compile(r"[ \u00a0\u2007\u202f]{2,}")
 _SOFT_HYPHEN = "\u00ad"
 _ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\ufeff]")
@@ -12,6 +14,7 @@ CLOSERS = "”’\"')]*»"
 # Words that follow an elliptical compound hyphen: "voor- en nadelen", "succes- of faalfactoren".
 _ELLIPSIS_FOLLOWERS = {"en", "of", "tot", "noch", "als", "t/m"}
 _EMPHASIS_RE = re.compile(r"(?m)^\*\s+|\*+")
+_ENDS_WITH_CODE_RE = re.compile(rf"{REPORT_CODE}$")
 
 
 def clean_inline(text: str) -> str:
@@ -38,7 +41,16 @@ def ends_sentence(text: str) -> bool:
     if t[-1] in TERMINAL:
         return True
     # A respondent code closes a sentence too: ... bedrijfsvoering" (R24)
-    return bool(re.search(r"\((?:R\s?)?\d{1,3}[¹²³]?\)$", text.rstrip().rstrip(".*")))
+    return _ENDS_WITH_CODE_RE.search(text.rstrip().rstrip(".*")) is not None
+
+
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) narrowed so that text[start:end] neither starts nor ends with whitespace."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def starts_lower(text: str) -> bool:
