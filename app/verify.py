@@ -21,7 +21,6 @@ supports streaming (only complete sentences are checked and shown).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,6 +28,7 @@ from typing import Literal, Protocol
 
 from citaat.ingest.respondents import MENTION, CodeMention, find_codes
 from citaat.ingest.sentences import sentence_spans
+from citaat.ingest.text import normalize
 
 UNVERIFIED = "⚠ niet geverifieerd"
 REMOVED_QUOTE = "⚠ [citaat niet gevonden in de bronnen, weggelaten]"
@@ -92,23 +92,8 @@ class Verification:
 
 # ---------------------------------------------------------------------------- normalisation
 
-_QUOTE_CHARS = "\"“”„‟«»〝〞＂"
-_SINGLE_QUOTE_CHARS = "'‘’‚‛`´"
-_DASHES = "‐‑‒–—―−"
-_NORM_TABLE = str.maketrans(
-    {**dict.fromkeys(_QUOTE_CHARS, '"'), **dict.fromkeys(_SINGLE_QUOTE_CHARS, "'"), **dict.fromkeys(_DASHES, "-")}
-)
-_WS_RE = re.compile(r"\s+")
 _ELLIPSIS_RE = re.compile(r"\s*(?:\.\s?\.\s?\.|…)\s*")
 _EDGE_PUNCT = " \t\n.,;:!?\"'()[]-"
-
-
-@lru_cache(maxsize=8192)
-def normalize(text: str) -> str:
-    """NFKC (… becomes ...), one kind of double and single quote mark, '-' for every dash,
-    single spaces. Lengths change, so offsets are never mapped back."""
-    text = unicodedata.normalize("NFKC", text).translate(_NORM_TABLE)
-    return _WS_RE.sub(" ", text).strip()
 
 
 def _pieces(quotation: str) -> list[str]:

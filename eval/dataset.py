@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,6 +48,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from citaat.ingest.respondents import normalize_code
+from citaat.ingest.text import squash_spaces, squash_spaces_with_map
 
 CATEGORIES: tuple[str, ...] = ("broad", "who", "table", "paraphrase", "detail", "noanswer")
 SPLITS: tuple[str, ...] = ("dev", "test")
@@ -256,12 +256,7 @@ def dump_questions(items: Iterable[Item]) -> str:
 
 # ---------------------------------------------------------------------------------------- judging
 
-_WS_RE = re.compile(r"\s+")
 _DROP = "*\u00ad"  # footnote asterisks (removed from the snippets) and soft hyphens
-
-
-def _norm_char(ch: str) -> str:
-    return "" if ch in _DROP else ch
 
 
 @functools.lru_cache(maxsize=16384)
@@ -270,36 +265,13 @@ def normalize_text(text: str) -> str:
 
     Cached: judging compares every item with every chunk, so each chunk text is normalised once.
     """
-    text = unicodedata.normalize("NFC", text)
-    text = "".join(_norm_char(ch) for ch in text)
-    return _WS_RE.sub(" ", text).strip()
-
-
-def _normalize_with_map(text: str) -> tuple[str, list[int]]:
-    """`normalize_text(text)` plus, for every output character, its offset in the NFC input."""
-    text = unicodedata.normalize("NFC", text)
-    out: list[str] = []
-    where: list[int] = []
-    pending_space = False
-    for i, ch in enumerate(text):
-        if ch in _DROP:
-            continue
-        if ch.isspace():
-            pending_space = bool(out)
-            continue
-        if pending_space:
-            out.append(" ")
-            where.append(i - 1)
-            pending_space = False
-        out.append(ch)
-        where.append(i)
-    return "".join(out), where
+    return squash_spaces("".join(ch for ch in unicodedata.normalize("NFC", text) if ch not in _DROP))
 
 
 def find_snippet(text: str, snippet: str) -> tuple[int, int] | None:
     """The [start, end) span of `snippet` in `text` after normalisation, as offsets into the NFC
     form of `text` (the same as `text` for the usual NFC input); None if it does not occur."""
-    norm, where = _normalize_with_map(text)
+    norm, where = squash_spaces_with_map(unicodedata.normalize("NFC", text), _DROP)
     needle = normalize_text(snippet)
     if not needle:
         return None

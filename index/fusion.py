@@ -7,10 +7,11 @@ function returns a new mapping or list and leaves its inputs alone.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
+
+from citaat.ingest.text import squash_spaces
 
 if TYPE_CHECKING:
     from .search import Hit
@@ -90,13 +91,12 @@ def ranked(scores: Mapping[K, float]) -> list[K]:
     return sorted(scores, key=lambda key: -scores[key])
 
 
-_WS_RE = re.compile(r"\s+")
 # Shorter texts ("Ja.", a bare heading) are too common to call a containment a duplicate.
 MIN_CONTAINED_CHARS = 30
 
 
 def _norm_text(text: str) -> str:
-    return _WS_RE.sub(" ", text).strip().casefold()
+    return squash_spaces(text).casefold()
 
 
 def _duplicates(a: Hit, b: Hit, ta: str, tb: str) -> bool:
