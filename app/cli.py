@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -24,7 +24,7 @@ app = typer.Typer(
 )
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     """Print one clear line to stderr and exit; used for user errors."""
     typer.echo(f"citaat: {message}", err=True)
     raise typer.Exit(code)
@@ -227,24 +227,13 @@ def search(
 
 
 def _read_queries(path: Path) -> list[tuple[object, str]]:
-    """(id, question) pairs of a JSONL file; a bad line ends the command with its line number."""
-    import json
+    """(id, question) pairs of a query file; a bad line ends the command naming file and line."""
+    from citaat.index.queries import QueryFileError, read_query_file
 
-    if not path.is_file():
-        fail(f"{path}: bestand niet gevonden")
-    items: list[tuple[object, str]] = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-            q = obj["q"]
-        except (json.JSONDecodeError, KeyError, TypeError):
-            fail(f'{path}: regel {n} is geen JSON-object met "q"')
-        if not isinstance(q, str) or not q.strip():
-            fail(f'{path}: regel {n} heeft een lege "q"')
-        items.append((obj.get("id", n), q))
-    return items
+    try:
+        return [(record.id, record.q) for record in read_query_file(path)]
+    except QueryFileError as exc:
+        fail(str(exc))
 
 
 def _format_hit(hit: Hit) -> str:

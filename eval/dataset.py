@@ -1,7 +1,7 @@
 """The question-file format, its validation, and chunking-independent judging.
 
-A question file is JSON Lines, one question per line (blank lines and lines starting with `#`
-are skipped)::
+A question file is a query file (index/queries.py: JSON Lines, blank lines and lines starting
+with `#` skipped, `q` required, ids unique) whose records carry more fields::
 
     {"id": "q037", "q": "Wat zegt R16 over transparantie?", "category": "who", "split": "dev",
      "respondents": ["R16"],
@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from citaat.index.queries import QueryFileError, QueryRecord, parse_query_lines, read_query_file
 from citaat.ingest.respondents import normalize_code
 from citaat.ingest.text import squash_spaces, squash_spaces_with_map
 
@@ -65,7 +66,7 @@ _KNOWN_FIELDS = ("id", "q", "category", "split", "respondents", "snippets", "con
 MIN_CONTAINED_CHARS = 30
 
 
-class DatasetError(ValueError):
+class DatasetError(QueryFileError):
     """A question file that cannot be used; the message names the file, the line and the fix."""
 
 
@@ -208,45 +209,41 @@ class QuestionSet:
 
 
 def parse_questions(lines: Iterable[str], source: str = "<memory>") -> QuestionSet:
-    """Parse JSON-Lines question records; any bad line raises DatasetError naming `source:line`."""
+    """Parse JSON-Lines question records (index/queries.py plus the fields above); any bad line
+    raises DatasetError naming `source:line`."""
+    try:
+        records = parse_query_lines(lines, source)
+    except QueryFileError as exc:
+        raise DatasetError(str(exc)) from None
+    return _question_set(records, source)
+
+
+def _question_set(records: Iterable[QueryRecord], source: str) -> QuestionSet:
     items: list[Item] = []
     warnings: list[str] = []
-    seen: dict[str, int] = {}
-    for n, line in enumerate(lines, 1):
-        text = line.strip()
-        if not text or text.startswith("#"):
-            continue
+    for record in records:
+        where = f"{source}:{record.line}"
         try:
-            record = json.loads(text)
-            item = Item.from_dict(record)
-        except json.JSONDecodeError as exc:
-            raise DatasetError(f"{source}:{n}: not valid JSON ({exc.msg})") from None
+            item = Item.from_dict(record.data)
         except (ValueError, TypeError) as exc:
-            raise DatasetError(f"{source}:{n}: {exc}") from None
-        if item.id in seen:
-            raise DatasetError(f"{source}:{n}: duplicate id {item.id!r} (first on line {seen[item.id]})")
-        seen[item.id] = n
-        unknown = sorted(set(record) - set(_KNOWN_FIELDS))
+            raise DatasetError(f"{where}: {exc}") from None
+        unknown = sorted(set(record.data) - set(_KNOWN_FIELDS))
         if unknown:
-            warnings.append(f"{source}:{n}: unknown field(s) ignored: {', '.join(unknown)}")
+            warnings.append(f"{where}: unknown field(s) ignored: {', '.join(unknown)}")
         if item.category not in CATEGORIES:
-            warnings.append(f"{source}:{n}: category {item.category!r} is not one of {', '.join(CATEGORIES)}")
+            warnings.append(f"{where}: category {item.category!r} is not one of {', '.join(CATEGORIES)}")
         items.append(item)
-    if not items:
-        raise DatasetError(f"{source}: no questions found")
     return QuestionSet(tuple(items), source, tuple(warnings))
 
 
 def load_questions(path: Path | str | None = None) -> QuestionSet:
     """Load and validate a question file (default: eval/data/questions.jsonl)."""
     path = Path(path) if path is not None else DEFAULT_QUESTIONS
-    if not path.is_file():
-        raise DatasetError(f"{path}: question file not found")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"{path}: cannot be read ({exc})") from None
-    return parse_questions(text.splitlines(), str(path))
+        records = read_query_file(path)
+    except QueryFileError as exc:
+        raise DatasetError(str(exc)) from None
+    return _question_set(records, str(path))
 
 
 def dump_questions(items: Iterable[Item]) -> str:
