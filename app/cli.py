@@ -77,7 +77,7 @@ def ingest(
     from citaat.ingest.pipeline import IngestConfig
 
     if respondent is not None:
-        from citaat.ingest.attribution import normalize_code
+        from citaat.ingest.respondents import normalize_code
 
         code = normalize_code(respondent)
         if code is None:
@@ -160,7 +160,7 @@ def chunks(
     as_json: Annotated[bool, typer.Option("--json", help="Eén JSON-object per regel.")] = False,
 ) -> None:
     """List chunks, optionally only one respondent's or one kind."""
-    from citaat.ingest.attribution import normalize_code
+    from citaat.ingest.respondents import normalize_code
     from citaat.ingest.store import read_chunks
 
     items = read_chunks(directory)
@@ -257,24 +257,13 @@ def search(
 
 
 def _read_queries(path: Path) -> list[tuple[object, str]]:
-    """(id, question) pairs of a JSONL file; a bad line ends the command with its line number."""
-    import json
+    """(id, question) pairs of a query file; a bad line ends the command naming file and line."""
+    from citaat.index.queries import QueryFileError, read_query_file
 
-    if not path.is_file():
-        fail(f"{path}: bestand niet gevonden")
-    items: list[tuple[object, str]] = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-            q = obj["q"]
-        except (json.JSONDecodeError, KeyError, TypeError):
-            fail(f'{path}: regel {n} is geen JSON-object met "q"')
-        if not isinstance(q, str) or not q.strip():
-            fail(f'{path}: regel {n} heeft een lege "q"')
-        items.append((obj.get("id", n), q))
-    return items
+    try:
+        return [(record.id, record.q) for record in read_query_file(path)]
+    except QueryFileError as exc:
+        fail(str(exc))
 
 
 def _format_hit(hit: Hit) -> str:

@@ -21,8 +21,9 @@ from typing import Protocol
 
 from citaat.index.config import Mode as SearchMode
 from citaat.index.evidence import judge_evidence
-from citaat.index.search import Filters, Hit, parse_respondents
+from citaat.index.search import Filters, Hit
 from citaat.ingest.model import Chunk, ChunkKind
+from citaat.ingest.respondents import parse_respondents
 
 from .config import AnswerConfig
 from .extractive import SPEECH, ChunkSource, Excerpter, bullets, extractive_answer

@@ -21,13 +21,15 @@ supports streaming (only complete sentences are checked and shown).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, Protocol
 
 from citaat.ingest.model import ChunkKind
+from citaat.ingest.respondents import MENTION, CodeMention, find_codes
+from citaat.ingest.sentences import sentence_spans
+from citaat.ingest.text import normalize
 
 UNVERIFIED = "⚠ niet geverifieerd"
 REMOVED_QUOTE = "⚠ [citaat niet gevonden in de bronnen, weggelaten]"
@@ -91,23 +93,8 @@ class Verification:
 
 # ---------------------------------------------------------------------------- normalisation
 
-_QUOTE_CHARS = "\"“”„‟«»〝〞＂"
-_SINGLE_QUOTE_CHARS = "'‘’‚‛`´"
-_DASHES = "‐‑‒–—―−"
-_NORM_TABLE = str.maketrans(
-    {**dict.fromkeys(_QUOTE_CHARS, '"'), **dict.fromkeys(_SINGLE_QUOTE_CHARS, "'"), **dict.fromkeys(_DASHES, "-")}
-)
-_WS_RE = re.compile(r"\s+")
 _ELLIPSIS_RE = re.compile(r"\s*(?:\.\s?\.\s?\.|…)\s*")
 _EDGE_PUNCT = " \t\n.,;:!?\"'()[]-"
-
-
-@lru_cache(maxsize=8192)
-def normalize(text: str) -> str:
-    """NFKC (… becomes ...), one kind of double and single quote mark, '-' for every dash,
-    single spaces. Lengths change, so offsets are never mapped back."""
-    text = unicodedata.normalize("NFKC", text).translate(_NORM_TABLE)
-    return _WS_RE.sub(" ", text).strip()
 
 
 def _pieces(quotation: str) -> list[str]:
@@ -180,33 +167,12 @@ def find_quotations(text: str) -> list[Quotation]:
 
 # ---------------------------------------------------------------------------- respondent codes
 
-_CODE_RE = re.compile(r"\b(?:[Rr]\s?-?(\d{1,3})|[Rr]espondent\s+(\d{1,3}))\b")
-
-
-@dataclass(frozen=True)
-class CodeMention:
-    start: int
-    end: int
-    code: str
-
-
-def find_codes(text: str) -> list[CodeMention]:
-    """Respondent codes in text: R13, [R13], (R 13), R-13, respondent 13 -> 'R13'."""
-    out = []
-    for m in _CODE_RE.finditer(text):
-        num = int(m.group(1) or m.group(2))
-        if num > 0:
-            out.append(CodeMention(m.start(), m.end(), f"R{num}"))
-    return out
-
-
 # What may stand between a quotation and the code that cites it: “…” [R13] / “…” (R3, R13) /
 # “…”, aldus R13 after it; R13: “…” / R13 zegt: “…” before it. A code further away, or with other
 # words in between, stands alone (it must then belong to some retrieved chunk).
-_CODE = r"(?:[Rr]\s?-?\d{1,3}|[Rr]espondent\s+\d{1,3})"
 _GLUE_AFTER_RE = re.compile(
     r"^[\s,;:–—-]*(?:(?:zegt|zei|stelt|noemt|aldus|volgens|says|said|according\s+to)\s+)?[\[(]?\s*"
-    rf"(?:{_CODE}\s*(?:,|;|/|&|\ben\b|\band\b)\s*)*$",
+    rf"(?:{MENTION}\s*(?:,|;|/|&|\ben\b|\band\b)\s*)*$",
     re.IGNORECASE,
 )
 _GLUE_BEFORE_RE = re.compile(
@@ -257,38 +223,9 @@ def _shingles(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) spans of sentences; a full stop inside a quotation does not end a sentence,
-    a newline always does."""
-    inside = [False] * (len(text) + 1)
-    closes_sentence: set[int] = set()
-    for q in find_quotations(text):
-        for i in range(q.outer_start, q.outer_end):
-            inside[i] = True
-        # “… eindigt hier.” Volgende zin: a quotation ending in a full stop ends the sentence when
-        # a capital follows.
-        rest = text[q.outer_end :]
-        if q.text.rstrip().endswith((".", "!", "?")) and re.match(r"\s+[A-Z“„\"‘]", rest):
-            closes_sentence.add(q.outer_end - 1)
-    spans = []
-    start = 0
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        end = None
-        if ch == "\n":
-            end = i
-        elif i in closes_sentence:
-            end = i + 1
-        elif ch in ".!?" and not inside[i] and (i + 1 == len(text) or text[i + 1].isspace()):
-            end = i + 1
-        if end is not None:
-            if text[start:end].strip():
-                spans.append((start, end))
-            start = end
-        i += 1
-    if text[start:].strip():
-        spans.append((start, len(text)))
-    return spans
+    """(start, end) spans of sentences (ingest.sentences); a full stop inside a quotation does not
+    end a sentence, a newline always does."""
+    return sentence_spans(text, [(q.outer_start, q.outer_end) for q in find_quotations(text)])
 
 
 def injected_instructions(evidence: Iterable[EvidenceChunk]) -> list[str]:
@@ -418,8 +355,10 @@ def safe_boundary(text: str) -> int:
     streaming shows (verified) text only up to here."""
     last = 0
     opened = _open_quote_at(text)
-    for _, end in split_sentences(text):
-        if end < len(text) and end <= opened:
+    spans = split_sentences(text)
+    for n, (_, end) in enumerate(spans):
+        complete = n + 1 < len(spans) or "\n" in text[end:]  # the last sentence may still grow
+        if complete and end <= opened:
             last = end
     return last
 

@@ -1,7 +1,7 @@
 """The question-file format, its validation, and chunking-independent judging.
 
-A question file is JSON Lines, one question per line (blank lines and lines starting with `#`
-are skipped)::
+A question file is a query file (index/queries.py: JSON Lines, blank lines and lines starting
+with `#` skipped, `q` required, ids unique) whose records carry more fields::
 
     {"id": "q037", "q": "Wat zegt R16 over transparantie?", "category": "who", "split": "dev",
      "respondents": ["R16"],
@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,7 +48,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from citaat.index.fusion import Span, is_duplicate
-from citaat.ingest.errors import CitaatError
+from citaat.index.queries import QueryFileError, QueryRecord, parse_query_lines, read_query_file
+from citaat.ingest.respondents import normalize_code
+from citaat.ingest.text import squash_spaces, squash_spaces_with_map
 
 CATEGORIES: tuple[str, ...] = ("broad", "who", "table", "paraphrase", "detail", "noanswer")
 SPLITS: tuple[str, ...] = ("dev", "test")
@@ -64,14 +65,8 @@ DEFAULT_LABELS = Path(__file__).resolve().parent / "data" / "labels.jsonl"
 _KNOWN_FIELDS = ("id", "q", "category", "split", "respondents", "snippets", "context_snippets", "labels", "note")
 
 
-class DatasetError(CitaatError, ValueError):
+class DatasetError(QueryFileError):
     """A question file that cannot be used; the message names the file, the line and the fix."""
-
-
-def _normalize_code(value: str) -> str | None:
-    from citaat.ingest.attribution import normalize_code
-
-    return normalize_code(value)
 
 
 @dataclass(frozen=True)
@@ -104,7 +99,7 @@ class Item:
             object.__setattr__(self, name, tuple(value))
         codes: list[str] = []
         for value in self.respondents:
-            code = _normalize_code(value)
+            code = normalize_code(value)
             if code is None:
                 raise ValueError(f"`respondents`: {value!r} is geen respondentcode (verwacht bv. R13)")
             if code not in codes:
@@ -215,34 +210,30 @@ class QuestionSet:
 
 
 def parse_questions(lines: Iterable[str], source: str = "<memory>") -> QuestionSet:
-    """Parse JSON-Lines question records; any bad line raises DatasetError naming `source:line`."""
+    """Parse JSON-Lines question records (index/queries.py plus the fields above); any bad line
+    raises DatasetError naming `source:line`."""
+    try:
+        records = parse_query_lines(lines, source)
+    except QueryFileError as exc:
+        raise DatasetError(str(exc)) from None
+    return _question_set(records, source)
+
+
+def _question_set(records: Iterable[QueryRecord], source: str) -> QuestionSet:
     items: list[Item] = []
     warnings: list[str] = []
-    seen: dict[str, int] = {}
-    for n, line in enumerate(lines, 1):
-        text = line.strip()
-        if not text or text.startswith("#"):
-            continue
+    for record in records:
+        where = f"{source}:{record.line}"
         try:
-            record = json.loads(text)
-            item = Item.from_dict(record)
-        except json.JSONDecodeError as exc:
-            raise DatasetError(
-                f"{source}:{n}: geen geldige JSON ({exc.msg})", "elke regel is één JSON-object"
-            ) from None
+            item = Item.from_dict(record.data)
         except (ValueError, TypeError) as exc:
-            raise DatasetError(f"{source}:{n}: {exc}") from None
-        if item.id in seen:
-            raise DatasetError(f"{source}:{n}: id {item.id!r} komt twee keer voor (eerst op regel {seen[item.id]})")
-        seen[item.id] = n
-        unknown = sorted(set(record) - set(_KNOWN_FIELDS))
+            raise DatasetError(f"{where}: {exc}") from None
+        unknown = sorted(set(record.data) - set(_KNOWN_FIELDS))
         if unknown:
-            warnings.append(f"{source}:{n}: onbekende velden genegeerd: {', '.join(unknown)}")
+            warnings.append(f"{where}: onbekende velden genegeerd: {', '.join(unknown)}")
         if item.category not in CATEGORIES:
-            warnings.append(f"{source}:{n}: categorie {item.category!r} is niet een van {', '.join(CATEGORIES)}")
+            warnings.append(f"{where}: categorie {item.category!r} is niet een van {', '.join(CATEGORIES)}")
         items.append(item)
-    if not items:
-        raise DatasetError(f"{source}: geen vragen gevonden", 'zet één vraag per regel, bv. {"id": "q1", "q": "..."}')
     return QuestionSet(tuple(items), source, tuple(warnings))
 
 
@@ -252,10 +243,10 @@ def load_questions(path: Path | str | None = None) -> QuestionSet:
     if not path.is_file():
         raise DatasetError(f"{path}: vragenbestand niet gevonden", "geef het pad met --set")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"{path}: kan niet gelezen worden ({exc})") from None
-    return parse_questions(text.splitlines(), str(path))
+        records = read_query_file(path)
+    except QueryFileError as exc:
+        raise DatasetError(str(exc)) from None
+    return _question_set(records, str(path))
 
 
 def dump_questions(items: Iterable[Item]) -> str:
@@ -265,12 +256,7 @@ def dump_questions(items: Iterable[Item]) -> str:
 
 # ---------------------------------------------------------------------------------------- judging
 
-_WS_RE = re.compile(r"\s+")
 _DROP = "*\u00ad"  # footnote asterisks (removed from the snippets) and soft hyphens
-
-
-def _norm_char(ch: str) -> str:
-    return "" if ch in _DROP else ch
 
 
 @functools.lru_cache(maxsize=16384)
@@ -279,36 +265,13 @@ def normalize_text(text: str) -> str:
 
     Cached: judging compares every item with every chunk, so each chunk text is normalised once.
     """
-    text = unicodedata.normalize("NFC", text)
-    text = "".join(_norm_char(ch) for ch in text)
-    return _WS_RE.sub(" ", text).strip()
-
-
-def _normalize_with_map(text: str) -> tuple[str, list[int]]:
-    """`normalize_text(text)` plus, for every output character, its offset in the NFC input."""
-    text = unicodedata.normalize("NFC", text)
-    out: list[str] = []
-    where: list[int] = []
-    pending_space = False
-    for i, ch in enumerate(text):
-        if ch in _DROP:
-            continue
-        if ch.isspace():
-            pending_space = bool(out)
-            continue
-        if pending_space:
-            out.append(" ")
-            where.append(i - 1)
-            pending_space = False
-        out.append(ch)
-        where.append(i)
-    return "".join(out), where
+    return squash_spaces("".join(ch for ch in unicodedata.normalize("NFC", text) if ch not in _DROP))
 
 
 def find_snippet(text: str, snippet: str) -> tuple[int, int] | None:
     """The [start, end) span of `snippet` in `text` after normalisation, as offsets into the NFC
     form of `text` (the same as `text` for the usual NFC input); None if it does not occur."""
-    norm, where = _normalize_with_map(text)
+    norm, where = squash_spaces_with_map(unicodedata.normalize("NFC", text), _DROP)
     needle = normalize_text(snippet)
     if not needle:
         return None

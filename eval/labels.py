@@ -85,7 +85,7 @@ def derive(qset: QuestionSet, chunks: Sequence[ChunkLike]) -> LabelReport:
 
 def write_labels(report: LabelReport, path: Path | str = DEFAULT_LABELS) -> Path:
     """Write the labelled items atomically as JSON Lines."""
-    from citaat.ingest.store import atomic_write_text
+    from citaat.ingest.fsio import atomic_write_text
 
     path = Path(path)
     atomic_write_text(path, dump_questions(report.items))

@@ -9,10 +9,11 @@ evaluation (eval/dataset.py) merges relevant chunks into evidence units by it.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol, TypeVar
+
+from citaat.ingest.text import squash_spaces
 
 from .config import Normalization
 from .records import Hit
@@ -92,7 +93,6 @@ def ranked(scores: Mapping[K, float]) -> list[K]:
     return sorted(scores, key=lambda key: -scores[key])
 
 
-_WS_RE = re.compile(r"\s+")
 # Shorter texts ("Ja.", a bare heading) are too common to call a containment a duplicate.
 MIN_CONTAINED_CHARS = 30
 
@@ -115,7 +115,7 @@ class Span(Protocol):
 
 
 def _norm_text(text: str) -> str:
-    return _WS_RE.sub(" ", text).strip().casefold()
+    return squash_spaces(text).casefold()
 
 
 def is_duplicate(a: Span, b: Span) -> bool:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from citaat.ingest.attribution import normalize_code
 from citaat.ingest.errors import ConfigError
 from citaat.ingest.model import Chunk, ChunkKind
+from citaat.ingest.respondents import normalize_code
 
 MatchedBy = Literal["dense", "bm25"]
 SECTION_SEP = " > "

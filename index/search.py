@@ -27,6 +27,7 @@ import numpy as np
 
 from citaat.ingest.errors import ConfigError
 from citaat.ingest.model import Chunk
+from citaat.ingest.respondents import parse_respondents
 from citaat.ingest.store import CHUNKS_FILE, StoreError, read_chunks
 
 from .bm25 import TOKENIZER_ID, BM25Index
@@ -51,29 +52,6 @@ from .vectors import VectorIndex, VectorStore
 log = logging.getLogger(__name__)
 
 
-# "R13", "r 13", "R-13", "respondent 13", "respondenten 3 en 7", "R3, R7 of R9"
-_NUM = r"\d{1,3}(?!\d)"
-_RESP_RE = re.compile(
-    rf"\b(?:respondent(?:en)?|resp\.?|r)[\s-]?({_NUM})((?:\s*(?:,|en|of|&)\s*(?:r[\s-]?)?{_NUM})*)\b",
-    re.IGNORECASE,
-)
-_MORE_RE = re.compile(_NUM)
-
-
-def parse_respondents(query: str) -> tuple[str, tuple[str, ...]]:
-    """Split respondent codes out of a question: ("Wat zegt R13 over X?") -> ("Wat zegt over X?", ("R13",))."""
-    codes: list[str] = []
-
-    def take(m: re.Match[str]) -> str:
-        for num in [m.group(1), *_MORE_RE.findall(m.group(2) or "")]:
-            code = f"R{int(num)}"
-            if int(num) > 0 and code not in codes:
-                codes.append(code)
-        return " "
-
-    text = _RESP_RE.sub(take, query)
-    text = re.sub(r"\s+([?.,!])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
-    return text, tuple(codes)
 
 
 class Searcher:
@@ -353,4 +331,4 @@ def _top_positive(scores: np.ndarray, allowed: np.ndarray | None, depth: int) ->
     return top, {n: float(scores[n]) for n in top}
 
 
-__all__ = ["Filters", "Hit", "Searcher", "parse_respondents"]
+__all__ = ["Filters", "Hit", "Searcher"]

@@ -22,8 +22,6 @@ name and dimension. Any mismatch raises `IndexMismatchError` telling the user to
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import os
 import secrets
@@ -34,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from citaat.ingest.errors import CitaatError
-from citaat.ingest.store import CHUNKS_FILE, SOURCES_FILE, atomic_write_bytes
+from citaat.ingest.fsio import atomic_write_bytes, fsync_path, sha256_bytes, sha256_file
+from citaat.ingest.store import CHUNKS_FILE, SOURCES_FILE
 
 from .config import FORMAT_VERSION
 
@@ -62,29 +61,6 @@ class IndexMismatchError(SearchIndexError):
 
 def reindex_hint(directory: Path) -> str:
     return f"bouw de index opnieuw met `citaat index {directory}`"
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _fsync_path(path: Path) -> None:
-    """fsync a file or a directory (directories best effort: not every filesystem allows it)."""
-    flags = os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() and hasattr(os, "O_DIRECTORY") else 0)
-    with contextlib.suppress(OSError):
-        fd = os.open(path, flags)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def source_hashes(directory: Path) -> dict[str, str | None]:
@@ -119,16 +95,16 @@ def commit_version(
     version was built from), so the two change together."""
     files: dict[str, dict[str, Any]] = {}
     for path in _listed_files(tmp):
-        _fsync_path(path)
+        fsync_path(path)
         files[path.relative_to(tmp).as_posix()] = {"sha256": sha256_file(path), "size": path.stat().st_size}
     manifest = {**manifest, "format_version": FORMAT_VERSION, "files": files}
     atomic_write_bytes(tmp / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
     for sub in {p.parent for p in _listed_files(tmp)} | {tmp}:
-        _fsync_path(sub)
+        fsync_path(sub)
     name = f"{_VERSION_PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(2)}"
     final = tmp.parent / name
     os.rename(tmp, final)
-    _fsync_path(tmp.parent)
+    fsync_path(tmp.parent)
     if before_swap is not None:
         before_swap()
     swap_current(directory, name)

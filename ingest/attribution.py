@@ -2,7 +2,7 @@
 
 The rules (tested in tests/test_attribution.py):
 
-1. A respondent code is `(R13)`, `(R 20)`, `(R27²)` (a trailing footnote mark is ignored) or a
+1. A respondent code is a report code (respondents.py: `(R13)`, `(R 20)`, `(R27²)`) or a
    bare `(13)` — the bare form only directly after a closing quote mark, so scale points such as
    "collega's (1)" or "klant-leverancierrelatie (5)" never become respondents.
 2. A quote's respondent is the code that follows it: the quote whose closing mark stands directly
@@ -20,27 +20,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Superscript digits and other footnote marks that may follow the number inside the brackets.
-_FOOTNOTE = "¹²³⁴⁵⁶⁷⁸⁹⁰*†"
-CODE_RE = re.compile(rf"\((R\s?)?(\d{{1,3}})[{_FOOTNOTE}]*\)")
-_CODE_TEXT_RE = re.compile(r"^\s*(?:R|r|Resp\.?|Respondent)\s*[-_ ]?\s*(\d{1,3})\s*$")
+from .respondents import REPORT_CODE_RE, is_bare, report_code
+from .text import strip_span
 
 DOUBLE_OPEN, DOUBLE_CLOSE = "“„", "”"
 SINGLE_OPEN, SINGLE_CLOSE = "‘‚", "’"
 # What may stand between a closing quote mark and the respondent code.
 _GAP_RE = re.compile(r"^[\s*_.,;:…]*$")
 MIN_UNATTRIBUTED_WORDS = 6
-
-
-def normalize_code(value: str) -> str | None:
-    """'R 12', 'r12', 'Respondent 12', '12' -> 'R12'; anything else -> None."""
-    value = value.strip()
-    if value.isdigit() and 0 < int(value) < 1000:
-        return f"R{int(value)}"
-    m = _CODE_TEXT_RE.match(value)
-    if m and int(m.group(1)) > 0:
-        return f"R{int(m.group(1))}"
-    return None
 
 
 @dataclass(frozen=True)
@@ -99,11 +86,7 @@ def _marks(text: str) -> list[_Mark]:
 
 
 def _codes(text: str) -> list[re.Match[str]]:
-    return list(CODE_RE.finditer(text))
-
-
-def _code_value(m: re.Match[str]) -> str:
-    return f"R{int(m.group(2))}"
+    return list(REPORT_CODE_RE.finditer(text))
 
 
 def _consume(mk: _Mark, stack: list[_Mark], closed: list[tuple[int, int]]) -> None:
@@ -143,7 +126,7 @@ def find_quotes(text: str) -> list[Quote]:
         while mi < len(marks) and marks[mi].pos < code.start():
             _consume(marks[mi], stack, closed)
             mi += 1
-        bare = code.group(1) is None
+        bare = is_bare(code)
         last_close = max((c for _, c in closed), default=None)
         gap_ok = last_close is not None and _GAP_RE.match(text[last_close + 1 : code.start()]) is not None
         open_double = [m for m in stack if m.double]
@@ -158,7 +141,7 @@ def find_quotes(text: str) -> list[Quote]:
             # Quotes closed earlier in this stretch (not the attributed one) stay unattributed.
             closed = [(o, c) for o, c in closed if c != last_close and not (span[0] <= o < span[1])]
             flush_unattributed()
-            quotes.append(_make(text, span[0], span[1], _code_value(code), code.start(), code.end()))
+            quotes.append(_make(text, span[0], span[1], report_code(code), code.start(), code.end()))
         elif not bare:
             flush_unattributed()
         else:
@@ -177,15 +160,12 @@ def find_quotes(text: str) -> list[Quote]:
 def codes_without_quote(text: str) -> list[str]:
     """Respondent codes `(R..)` in a paragraph that no quote claimed (for warnings)."""
     claimed = {(q.code_start, q.code_end) for q in find_quotes(text) if q.respondent}
-    return [_code_value(m) for m in _codes(text) if m.group(1) is not None and (m.start(), m.end()) not in claimed]
+    return [report_code(m) for m in _codes(text) if not is_bare(m) and (m.start(), m.end()) not in claimed]
 
 
 def _make(text: str, start: int, end: int, code: str | None, cs: int | None = None, ce: int | None = None) -> Quote:
     # Trim whitespace inside the marks so the quote text is clean but still an exact substring.
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
+    start, end = strip_span(text, start, end)
     return Quote(start, end, text[start:end], code, cs, ce)
 
 

@@ -11,14 +11,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from .attribution import Quote, find_quotes
 from .ids import IdMaker
 from .model import Chunk, Document
+from .sentences import sentence_bounds
 from .structure import Unit, page_lookup, units
+from .text import strip_span
 
 
 @dataclass(frozen=True)
@@ -27,53 +28,6 @@ class ChunkConfig:
 
     max_chars: int = 1000
     min_window_chars: int = 200
-
-
-# Common Dutch abbreviations that end in a full stop but do not end a sentence.
-_ABBREV = {
-    "bijv",
-    "bv",
-    "o.a",
-    "e.d",
-    "m.n",
-    "d.w.z",
-    "ca",
-    "nr",
-    "dr",
-    "mr",
-    "drs",
-    "ir",
-    "prof",
-    "etc",
-    "vs",
-    "t.o.v",
-    "i.p.v",
-    "incl",
-    "excl",
-    "z.g",
-    "al",
-    "resp",
-    "enz",
-    "jl",
-    "a.s",
-    "n.a.v",
-    "m.b.t",
-}
-_SENTENCE_END_RE = re.compile(r"[.!?…][”’\"')\]]*(?:\s+\((?:R\s?)?\d{1,3}[¹²³]?\)[.;]?)?\s+(?=[A-Z“‘\"'(0-9À-Ý])")
-
-
-def sentence_bounds(text: str) -> list[int]:
-    """Offsets in `text` where a new sentence starts (after a full stop, not after an abbreviation)."""
-    bounds = []
-    for m in _SENTENCE_END_RE.finditer(text):
-        before = text[max(0, m.start() - 24) : m.start()]  # the word before the stop, not the whole prefix
-        word = re.findall(r"([\w.]+)$", before)
-        if word and word[0].lower().rstrip(".") in _ABBREV:
-            continue
-        if word and len(word[0]) == 1 and word[0].isupper():
-            continue  # an initial: "H. van den Heuvel"
-        bounds.append(m.end())
-    return bounds
 
 
 def _windows(text: str, quotes: list[Quote], cfg: ChunkConfig) -> list[tuple[int, int]]:
@@ -94,14 +48,7 @@ def _windows(text: str, quotes: list[Quote], cfg: ChunkConfig) -> list[tuple[int
         last_ok = c
     spans.append((start, len(text)))
     # Trim the separator whitespace at window edges so texts are clean substrings.
-    out = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
+    out = [(s, e) for s, e in (strip_span(text, s, e) for s, e in spans) if e > s]
     # A too-short tail joins the previous window.
     if len(out) >= 2 and out[-1][1] - out[-1][0] < cfg.min_window_chars:
         out[-2:] = [(out[-2][0], out[-1][1])]

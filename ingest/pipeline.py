@@ -21,10 +21,8 @@ processed file, so crash tests can kill a run at a known point (tests/test_crash
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
-import os
 import shutil
 import sys
 import time
@@ -33,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .chunker import ChunkConfig, chunk_report
+from .fsio import atomic_write_text, sha256_bytes, sha256_file
 from .loaders import NO_SPEAKERS_WARNING, SUPPORTED, load
 from .model import Chunk, Document, IngestError
 from .store import (
@@ -143,14 +142,6 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[FileReport]]:
     return unique, errors
 
 
-def file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def chunk_document(doc: Document, cfg: IngestConfig) -> list[Chunk]:
     if doc.source_kind == "transcript":
         from .transcript_chunker import chunk_transcript
@@ -190,7 +181,7 @@ def _warnings(doc: Document, chunks: list[Chunk]) -> list[str]:
 def _checkpoint_key(doc_name: str, fingerprint: dict[str, Any]) -> str:
     """One checkpoint per (document name, content, chunker settings): a changed file never matches."""
     raw = json.dumps([doc_name, fingerprint], sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:40]
+    return sha256_bytes(raw.encode("utf-8"))[:40]
 
 
 def _checkpoint_path(out_dir: Path, key: str) -> Path:
@@ -203,20 +194,9 @@ def save_checkpoint(out_dir: Path, key: str, header: dict[str, Any], chunks: lis
     No fsync: the checkpoint only has to survive a killed process (the page cache does), and a
     checkpoint torn by a power cut fails the chunk count in the header and is simply redone.
     """
-    path = _checkpoint_path(out_dir, key)
-    path.parent.mkdir(parents=True, exist_ok=True)
     head = json.dumps({**header, "chunk_count": len(chunks)}, ensure_ascii=False)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write(head + "\n")
-            for c in chunks:
-                fh.write(c.to_json() + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    body = "".join(c.to_json() + "\n" for c in chunks)
+    atomic_write_text(_checkpoint_path(out_dir, key), f"{head}\n{body}", durable=False)
 
 
 def load_checkpoint(out_dir: Path, key: str) -> tuple[dict[str, Any], list[Chunk]] | None:
@@ -359,7 +339,7 @@ def _ingest_file(run: _Run, path: Path) -> FileReport:
             )
         if size == 0:  # before the duplicate check: two empty files are not copies of each other
             return run.failed(path, doc_name, "het bestand is leeg (0 bytes)")
-        digest = file_hash(path)
+        digest = sha256_file(path)
     except OSError as exc:
         return run.failed(path, doc_name, f"kan niet gelezen worden ({exc.strerror or exc})")
     if digest in run.seen_hashes:

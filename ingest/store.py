@@ -1,21 +1,20 @@
 """Reading and atomically writing the ingest output directory (chunks.jsonl + sources.json).
 
-Atomic means: write to a temporary file in the same directory, fsync, then `os.replace`, so a
-crash mid-write leaves the previous file intact and readers never see half a file.
+Every write is atomic (`fsio.atomic_write_text`): a crash mid-write leaves the previous file intact
+and readers never see half a file.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from .errors import CitaatError
+from .fsio import atomic_write_text, fsync_path
 from .model import Chunk
 
 CHUNKS_FILE = "chunks.jsonl"
@@ -26,32 +25,6 @@ REBUILD_HINT = "lees de documenten opnieuw in met `citaat ingest` om het te hers
 
 class StoreError(CitaatError):
     """The ingest directory is missing, unreadable or damaged; the hint says what to do."""
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that `path` holds either the old or the new content, never a mix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        with contextlib.suppress(OSError):  # directory fsync is best effort (not on every FS)
-            dir_fd = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def staged_dir(out_dir: Path) -> Path:
@@ -79,12 +52,7 @@ def publish_staged(out_dir: Path) -> bool:
             os.replace(stage / name, Path(out_dir) / name)
             moved = True
     if moved:
-        with contextlib.suppress(OSError):
-            dir_fd = os.open(out_dir, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+        fsync_path(out_dir)
     shutil.rmtree(stage, ignore_errors=True)
     return moved
 

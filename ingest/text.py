@@ -1,8 +1,13 @@
-"""Small text normalisations shared by the loaders, so PDF and TXT of one report give the same text."""
+"""Small text normalisations: the loaders' (so PDF and TXT of one report give the same text) and
+the forms texts are compared in (`squash_spaces`, `normalize`)."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from functools import lru_cache
+
+from .respondents import REPORT_CODE
 
 _MULTISPACE_RE = re.compile(r"[ \u00a0\u2007\u202f]{2,}")
 _SOFT_HYPHEN = "\u00ad"
@@ -12,6 +17,47 @@ CLOSERS = "”’\"')]*»"
 # Words that follow an elliptical compound hyphen: "voor- en nadelen", "succes- of faalfactoren".
 _ELLIPSIS_FOLLOWERS = {"en", "of", "tot", "noch", "als", "t/m"}
 _EMPHASIS_RE = re.compile(r"(?m)^\*\s+|\*+")
+_WS_RE = re.compile(r"\s+")
+_QUOTE_CHARS = "\"“”„‟«»〝〞＂"
+_SINGLE_QUOTE_CHARS = "'‘’‚‛`´"
+_DASHES = "‐‑‒–—―−"
+_NORM_TABLE = str.maketrans(
+    {**dict.fromkeys(_QUOTE_CHARS, '"'), **dict.fromkeys(_SINGLE_QUOTE_CHARS, "'"), **dict.fromkeys(_DASHES, "-")}
+)
+_ENDS_WITH_CODE_RE = re.compile(rf"{REPORT_CODE}$")
+
+
+def squash_spaces(text: str) -> str:
+    """Every run of whitespace (line breaks too) becomes one space; no space at either end."""
+    return _WS_RE.sub(" ", text).strip()
+
+
+def squash_spaces_with_map(text: str, drop: str = "") -> tuple[str, list[int]]:
+    """`squash_spaces` of `text` without the characters in `drop`, plus for every output character
+    its offset in `text` (a squashed space maps to the character just before the next kept one)."""
+    out: list[str] = []
+    where: list[int] = []
+    pending_space = False
+    for i, ch in enumerate(text):
+        if ch in drop:
+            continue
+        if ch.isspace():
+            pending_space = bool(out)
+            continue
+        if pending_space:
+            out.append(" ")
+            where.append(i - 1)
+            pending_space = False
+        out.append(ch)
+        where.append(i)
+    return "".join(out), where
+
+
+@lru_cache(maxsize=8192)
+def normalize(text: str) -> str:
+    """The form a quotation is compared with its source in: NFKC (… becomes ...), one kind of double
+    and single quote mark, '-' for every dash, single spaces. Lengths change: no offsets map back."""
+    return squash_spaces(unicodedata.normalize("NFKC", text).translate(_NORM_TABLE))
 
 
 def clean_inline(text: str) -> str:
@@ -38,7 +84,16 @@ def ends_sentence(text: str) -> bool:
     if t[-1] in TERMINAL:
         return True
     # A respondent code closes a sentence too: ... bedrijfsvoering" (R24)
-    return bool(re.search(r"\((?:R\s?)?\d{1,3}[¹²³]?\)$", text.rstrip().rstrip(".*")))
+    return _ENDS_WITH_CODE_RE.search(text.rstrip().rstrip(".*")) is not None
+
+
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) narrowed so that text[start:end] neither starts nor ends with whitespace."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def starts_lower(text: str) -> bool:

@@ -26,8 +26,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .attribution import normalize_code
 from .model import Document, IngestError, RawBlock, assemble
+from .respondents import MENTION_RE, mention_code, normalize_code, parse_code
 
 INTERVIEWER = "interviewer"
 
@@ -43,7 +43,6 @@ _INTERVIEWER_NUMBERED_RE = re.compile(
     r"^(?:(?:interviewer|interviewster|onderzoeker|int|i)\s?\d{1,2}|(?:interviewer|interviewster|onderzoeker) [a-z])$"
 )
 _RESPONDENT_WORDS = {"respondent", "resp", "r", "a", "antwoord", "geïnterviewde", "geinterviewde"}
-_CODE_LABEL_RE = re.compile(r"^(?:R|Resp\.?|Respondent)\s*[-_ ]?\s*\d{1,3}$", re.IGNORECASE)
 # Generic numbered speakers from transcription tools; they are names, not respondent codes.
 _NUMBERED_NAME_WORDS = {"spreker", "speaker", "deelnemer", "persoon", "stem"}
 _TITLES = {
@@ -111,8 +110,6 @@ _MD_HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _KEY_VALUE_RE = re.compile(
     r"^(?:\*\*|__)?(?P<key>[^\W\d_][\w .]{0,30}?)(?:\*\*|__)?[ ]*(?::|\t)\s*(?:\*\*|__)?\s*(?P<value>.*)$"
 )
-_VALUE_CODE_RE = re.compile(r"(?<![\w])(?:R\s?-?\d{1,3}|Respondent\s?\d{1,3})(?![\d\w])", re.IGNORECASE)
-_FILE_CODE_RE = re.compile(r"(?:(?<![A-Za-z0-9])R|respondent|resp)[\s_-]?(\d{1,3})(?!\d)", re.IGNORECASE)
 _NAME_SPLIT_RE = re.compile(r"\s*(?:,|;|/|&|\ben\b)\s*")
 
 
@@ -170,10 +167,9 @@ def classify_label(raw: str) -> Label | None:
         return None
     if key in _INTERVIEWER_WORDS or _INTERVIEWER_NUMBERED_RE.match(key):
         return Label(label, key, "interviewer")
-    if _CODE_LABEL_RE.match(label):
-        code = normalize_code(label)
-        if code:
-            return Label(label, code.lower(), "code", code)
+    code = parse_code(label)
+    if code:
+        return Label(label, code.lower(), "code", code)
     if key in _RESPONDENT_WORDS:
         return Label(label, key, "respondent")
     if _is_name(label):
@@ -260,8 +256,8 @@ def _header_line(line: str, used_keys: set[str], header: Header) -> bool:
     if key in _META_KEYS or key.split()[0] in _META_KEYS:
         return True
     if key in _RESPONDENT_KEYS:
-        cm = _VALUE_CODE_RE.search(value)
-        code = normalize_code(cm.group(0).replace("-", "")) if cm else None
+        cm = MENTION_RE.search(value)
+        code = mention_code(cm) if cm else None
         bare = value if re.fullmatch(r"\d{1,3}", value) and key != "respondent" else None
         if code is None and bare:
             code = normalize_code(bare)
@@ -392,8 +388,8 @@ def file_code(name: str) -> str | None:
     """Respondent code in a file name: 'R12.docx', 'interview-R12.txt', 'respondent_12.vtt'."""
     stem = re.split(r"[\\/]", name)[-1]
     stem = stem.rsplit(".", 1)[0] if "." in stem else stem
-    m = _FILE_CODE_RE.search(stem)
-    return normalize_code(m.group(1)) if m else None
+    m = MENTION_RE.search(stem)
+    return mention_code(m) if m else None
 
 
 def header_info(text: str, known_labels: Iterable[str] = ()) -> Header:

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from citaat.ingest.attribution import codes_without_quote, find_quotes, normalize_code, respondents_in
+from citaat.ingest.attribution import codes_without_quote, find_quotes, respondents_in
 
 
 def attributed(text: str) -> list[tuple[str | None, str]]:
     return [(q.respondent, q.text) for q in find_quotes(text)]
-
-
-@pytest.mark.parametrize(
-    "code, expected",
-    [("R13", "R13"), ("r 13", "R13"), ("R-7", "R7"), ("Respondent 12", "R12"), ("12", "R12"), ("X1", None), ("", None)],
-)
-def test_normalize_code(code, expected):
-    assert normalize_code(code) == expected
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ from typer.testing import CliRunner
 
 from citaat.benchmarks import synth_corpus
 from citaat.cli import app
+from citaat.ingest.fsio import sha256_file
 from citaat.ingest.pipeline import PARTIAL_DIR, IngestConfig, ingest_paths
 from citaat.ingest.store import StoreError, read_chunks
 
@@ -179,7 +180,7 @@ def test_stale_checkpoint_of_a_changed_file_is_not_used(tmp_path: Path) -> None:
     scratch = tmp_path / "scratch"
     ingest_paths([corpus], scratch, CFG)
     for f in files:
-        fp = {"sha256": pipeline.file_hash(f), "version": pipeline.CHUNKER_VERSION, "respondent": None,
+        fp = {"sha256": sha256_file(f), "version": pipeline.CHUNKER_VERSION, "respondent": None,
               "max_chars": CFG.chunk.max_chars}
         chunks = [c for c in read_chunks(scratch) if c.doc == f.name]
         src = json.loads((scratch / "sources.json").read_text())[f.name]

@@ -80,8 +80,8 @@ def test_round_trip_through_dump():
     ("record", "message"),
     [
         ({"q": "x", "snippets": ["s"]}, "veld `id` ontbreekt"),
-        ({"id": "a", "snippets": ["s"]}, "veld `q` ontbreekt"),
-        ({"id": "", "q": "x", "snippets": ["s"]}, "`id` moet een niet-lege tekst zijn"),
+        ({"id": "a", "snippets": ["s"]}, 'geen vraag ("q" ontbreekt of is leeg)'),
+        ({"id": "", "q": "x", "snippets": ["s"]}, '"id" moet een niet-lege tekst'),
         ({"id": "a", "q": "x", "split": "train", "snippets": ["s"]}, "`split` moet dev of test zijn"),
         ({"id": "a", "q": "x", "snippets": "s"}, "`snippets` moet een lijst zijn"),
         ({"id": "a", "q": "x", "snippets": [""]}, "`snippets` moet een lijst van niet-lege teksten zijn"),
@@ -120,9 +120,9 @@ def test_invalid_records_name_line_and_reason(record, message):
 def test_bad_json_duplicate_ids_and_empty_file():
     with pytest.raises(DatasetError, match=r"set.jsonl:1: geen geldige JSON"):
         parse_questions(["{nope"], "set.jsonl")
-    with pytest.raises(DatasetError, match=r"set.jsonl:3: id 'q1' komt twee keer voor \(eerst op regel 1\)"):
+    with pytest.raises(DatasetError, match=r"set.jsonl:3: id 'q1' staat ook op regel 1"):
         parse_questions([line(snippets=["a"]), "", line(snippets=["b"])], "set.jsonl")
-    with pytest.raises(DatasetError, match="geen vragen"):
+    with pytest.raises(DatasetError, match="geen vragen gevonden"):
         parse_questions(["", "# commentaar"], "set.jsonl")
 
 
@@ -136,7 +136,7 @@ def test_unknown_fields_and_categories_are_warnings(tmp_path):
 
 
 def test_missing_file_is_a_dataset_error(tmp_path):
-    with pytest.raises(DatasetError, match="niet gevonden"):
+    with pytest.raises(DatasetError, match="bestand niet gevonden"):
         load_questions(tmp_path / "nope.jsonl")
 
 

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from citaat.ingest.attribution import CODE_RE
+from citaat.ingest.respondents import REPORT_CODE_RE, report_code
 
 # Every respondent code in the report text, counted by hand-checkable regex over the raw .txt:
 # (R13), (R 20), (R27²) and the single bare (13) that follows a closing quote.
@@ -43,9 +43,9 @@ def test_every_attribution_yields_a_quote(fmt, raw_txt, request):
         assert re.sub(r"\s+", " ", q.text) in flat_raw
         # ... and its respondent code follows it directly.
         after = doc.text[q.end : q.end + 12]
-        m = CODE_RE.search(after)
+        m = REPORT_CODE_RE.search(after)
         assert m and re.fullmatch(r"[\s”’\"'.,;:…]*", after[: m.start()]), (q.respondents, q.text[-40:], after)
-        assert f"R{int(m.group(2))}" == q.respondents[0]
+        assert report_code(m) == q.respondents[0]
     assert not any("R22" in c.respondents for c in chunks)
 
 

@@ -105,7 +105,7 @@ def test_cli_filters(indexed):
         (["search", "x", "--index", "{idx}", "--kind", "quotes"], "--kind 'quotes' bestaat niet"),
         (["search", "x", "--index", "{idx}", "--respondent", "Jan"], "geen respondentcode"),
         (["search", "--index", "{idx}"], "óf een vraag óf --queries"),
-        (["search", "--queries", "{badq}", "--index", "{idx}"], "regel 1 is geen JSON-object"),
+        (["search", "--queries", "{badq}", "--index", "{idx}"], "bad.jsonl:1: geen geldige JSON"),
     ],
     ids=["no-dir", "no-index", "mode", "kind", "respondent", "no-query", "bad-batch"],
 )

@@ -10,7 +10,8 @@ from sample_index import write_sample
 
 from citaat.index.build import build_index
 from citaat.index.config import SearchConfig
-from citaat.index.search import Filters, Searcher, parse_respondents
+from citaat.index.search import Filters, Searcher
+from citaat.ingest.respondents import parse_respondents
 
 
 @pytest.fixture(scope="module")

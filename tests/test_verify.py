@@ -12,16 +12,16 @@ from citaat.app.verify import (
     REMOVED_QUOTE,
     REMOVED_SENTENCE,
     UNVERIFIED,
-    find_codes,
     find_quotations,
     injected_instructions,
     looks_like_instruction,
-    normalize,
     occurs_in,
     safe_boundary,
     split_sentences,
     verify,
 )
+from citaat.ingest.respondents import find_codes
+from citaat.ingest.text import normalize
 
 
 @dataclass(frozen=True)
