@@ -52,7 +52,7 @@ from citaat.index.queries import QueryFileError, QueryRecord, parse_query_lines,
 from citaat.ingest.respondents import normalize_code
 from citaat.ingest.text import squash_spaces, squash_spaces_with_map
 
-CATEGORIES: tuple[str, ...] = ("broad", "who", "table", "paraphrase", "detail", "noanswer")
+CATEGORIES: tuple[str, ...] = ("broad", "who", "table", "paraphrase", "detail", "claim", "noanswer")
 SPLITS: tuple[str, ...] = ("dev", "test")
 NOANSWER = "noanswer"
 WHO = "who"
