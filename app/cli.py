@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer import rich_utils
 from typer.core import TyperGroup
 
 from citaat.ingest.errors import CitaatError
@@ -33,6 +34,40 @@ class CitaatGroup(TyperGroup):
             typer.echo(f"citaat: {exc}", err=True)
             raise typer.Exit(1) from None
 
+    def get_help_option(self, ctx: Any) -> Any:
+        return _dutch_help_option(super().get_help_option(ctx))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """Subcommands (and their subcommands) describe `--help` in Dutch too."""
+        command = super().get_command(ctx, cmd_name)
+        stack = [command]
+        while stack:
+            cmd = stack.pop()
+            if cmd is None:
+                continue
+            _dutch_help_option(cmd.get_help_option(ctx))
+            stack.extend(getattr(cmd, "commands", {}).values())
+        return command
+
+
+def _dutch_help_option(option: Any) -> Any:
+    """Typer's `--help` option, described in Dutch (typer hard-codes the English text)."""
+    if option is not None:
+        option.help = "Toon deze hulp en stop."
+    return option
+
+
+# Typer's help-page chrome, in Dutch like everything else the user sees.
+rich_utils.ARGUMENTS_PANEL_TITLE = "Argumenten"
+rich_utils.OPTIONS_PANEL_TITLE = "Opties"
+rich_utils.COMMANDS_PANEL_TITLE = "Commando's"
+rich_utils.ERRORS_PANEL_TITLE = "Fout"
+rich_utils.ABORTED_TEXT = "Afgebroken."
+rich_utils.DEFAULT_STRING = "[standaard: {}]"
+rich_utils.ENVVAR_STRING = "[omgevingsvariabele: {}]"
+rich_utils.REQUIRED_LONG_STRING = "[verplicht]"
+rich_utils.RICH_HELP = "Probeer [blue]'{command_path} {help_option}'[/] voor hulp."
+
 
 app = typer.Typer(
     name="citaat",
@@ -52,7 +87,10 @@ def fail(message: str, hint: str | None = None) -> NoReturn:
 # --------------------------------------------------------------------------- ingest
 
 
-@app.command()
+@app.command(
+    help="Lees een rapport en interviewtranscripten in als chunks met respondentcodes "
+    "(MAP/chunks.jsonl) en bouw de zoekindex.",
+)
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Bestanden of mappen om in te lezen.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Uitvoermap (chunks.jsonl).")] = Path("data"),
@@ -150,7 +188,7 @@ def _print_build(result: BuildResult) -> None:
     )
 
 
-@app.command()
+@app.command(help="Toon de chunks, eventueel alleen die van één respondent of één soort.")
 def chunks(
     directory: Annotated[Path, typer.Argument(help="Map met chunks.jsonl.")],
     respondent: Annotated[
@@ -186,7 +224,7 @@ def chunks(
 # --------------------------------------------------------------------------- search
 
 
-@app.command("index")
+@app.command("index", help="Bouw (of werk bij) de zoekindex MAP/index uit MAP/chunks.jsonl.")
 def index_cmd(
     directory: Annotated[Path, typer.Argument(help="Map met chunks.jsonl (uitvoer van `citaat ingest`).")],
     embedder: Annotated[
@@ -203,7 +241,7 @@ def index_cmd(
         _print_build(result)
 
 
-@app.command()
+@app.command(help="Zoek in de index: citaten en passages met respondent, sectie en pagina.")
 def search(
     query: Annotated[str | None, typer.Argument(help="De vraag, bv. \"Wat zegt R13 over vertrouwen?\".")] = None,
     index_dir: Annotated[Path, typer.Option("--index", "-i", help="Map met chunks.jsonl en index/.")] = Path("data"),
@@ -285,7 +323,10 @@ def _format_hit(hit: Hit) -> str:
 # --------------------------------------------------------------------------- chat
 
 
-@app.command()
+@app.command(
+    help="Start de chat: een lokale webpagina die Nederlandse vragen beantwoordt met "
+    "gecontroleerde, geciteerde citaten.",
+)
 def chat(
     index_dir: Annotated[Path, typer.Option("--index", "-i", help="Map met chunks.jsonl en index/.")] = Path("data"),
     host: Annotated[str, typer.Option(help="Adres; standaard alleen deze computer.")] = "127.0.0.1",

@@ -19,7 +19,10 @@ eval_app = typer.Typer(
 )
 
 
-@eval_app.callback()
+@eval_app.callback(
+    help="Vergelijk zoekconfiguraties op een vragenset: tabel op het scherm, "
+    "results.json, report.md en chart.png in --out.",
+)
 def eval_cmd(
     ctx: typer.Context,
     question_set: Annotated[
@@ -68,7 +71,11 @@ def eval_cmd(
     typer.echo(f"Geschreven: {out / 'results.json'}, {out / 'report.md'}, {out / 'chart.png'}", err=True)
 
 
-@eval_app.command("label")
+@eval_app.command(
+    "label",
+    help="Leid labels (chunk-id's met cijfer) af uit de snippets, of toon de "
+    "kandidaat-chunks voor één vraag.",
+)
 def eval_label(
     index_dir: Annotated[
         Path | None,
