@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from citaat.index.search import Filters
-from citaat.ingest.model import Chunk, ChunkKind
+from citaat.ingest.model import Chunk, ChunkKind, HoldsChunk
 
 from .verify import Issue
 
@@ -65,7 +65,7 @@ def with_notes(text: str, notes: Sequence[str]) -> str:
 
 
 @dataclass(frozen=True)
-class Source:
+class Source(HoldsChunk):
     """One piece of evidence: an excerpt of an indexed chunk, the text around it and its citation.
 
     The excerpt is `chunk.text[start:end]` (the whole chunk for a quote). `context` is the text
@@ -103,13 +103,7 @@ class Source:
     def mark_end(self) -> int:
         return self.chunk_offset + self.end
 
-    @property
-    def id(self) -> str:
-        return self.chunk.id
 
-    @property
-    def kind(self) -> ChunkKind:
-        return self.chunk.kind
 
     @property
     def kind_label(self) -> str:
@@ -119,17 +113,8 @@ class Source:
     def respondents(self) -> tuple[str, ...]:
         return self.chunk.respondents if self.excerpt_respondents is None else self.excerpt_respondents
 
-    @property
-    def section(self) -> tuple[str, ...]:
-        return self.chunk.section
 
-    @property
-    def page(self) -> int | None:
-        return self.chunk.page
 
-    @property
-    def doc(self) -> str:
-        return self.chunk.doc
 
     @property
     def interviewer(self) -> str | None:

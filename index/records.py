@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from citaat.ingest.errors import ConfigError
-from citaat.ingest.model import Chunk, ChunkKind
+from citaat.ingest.model import Chunk, HoldsChunk
 from citaat.ingest.respondents import normalize_code
 
 MatchedBy = Literal["dense", "bm25"]
@@ -24,7 +24,7 @@ def section_path(section: tuple[str, ...]) -> str:
 
 
 @dataclass(frozen=True)
-class Hit:
+class Hit(HoldsChunk):
     """One search result: the chunk plus how it was found.
 
     score: the fused score (RRF sum, weighted normalised sum, or the single retriever's score);
@@ -42,17 +42,8 @@ class Hit:
     bm25_score: float | None = None
     collapsed: tuple[str, ...] = ()
 
-    @property
-    def id(self) -> str:
-        return self.chunk.id
 
-    @property
-    def doc(self) -> str:
-        return self.chunk.doc
 
-    @property
-    def kind(self) -> ChunkKind:
-        return self.chunk.kind
 
     @property
     def text(self) -> str:
@@ -62,13 +53,7 @@ class Hit:
     def respondents(self) -> tuple[str, ...]:
         return self.chunk.respondents
 
-    @property
-    def section(self) -> tuple[str, ...]:
-        return self.chunk.section
 
-    @property
-    def page(self) -> int | None:
-        return self.chunk.page
 
     @property
     def start(self) -> int:

@@ -168,3 +168,34 @@ class Chunk:
             context=d.get("context"),
             meta=dict(d.get("meta") or {}),
         )
+
+
+class HoldsChunk:
+    """Read-only access to the chunk a later record holds (a search hit, an answer's source).
+
+    Those records keep the `Chunk` itself instead of copying its fields, so a chunk's id, document,
+    kind, section and page are read in one way everywhere. A record whose text or attribution is
+    its own (an excerpt) defines `text` / `respondents` itself.
+    """
+
+    chunk: Chunk
+
+    @property
+    def id(self) -> str:
+        return self.chunk.id
+
+    @property
+    def doc(self) -> str:
+        return self.chunk.doc
+
+    @property
+    def kind(self) -> ChunkKind:
+        return self.chunk.kind
+
+    @property
+    def section(self) -> tuple[str, ...]:
+        return self.chunk.section
+
+    @property
+    def page(self) -> int | None:
+        return self.chunk.page
