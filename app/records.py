@@ -192,5 +192,32 @@ class Answer:
         if numbers != list(range(1, len(numbers) + 1)):
             raise ValueError("sources must be numbered 1..n in order")
 
+    def to_dict(self, item_id: Any = None) -> dict[str, Any]:
+        """The JSON object of one answer, as `citaat ask --json` prints it (and the HTTP API returns
+        it): `answer` is exactly the Markdown the chat shows; `verified` is true only when every
+        quotation and R-number in it was checked against the sources; `flags` are what the checks
+        removed or marked; `sources` are numbered as the [n] in the answer."""
+        return {
+            "id": item_id,
+            "question": self.question,
+            "answer": self.text,
+            "mode": self.mode,
+            "no_evidence": self.no_evidence,
+            "verified": self.verified,
+            "flags": [{"kind": i.kind, "text": i.text} for i in self.issues],
+            "sources": [
+                {
+                    "n": src.n,
+                    "id": src.chunk.id,
+                    "kind": src.kind,
+                    "text": src.text,
+                    "respondents": list(src.respondents),
+                    "section": list(src.section),
+                    "page": src.page,
+                }
+                for src in self.sources
+            ],
+        }
+
 
 __all__ = ["KIND_LABELS", "Answer", "Mode", "Source", "join_dutch", "quoted", "section_label", "with_notes"]
