@@ -13,8 +13,8 @@ import pytest
 from sample_index import write_sample
 from typer.testing import CliRunner
 
-from citaat.app.cli import app
 from citaat.app.llm import LLMError
+from citaat.cli import app
 from citaat.eval.dataset import DatasetError
 from citaat.eval.run import EvalError
 from citaat.index.embedders import EmbedderError
