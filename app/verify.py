@@ -480,6 +480,8 @@ def _find_close(text: str, i: int) -> int | None:
             closes, opens = _can_close(text, k), _can_open(text, k)
             if closes and ch in family:
                 return k
+            if opens and not closes and ch in family and other is not None:
+                return other  # a new quotation of the same kind opens: the earlier one closed at `other`
             if opens and not closes and ch not in family:
                 inner = _find_close(text, k)
                 if inner is not None and inner < limit:
@@ -565,6 +567,33 @@ def _last_block_line(text: str, start: int) -> int:
 # ---------------------------------------------------------------------------- checking model prose
 
 CITATION_RE = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
+
+
+# A sentence that ends before its [n] markers: "… in het bestuur.” [1] Daarnaast …"
+_END_BEFORE_MARKERS_RE = re.compile(
+    r"[.!?…][”’\"'»«)]*\s*(?:\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]\s*)+(?=[A-Z“‘\"'(„«»À-Ý])"
+)
+
+
+def answer_sentences(text: str, quotations: Sequence[Quotation] | None = None) -> list[tuple[int, int]]:
+    """Sentence spans of an answer: `split_sentences`, and also after the [n] markers that follow a
+    sentence's full stop (the markers belong to the sentence before them)."""
+    quotations = answer_quotations(text) if quotations is None else quotations
+    protected = [(q.outer_start, q.outer_end) for q in quotations]
+    out = []
+    for start, end in sentence_spans(text, protected):
+        cuts = [
+            m.end()
+            for m in _END_BEFORE_MARKERS_RE.finditer(text, start, end)
+            if not any(a < m.end() < b for a, b in protected)
+        ]
+        for cut in [*cuts, end]:
+            piece = text[start:cut]
+            lead = len(piece) - len(piece.lstrip())
+            if piece.strip():
+                out.append((start + lead, start + len(piece.rstrip())))
+            start = cut
+    return out
 
 
 def citation_numbers(marker: str) -> list[int]:
@@ -686,7 +715,7 @@ _LINK_RE = re.compile(
     re.IGNORECASE,
 )
 _ADDRESSED_RE = re.compile(
-    r"\b(?:je|jij|jou|jouw|jullie|u|uw|lezer|lezers|gebruiker|gebruikers|assistent|taalmodel|chatbot|"
+    r"\b(?:jij|jou|jouw|jullie|u|uw|lezer|lezers|gebruiker|gebruikers|assistent|taalmodel|chatbot|"
     r"you|your|reader|user)\b",
     re.IGNORECASE,
 )
@@ -741,7 +770,7 @@ def check_generated(text: str, sources: Sequence[NumberedSource]) -> Verificatio
     by_n = {s.n: s for s in sources}
     payloads = _instruction_payloads(injected_instructions(_AsChunk(s) for s in sources))
     quotations = answer_quotations(text)
-    spans = sentence_spans(text, [(q.outer_start, q.outer_end) for q in quotations])
+    spans = answer_sentences(text, quotations)
     markers = [m for m in CITATION_RE.finditer(text) if not _inside(m.start(), quotations)]
     issues: list[Issue] = []
     edits: list[tuple[int, int, str]] = []
