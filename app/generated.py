@@ -183,7 +183,7 @@ def generated_answer(
     text = with_notes(shown, notes)  # the issue count goes to `notes` (the page shows it as a badge)
     if checked.issues:
         notes = (*notes, _issue_note(len(checked.issues)))
-    body = checked.text.strip()
+    body = shown.split("\n\n", 1)[1]  # after the label: the renumbered prose, then the quotations
     spans = split_sentences(body)
     lead = body[spans[0][0] : spans[0][1]].strip() if spans else body
     yield replace(

@@ -142,13 +142,13 @@ class EndMarker:
 
 
 _watching = threading.local()  # the EndMarker of the request about to be sent on this thread
-_DONE = b"data: [DONE]"
+_DONE = b"\ndata: [DONE]"  # at the start of a line: not a model quoting the marker in its text
 
 
 def _watched_http_client(timeout: float) -> Any:
     """An httpx client whose event streams report their `data: [DONE]` end marker to the `EndMarker`
-    registered on the sending thread (the OpenAI client itself silently stops at the end of a stream,
-    marker or not)."""
+    registered on the thread that sends the request (the OpenAI client itself stops quietly at the
+    end of a stream, marker or not)."""
     import httpx
 
     class Watched(httpx.SyncByteStream):
@@ -157,7 +157,7 @@ def _watched_http_client(timeout: float) -> Any:
             marker.done = False
 
         def __iter__(self) -> Iterator[bytes]:
-            tail = b""
+            tail = b"\n"
             for chunk in self.inner:
                 if _DONE in tail + chunk:
                     self.marker.done = True
@@ -169,15 +169,13 @@ def _watched_http_client(timeout: float) -> Any:
             if close is not None:
                 close()
 
-    class Transport(httpx.HTTPTransport):
-        def handle_request(self, request: httpx.Request) -> httpx.Response:
-            response = super().handle_request(request)
-            marker = getattr(_watching, "marker", None)
-            if marker is not None and "text/event-stream" in response.headers.get("content-type", ""):
-                response.stream = Watched(response.stream, marker)
-            return response
+    def watch(response: httpx.Response) -> None:
+        marker = getattr(_watching, "marker", None)
+        if marker is not None and "text/event-stream" in response.headers.get("content-type", ""):
+            response.stream = Watched(response.stream, marker)
 
-    return httpx.Client(transport=Transport(), timeout=timeout)
+    # an event hook rather than a transport, so proxies from the environment keep working
+    return httpx.Client(timeout=timeout, follow_redirects=True, event_hooks={"response": [watch]})
 
 
 def _note_end(raw: Any, marker: EndMarker) -> None:
