@@ -320,3 +320,32 @@ def test_incomplete_stream_falls_back_with_a_message(stub, corpus):
     assert any("onvolledig" in n and "eindmarkering" in n for n in final.notes)
     assert "Het bestuur houdt de samenwerking" not in final.text  # nothing of the cut reply stays
     assert final.verified  # the extractive answer over the same sources
+
+
+@pytest.mark.parametrize(
+    "last, complete",
+    [
+        ({"done": True, "done_reason": "stop"}, True),
+        ({"done": True}, True),  # older Ollama versions send no reason
+        ({"done": True, "done_reason": "length"}, False),
+        ({"done": False}, False),  # the stream ended before Ollama said it was done
+    ],
+    ids=["stop", "done-without-reason", "length", "never-done"],
+)
+def test_ollama_style_stream_end_is_checked(last, complete):
+    """Ollama's stream says how it ended in its last dict (`done`, `done_reason`)."""
+    from types import SimpleNamespace
+
+    from citaat.app.llm import LLMIncomplete
+
+    class Fake:
+        def stream_chat(self, messages):
+            yield SimpleNamespace(delta="Het bestuur telt [1].", raw={"done": False, "message": {}})
+            yield SimpleNamespace(delta="", raw=last)
+
+    client = LLMClient(LLMConfig(provider="ollama", model="m"), llm=Fake())
+    if complete:
+        assert "".join(client.stream([])) == "Het bestuur telt [1]."
+    else:
+        with pytest.raises(LLMIncomplete, match="taalmodel"):
+            list(client.stream([]))
