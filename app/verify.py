@@ -408,15 +408,10 @@ def safe_boundary(text: str) -> int:
 
 
 def _open_quote_at(text: str) -> int:
-    """Position of a quote mark that is still open at the end of `text` (len(text) if none)."""
-    closed_until = 0
-    for q in find_quotations(text):
-        closed_until = q.outer_end
-    for i in range(closed_until, len(text)):
-        if text[i] in _PAIRS and not (text[i] == "‘" and i > 0 and text[i - 1].isalpha()):
-            if _closing(text, i, _PAIRS[text[i]]) == -1:
-                return i
-    return len(text)
+    """Position of a quote mark (of any form) that is still open at the end of `text` (len(text) if none)."""
+    closed = {q.outer_start for q in answer_quotations(text, blockquotes=False, unclosed=False)}
+    opened = [q.outer_start for q in answer_quotations(text, blockquotes=False) if q.outer_start not in closed]
+    return min(opened, default=len(text))
 
 
 # ---------------------------------------------------------------------------- quotations in answers
@@ -504,8 +499,9 @@ def answer_quotations(text: str, *, blockquotes: bool = True, unclosed: bool = T
             block_ends[start] = end
             if not _opens_any(inner):
                 body = _TAIL_RE.sub("", inner)
-                if body.strip():
-                    out.append(Quotation(start, start + len(body), start, start + len(body), body.strip()))
+                quoted_text = " ".join(_BLOCK_LINE_RE.sub("", body).split())  # without the "> " of later lines
+                if quoted_text:
+                    out.append(Quotation(start, start + len(body), start, start + len(body), quoted_text))
                     block_ends[start] = -1  # the block is one quotation; do not look for marks in it
     i = 0
     while i < len(text):

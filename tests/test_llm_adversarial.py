@@ -121,6 +121,8 @@ TRUE_QUOTES: list[tuple[str, str, str]] = [
     ("curly-single", "R13 noemt ‘De collectiviteit in het bestuur’ [1].", "‘De collectiviteit in het bestuur’"),
     ("reversed-guillemets", f"R25 zegt: »{R25_WORDS}« [4].", f"»{R25_WORDS}«"),
     ("blockquote", f"Geld was geen motief [4].\n\n> {R25_WORDS} — R25 [4]", f"> {R25_WORDS}"),
+    ("blockquote-multiline", "Het bestuur telt [1].\n\n> De collectiviteit in het bestuur.\n> Bij de gemeentesecretaris "
+     "zie je soms wel wat verdeeldheid (R13) [1]", "> Bij de gemeentesecretaris"),
     ("ellipsis-inside-one-quote", "R25: “De derde succesfactor is … kwetsbaar waren” [4].",
      "“De derde succesfactor is … kwetsbaar waren”"),
     ("ellipsis-inside-r13", "R13: “De collectiviteit in het bestuur … Ze weten elkaar te vinden” [1].",

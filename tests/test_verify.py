@@ -239,6 +239,8 @@ def test_safe_boundary_never_cuts_inside_a_quotation_or_sentence():
     assert safe_boundary("Eerste zin. Tweede") == len("Eerste zin.")
     assert safe_boundary("Eerste zin. En “een citaat. nog open") == len("Eerste zin.")
     assert safe_boundary("Geen einde") == 0
+    assert safe_boundary("Eerste zin. En »een citaat. nog open") == len("Eerste zin.")
+    assert safe_boundary("Eerste zin. En 'een citaat. nog open") == len("Eerste zin.")
     text = "Een. “Citaat. Dicht.” [R1] Twee. Drie"
     assert text[: safe_boundary(text)] == "Een. “Citaat. Dicht.” [R1] Twee."
 
