@@ -562,6 +562,7 @@ def _last_block_line(text: str, start: int) -> int:
 
 # ---------------------------------------------------------------------------- checking model prose
 
+CHECK_MARKS = ("✓", "✔", "⚠", "☑")  # Citaat's own marks; the model may not hand them out
 CITATION_RE = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
 
 
@@ -786,6 +787,8 @@ def check_generated(text: str, sources: Sequence[NumberedSource]) -> Verificatio
             why = "volgt of herhaalt een instructie uit een document"
         elif links:
             why = f"bevat een link of contactgegeven dat in geen bron staat ({links[0]})"
+        elif any(mark in outside for mark in CHECK_MARKS):
+            why = "bootst een controlemerk van Citaat na"
         elif not cited and addresses_reader(outside):
             why = "richt zich tot de lezer of het model en steunt op geen bron"
         if why:

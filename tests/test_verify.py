@@ -338,4 +338,4 @@ def test_report_sentences_with_a_citation_are_never_taken_for_instructions(pdf_c
             issues = check_generated(f"{sentence} [1]", [src]).issues
             assert not [i for i in issues if i.kind == "injection"], sentence
             checked += 1
-    assert checked > 400
+    assert checked > 800
