@@ -422,7 +422,7 @@ _ALL_MARKS = _DOUBLE_MARKS + _SINGLE_MARKS
 _BLOCK_LINE_RE = re.compile(r"^[ \t]{0,3}>[ \t]?", re.MULTILINE)
 # What may follow a quotation on its line without being part of it: [n], (R13), — R13 · section · p. 9
 _TAIL_RE = re.compile(
-    r"(?:\s*(?:\[[^\]\n]{0,40}\]|\((?:R\s?)?\d{1,3}\)|[—–-]+\s*(?:(?:R\s?\d{1,3}|rapport)\b[^\n]*)))+\s*$",
+    r"(?:\s*(?:\[[^\]\n]{0,40}\]|\((?:R\s?)?\d{1,3}\)|[—–-]+\s*(?:(?:R\s?\d{1,3}|rapport)\b[^\n]*)))+[\s.,;:!?]*$",
     re.IGNORECASE,
 )
 
@@ -460,7 +460,7 @@ def _line_end(text: str, pos: int) -> int:
     return len(text) if end == -1 else end
 
 
-def _find_close(text: str, i: int) -> int | None:
+def _find_close(text: str, i: int, mixed: bool = True) -> int | None:
     """The mark closing the quotation opened at `i`: the first closing mark of the same family (double
     or single); a nested quotation of the other family is skipped; a closing mark of the other family
     serves when none of the same comes (mixed marks). None: the quotation is never closed."""
@@ -478,11 +478,11 @@ def _find_close(text: str, i: int) -> int | None:
             if opens and not closes and ch in family and other is not None:
                 return other  # a new quotation of the same kind opens: the earlier one closed at `other`
             if opens and not closes and ch not in family:
-                inner = _find_close(text, k)
+                inner = _find_close(text, k, mixed=False)  # a nested quotation closes with its own kind
                 if inner is not None and inner < limit:
                     k = inner + 1
                     continue
-            if closes and other is None:
+            if closes and other is None and mixed:
                 other = k
         k += 1
     return other

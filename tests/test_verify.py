@@ -339,3 +339,30 @@ def test_report_sentences_with_a_citation_are_never_taken_for_instructions(pdf_c
             assert not [i for i in issues if i.kind == "injection"], sentence
             checked += 1
     assert checked > 800
+
+
+def test_check_generated_keeps_every_quote_of_the_report_with_its_speaker(pdf_chunks):
+    """Every attributed quote of the real report, quoted whole by a model with its own code and the
+    [n] of its passage (where several people speak), is kept; with another speaker's code it is not."""
+    from citaat.app.verify import NumberedSource, Speech, check_generated
+
+    by_id = {c.id: c for c in pdf_chunks}
+    checked = 0
+    for c in pdf_chunks:
+        if c.kind != "quote" or not c.respondents or c.parent not in by_id:
+            continue
+        parent = by_id[c.parent]
+        speech = tuple(
+            Speech(q.start - parent.start, q.end - parent.start, q.respondents)
+            for q in pdf_chunks
+            if q.parent == parent.id and q.kind == "quote"
+        )
+        src = NumberedSource(1, parent.id, parent.text, parent.respondents, speech)
+        code = c.respondents[0]
+        ok = check_generated(f"{code} zegt: {quoted(c.text)} [1].", [src])
+        assert ok.ok, (c.id, ok.issues)
+        other = next((r for r in parent.respondents if r not in c.respondents), "R99")
+        bad = check_generated(f"{other} zegt: {quoted(c.text)} [1].", [src])
+        assert {i.kind for i in bad.issues} == {"quote", "respondent"}, c.id
+        checked += 1
+    assert checked > 100
