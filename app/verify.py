@@ -563,12 +563,13 @@ def _last_block_line(text: str, start: int) -> int:
 # ---------------------------------------------------------------------------- checking model prose
 
 CHECK_MARKS = ("✓", "✔", "⚠", "☑")  # Citaat's own marks; the model may not hand them out
-CITATION_RE = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
+CITATION_RE = re.compile(r"\[(\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*)\]")
+_RANGE_RE = re.compile(r"(\d+)\s*[–-]\s*(\d+)|(\d+)")
 
 
 # A sentence that ends before its [n] markers: "… in het bestuur.” [1] Daarnaast …"
 _END_BEFORE_MARKERS_RE = re.compile(
-    r"[.!?…][”’\"'»«)]*\s*(?:\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]\s*)+(?=[A-Z“‘\"'(„«»À-Ý])"
+    r"[.!?…][”’\"'»«)]*\s*(?:\[\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*\]\s*)+(?=[A-Z“‘\"'(„«»À-Ý])"
 )
 
 
@@ -594,8 +595,15 @@ def answer_sentences(text: str, quotations: Sequence[Quotation] | None = None) -
 
 
 def citation_numbers(marker: str) -> list[int]:
-    """The source numbers of one [n] marker: '[1, 3]' -> [1, 3]."""
-    return [int(x) for x in re.findall(r"\d+", marker)]
+    """The source numbers of one [n] marker: '[1, 3]' -> [1, 3], '[2–4]' -> [2, 3, 4]."""
+    out: list[int] = []
+    for m in _RANGE_RE.finditer(marker):
+        if m.group(3):
+            out.append(int(m.group(3)))
+        else:
+            lo, hi = int(m.group(1)), int(m.group(2))
+            out.extend(range(lo, hi + 1) if 0 < hi - lo < 20 else (lo, hi))
+    return out
 
 
 @dataclass(frozen=True)

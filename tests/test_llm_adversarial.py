@@ -134,6 +134,7 @@ TRUE_QUOTES: list[tuple[str, str, str]] = [
     ("report-text", f"De onderzoekers schrijven dat vertrouwen “{REPORT_SENTENCE}” is [7].", REPORT_SENTENCE),
     ("respondent-with-citation", "R15 kiest bewust voor samenwerking vanuit de inhoud [3].", "R15 kiest bewust"),
     ("two-respondents-two-sources", "R13 en R27 noemen allebei het bestuur [1][2].", "R13 en R27 noemen"),
+    ("citation-range", "R13 en R27 noemen allebei het bestuur [1–2].", "het bestuur [1, 2]"),
     ("first-letter-case", "R13 vindt dat “de collectiviteit in het bestuur” zit [1].", "“de collectiviteit in het bestuur”"),
     ("apostrophes-are-not-quotes", "Volgens R13 zit de kracht in 't bestuur en in de auto's van de gemeente [1].",
      "'t bestuur en in de auto's"),
