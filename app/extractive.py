@@ -197,11 +197,13 @@ class Excerpter:
 
     def evidence_for(self, units: Sequence[Source]) -> list[Chunk]:
         """The chunks a generated answer may quote: each unit's chunk, its parent passage and the
-        quotes inside that passage (the model sees the passages)."""
+        quotes and turns inside them (the model sees the passages)."""
         out: dict[str, Chunk] = {}
         for u in units:
             chunk = u.chunk
             out[chunk.id] = chunk
+            for child in self._children.get(chunk.id, []):  # who said which part of a passage
+                out[child.id] = child
             if chunk.parent:
                 try:
                     parent = self.searcher.chunk(chunk.parent)

@@ -135,9 +135,11 @@ def answer_markdown(answer: Answer) -> str:
         badge = "Geen duidelijk relevante passages gevonden; getoond zijn de dichtstbijzijnde."
     elif answer.verified:
         badge = (
-            "✓ Elk citaat staat letterlijk in de bron; respondent, sectie en pagina zijn gecontroleerd."
-            if answer.mode == "extractive"
-            else "✓ Alle citaten en R-nummers in dit antwoord zijn gecontroleerd tegen de bronnen."
+            "✓ De lopende tekst is een samenvatting door het taalmodel en niet woord voor woord gecontroleerd. "
+            "Gecontroleerd zijn: de citaten (letterlijk uit de bronnen ingevoegd), elke aanhaling van het "
+            "taalmodel, elk R-nummer en elke [n]-verwijzing."
+            if answer.mode == "llm"
+            else "✓ Elk citaat staat letterlijk in de bron; respondent, sectie en pagina zijn gecontroleerd."
         )
     else:
         n = len(answer.issues)
