@@ -1,0 +1,61 @@
+"""Claim search against plain search on the claim items of the eval set (retrieval quality, not
+speed): Hit@1, Hit@5 and MRR@10 with k = 10, per split, for `citaat search` (the searcher's
+default) and for `citaat search --claim` (index/claims.py) with its default and a few variants.
+
+    python -m citaat.benchmarks.claims [--questions eval/data/questions.jsonl] [--split dev]
+
+Variants are there to show why the defaults are what they are; choose on the dev split only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from citaat.eval.dataset import judge_items, load_questions
+from citaat.eval.metrics import mean_scores, per_query
+from citaat.eval.run import ensure_default_index
+from citaat.index.claims import ClaimConfig, ClaimSearch
+from citaat.index.search import Searcher
+
+VARIANTS: dict[str, ClaimConfig] = {
+    "claim (default)": ClaimConfig(),
+    "claim speech only": ClaimConfig(speech_weight=1.0, all_weight=0.0),
+    "claim speech 0.25": ClaimConfig(speech_weight=0.25, all_weight=1.0),
+    "claim speech 0.5": ClaimConfig(speech_weight=0.5, all_weight=1.0),
+    "claim all only rrf_k 10": ClaimConfig(speech_weight=0.0, all_weight=1.0, rrf_k=10),
+    "claim all only + whole claim": ClaimConfig(speech_weight=0.0, all_weight=1.0, whole_weight=1.0),
+    "claim all only + whole claim 0.5": ClaimConfig(speech_weight=0.0, all_weight=1.0, whole_weight=0.5),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--questions", type=Path, default=None)
+    ap.add_argument("--index", type=Path, default=None, help="ingest directory (default: the eval's report index)")
+    ap.add_argument("--split", default="dev")
+    ap.add_argument("-k", type=int, default=10)
+    args = ap.parse_args(argv)
+    questions = load_questions(args.questions).select(args.split)
+    items = [i for i in questions if i.category == "claim"]
+    searcher = Searcher.open(args.index or ensure_default_index())
+    judged = judge_items(items, searcher.chunks)
+    items = [i for i in items if judged[i.id].judgeable]
+    qrels = {i.id: dict(judged[i.id].qrels) for i in items}
+
+    def score(rank: Callable[[str], list[str]]) -> dict[str, float]:
+        runs = {i.id: judged[i.id].ranked_units(rank(i.q)) for i in items}
+        means = mean_scores(per_query(qrels, runs))
+        return {m: round(means[m], 3) for m in ("hit@1", "hit@5", "mrr@10")}
+
+    rows = {"plain search": score(lambda q: [h.id for h in searcher.search(q, k=args.k)])}
+    for name, cfg in VARIANTS.items():
+        claims = ClaimSearch(searcher, cfg)
+        rows[name] = score(lambda q, c=claims: [h.hit.id for h in c.search(q, k=args.k).hits])  # type: ignore[misc]
+    print(json.dumps({"split": args.split, "n": len(items), "k": args.k, "results": rows}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

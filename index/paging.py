@@ -1,0 +1,72 @@
+"""Result pages past the first: one deterministic result list, cut into pages.
+
+A searcher's ranking depends a little on how deep it looks: `Searcher.search(q, k)` looks
+`max(candidates, 3 * k)` rows deep in each retriever before fusing, so the hits ranked 31..60 by
+`search(q, k=60)` need not follow the 30 hits that `search(q, k=30)` shows (an item both
+retrievers rank around 100 enters the deeper fusion and can move up). Slicing `search(q,
+k=offset+k)[offset:]` can therefore repeat a hit of an earlier page or skip one.
+
+`page` builds the one list every page is a slice of, in segments: segment s holds the results
+`base * 2**s` (base = candidates // 3, so segment 0 is exactly what a plain search with k <= base
+returns) of the ranking that looks that deep, minus every hit (and every duplicate of a hit, the
+rule of index/fusion.py) already placed by an earlier segment. The list does not depend on the
+page size or the offset, so consecutive pages never overlap and never skip a hit, and page one is
+the plain search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from .fusion import is_duplicate
+from .records import Hit
+
+# A ranking that returns (up to) n hits, best first, deterministic for a given n.
+Ranking = Callable[[int], Sequence[Hit]]
+
+
+@dataclass(frozen=True)
+class Page:
+    """Hits `offset + 1 .. offset + len(hits)` of the result list (their `rank`s say so) and
+    whether the list goes on after them."""
+
+    hits: tuple[Hit, ...]
+    offset: int
+    has_more: bool
+
+
+def segment_base(candidates: int) -> int:
+    """The size of the first segment: the largest k for which a search still looks `candidates`
+    deep (see `Searcher.search`), so that segment is the plain search."""
+    return max(1, candidates // 3)
+
+
+def same_result(a: Hit, b: Hit) -> bool:
+    """The same chunk, one folded into the other, or duplicates by index/fusion.py's rule."""
+    return a.id == b.id or a.id in b.collapsed or b.id in a.collapsed or is_duplicate(a, b)
+
+
+def page(ranking: Ranking, k: int, offset: int = 0, base: int = 33) -> Page:
+    """Results `offset + 1 .. offset + k` of the segmented result list (module docstring) built
+    from `ranking(n)` for n = base, 2 * base, 4 * base, … as deep as the page needs."""
+    if k < 1 or offset < 0:
+        raise ValueError("k must be at least 1 and offset at least 0")
+    need = offset + k + 1  # one more than the page: tells whether another page exists
+    placed: list[Hit] = []
+    n = max(1, base)
+    while True:
+        ranked = ranking(n)
+        for hit in ranked:
+            if len(placed) >= min(n, need):
+                break
+            if not any(same_result(prev, hit) for prev in placed):
+                placed.append(hit)
+        if len(placed) >= need or len(ranked) < n:
+            break  # the page is full, or the ranking ran dry: nothing deeper exists
+        n *= 2
+    hits = tuple(replace(h, rank=offset + i) for i, h in enumerate(placed[offset : offset + k], 1))
+    return Page(hits, offset, len(placed) > offset + k)
+
+
+__all__ = ["Page", "Ranking", "page", "same_result", "segment_base"]
