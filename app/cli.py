@@ -342,7 +342,8 @@ def _read_claim(path: Path) -> str:
 
 
 def _search_claim(searcher: Any, claim: str, k: int, offset: int, filters: Any, as_json: bool) -> None:
-    """`citaat search --claim`: the supporting quotes, and for each the claim sentences it supports."""
+    """`citaat search --claim`: the results, and for each the claim sentences it was found for (and
+    its place in that sentence's ranking)."""
     import json
 
     from citaat.index.claims import ClaimSearch
@@ -364,7 +365,7 @@ def _search_claim(searcher: Any, claim: str, k: int, offset: int, filters: Any, 
         text = _format_hit(claim_hit.hit)
         if len(result.sentences) > 1:
             ranks = ", ".join(f"[{i + 1}] (plaats {claim_hit.sentence_ranks[i]})" for i in claim_hit.supports)
-            text = text.rstrip("\n") + f"\n    steunt zin {ranks}\n"
+            text = text.rstrip("\n") + f"\n    gevonden voor zin {ranks}\n"
         typer.echo(text)
     if result.has_more:
         typer.echo(f"Meer resultaten: --offset {offset + k}", err=True)

@@ -113,14 +113,14 @@ def _numbered(sources: Sequence[Source], first_n: int) -> tuple[Source, ...]:
 
 def claim_markdown(sentences: Sequence[str], sources: Sequence[Source], supports: Sequence[tuple[int, ...]],
                    notice: str | None = None) -> str:
-    """The claim panel: the notice, then each claim sentence with the shown results that support it."""
+    """The claim panel: the notice, then each claim sentence with the shown results found for it."""
     if not sentences:
         return ""
     lines = [f"> ⚠ {notice}", ""] if notice else []
     lines += ["**Je bewering, zin voor zin**", ""]
     for i, sentence in enumerate(sentences, 1):
         numbers = [str(s.n) for s, sup in zip(sources, supports, strict=True) if i in sup]
-        found = f"gesteund door resultaat {', '.join(numbers)}" if numbers else "nog geen steunend resultaat getoond"
+        found = f"gevonden: resultaat {', '.join(numbers)}" if numbers else "nog geen resultaat voor deze zin getoond"
         lines.append(f"{i}. {sentence} — *{found}*")
     return "\n".join(lines)
 

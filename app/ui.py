@@ -342,7 +342,7 @@ def build_app(answerer: Answerer, llm_label: str = "uit (extractief)", export_di
                             search_btn = gr.Button("Zoek", variant="primary", scale=0, elem_id="search-btn",
                                                    min_width=110, size="md")
                         claim_mode = gr.Checkbox(False, label="Bewering zoeken: steunende citaten, zin voor zin "
-                                                 "(aan bij meer dan één zin)", elem_id="search-claim")
+                                                 "(vanzelf bij meer dan één zin)", elem_id="search-claim")
                         search_status = gr.Markdown("", elem_id="search-status")
                         claim_panel = gr.Markdown("", elem_id="search-claim-panel")
                         results = gr.Dataframe(

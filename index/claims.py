@@ -103,8 +103,10 @@ class ClaimHit:
 
 @dataclass(frozen=True)
 class Wording:
-    """Which content words of the claim occur in the speech chunks (in some form: the words are
-    compared as BM25 terms, so "vertrouwt" meets "vertrouwen"). `scope` names what was searched."""
+    """Which content words of the claim occur in no speech chunk. Words are compared as BM25 terms
+    (index/bm25.py), so a form with the same stem counts ("vertrouwt" meets "vertrouwen"; the
+    Snowball stemmer does not join every form: "groeide" misses "gegroeid"). `scope` names what
+    was searched (singular, plural)."""
 
     content_words: tuple[str, ...]
     absent_words: tuple[str, ...]
@@ -119,12 +121,12 @@ class Wording:
         if len(self.absent_words) == len(self.content_words):
             return (
                 f"De bewoording van je bewering komt niet voor in de {self.scope[1]}: geen van de woorden {words} "
-                "staat erin, ook niet in een andere vorm. De resultaten zijn op betekenis gevonden, niet op woorden."
+                "staat erin. De resultaten zijn op betekenis gevonden, niet op woorden."
             )
         one = len(self.absent_words) == 1
         return (
             f"{'Het woord' if one else 'De woorden'} {words} uit je bewering {'komt' if one else 'komen'} in "
-            f"geen enkel {self.scope[0]} voor, ook niet in een andere vorm; voor dat deel zijn de resultaten "
+            f"geen enkel {self.scope[0]} voor; voor dat deel zijn de resultaten "
             "op betekenis gevonden."
         )
 
