@@ -283,7 +283,7 @@ def search(
         claim = _read_claim(claim_file)
     given = sum(x is not None for x in (query, queries, claim))
     if given != 1:
-        fail("geef óf een vraag, óf --queries BESTAND.jsonl, óf --claim TEKST (of --claim-file BESTAND)")
+        fail("geef óf een vraag óf --queries BESTAND.jsonl óf --claim TEKST (of --claim-file BESTAND)")
     if offset < 0:
         fail("--offset mag niet negatief zijn")
     if queries is not None and offset:
@@ -309,10 +309,9 @@ def search(
         _search_claim(searcher, claim, k, offset, filters, as_json)
         return
     assert query is not None
-    from citaat.index.paging import page, segment_base
+    from citaat.index.paging import page, searcher_base
 
-    result = page(lambda n: searcher.search(query, k=n, filters=filters, mode=mode), k, offset,
-                  segment_base(searcher.config.candidates))
+    result = page(lambda n: searcher.search(query, k=n, filters=filters, mode=mode), k, offset, searcher_base(searcher))
     if as_json:
         found = [h.to_dict() for h in result.hits]
         typer.echo(json.dumps({"q": query, "offset": offset, "has_more": result.has_more, "hits": found},

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from citaat.index.bm25 import tokenize
 from citaat.index.claims import ClaimSearch
-from citaat.index.paging import page, segment_base
+from citaat.index.paging import page, searcher_base
 from citaat.index.search import Filters, Hit
 from citaat.ingest.model import Chunk
 from citaat.ingest.respondents import parse_respondents
@@ -54,6 +55,10 @@ class _LockedSearcher:
     def chunks(self) -> tuple[Chunk, ...]:
         return tuple(self._answerer.searcher.chunks)
 
+    @property
+    def config(self) -> Any:
+        return getattr(self._answerer.searcher, "config", None)
+
     def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
         return self._answerer._search(query, k or 10, filters)
 
@@ -79,7 +84,8 @@ class QuoteFinder:
             return FoundPage(sources, ((),) * len(sources), (), offset + k, len(listed) > offset + k)
         _, codes = parse_respondents(query)
         codes = filters.respondents or codes
-        found = page(lambda n: self.answerer._search(query, n, filters), k, offset, self._base())
+        base = searcher_base(self.answerer.searcher)
+        found = page(lambda n: self.answerer._search(query, n, filters), k, offset, base)
         units = self.answerer.excerpter.units(
             found.hits, query, filters, codes, len(found.hits), cutoff=False, skip_non_evidence=False
         )
@@ -101,10 +107,6 @@ class QuoteFinder:
         return FoundPage(
             tuple(sources), tuple(supports), result.sentences, offset + k, result.has_more, result.notice
         )
-
-    def _base(self) -> int:
-        config = getattr(self.answerer.searcher, "config", None)
-        return segment_base(getattr(config, "candidates", 100))
 
 
 def _numbered(sources: Sequence[Source], first_n: int) -> tuple[Source, ...]:

@@ -1,8 +1,10 @@
 """Claim search against plain search on the claim items of the eval set (retrieval quality, not
 speed): Hit@1, Hit@5 and MRR@10 with k = 10, per split, for `citaat search` (the searcher's
-default) and for `citaat search --claim` (index/claims.py) with its default and a few variants.
+default) and for `citaat search --claim` (index/claims.py) with its default and a few variants;
+with --time also the warm latency of a claim search (first page, and the page at offset 30 that
+"Meer resultaten" asks for), p50/p95 over the items.
 
-    python -m citaat.benchmarks.claims [--questions eval/data/questions.jsonl] [--split dev]
+    python -m citaat.benchmarks.claims [--questions eval/data/questions.jsonl] [--split dev] [--time]
 
 Variants are there to show why the defaults are what they are; choose on the dev split only.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from citaat.eval.metrics import mean_scores, per_query
 from citaat.eval.run import ensure_default_index
 from citaat.index.claims import ClaimConfig, ClaimSearch
 from citaat.index.search import Searcher
+from citaat.index.stats import latency_summary
 
 VARIANTS: dict[str, ClaimConfig] = {
     "claim (default)": ClaimConfig(),
@@ -37,6 +41,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--index", type=Path, default=None, help="ingest directory (default: the eval's report index)")
     ap.add_argument("--split", default="dev")
     ap.add_argument("-k", type=int, default=10)
+    ap.add_argument("--time", action="store_true", help="also time claim search (3 rounds over the items)")
     args = ap.parse_args(argv)
     questions = load_questions(args.questions).select(args.split)
     items = [i for i in questions if i.category == "claim"]
@@ -54,7 +59,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     for name, cfg in VARIANTS.items():
         claims = ClaimSearch(searcher, cfg)
         rows[name] = score(lambda q, c=claims: [h.hit.id for h in c.search(q, k=args.k).hits])  # type: ignore[misc]
-    print(json.dumps({"split": args.split, "n": len(items), "k": args.k, "results": rows}, indent=1))
+    out: dict[str, object] = {"split": args.split, "n": len(items), "k": args.k, "results": rows}
+    if args.time:
+        claims = ClaimSearch(searcher)
+        timings: dict[str, list[float]] = {"page 1": [], "offset 30": []}
+        for _ in range(3):
+            for item in items:
+                for name, offset in (("page 1", 0), ("offset 30", 30)):
+                    t0 = time.perf_counter()
+                    claims.search(item.q, k=args.k, offset=offset)
+                    timings[name].append((time.perf_counter() - t0) * 1000)
+        out["latency_ms"] = {n: {k: round(v, 1) for k, v in latency_summary(t).items()} for n, t in timings.items()}
+    print(json.dumps(out, indent=1))
 
 
 if __name__ == "__main__":

@@ -4,16 +4,22 @@
     result = claims.search("Gemeenten die elkaar vertrouwen werken beter samen. …", k=10, offset=0)
     for ch in result.hits:            # ClaimHit: the Hit, its rank per claim sentence, what it supports
         ...
-    result.absent_words               # claim words that occur in no quote (see `wording`)
+    result.wording.absent_words       # claim words that occur in no quote (see `wording`)
 
-How: the claim is cut into sentences (ingest/sentences.py). Each sentence is searched twice with
-the searcher's own hybrid search: among respondent speech only (quotes and interview turns) and
-among everything; the speech ranking weighs more, so a supporting quote comes before the passage
-around it. The per-sentence rankings are fused by reciprocal rank fusion (index/fusion.py) into one
-list; a chunk that several sentences find rises. Duplicates (a quote and its passage) collapse by
-the one rule of index/fusion.py, and pages past the first come from index/paging.py, so page two
-continues page one exactly. Every result records its rank in each sentence's ranking and the
-sentences it supports.
+How: the claim is cut into sentences (ingest/sentences.py; a semicolon between clauses cuts too).
+Each sentence is searched with the searcher's own search (hybrid by default), and the per-sentence rankings are
+fused by reciprocal rank fusion (index/fusion.py) into one list, so a chunk that several sentences
+find rises. Duplicates (a quote and the passage around it) collapse by the one rule of
+index/fusion.py, and pages past the first come from index/paging.py, so page two continues page
+one exactly. Every result records its rank in each sentence's ranking and the sentences it was
+found for (`supports`). A ranking among quotes and interview turns only can be added
+(`ClaimConfig.speech_weight`); it lost on the eval's claim items (see `ClaimConfig`), so quotes are
+preferred where they are shown: the web page shows a passage as the quote inside it when that matches
+the claim sentence best (app/extractive.py), and a kind filter restricts the search itself.
+
+`wording` tells which of the claim's content words occur in no quote (the notice "the claim's
+own wording does not occur in the interviews"): a researcher's paraphrase is then found on
+meaning only, and the notice names the words.
 
 A pure service over a `Searcher`: the CLI, the web page and an HTTP API share it.
 """
@@ -33,7 +39,7 @@ from citaat.ingest.text import squash_spaces
 
 from .bm25 import tokenize
 from .fusion import collapse_duplicates, ranked, rrf
-from .paging import Page, page, segment_base
+from .paging import Page, page, searcher_base
 from .records import Filters, Hit
 
 SPEECH_KINDS = ("quote", "turn")
@@ -60,8 +66,7 @@ class ClaimConfig:
     speech_weight / all_weight: RRF weights of a sentence's ranking among quotes and interview
     turns only, and among all chunks. whole_weight: weight of the same rankings for the whole
     claim searched as one text (claims of several sentences only; 0 = not searched). rrf_k: the
-    RRF constant over all rankings. candidates: the searcher's candidate depth (index/paging.py
-    segments the result list by it).
+    RRF constant over all rankings.
 
     Defaults chosen on the dev claim items of the eval set (docs/benchmarks.md, "Claim search";
     `python -m citaat.benchmarks.claims`): a speech-only ranking lost there at any weight, because
@@ -73,13 +78,12 @@ class ClaimConfig:
     all_weight: float = 1.0
     whole_weight: float = 0.0
     rrf_k: int = 60
-    candidates: int = 100
 
     def __post_init__(self) -> None:
         if min(self.speech_weight, self.all_weight, self.whole_weight) < 0 or self.speech_weight + self.all_weight <= 0:
             raise ConfigError("de gewichten van claimzoeken moeten niet-negatief zijn en niet allebei 0")
-        if self.rrf_k < 1 or self.candidates < 1:
-            raise ConfigError("rrf_k en candidates van claimzoeken moeten minstens 1 zijn")
+        if self.rrf_k < 1:
+            raise ConfigError("rrf_k van claimzoeken moet minstens 1 zijn")
 
 
 @dataclass(frozen=True)
@@ -227,7 +231,7 @@ class ClaimSearch:
             rankings_by_n[n] = self._fused(sentences, n, filters)
             return rankings_by_n[n][0]
 
-        result: Page = page(ranking, k, offset, segment_base(self.config.candidates))
+        result: Page = page(ranking, k, offset, searcher_base(self.searcher))
         # Each hit's per-sentence ranks, from the deepest ranking that placed it.
         ranks: dict[str, tuple[int | None, ...]] = {}
         for n in sorted(rankings_by_n, reverse=True):

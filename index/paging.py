@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
+from .config import SearchConfig
 from .fusion import is_duplicate
 from .records import Hit
 
@@ -40,6 +42,12 @@ def segment_base(candidates: int) -> int:
     """The size of the first segment: the largest k for which a search still looks `candidates`
     deep (see `Searcher.search`), so that segment is the plain search."""
     return max(1, candidates // 3)
+
+
+def searcher_base(searcher: Any) -> int:
+    """`segment_base` for a searcher's own candidate depth (the default config's when it has none)."""
+    config = getattr(searcher, "config", None)
+    return segment_base(getattr(config, "candidates", SearchConfig().candidates))
 
 
 def same_result(a: Hit, b: Hit) -> bool:
@@ -69,4 +77,4 @@ def page(ranking: Ranking, k: int, offset: int = 0, base: int = 33) -> Page:
     return Page(hits, offset, len(placed) > offset + k)
 
 
-__all__ = ["Page", "Ranking", "page", "same_result", "segment_base"]
+__all__ = ["Page", "Ranking", "page", "same_result", "searcher_base", "segment_base"]
