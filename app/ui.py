@@ -17,7 +17,7 @@ from typing import Any
 
 from citaat.index.claims import claim_sentences
 from citaat.index.search import Filters
-from citaat.ingest.errors import ConfigError
+from citaat.ingest.errors import CitaatError, ConfigError
 
 from .config import ServeConfig
 from .export import write_exports
@@ -256,7 +256,10 @@ def build_app(answerer: Answerer, llm_label: str = "uit (extractief)", export_di
     def run_search(query: str, resp: list[str], section: str, kind: str, claim: bool) -> tuple[Any, ...]:
         query = query or ""
         claim = bool(claim) or len(claim_sentences(query)) > 1  # several sentences: a claim, not a question
-        result = finder.page(query, make_filters(resp, section, kind), claim=claim)
+        try:
+            result = finder.page(query, make_filters(resp, section, kind), claim=claim)
+        except CitaatError as exc:  # e.g. a claim of too many sentences: say so where the count would be
+            return (gr.skip(), f"⚠ {exc}", gr.skip(), gr.skip(), gr.skip(), {}, gr.Button(visible=False), "")
         return show_found({
             "text": query, "claim": claim, "resp": resp, "section": section, "kind": kind,
             "sources": list(result.sources), "supports": list(result.supports), "sentences": result.sentences,

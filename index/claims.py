@@ -43,6 +43,8 @@ from .paging import Page, page, searcher_base
 from .records import Filters, Hit
 
 SPEECH_KINDS = ("quote", "turn")
+# Every sentence is a search (an embedding): a paragraph, not a whole chapter.
+MAX_SENTENCES = 20
 # A result supports a claim sentence when that sentence's ranking has it this high (its best
 # sentence always counts): deeper in a ranking a chunk is a neighbour, not support.
 SUPPORT_RANK = 10
@@ -224,6 +226,11 @@ class ClaimSearch:
         sentences = claim_sentences(claim)
         if not sentences:
             raise ConfigError("de bewering is leeg", "plak een zin of alinea uit je eigen analyse")
+        if len(sentences) > MAX_SENTENCES:
+            raise ConfigError(
+                f"de bewering heeft {len(sentences)} zinnen; claimzoeken neemt er hoogstens {MAX_SENTENCES}",
+                "zoek per alinea",
+            )
         filters = filters or Filters()
         rankings_by_n: dict[int, tuple[list[Hit], list[tuple[int | None, ...]]]] = {}
 

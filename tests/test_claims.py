@@ -114,6 +114,16 @@ def test_no_notice_when_the_claim_words_occur_in_quotes(claims):
     assert wording.notice is None
 
 
+def test_an_empty_or_overlong_claim_is_refused_in_dutch(claims):
+    from citaat.index.claims import MAX_SENTENCES
+    from citaat.ingest.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="de bewering is leeg"):
+        claims.search("  \n ")
+    with pytest.raises(ConfigError, match=f"{MAX_SENTENCES + 1} zinnen; claimzoeken neemt er hoogstens"):
+        claims.search(" ".join(f"Zin nummer {i} gaat over vertrouwen." for i in range(MAX_SENTENCES + 1)))
+
+
 def test_a_kind_filter_applies_to_claim_search(claims):
     result = claims.search(TRUST_CLAIM, k=8, filters=Filters(kind="quote"))
     assert len(result.hits) == 8 and all(h.hit.kind == "quote" for h in result.hits)
