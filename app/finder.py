@@ -20,7 +20,7 @@ from typing import Any
 
 from citaat.index.bm25 import tokenize
 from citaat.index.claims import ClaimSearch
-from citaat.index.paging import page, searcher_base
+from citaat.index.paging import RankingCache, page, searcher_base
 from citaat.index.search import Filters, Hit
 from citaat.ingest.model import Chunk
 from citaat.ingest.respondents import parse_respondents
@@ -69,12 +69,22 @@ class QuoteFinder:
     def __init__(self, answerer: Answerer, page_size: int | None = None) -> None:
         self.answerer = answerer
         self.page_size = page_size or answerer.config.search_k
-        self.claims = ClaimSearch(_LockedSearcher(answerer))
+        self._index: object = None
+        self._claims = ClaimSearch(_LockedSearcher(answerer))
+        self._rankings: RankingCache[list[Hit]] = RankingCache()  # "Meer resultaten" reuses page one's ranking
+
+    def _fresh(self) -> None:
+        """Forget cached rankings and the quote vocabulary when the answerer has a new index."""
+        if self._index is not self.answerer.searcher:
+            self._index = self.answerer.searcher
+            self._claims = ClaimSearch(_LockedSearcher(self.answerer))
+            self._rankings = RankingCache()
 
     def page(self, text: str, filters: Filters | None = None, offset: int = 0, claim: bool = False,
              first_n: int = 1) -> FoundPage:
         filters = filters or Filters()
         k = self.page_size
+        self._fresh()
         if claim and (text or "").strip():
             return self._claim_page(text, filters, offset, first_n)
         query, _ = clean_question(text or "", self.answerer.config.max_question_chars)
@@ -85,7 +95,11 @@ class QuoteFinder:
         _, codes = parse_respondents(query)
         codes = filters.respondents or codes
         base = searcher_base(self.answerer.searcher)
-        found = page(lambda n: self.answerer._search(query, n, filters), k, offset, base)
+
+        def ranking(n: int) -> list[Hit]:
+            return self._rankings.get((query, n, filters), lambda: self.answerer._search(query, n, filters))
+
+        found = page(ranking, k, offset, base)
         units = self.answerer.excerpter.units(
             found.hits, query, filters, codes, len(found.hits), cutoff=False, skip_non_evidence=False
         )
@@ -94,7 +108,7 @@ class QuoteFinder:
 
     def _claim_page(self, claim: str, filters: Filters, offset: int, first_n: int) -> FoundPage:
         k = self.page_size
-        result = self.claims.search(claim, k=k, offset=offset, filters=filters)
+        result = self._claims.search(claim, k=k, offset=offset, filters=filters)
         sources: list[Source] = []
         supports: list[tuple[int, ...]] = []
         for ch in result.hits:

@@ -39,7 +39,7 @@ from citaat.ingest.text import squash_spaces
 
 from .bm25 import tokenize
 from .fusion import collapse_duplicates, ranked, rrf
-from .paging import Page, page, searcher_base
+from .paging import Page, RankingCache, page, searcher_base
 from .records import Filters, Hit
 
 SPEECH_KINDS = ("quote", "turn")
@@ -193,6 +193,8 @@ class ClaimSearch:
     def __init__(self, searcher: SearcherLike, config: ClaimConfig | None = None) -> None:
         self.searcher = searcher
         self.config = config or ClaimConfig()
+        # the next page reuses the segments this one ranked
+        self._rankings: RankingCache[tuple[list[Hit], list[tuple[int | None, ...]]]] = RankingCache()
 
     @cached_property
     def _speech(self) -> tuple[tuple[str, ...], tuple[str, str]]:
@@ -235,7 +237,9 @@ class ClaimSearch:
         rankings_by_n: dict[int, tuple[list[Hit], list[tuple[int | None, ...]]]] = {}
 
         def ranking(n: int) -> list[Hit]:
-            rankings_by_n[n] = self._fused(sentences, n, filters)
+            rankings_by_n[n] = self._rankings.get(
+                (tuple(sentences), n, filters), lambda: self._fused(sentences, n, filters)
+            )
             return rankings_by_n[n][0]
 
         result: Page = page(ranking, k, offset, searcher_base(self.searcher))

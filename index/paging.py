@@ -16,14 +16,17 @@ the plain search.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from .config import SearchConfig
 from .fusion import is_duplicate
 from .records import Hit
 
+V = TypeVar("V")
 # A ranking that returns (up to) n hits, best first, deterministic for a given n.
 Ranking = Callable[[int], Sequence[Hit]]
 
@@ -42,6 +45,29 @@ def segment_base(candidates: int) -> int:
     """The size of the first segment: the largest k for which a search still looks `candidates`
     deep (see `Searcher.search`), so that segment is the plain search."""
     return max(1, candidates // 3)
+
+
+class RankingCache(Generic[V]):
+    """The last `size` rankings by key (query, depth, filters …), so the next page does not search
+    again for the segments the previous page already ranked. Thread-safe; for one opened index."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, make: Callable[[], V]) -> V:
+        """The cached value for `key`, or `make()` (computed outside the lock) remembered under it."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
 
 
 def searcher_base(searcher: Any) -> int:
@@ -77,4 +103,4 @@ def page(ranking: Ranking, k: int, offset: int = 0, base: int = 33) -> Page:
     return Page(hits, offset, len(placed) > offset + k)
 
 
-__all__ = ["Page", "Ranking", "page", "same_result", "searcher_base", "segment_base"]
+__all__ = ["Page", "Ranking", "RankingCache", "page", "same_result", "searcher_base", "segment_base"]

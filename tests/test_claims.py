@@ -98,6 +98,25 @@ def test_plain_search_pages_start_with_the_plain_search_and_go_past_the_first_se
     assert ids == [h.id for h in page(ranking, 90).hits]
 
 
+def test_the_next_page_reuses_the_segments_already_ranked(report):
+    calls: list[int] = []
+
+    class Counting:
+        chunks = report.chunks
+        config = report.config
+
+        def search(self, query, k=None, filters=None):
+            calls.append(k)
+            return report.search(query, k=k, filters=filters)
+
+    claims = ClaimSearch(Counting())
+    first = claims.search(TRUST_CLAIM, k=30)
+    assert calls == [33, 33]  # one search per claim sentence, one segment
+    second = claims.search(TRUST_CLAIM, k=30, offset=30)
+    assert calls == [33, 33, 66, 66]  # only the new, deeper segment is searched
+    assert not {h.hit.id for h in first.hits} & {h.hit.id for h in second.hits}
+
+
 def test_notice_names_the_claim_words_that_occur_in_no_quote(claims):
     result = claims.search("De blockchainpilot met kwantumcomputers geeft de gemeenten vertrouwen.", k=5)
     assert result.wording.absent_words == ("blockchainpilot", "kwantumcomputers")
