@@ -1,8 +1,8 @@
 """Claim search against plain search on the claim items of the eval set (retrieval quality, not
 speed): Hit@1, Hit@5 and MRR@10 with k = 10, per split, for `citaat search` (the searcher's
 default) and for `citaat search --claim` (index/claims.py) with its default and a few variants;
-with --time also the warm latency of a claim search (first page, and the page at offset 30 that
-"Meer resultaten" asks for), p50/p95 over the items.
+with --time also the warm latency of a claim search as the web page runs it (page one of 30, then
+"Meer resultaten": the page at offset 30), p50/p95 over the items.
 
     python -m citaat.benchmarks.claims [--questions eval/data/questions.jsonl] [--split dev] [--time]
 
@@ -61,13 +61,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         rows[name] = score(lambda q, c=claims: [h.hit.id for h in c.search(q, k=args.k).hits])  # type: ignore[misc]
     out: dict[str, object] = {"split": args.split, "n": len(items), "k": args.k, "results": rows}
     if args.time:
-        claims = ClaimSearch(searcher)
-        timings: dict[str, list[float]] = {"page 1": [], "offset 30": []}
+        # The web page's case: page one (30 results) of a new claim, then "Meer resultaten" (offset
+        # 30), which reuses page one's segment from the ranking cache and searches only the next.
+        timings: dict[str, list[float]] = {"page 1 (k=30)": [], "more (offset 30, k=30)": []}
         for _ in range(3):
             for item in items:
-                for name, offset in (("page 1", 0), ("offset 30", 30)):
+                claims = ClaimSearch(searcher)
+                claims.wording("")  # builds the quote vocabulary (once per opened index), not timed
+                for name, offset in zip(timings, (0, 30), strict=True):
                     t0 = time.perf_counter()
-                    claims.search(item.q, k=args.k, offset=offset)
+                    claims.search(item.q, k=30, offset=offset)
                     timings[name].append((time.perf_counter() - t0) * 1000)
         out["latency_ms"] = {n: {k: round(v, 1) for k, v in latency_summary(t).items()} for n, t in timings.items()}
     print(json.dumps(out, indent=1))

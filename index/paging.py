@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from .config import SearchConfig
-from .fusion import is_duplicate
+from .fusion import collapse_duplicates, is_duplicate
 from .records import Hit
 
 V = TypeVar("V")
@@ -91,11 +91,11 @@ def page(ranking: Ranking, k: int, offset: int = 0, base: int = 33) -> Page:
     n = max(1, base)
     while True:
         ranked = ranking(n)
-        for hit in ranked:
-            if len(placed) >= min(n, need):
-                break
-            if not any(same_result(prev, hit) for prev in placed):
-                placed.append(hit)
+        known = {cid for h in placed for cid in (h.id, *h.collapsed)}
+        fresh = [h for h in ranked if h.id not in known]
+        # The placed hits go first and are distinct, so they all stay; fresh ones fill up to the
+        # segment's size, and a fresh duplicate of a placed hit folds into it (index/fusion.py).
+        placed = collapse_duplicates([*placed, *fresh], limit=min(n, need))
         if len(placed) >= need or len(ranked) < n:
             break  # the page is full, or the ranking ran dry: nothing deeper exists
         n *= 2
