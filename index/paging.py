@@ -6,12 +6,13 @@ A searcher's ranking depends a little on how deep it looks: `Searcher.search(q, 
 retrievers rank around 100 enters the deeper fusion and can move up). Slicing `search(q,
 k=offset+k)[offset:]` can therefore repeat a hit of an earlier page or skip one.
 
-`page` builds the one list every page is a slice of, in segments: segment s holds the results
-`base * 2**s` (base = candidates // 3, so segment 0 is exactly what a plain search with k <= base
-returns) of the ranking that looks that deep, minus every hit (and every duplicate of a hit, the
-rule of index/fusion.py) already placed by an earlier segment. The list does not depend on the
-page size or the offset, so consecutive pages never overlap and never skip a hit, and page one is
-the plain search.
+`page` builds the one list every page is a slice of, in segments: segment s fills the list up to
+`base * 2**s` results from the ranking that looks that deep, skipping every hit already placed by
+an earlier segment (and every duplicate of one, the rule of index/fusion.py). The list does not
+depend on the page size or the offset, so consecutive pages never overlap and never skip a hit.
+With base = candidates // 3, segment 0 is exactly what a plain search with k <= base returns, so
+page one is the plain search (should the searcher's depth rule change, only this last property
+depends on it).
 """
 
 from __future__ import annotations
