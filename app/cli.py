@@ -258,6 +258,17 @@ def search(
         Path | None,
         typer.Option("--queries", help='JSONL met regels {"id": ..., "q": ...}; één JSON-regel per vraag.'),
     ] = None,
+    claim: Annotated[
+        str | None,
+        typer.Option("--claim", help="Een bewering (zin of alinea uit je eigen analyse): zoek de citaten die haar "
+                     "steunen, zin voor zin."),
+    ] = None,
+    claim_file: Annotated[
+        Path | None, typer.Option("--claim-file", help="Lees de bewering uit dit tekstbestand (UTF-8).")
+    ] = None,
+    offset: Annotated[
+        int, typer.Option("--offset", help="Sla de eerste N resultaten over (volgende pagina's: 10, 20, …).")
+    ] = 0,
 ) -> None:
     """Search the index: quotes and passages with respondent, section and page."""
     import json
@@ -266,8 +277,19 @@ def search(
     from citaat.index.search import Filters, Searcher
     from citaat.ingest.model import CHUNK_KINDS
 
-    if (query is None) == (queries is None):
-        fail("geef óf een vraag óf --queries BESTAND.jsonl")
+    if claim_file is not None:
+        if claim is not None:
+            fail("geef óf --claim óf --claim-file, niet allebei")
+        claim = _read_claim(claim_file)
+    given = sum(x is not None for x in (query, queries, claim))
+    if given != 1:
+        fail("geef óf een vraag óf --queries BESTAND.jsonl óf --claim TEKST (of --claim-file BESTAND)")
+    if offset < 0:
+        fail("--offset mag niet negatief zijn")
+    if queries is not None and offset:
+        fail("--offset werkt niet met --queries", "zoek één vraag of bewering per keer")
+    if claim is not None and mode != "hybrid":
+        fail("--mode werkt niet met --claim", "claimzoeken gebruikt altijd hybride zoeken")
     if not is_mode(mode):
         fail(f"--mode {mode!r} bestaat niet", f"kies uit {', '.join(MODES)}")
     if kind is not None and kind not in CHUNK_KINDS:
@@ -283,15 +305,69 @@ def search(
             hits = searcher.search(text, k=k, filters=filters, mode=mode)
             typer.echo(json.dumps({"id": qid, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False))
         return
-    assert query is not None
-    hits = searcher.search(query, k=k, filters=filters, mode=mode)
-    if as_json:
-        typer.echo(json.dumps({"q": query, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False))
+    if claim is not None:
+        _search_claim(searcher, claim, k, offset, filters, as_json)
         return
-    if not hits:
-        typer.echo("Geen resultaten.")
-    for hit in hits:
+    assert query is not None
+    from citaat.index.paging import page, searcher_base
+
+    result = page(lambda n: searcher.search(query, k=n, filters=filters, mode=mode), k, offset, searcher_base(searcher))
+    if as_json:
+        found = [h.to_dict() for h in result.hits]
+        typer.echo(json.dumps({"q": query, "offset": offset, "has_more": result.has_more, "hits": found},
+                              ensure_ascii=False))
+        return
+    if not result.hits:
+        typer.echo("Geen resultaten." if not offset else f"Geen resultaten na de eerste {offset}.")
+    for hit in result.hits:
         typer.echo(_format_hit(hit))
+    if result.has_more:
+        typer.echo(f"Meer resultaten: --offset {offset + k}", err=True)
+
+
+def _read_claim(path: Path) -> str:
+    """The text of a claim file; a missing, unreadable or empty file ends the command in one line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        fail(f"{path}: bestand bestaat niet")
+    except UnicodeDecodeError:
+        fail(f"{path}: geen UTF-8-tekst", "sla het bestand op als UTF-8")
+    except OSError as exc:
+        fail(f"{path}: kan het bestand niet lezen ({exc.strerror or exc})")
+    if not text.strip():
+        fail(f"{path}: het bestand is leeg", "zet de bewering (een zin of alinea) in het bestand")
+    return text
+
+
+def _search_claim(searcher: Any, claim: str, k: int, offset: int, filters: Any, as_json: bool) -> None:
+    """`citaat search --claim`: the results, and for each the claim sentences it was found for (and
+    its place in that sentence's ranking)."""
+    import json
+
+    from citaat.index.claims import ClaimSearch
+
+    result = ClaimSearch(searcher).search(claim, k=k, offset=offset, filters=filters)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        return
+    if len(result.sentences) > 1:
+        typer.echo("Bewering, zin voor zin:")
+        for i, sentence in enumerate(result.sentences, 1):
+            typer.echo(f"  [{i}] {sentence}")
+        typer.echo("")
+    if result.notice:
+        typer.echo(f"Let op: {result.notice}\n")
+    if not result.hits:
+        typer.echo("Geen resultaten." if not offset else f"Geen resultaten na de eerste {offset}.")
+    for claim_hit in result.hits:
+        text = _format_hit(claim_hit.hit)
+        if len(result.sentences) > 1:
+            ranks = ", ".join(f"[{i + 1}] (plaats {claim_hit.sentence_ranks[i]})" for i in claim_hit.supports)
+            text = text.rstrip("\n") + f"\n    gevonden voor zin {ranks}\n"
+        typer.echo(text)
+    if result.has_more:
+        typer.echo(f"Meer resultaten: --offset {offset + k}", err=True)
 
 
 def _read_queries(path: Path) -> list[tuple[object, str]]:

@@ -15,11 +15,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from citaat.index.claims import claim_sentences
 from citaat.index.search import Filters
-from citaat.ingest.errors import ConfigError
+from citaat.ingest.errors import CitaatError, ConfigError
 
 from .config import ServeConfig
 from .export import write_exports
+from .finder import QuoteFinder, claim_markdown
 from .records import KIND_LABELS, Answer, Source
 from .service import Answerer
 
@@ -235,16 +237,49 @@ def build_app(answerer: Answerer, llm_label: str = "uit (extractief)", export_di
         off = gr.DownloadButton(value=None, interactive=False)
         return [], [], [], sources_html([]), "", off, off
 
-    def run_search(query: str, resp: list[str], section: str, kind: str) -> tuple[Any, ...]:
-        filters = make_filters(resp, section, kind)
-        results = answerer.search(query or "", filters)
-        if not (query or "").strip() and filters.is_empty():
+    finder = QuoteFinder(answerer)
+
+    def show_found(state: dict[str, Any]) -> tuple[Any, ...]:
+        """The search tab's widgets for everything found so far (`state` of run_search/more_results)."""
+        found: list[Source] = state["sources"]
+        filters = make_filters(state["resp"], state["section"], state["kind"])
+        query = state["text"]
+        if not query.strip() and filters.is_empty():
             status = "Typ een zoekopdracht of kies een filter."
         else:
-            status = f"{len(results)} resultaten" + (" (filters actief)" if not filters.is_empty() else "")
-        csv_btn, md_btn = downloads(results, query or "zoekresultaten", f"Citaat: zoekresultaten voor {query or '…'}")
-        return table_rows(results), status, sources_html(results[:12], title="Context van de eerste resultaten"), \
-            csv_btn, md_btn
+            status = f"{len(found)} resultaten" + (" (filters actief)" if not filters.is_empty() else "")
+            status += " · gezocht als bewering, zin voor zin" if state["claim"] else ""
+        title = "Citaat: citaten bij een bewering" if state["claim"] else f"Citaat: zoekresultaten voor {query or '…'}"
+        csv_btn, md_btn = downloads(found, query or "zoekresultaten", title)
+        panel = claim_markdown(state["sentences"], found, state["supports"], state["notice"])
+        return (table_rows(found), status, sources_html(found, title="Context van de resultaten"), csv_btn,
+                md_btn, state, gr.Button(visible=state["has_more"]), panel)
+
+    def run_search(query: str, resp: list[str], section: str, kind: str, claim: bool) -> tuple[Any, ...]:
+        query = query or ""
+        claim = bool(claim) or len(claim_sentences(query)) > 1  # several sentences: a claim, not a question
+        try:
+            result = finder.page(query, make_filters(resp, section, kind), claim=claim)
+        except CitaatError as exc:  # e.g. a claim of too many sentences: say so where the count would be
+            return (gr.skip(), f"⚠ {exc}", gr.skip(), gr.skip(), gr.skip(), {}, gr.Button(visible=False), "")
+        return show_found({
+            "text": query, "claim": claim, "resp": resp, "section": section, "kind": kind,
+            "sources": list(result.sources), "supports": list(result.supports), "sentences": result.sentences,
+            "notice": result.notice, "next_offset": result.next_offset, "has_more": result.has_more,
+        })
+
+    def more_results(state: dict[str, Any] | None) -> tuple[Any, ...]:
+        """"Meer resultaten": the next page of the same search (same text and filters), appended."""
+        if not state or not state.get("has_more"):
+            return (gr.skip(),) * 5 + (state, gr.Button(visible=False), gr.skip())
+        filters = make_filters(state["resp"], state["section"], state["kind"])
+        result = finder.page(state["text"], filters, state["next_offset"], state["claim"],
+                             first_n=len(state["sources"]) + 1)
+        return show_found({
+            **state, "sources": [*state["sources"], *result.sources],
+            "supports": [*state["supports"], *result.supports],
+            "next_offset": result.next_offset, "has_more": result.has_more,
+        })
 
     def show_respondent(code: str | None) -> tuple[Any, ...]:
         if not code:
@@ -306,16 +341,21 @@ def build_app(answerer: Answerer, llm_label: str = "uit (extractief)", export_di
                                                                 elem_id="chat-md")
                     with gr.Tab("Zoek citaten", id="search"):
                         with gr.Row():
-                            query = gr.Textbox(placeholder="Zoekwoorden of een vraag; leeg = alles binnen de filters",
-                                               show_label=False, scale=6, elem_id="search-query", container=False)
+                            query = gr.Textbox(placeholder="Zoekwoorden, een vraag, of een bewering uit je eigen "
+                                               "analyse; leeg = alles binnen de filters", show_label=False, scale=6,
+                                               elem_id="search-query", container=False, max_lines=8)
                             search_btn = gr.Button("Zoek", variant="primary", scale=0, elem_id="search-btn",
                                                    min_width=110, size="md")
+                        claim_mode = gr.Checkbox(False, label="Bewering zoeken: steunende citaten, zin voor zin "
+                                                 "(vanzelf bij meer dan één zin)", elem_id="search-claim")
                         search_status = gr.Markdown("", elem_id="search-status")
+                        claim_panel = gr.Markdown("", elem_id="search-claim-panel")
                         results = gr.Dataframe(
                             headers=TABLE_HEADERS, datatype=["number", "str", "str", "str", "str", "str"],
                             interactive=False, wrap=True, elem_id="search-results", max_height=520,
                             column_widths=["5%", "50%", "12%", "19%", "7%", "7%"],
                         )
+                        more_btn = gr.Button("Meer resultaten", visible=False, size="sm", elem_id="search-more")
                         with gr.Row():
                             search_csv = gr.DownloadButton("Exporteer CSV", interactive=False, size="sm",
                                                            elem_id="search-csv")
@@ -353,9 +393,13 @@ def build_app(answerer: Answerer, llm_label: str = "uit (extractief)", export_di
         question.submit(respond, chat_inputs, chat_outputs, api_name="vraag")
         ask_btn.click(respond, chat_inputs, chat_outputs, api_visibility="private")
         reset_btn.click(new_conversation, None, chat_outputs, api_visibility="private")
-        search_outputs = [results, search_status, search_context, search_csv, search_md]
-        search_btn.click(run_search, [query, f_resp, f_section, f_kind], search_outputs, api_name="zoek")
-        query.submit(run_search, [query, f_resp, f_section, f_kind], search_outputs, api_visibility="private")
+        search_state = gr.State({})
+        search_outputs = [results, search_status, search_context, search_csv, search_md, search_state, more_btn,
+                          claim_panel]
+        search_inputs = [query, f_resp, f_section, f_kind, claim_mode]
+        search_btn.click(run_search, search_inputs, search_outputs, api_name="zoek")
+        query.submit(run_search, search_inputs, search_outputs, api_visibility="private")
+        more_btn.click(more_results, search_state, search_outputs, api_visibility="private")
         who.change(show_respondent, who, [who_table, who_status, who_context, who_csv, who_md], api_name="respondent")
         clear_btn.click(clear_filters, None, [f_resp, f_section, f_kind], api_visibility="private")
 
