@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from citaat.index.search import Filters
 from citaat.ingest.model import Chunk, ChunkKind, HoldsChunk
+from citaat.ingest.text import join_dutch
 
 from .verify import Issue
 
@@ -25,43 +26,34 @@ KIND_LABELS: dict[ChunkKind, str] = {
 }
 Mode = Literal["extractive", "llm", "message"]
 
-_NUMBERED_RE = re.compile(r"^\d+(?:\.\d+)*\.?\s")
-QUOTE_MARK_RE = re.compile("[“”„\"«»]")
+# What a piece of evidence is, said honestly (the UI, the tables and every export use these).
+LABEL_QUOTE = "citaat"
+LABEL_UNATTRIBUTED = "citaat, geen respondentcode"
+LABEL_REPORT = "rapporttekst"
+LABEL_INTERVIEW = "interviewfragment"
+SPEECH_KINDS: frozenset[str] = frozenset({"quote", "turn"})
 
 
-def section_label(section: Sequence[str], doc: str = "") -> str:
-    """The theme name of a section path: its deepest heading, prefixed by the nearest numbered
-    heading when the deepest one has no number ('1. Vertrouwen met stip op 1 › Kwantitatieve
-    resultaten'); the document name when there is no heading."""
-    if not section:
-        return Path(doc).stem if doc else "rapport"
-    last = section[-1]
-    if _NUMBERED_RE.match(last) or len(section) == 1:
-        return last
-    numbered = [s for s in section[:-1] if _NUMBERED_RE.match(s)]
-    return f"{numbered[-1]}{SECTION_ARROW}{last}" if numbered else last
+def is_attributed_quote(chunk: Chunk, respondents: Sequence[str] | None = None) -> bool:
+    """An interview quote with a respondent code: a report quote or a transcript answer with a code."""
+    codes = chunk.respondents if respondents is None else respondents
+    return chunk.kind in SPEECH_KINDS and bool(codes)
 
 
-def join_dutch(items: Sequence[str]) -> str:
-    """'a', 'a en b', 'a, b en c'."""
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} en {items[-1]}"
-
-
-def quoted(text: str) -> str:
-    """Source text between quote marks, whitespace runs shown as one space (line breaks of the PDF
-    are layout, not content): “…”, or ‘…’ when the text itself contains double quotes."""
-    text = " ".join(text.split())
-    return f"‘{text}’" if QUOTE_MARK_RE.search(text) else f"“{text}”"
-
-
-def with_notes(text: str, notes: Sequence[str]) -> str:
-    """Answer text with the remarks for the user (in italics) above it."""
-    if not notes:
-        return text
-    return "\n".join(f"_{n}_" for n in notes) + "\n\n" + text
+def source_label(chunk: Chunk, respondents: Sequence[str] | None = None) -> str:
+    """'citaat — R13' only for an attributed interview quote (a report quote with its code, a
+    transcript answer, or a quote excerpted from a passage); 'citaat, geen respondentcode' for a
+    quote without one; 'interviewfragment — R36' for a transcript exchange (question and answer);
+    'rapporttekst' for the researchers' own text (report passages and tables). `respondents`
+    is the excerpt's own attribution when it differs from the chunk's (`Source.excerpt_respondents`)."""
+    codes = tuple(chunk.respondents if respondents is None else respondents)
+    if chunk.kind in SPEECH_KINDS:
+        return f"{LABEL_QUOTE} — {', '.join(codes)}" if codes else LABEL_UNATTRIBUTED
+    if chunk.kind == "passage" and respondents:
+        return f"{LABEL_QUOTE} — {', '.join(codes)}"
+    if chunk.kind == "passage" and chunk.meta.get("interview") and respondents is None:
+        return f"{LABEL_INTERVIEW} — {', '.join(codes)}" if codes else LABEL_INTERVIEW
+    return LABEL_REPORT
 
 
 @dataclass(frozen=True)
@@ -108,6 +100,12 @@ class Source(HoldsChunk):
     @property
     def kind_label(self) -> str:
         return KIND_LABELS[self.chunk.kind]
+
+    @property
+    def label(self) -> str:
+        """What this source is, honestly: 'citaat — R13', 'citaat, geen respondentcode' or
+        'rapporttekst' (see `source_label`)."""
+        return source_label(self.chunk, self.excerpt_respondents)
 
     @property
     def respondents(self) -> tuple[str, ...]:
@@ -220,4 +218,19 @@ class Answer:
         }
 
 
-__all__ = ["KIND_LABELS", "Answer", "Mode", "Source", "join_dutch", "quoted", "section_label", "with_notes"]
+__all__ = [
+    "KIND_LABELS",
+    "LABEL_INTERVIEW",
+    "LABEL_QUOTE",
+    "LABEL_REPORT",
+    "LABEL_UNATTRIBUTED",
+    "Answer",
+    "is_attributed_quote",
+    "source_label",
+    "Mode",
+    "Source",
+    "join_dutch",
+    "quoted",
+    "section_label",
+    "with_notes",
+]

@@ -44,11 +44,12 @@ from .store import (
     write_chunks,
     write_sources,
 )
+from .transcript import SpeakerOverrides
 
 log = logging.getLogger(__name__)
 
 # Bump when loaders or chunkers change their output, so unchanged files are chunked again.
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 3
 
 PARTIAL_DIR = ".partial"  # per-file checkpoints of an unfinished run, inside the output directory
 DEFAULT_MAX_FILE_MB = 200.0
@@ -59,11 +60,14 @@ NOTICES = (NO_SPEAKERS_WARNING,)
 
 @dataclass(frozen=True)
 class IngestConfig:
-    """respondent_override: code for every transcript (wins over the file's own); progress: show a
+    """respondent_override: code for every transcript (wins over the file's own); interviewers and
+    speakers: the user's speaker overrides for every transcript; progress: show a
     bar on a terminal; max_file_mb: larger files are refused (0 = no limit); resume: use and write
     the per-file checkpoints of an interrupted run."""
 
     respondent_override: str | None = None
+    interviewers: tuple[str, ...] = ()  # --interviewer NAME (repeatable)
+    speakers: tuple[tuple[str, str], ...] = ()  # --speaker NAME=R12 (repeatable)
     progress: bool = True
     chunk: ChunkConfig = field(default_factory=ChunkConfig)
     max_file_mb: float = DEFAULT_MAX_FILE_MB
@@ -73,6 +77,10 @@ class IngestConfig:
     def __post_init__(self) -> None:
         if self.max_file_mb < 0:
             raise ValueError("max_file_mb must be >= 0 (0 = no limit)")
+
+    @property
+    def speaker_overrides(self) -> SpeakerOverrides:
+        return SpeakerOverrides(self.interviewers, self.speakers)
 
 
 @dataclass
@@ -352,6 +360,9 @@ def _ingest_file(run: _Run, path: Path) -> FileReport:
         "version": CHUNKER_VERSION,
         "respondent": run.cfg.respondent_override,
         "max_chars": run.cfg.chunk.max_chars,
+        # None when unused, so the fingerprints of earlier runs (without these keys) still match
+        "interviewers": sorted(run.cfg.interviewers) or None,
+        "speakers": sorted(f"{n}={c}" for n, c in run.cfg.speakers) or None,
     }
     if old and all(old.get(k) == v for k, v in fingerprint.items()) and doc_name in run.previous:
         chunks = run.previous[doc_name]
@@ -366,7 +377,7 @@ def _ingest_file(run: _Run, path: Path) -> FileReport:
         warnings = list(header.get("warnings", ()))
         return FileReport(str(path), doc_name, status, len(chunks), *_tally(chunks), warnings, resumed=True)
     try:
-        doc = load(path, run.cfg.respondent_override)
+        doc = load(path, run.cfg.respondent_override, speakers=run.cfg.speaker_overrides)
         doc = Document(doc_name, doc.text, doc.blocks, doc.source_kind, doc.respondent, doc.warnings)
         chunks = chunk_document(doc, run.cfg)
         if not chunks:
