@@ -56,6 +56,37 @@ def source_label(chunk: Chunk, respondents: Sequence[str] | None = None) -> str:
     return LABEL_REPORT
 
 
+_NUMBERED_RE = re.compile(r"^\d+(?:\.\d+)*\.?\s")
+QUOTE_MARK_RE = re.compile('[“”„"«»]')
+
+
+def section_label(section: Sequence[str], doc: str = "") -> str:
+    """The theme name of a section path: its deepest heading, prefixed by the nearest numbered
+    heading when the deepest one has no number ('1. Vertrouwen met stip op 1 › Kwantitatieve
+    resultaten'); the document name when there is no heading."""
+    if not section:
+        return Path(doc).stem if doc else "rapport"
+    last = section[-1]
+    if _NUMBERED_RE.match(last) or len(section) == 1:
+        return last
+    numbered = [s for s in section[:-1] if _NUMBERED_RE.match(s)]
+    return f"{numbered[-1]}{SECTION_ARROW}{last}" if numbered else last
+
+
+def quoted(text: str) -> str:
+    """Source text between quote marks, whitespace runs shown as one space (line breaks of the PDF
+    are layout, not content): “…”, or ‘…’ when the text itself contains double quotes."""
+    text = " ".join(text.split())
+    return f"‘{text}’" if QUOTE_MARK_RE.search(text) else f"“{text}”"
+
+
+def with_notes(text: str, notes: Sequence[str]) -> str:
+    """Answer text with the remarks for the user (in italics) above it."""
+    if not notes:
+        return text
+    return "\n".join(f"_{n}_" for n in notes) + "\n\n" + text
+
+
 @dataclass(frozen=True)
 class Source(HoldsChunk):
     """One piece of evidence: an excerpt of an indexed chunk, the text around it and its citation.
@@ -95,8 +126,6 @@ class Source(HoldsChunk):
     def mark_end(self) -> int:
         return self.chunk_offset + self.end
 
-
-
     @property
     def kind_label(self) -> str:
         return KIND_LABELS[self.chunk.kind]
@@ -110,9 +139,6 @@ class Source(HoldsChunk):
     @property
     def respondents(self) -> tuple[str, ...]:
         return self.chunk.respondents if self.excerpt_respondents is None else self.excerpt_respondents
-
-
-
 
     @property
     def interviewer(self) -> str | None:

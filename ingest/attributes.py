@@ -51,9 +51,7 @@ class RespondentSheet:
         """Codes whose attributes equal every (name, value) pair, case-insensitively."""
         pairs = [(n.casefold(), v.casefold()) for n, v in wanted]
         return {
-            code
-            for code, attrs in self.respondents.items()
-            if all(attrs.get(n, "").casefold() == v for n, v in pairs)
+            code for code, attrs in self.respondents.items() if all(attrs.get(n, "").casefold() == v for n, v in pairs)
         }
 
     def values(self) -> dict[str, list[str]]:
@@ -86,7 +84,9 @@ def read_sheet(path: Path | str) -> RespondentSheet:
         text = data.decode("cp1252", errors="replace")
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
-        raise SheetError(f"{path}: de respondentenlijst is leeg", "zet op elke regel een code en kenmerken, bv. R13,rol")
+        raise SheetError(
+            f"{path}: de respondentenlijst is leeg", "zet op elke regel een code en kenmerken, bv. R13,rol"
+        )
     try:
         dialect = csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=",;\t")
         delimiter = dialect.delimiter
@@ -113,7 +113,9 @@ def read_sheet(path: Path | str) -> RespondentSheet:
             sheet.warnings.append(f"{path.name}: regel {line_no}: {code} staat er al eerder in; deze regel telt")
         while len(sheet.columns) < len(row) - 1:
             sheet.columns.append(f"kenmerk{len(sheet.columns) + 2}")
-        sheet.respondents[code] = {name: (row[i + 1] if i + 1 < len(row) else "") for i, name in enumerate(sheet.columns)}
+        sheet.respondents[code] = {
+            name: (row[i + 1] if i + 1 < len(row) else "") for i, name in enumerate(sheet.columns)
+        }
     if not sheet.respondents:
         raise SheetError(f"{path}: geen enkele regel begint met een respondentcode", "bv. R13,gemeentesecretaris")
     return sheet

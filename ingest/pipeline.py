@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .attributes import read_sheet, write_sheet
 from .chunker import ChunkConfig, chunk_report
 from .fsio import atomic_write_text, sha256_bytes, sha256_file
 from .loaders import NO_SPEAKERS_WARNING, SUPPORTED, load
@@ -44,6 +45,7 @@ from .store import (
     write_chunks,
     write_sources,
 )
+from .text import join_dutch
 from .transcript import SpeakerOverrides
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,7 @@ class IngestConfig:
     respondent_override: str | None = None
     interviewers: tuple[str, ...] = ()  # --interviewer NAME (repeatable)
     speakers: tuple[tuple[str, str], ...] = ()  # --speaker NAME=R12 (repeatable)
+    respondents_file: Path | None = None  # --respondents FILE.csv: attributes per code (ingest/attributes.py)
     progress: bool = True
     chunk: ChunkConfig = field(default_factory=ChunkConfig)
     max_file_mb: float = DEFAULT_MAX_FILE_MB
@@ -285,6 +288,8 @@ def ingest_paths(
     cfg = cfg or IngestConfig()
     out_dir = Path(out_dir)
     notes: list[str] = []
+    # A bad sheet stops the run before any work (SheetError, one line).
+    sheet = read_sheet(cfg.respondents_file) if cfg.respondents_file is not None else None
     try:
         sources = read_sources(out_dir)
     except StoreError:
@@ -327,6 +332,17 @@ def ingest_paths(
         write_chunks(out_dir, all_chunks, staged=staged)
         write_sources(out_dir, {name: source for name, (source, _) in run.kept.items()}, staged=staged)
     clear_checkpoints(out_dir)
+    if sheet is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_sheet(out_dir, sheet)
+        notes.extend(sheet.warnings)
+        unknown = sheet.unknown_codes(r for c in all_chunks for r in c.respondents)
+        if unknown:
+            notes.append(
+                f"{Path(str(cfg.respondents_file)).name}: {join_dutch(unknown)} "
+                f"{'komt' if len(unknown) == 1 else 'komen'} in geen enkel ingelezen document voor; "
+                "controleer de codes in de respondentenlijst"
+            )
     return IngestResult(out_dir, reports, dropped, len(all_chunks), time.perf_counter() - t0, notes)
 
 
