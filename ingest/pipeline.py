@@ -46,7 +46,7 @@ from .store import (
     write_sources,
 )
 from .text import join_dutch
-from .transcript import SpeakerOverrides
+from .transcript import GUESS_PREFIX, SpeakerOverrides
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +100,8 @@ class FileReport:
 
     @property
     def notices(self) -> list[str]:
-        """The warnings that change how the file was read (`NOTICES`)."""
-        return [w for w in self.warnings if w in NOTICES]
+        """The warnings that change how the file was read (`NOTICES`) and every guess about a speaker."""
+        return [w for w in self.warnings if w in NOTICES or w.startswith(GUESS_PREFIX)]
 
 
 @dataclass

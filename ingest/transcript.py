@@ -31,6 +31,7 @@ from .respondents import MENTION_RE, mention_code, normalize_code, parse_code
 from .text import join_dutch
 
 INTERVIEWER = "interviewer"
+GUESS_PREFIX = "geraden:"  # starts the warning that names a guessed interviewer
 
 # --------------------------------------------------------------------------- labels
 
@@ -655,15 +656,7 @@ def build_document(
         if override is None:
             raise IngestError(name, f"--respondent {respondent!r} is geen respondentcode", "gebruik een code zoals R12")
     code = override or header.code or file_code(name)
-    code_from = (
-        "--respondent"
-        if override
-        else "de kopregel"
-        if header.code
-        else "de bestandsnaam"
-        if code
-        else ""
-    )
+    code_from = "--respondent" if override else "de kopregel" if header.code else "de bestandsnaam" if code else ""
     guessed = guess_interviewer(segments, header, overrides)
     warns = list(warnings)
     names_by_code: dict[str, set[str]] = defaultdict(set)
@@ -715,7 +708,7 @@ def build_document(
         others = sorted({n for names in names_by_code.values() for n in names})
         mapped = f"; {join_dutch(others)} → {code} (code uit {code_from})" if others and code else ""
         warns.append(
-            f"geraden: {guessed_label} is de interviewer (vraagt in {asked} van {total} beurten){mapped}; "
+            f"{GUESS_PREFIX} {guessed_label} is de interviewer (vraagt in {asked} van {total} beurten){mapped}; "
             "klopt dat niet, geef --interviewer NAAM of --speaker NAAM=R12"
         )
     for c, names in sorted(names_by_code.items()):

@@ -53,7 +53,7 @@ def _segments_of(path: Path, data: Any) -> list[dict[str, Any]]:
 def _header(data: Any) -> Header:
     header = Header()
     if isinstance(data, dict):
-        meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        meta: dict[str, Any] = data["metadata"] if isinstance(data.get("metadata"), dict) else {}
         value = data.get("respondent") or meta.get("respondent")
         if isinstance(value, str | int):
             header.code = normalize_code(str(value))
@@ -91,7 +91,7 @@ def load_whisper(path: Path, respondent: str | None = None, overrides: SpeakerOv
         nonlocal parts
         text = " ".join(p for p in parts if p).strip()
         if text:
-            meta = {"end": end} if end else {}
+            meta: dict[str, Any] = {"end": end} if end else {}
             if cur is None:
                 segs.append(Segment("paragraph", text, meta={"time": start, **meta} if start else meta))
             else:

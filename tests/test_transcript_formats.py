@@ -44,8 +44,11 @@ GOLDEN = {
         "SPEAKER_00",
         [
             # two consecutive SPEAKER_01 segments are one turn
-            ("Fijn dat u tijd heeft.", "Omdat geen van de vier gemeenten de informatiebeveiliging nog alleen kon "
-             "bijhouden. De eisen werden", "00:00:10"),
+            (
+                "Fijn dat u tijd heeft.",
+                "Omdat geen van de vier gemeenten de informatiebeveiliging nog alleen kon bijhouden. De eisen werden",
+                "00:00:10",
+            ),
             ("Hoe is de sturing geregeld?", "Er is een bestuurscommissie", "00:00:27"),
             ("Werkt dat goed?", "Meestal wel. Het knelt", "00:00:41"),
         ],
