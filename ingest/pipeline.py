@@ -371,16 +371,24 @@ def _ingest_file(run: _Run, path: Path) -> FileReport:
             str(path), doc_name, "duplicate", warnings=[f"zelfde inhoud als {run.seen_hashes[digest]}; overgeslagen"]
         )
     run.seen_hashes[digest] = doc_name
-    fingerprint = {
+    fingerprint: dict[str, Any] = {
         "sha256": digest,
         "version": CHUNKER_VERSION,
         "respondent": run.cfg.respondent_override,
         "max_chars": run.cfg.chunk.max_chars,
-        # None when unused, so the fingerprints of earlier runs (without these keys) still match
-        "interviewers": sorted(run.cfg.interviewers) or None,
-        "speakers": sorted(f"{n}={c}" for n, c in run.cfg.speakers) or None,
     }
-    if old and all(old.get(k) == v for k, v in fingerprint.items()) and doc_name in run.previous:
+    # The speaker overrides only when given, so runs without them keep their earlier fingerprints.
+    overrides = {
+        "interviewers": sorted(run.cfg.interviewers),
+        "speakers": sorted(f"{n}={c}" for n, c in run.cfg.speakers),
+    }
+    fingerprint.update({k: v for k, v in overrides.items() if v})
+    if (
+        old
+        and all(old.get(k) == v for k, v in fingerprint.items())
+        and not any(old.get(k) for k in overrides if k not in fingerprint)
+        and doc_name in run.previous
+    ):
         chunks = run.previous[doc_name]
         run.kept[doc_name] = (old, chunks)
         return FileReport(str(path), doc_name, "unchanged", len(chunks), *_tally(chunks))

@@ -140,3 +140,17 @@ def test_parse_speaker_option(value, expected):
 def test_parse_speaker_option_refuses(value):
     with pytest.raises(IngestError):
         parse_speaker_option(value)
+
+
+def test_changed_overrides_read_the_file_again(tmp_path):
+    from citaat.ingest.pipeline import IngestConfig, ingest_paths
+
+    path = EXAMPLES / "R38-whisperx-ict-grevendal.json"
+    out = tmp_path / "data"
+    first = ingest_paths([path], out, IngestConfig(progress=False))
+    again = ingest_paths([path], out, IngestConfig(progress=False))
+    assert [f.status for f in first.files] == ["new"] and [f.status for f in again.files] == ["unchanged"]
+    forced = IngestConfig(progress=False, interviewers=("SPEAKER_01",), speakers=(("SPEAKER_00", "R12"),))
+    assert [f.status for f in ingest_paths([path], out, forced).files] == ["changed"]
+    assert [f.status for f in ingest_paths([path], out, forced).files] == ["unchanged"]
+    assert [f.status for f in ingest_paths([path], out, IngestConfig(progress=False)).files] == ["changed"]
