@@ -38,7 +38,7 @@ from citaat.ingest.attributes import RespondentSheet
 from citaat.ingest.errors import CitaatError
 from citaat.ingest.fsio import atomic_write_bytes, atomic_write_text
 
-from .records import Source, quoted
+from .records import Source, attributes_text, quoted
 
 if TYPE_CHECKING:
     from .service import Answerer
@@ -233,9 +233,11 @@ def to_markdown(
     question: str | None = None,
     answer: str | None = None,
     meta: ExportMeta | None = None,
+    sheet: RespondentSheet | None = None,
 ) -> str:
     """A Markdown document: title, the question (escaped: shown as typed) and answer if given, the
-    export's metadata, then every source as a blockquote with its label, citation and chunk id."""
+    export's metadata, then every source as a blockquote with its label, citation, the
+    respondents' attributes (if a sheet was ingested) and chunk id."""
     lines = [f"# {escape_markdown(title)}", ""]
     if question:
         lines += [f"**Vraag:** {escape_markdown(question)}", ""]
@@ -250,10 +252,11 @@ def to_markdown(
     if sources:
         lines += ["## Bronnen", ""]
     for s in sources:
+        attrs = attributes_text(s.respondents, sheet)
         lines += [
             f"{s.n}. {quoted(s.text)}",
             "",
-            f"   — {s.citation} ({s.label})  ",
+            f"   — {s.citation} ({s.label}{'; ' + escape_markdown(attrs) if attrs else ''})  ",
             f"   `{s.doc}` · `{s.chunk.id}`",
             "",
         ]
@@ -518,7 +521,7 @@ def write_export(
         return to_xlsx(sources, path, meta, sheet=sheet)
     if fmt == "md":
         path = Path(path)
-        atomic_write_text(path, to_markdown(sources, title, question, answer, meta), durable=False)
+        atomic_write_text(path, to_markdown(sources, title, question, answer, meta, sheet), durable=False)
         return path
     if fmt == "qdpx":
         return to_qdpx(sources, path, meta, sheet=sheet, directory=directory)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from citaat.index.search import Filters
+from citaat.ingest.attributes import RespondentSheet
 from citaat.ingest.model import Chunk, ChunkKind, HoldsChunk
 from citaat.ingest.text import join_dutch
 
@@ -54,6 +55,19 @@ def source_label(chunk: Chunk, respondents: Sequence[str] | None = None) -> str:
     if chunk.kind == "passage" and chunk.meta.get("interview") and respondents is None:
         return f"{LABEL_INTERVIEW} — {', '.join(codes)}" if codes else LABEL_INTERVIEW
     return LABEL_REPORT
+
+
+def attributes_text(codes: Sequence[str], sheet: RespondentSheet | None) -> str:
+    """The respondents' attributes to show beside a quote: 'R13: gemeentesecretaris, Drechtsteden'
+    (codes without attributes are left out; '' without a sheet)."""
+    if sheet is None:
+        return ""
+    parts = []
+    for code in codes:
+        values = [v for v in (sheet.respondents.get(code) or {}).values() if v]
+        if values:
+            parts.append(f"{code}: {', '.join(values)}")
+    return "; ".join(parts)
 
 
 _NUMBERED_RE = re.compile(r"^\d+(?:\.\d+)*\.?\s")
@@ -251,6 +265,7 @@ __all__ = [
     "LABEL_REPORT",
     "LABEL_UNATTRIBUTED",
     "Answer",
+    "attributes_text",
     "is_attributed_quote",
     "source_label",
     "Mode",

@@ -95,6 +95,7 @@ def test_export_formats(indexed, tmp_path):
     assert zipfile.ZipFile(tmp_path / "x.qdpx").namelist()[0] == "project.qde"
     md = (tmp_path / "x.md").read_text(encoding="utf-8")
     assert "- filters: rol = wethouder" in md and "- indexversie: v-" in md
+    assert "(citaat — R13; R13: wethouder, A)" in md
 
 
 def test_export_errors_are_one_line(indexed, tmp_path):
