@@ -99,6 +99,9 @@ _HEADING_KEYS = {"thema", "topic"}
 _TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _LEAD_TS_RE = re.compile(rf"^(?:\[({_TS})\]|\(({_TS})\)|({_TS})(?=\s))\s*(?:[-–|]\s*)?")
 _BARE_TS_RE = re.compile(rf"^[\[(]?({_TS})[\])]?$")
+# A cue time range on its own line, as older Teams Word exports write it ('0:0:3.620 --> 0:0:7.80').
+_LOOSE_TS = r"\d{1,2}:\d{1,2}(?::\d{1,2})?(?:[.,]\d{1,3})?"
+_RANGE_RE = re.compile(rf"^({_LOOSE_TS})\s*-->\s*{_LOOSE_TS}$")
 _LABEL_RE = re.compile(
     rf"""^(?:\*\*|__|\*|_)?
     (?P<label>[^\W\d_][\w.'’\- ]{{0,44}}?)
@@ -342,6 +345,18 @@ def _heading(line: str) -> tuple[int, str, str] | None:
     return None
 
 
+def _last_kind(lines: list[_Line]) -> str:
+    return next((ln.kind for ln in reversed(lines) if ln.kind != "blank"), "")
+
+
+def _name_line(line: str) -> LabelledLine | None:
+    """A speaker's name alone on a line (right after a time line): a turn whose text follows below."""
+    if len(line) > 45 or line[-1:] in ".?!:;,":
+        return None
+    lab = classify_label(line)
+    return LabelledLine(lab, lab.label, None, "") if lab is not None else None
+
+
 def _classify(text: str, known_labels: Iterable[str] = ()) -> tuple[list[_Line], Header]:
     """Classify every line; a two-pass job because header lines and stray labels need the full view.
 
@@ -366,11 +381,13 @@ def _classify(text: str, known_labels: Iterable[str] = ()) -> tuple[list[_Line],
         if h:
             out.append(_Line("heading", h[1], level=h[0], title=h[2]))  # raw = text without '#'
             continue
-        bm = _BARE_TS_RE.match(s)
+        bm = _BARE_TS_RE.match(s) or _RANGE_RE.match(s)
         if bm:
             out.append(_Line("time", raw, time=normalize_time(bm.group(1))))
             continue
         t = split_label(s) or (split_table_row(s) if "\t" in s else None) or split_speaker_line(s)
+        if t is None and out and _last_kind(out) == "time":
+            t = _name_line(s)  # '0:0:3.6 --> 0:0:7.8' then 'Jan Smit' on the next line
         out.append(_Line("turn", raw, turn=t) if t else _Line("text", raw))
 
     used: defaultdict[str, int] = defaultdict(int)

@@ -154,3 +154,23 @@ def test_changed_overrides_read_the_file_again(tmp_path):
     assert [f.status for f in ingest_paths([path], out, forced).files] == ["changed"]
     assert [f.status for f in ingest_paths([path], out, forced).files] == ["unchanged"]
     assert [f.status for f in ingest_paths([path], out, IngestConfig(progress=False)).files] == ["changed"]
+
+
+def test_older_teams_word_export_with_time_ranges():
+    text = (
+        "Transcript\n\n"
+        "0:0:0.0 --> 0:0:3.620\nJan Smit\nWat is uw rol in de samenwerking?\n\n"
+        "0:0:3.620 --> 0:0:9.80\nEls de Wit\nIk ben de regisseur van het shared service centrum.\n\n"
+        "0:0:10.0 --> 0:0:12.0\nJan Smit\nEn wat gaat goed?\n\n"
+        "0:0:12.5 --> 0:1:02.0\nEls de Wit\nDe contacten met de wethouders.\n"
+    )
+    doc = parse_turns(text, "R41-teams.docx")
+    turns = [(b.speaker, b.meta.get("time"), b.text) for b in doc.blocks if b.kind == "turn"]
+    assert turns == [
+        (INTERVIEWER, "00:00:00", "Wat is uw rol in de samenwerking?"),
+        ("R41", "00:00:03", "Ik ben de regisseur van het shared service centrum."),
+        (INTERVIEWER, "00:00:10", "En wat gaat goed?"),
+        ("R41", "00:00:12", "De contacten met de wethouders."),
+    ]
+    chunks = [c for c in chunk_transcript(doc) if c.kind == "turn"]
+    assert [c.context for c in chunks] == ["Wat is uw rol in de samenwerking?", "En wat gaat goed?"]
