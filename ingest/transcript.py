@@ -261,6 +261,38 @@ def split_table_row(line: str) -> LabelledLine | None:
     return LabelledLine(lab, lab.label, time, " ".join(c for c in cells[1:] if c))
 
 
+_TABLE_HEADS = {
+    "time": {"tijd", "tijdstip", "tijdcode", "time", "timestamp", "start", "begin"},
+    "speaker": {"spreker", "speaker", "naam", "name", "wie", "persoon", "deelnemer"},
+    "text": {"tekst", "text", "transcript", "transcriptie", "inhoud", "uitspraak", "gezegd"},
+}
+
+
+def table_header(line: str) -> dict[str, int] | None:
+    """Column positions {'speaker': i, 'text': j, 'time': k?} of a transcript table's header row
+    ('Tijd<TAB>Spreker<TAB>Tekst'), or None when the row is no such header."""
+    cells = [" ".join(c.split()).casefold().rstrip(":") for c in line.split("\t")]
+    cols: dict[str, int] = {}
+    for i, cell in enumerate(cells):
+        for role, words in _TABLE_HEADS.items():
+            if cell in words and role not in cols:
+                cols[role] = i
+    return cols if "speaker" in cols and "text" in cols else None
+
+
+def split_header_row(line: str, cols: dict[str, int]) -> LabelledLine | None:
+    """A row of a table whose header named the columns: any speaker label counts, names too."""
+    cells = [c.strip() for c in line.split("\t")]
+    if len(cells) <= max(cols.values()):
+        return None
+    lab = classify_label(cells[cols["speaker"]].rstrip(":"))
+    text = cells[cols["text"]]
+    if lab is None or not text:
+        return None
+    tm = _BARE_TS_RE.match(cells[cols["time"]]) if "time" in cols else None
+    return LabelledLine(lab, lab.label, normalize_time(tm.group(1)) if tm else None, text)
+
+
 # --------------------------------------------------------------------------- header
 
 
@@ -372,11 +404,23 @@ def _classify(text: str, known_labels: Iterable[str] = ()) -> tuple[list[_Line],
                 out.extend(_Line("frontmatter", fm) for fm in lines[: j + 1])
                 i = j + 1
                 break
+    columns: dict[str, int] | None = None  # the header of the transcript table being read
     for raw in lines[i:]:
         s = raw.strip()
         if not s or re.fullmatch(r"[-*_]{3,}", s):  # blank line or markdown rule
             out.append(_Line("blank", raw))
+            columns = None  # a table is one block: a blank line ends it
             continue
+        if "\t" in s:
+            head = table_header(s)
+            if head is not None:
+                columns = head
+                out.append(_Line("blank", raw))  # the header row is layout, not content
+                continue
+            row = split_header_row(s, columns) if columns is not None else None
+            if row is not None:
+                out.append(_Line("turn", raw, turn=row))
+                continue
         h = _heading(s)
         if h:
             out.append(_Line("heading", h[1], level=h[0], title=h[2]))  # raw = text without '#'

@@ -174,3 +174,30 @@ def test_older_teams_word_export_with_time_ranges():
     ]
     chunks = [c for c in chunk_transcript(doc) if c.kind == "turn"]
     assert [c.context for c in chunks] == ["Wat is uw rol in de samenwerking?", "En wat gaat goed?"]
+
+
+def test_word_table_with_a_header_row_and_no_times():
+    text = (
+        "Spreker\tTekst\n"
+        "Jan Smit\tWat is uw rol in de samenwerking?\n"
+        "Els de Wit\tIk ben de regisseur.\n"
+        "Jan Smit\tEn wat gaat goed?\n"
+        "Els de Wit\tDe contacten met de wethouders.\n"
+    )
+    doc = parse_turns(text, "R42.docx")
+    assert [(b.speaker, b.text) for b in doc.blocks if b.kind == "turn"] == [
+        (INTERVIEWER, "Wat is uw rol in de samenwerking?"),
+        ("R42", "Ik ben de regisseur."),
+        (INTERVIEWER, "En wat gaat goed?"),
+        ("R42", "De contacten met de wethouders."),
+    ]
+    assert "Spreker" not in doc.text  # the header row is layout
+    # a report table without such a header keeps its first column as data, never as speakers
+    report = "Gemeente\tInwoners\nKreekendam\t40.000\nLindehoven\t25.000\n"
+    assert not any(b.kind == "turn" for b in load_text(report, "rapport.txt").blocks)
+
+
+def load_text(text: str, name: str):
+    from citaat.ingest.loaders import load_text_document
+
+    return load_text_document(text, name)
