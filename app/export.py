@@ -182,6 +182,10 @@ def to_xlsx(
         cell.font = Font(bold=True)
     for row in rows(sources, meta, sheet):
         ws.append([_xlsx_value(row[c]) for c in cols])
+    for line in ws.iter_rows(min_row=2):
+        for cell in line:
+            if cell.data_type == "f":  # text that starts with '=' stays text: never a formula
+                cell.data_type = "s"
     ws.freeze_panes = "A2"
     if sources:
         ws.auto_filter.ref = ws.dimensions
@@ -207,13 +211,8 @@ _XLSX_ILLEGAL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _xlsx_value(value: Any) -> Any:
-    """Cell value: control characters removed (Excel refuses them); text that starts with '=' stays
-    text (no formula injection)."""
-    if isinstance(value, str):
-        value = _XLSX_ILLEGAL_RE.sub("", value)
-        if value[:1] in ("=", "+", "-", "@") and not re.fullmatch(r"-?\d+(?:[.,]\d+)?", value):
-            return "'" + value
-    return value
+    """Cell value with the control characters Excel refuses removed."""
+    return _XLSX_ILLEGAL_RE.sub("", value) if isinstance(value, str) else value
 
 
 _MD_SPECIAL_RE = re.compile(r"([\\`*_\[\]|~])")  # inline syntax; the text never starts a line

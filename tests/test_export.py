@@ -305,3 +305,18 @@ def test_qdpx_cases_carry_the_attributes_as_variables(sample_searcher, tmp_path)
         for vv in cases["R25"].findall("q:VariableValue", NS)
     }
     assert values == {"rol": "wethouder", "organisatie": "B"}
+
+
+def test_xlsx_keeps_text_that_looks_like_a_formula(tmp_path):
+    from openpyxl import load_workbook
+
+    from citaat.app.export import to_xlsx
+
+    text = "=SOM(A1) zei hij\x07"
+    chunk = Chunk("c", "d.txt", "quote", text, ("R1",), ("H",), None, 0, len(text))
+    to_xlsx([Source(1, chunk, 0, len(text), chunk.text)], tmp_path / "f.xlsx", ExportMeta(query="=1+1"))
+    wb = load_workbook(tmp_path / "f.xlsx")
+    header = [c.value for c in wb["Citaten"][1]]
+    row = dict(zip(header, [c.value for c in wb["Citaten"][2]], strict=True))
+    assert row["citaat"] == "=SOM(A1) zei hij" and wb["Citaten"]["C2"].data_type == "s"
+    assert row["zoekvraag"] == "=1+1"
