@@ -46,7 +46,7 @@ from .store import (
     write_sources,
 )
 from .text import join_dutch
-from .transcript import GUESS_PREFIX, SpeakerOverrides
+from .transcript import GUESS_PREFIX, SpeakerOverrides, override_key
 
 log = logging.getLogger(__name__)
 
@@ -319,6 +319,7 @@ def ingest_paths(
         bar.update(pending)
         bar.close()
     dropped = _carry_over(run)
+    notes.extend(_unmatched_overrides(cfg, [source for source, _ in run.kept.values()]))
     all_chunks = [c for name in sorted(run.kept) for c in run.kept[name][1]]
     changed = (
         dropped
@@ -418,6 +419,8 @@ def _ingest_file(run: _Run, path: Path) -> FileReport:
         "kind": doc.source_kind,
         "respondent_code": doc.respondent,
         "chunks": len(chunks),
+        # the speaker labels of a transcript, so a --speaker/--interviewer name that matches none is reported
+        "speaker_labels": sorted({str(b.meta.get("label")) for b in doc.blocks if b.kind == "turn"}),
     }
     run.kept[doc_name] = (source, chunks)
     if run.checkpoint:
@@ -425,6 +428,24 @@ def _ingest_file(run: _Run, path: Path) -> FileReport:
     if run.cfg.delay_per_file:
         time.sleep(run.cfg.delay_per_file)
     return FileReport(str(path), doc_name, status, len(chunks), *_tally(chunks), warnings)
+
+
+def _unmatched_overrides(cfg: IngestConfig, sources: list[dict[str, Any]]) -> list[str]:
+    """A note for every --speaker / --interviewer name that no transcript's speaker label matches."""
+    overrides = cfg.speaker_overrides
+    labels: set[str] = set()
+    for source in sources:
+        for lab in source.get("speaker_labels") or ():
+            labels.update((override_key(str(lab)), override_key(str(lab).split(" (")[0])))  # 'Jan (wethouder)'
+
+    names = [*overrides.interviewers, *(name for name, _ in overrides.speakers)]
+    missing = [n for n in dict.fromkeys(names) if n not in labels]
+    if not missing:
+        return []
+    return [
+        f"sprekersnaam {join_dutch(missing)} komt in geen enkel transcript voor; "
+        "controleer de spelling bij --interviewer/--speaker"
+    ]
 
 
 def _carry_over(run: _Run) -> list[str]:

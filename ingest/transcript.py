@@ -625,20 +625,21 @@ class SpeakerOverrides:
                 raise IngestError(
                     "--speaker", f"{name}={value} is geen geldige koppeling", "gebruik --speaker 'Naam=R12'"
                 )
-            codes.append((_override_key(name), code))
+            codes.append((override_key(name), code))
         object.__setattr__(self, "speakers", tuple(codes))
-        object.__setattr__(self, "interviewers", tuple(_override_key(n) for n in self.interviewers if n.strip()))
+        object.__setattr__(self, "interviewers", tuple(override_key(n) for n in self.interviewers if n.strip()))
 
     def code_for(self, lab: LabelledLine) -> str | None:
-        keys = {_override_key(lab.label.label), _override_key(lab.display), lab.label.key}
+        keys = {override_key(lab.label.label), override_key(lab.display), lab.label.key}
         return next((code for name, code in self.speakers if name in keys), None)
 
     def is_interviewer(self, lab: LabelledLine) -> bool:
-        keys = {_override_key(lab.label.label), _override_key(lab.display), lab.label.key}
+        keys = {override_key(lab.label.label), override_key(lab.display), lab.label.key}
         return any(name in keys for name in self.interviewers)
 
 
-def _override_key(name: str) -> str:
+def override_key(name: str) -> str:
+    """How a --speaker / --interviewer name is compared with a speaker label."""
     return _clean_label(name).casefold().rstrip(".")
 
 

@@ -53,6 +53,14 @@ def test_ingest_with_sheet_and_speaker_flags(tmp_path):
     assert turns and all(c["respondents"] == ["R38"] and c["context"] for c in turns)
 
 
+def test_a_speaker_name_that_matches_nobody_is_reported(tmp_path):
+    result = run("ingest", EXAMPLES / "R39-zoom-governance.vtt", "--out", tmp_path / "d", "--no-index", "-q",
+                 "--interviewer", "Sanne Vissser", "--speaker", "joost mulder=R39")
+    assert result.exit_code == 0, result.output
+    assert "sprekersnaam sanne vissser komt in geen enkel transcript voor" in result.stderr
+    assert "joost mulder" not in result.stderr
+
+
 def test_ingest_prints_the_guess_on_its_own_line(tmp_path):
     out = tmp_path / "data"
     result = run("ingest", EXAMPLES / "R39-zoom-governance.vtt", "--out", out, "--no-index", "-q")
