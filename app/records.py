@@ -234,7 +234,8 @@ class Answer:
         """The JSON object of one answer, as `citaat ask --json` prints it (and the HTTP API returns
         it): `answer` is exactly the Markdown the chat shows; `verified` is true only when every
         quotation and R-number in it was checked against the sources; `flags` are what the checks
-        removed or marked; `sources` are numbered as the [n] in the answer."""
+        removed or marked; `sources` are numbered as the [n] in the answer, each with its honest
+        `label` ('citaat — R13', 'citaat, geen respondentcode', 'rapporttekst', …)."""
         return {
             "id": item_id,
             "question": self.question,
@@ -248,6 +249,7 @@ class Answer:
                     "n": src.n,
                     "id": src.chunk.id,
                     "kind": src.kind,
+                    "label": src.label,
                     "text": src.text,
                     "respondents": list(src.respondents),
                     "section": list(src.section),

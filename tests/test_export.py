@@ -26,7 +26,7 @@ from citaat.app.export import (
     qdpx_bytes,
     to_markdown,
 )
-from citaat.app.records import LABEL_REPORT, LABEL_UNATTRIBUTED, Source, source_label
+from citaat.app.records import LABEL_REPORT, LABEL_UNATTRIBUTED, Answer, Source, source_label
 from citaat.app.service import Answerer
 from citaat.index.search import Filters, Searcher
 from citaat.ingest.attributes import SheetError, read_sheet, write_sheet
@@ -202,6 +202,7 @@ def test_source_labels():
     assert source_label(chunk("table", ())) == "rapporttekst"
     src = Source(1, chunk("quote", ("R2",)), 0, 5, "tekst")
     assert src.label == "citaat — R2"
+    assert Answer(question="q", text="t", lead="t", sources=(src,)).to_dict()["sources"][0]["label"] == "citaat — R2"
 
 
 def test_qdpx_falls_back_to_the_fragments_when_the_file_is_gone():
