@@ -98,6 +98,23 @@ def ingest(
         str | None,
         typer.Option("--respondent", "-r", help="Respondentcode voor transcripten, bv. R12 (wint van het bestand)."),
     ] = None,
+    interviewer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--interviewer", help="Deze spreker is de interviewer, bv. 'Anna de Boer' of SPEAKER_00 (herhaalbaar)."
+        ),
+    ] = None,
+    speaker: Annotated[
+        list[str] | None,
+        typer.Option("--speaker", help="Koppel een spreker aan een respondentcode: 'Jan Smit=R12' (herhaalbaar)."),
+    ] = None,
+    respondents_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--respondents",
+            help="Respondentenlijst (CSV: code,rol,organisatie,…; ook met ';'): kenmerken per respondentcode.",
+        ),
+    ] = None,
     no_index: Annotated[bool, typer.Option("--no-index", help="Alleen chunks maken, geen zoekindex bouwen.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Geen voortgangsbalk.")] = False,
     max_file_mb: Annotated[
@@ -113,6 +130,7 @@ def ingest(
     """Read a report and transcripts into respondent-attributed chunks (DIR/chunks.jsonl)."""
     from citaat.index.update import ingest_and_index
     from citaat.ingest.pipeline import IngestConfig
+    from citaat.ingest.transcript import parse_speaker_option
 
     if respondent is not None:
         from citaat.ingest.respondents import normalize_code
@@ -122,11 +140,15 @@ def ingest(
             fail(f"--respondent {respondent!r} is geen respondentcode", "gebruik een code zoals R12")
         respondent = code
     cfg = IngestConfig(
-        respondent_override=respondent, progress=not quiet, max_file_mb=max_file_mb, delay_per_file=delay_per_file
+        respondent_override=respondent,
+        interviewers=tuple(interviewer or ()),
+        speakers=tuple(parse_speaker_option(v) for v in speaker or ()),
+        respondents_file=respondents_file,
+        progress=not quiet,
+        max_file_mb=max_file_mb,
+        delay_per_file=delay_per_file,
     )
-    result = ingest_and_index(
-        paths, out, cfg, build_index=not no_index, progress=not quiet, on_ingested=_print_summary
-    )
+    result = ingest_and_index(paths, out, cfg, build_index=not no_index, progress=not quiet, on_ingested=_print_summary)
     if result.index is not None and not quiet:
         _print_build(result.index)
     if result.ingest.failed:
@@ -243,7 +265,7 @@ def index_cmd(
 
 @app.command(help="Zoek in de index: citaten en passages met respondent, sectie en pagina.")
 def search(
-    query: Annotated[str | None, typer.Argument(help="De vraag, bv. \"Wat zegt R13 over vertrouwen?\".")] = None,
+    query: Annotated[str | None, typer.Argument(help='De vraag, bv. "Wat zegt R13 over vertrouwen?".')] = None,
     index_dir: Annotated[Path, typer.Option("--index", "-i", help="Map met chunks.jsonl en index/.")] = Path("data"),
     k: Annotated[int, typer.Option("-k", help="Aantal resultaten.")] = 10,
     respondent: Annotated[
@@ -252,6 +274,16 @@ def search(
     section: Annotated[str | None, typer.Option("--section", "-s", help="Begin van een (sub)sectienaam.")] = None,
     kind: Annotated[str | None, typer.Option("--kind", help="quote, passage, table of turn.")] = None,
     doc: Annotated[str | None, typer.Option("--doc", help="Alleen dit document (bestandsnaam).")] = None,
+    rol: Annotated[
+        str | None, typer.Option("--rol", help="Alleen respondenten met deze rol (respondentenlijst).")
+    ] = None,
+    organisatie: Annotated[
+        str | None, typer.Option("--organisatie", help="Alleen respondenten van deze organisatie.")
+    ] = None,
+    attribuut: Annotated[
+        list[str] | None,
+        typer.Option("--attribuut", "-a", help="Respondentkenmerk NAAM=WAARDE, bv. rol=wethouder (herhaalbaar)."),
+    ] = None,
     mode: Annotated[str, typer.Option("--mode", "-m", help="hybrid, dense of bm25.")] = "hybrid",
     as_json: Annotated[bool, typer.Option("--json", help="Uitvoer als één JSON-object.")] = False,
     queries: Annotated[
@@ -296,7 +328,7 @@ def search(
         fail(f"--kind {kind!r} bestaat niet", f"kies uit {', '.join(CHUNK_KINDS)}")
     if k < 1:
         fail("-k moet minstens 1 zijn")
-    filters = Filters(tuple(respondent or ()), section, kind, doc)
+    filters = Filters(tuple(respondent or ()), section, kind, doc, _attribute_filters(rol, organisatie, attribuut))
     batch = _read_queries(queries) if queries is not None else []
     searcher = Searcher.open(index_dir)
 
@@ -370,6 +402,16 @@ def _search_claim(searcher: Any, claim: str, k: int, offset: int, filters: Any, 
         typer.echo(f"Meer resultaten: --offset {offset + k}", err=True)
 
 
+def _attribute_filters(
+    rol: str | None, organisatie: str | None, attribuut: list[str] | None
+) -> tuple[tuple[str, str], ...]:
+    """--rol, --organisatie and --attribuut NAAM=WAARDE as (name, value) pairs."""
+    from citaat.ingest.attributes import parse_attribute_option
+
+    pairs = [("rol", rol), ("organisatie", organisatie)]
+    return tuple((n, v) for n, v in pairs if v) + tuple(parse_attribute_option(a) for a in attribuut or ())
+
+
 def _read_queries(path: Path) -> list[tuple[object, str]]:
     """(id, question) pairs of a query file; a bad line ends the command naming file and line."""
     from citaat.index.queries import QueryFileError, read_query_file
@@ -394,6 +436,64 @@ def _format_hit(hit: Hit) -> str:
     page = f"p. {hit.page}" if hit.page else "p. -"
     lines.append(f"    {who} · {where} · {page} · {hit.kind}")
     return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- export
+
+
+@app.command(
+    "export",
+    help="Exporteer zoekresultaten (of alles wat aan de filters voldoet) als CSV, XLSX, Markdown of "
+    "REFI-QDA-project (.qdpx voor ATLAS.ti, MAXQDA en NVivo).",
+)
+def export_cmd(
+    query: Annotated[str, typer.Argument(help='De zoekvraag; "" exporteert alles wat aan de filters voldoet.')],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Uitvoerbestand.")],
+    index_dir: Annotated[Path, typer.Option("--index", "-i", help="Map met chunks.jsonl en index/.")] = Path("data"),
+    fmt: Annotated[
+        str | None, typer.Option("--format", "-f", help="csv, xlsx, md of qdpx (standaard: de extensie van --out).")
+    ] = None,
+    sep: Annotated[str, typer.Option("--sep", help="Scheidingsteken voor CSV: ',' of ';' (Nederlandse Excel).")] = ",",
+    respondent: Annotated[
+        list[str] | None, typer.Option("--respondent", "-r", help="Alleen deze respondent(en), bv. R13.")
+    ] = None,
+    section: Annotated[str | None, typer.Option("--section", "-s", help="Begin van een (sub)sectienaam.")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="quote, passage, table of turn.")] = None,
+    doc: Annotated[str | None, typer.Option("--doc", help="Alleen dit document (bestandsnaam).")] = None,
+    rol: Annotated[
+        str | None, typer.Option("--rol", help="Alleen respondenten met deze rol (respondentenlijst).")
+    ] = None,
+    organisatie: Annotated[
+        str | None, typer.Option("--organisatie", help="Alleen respondenten van deze organisatie.")
+    ] = None,
+    attribuut: Annotated[
+        list[str] | None,
+        typer.Option("--attribuut", "-a", help="Respondentkenmerk NAAM=WAARDE, bv. rol=wethouder (herhaalbaar)."),
+    ] = None,
+    k: Annotated[int, typer.Option("-k", help="Aantal zoekresultaten (bij een zoekvraag).")] = 50,
+) -> None:
+    """Export search results (or everything that passes the filters) as CSV, XLSX, Markdown or QDPX."""
+    from citaat.app.config import AnswerConfig
+    from citaat.app.export import FORMATS, export_query
+    from citaat.app.service import Answerer
+    from citaat.index.search import Filters, Searcher
+    from citaat.ingest.model import CHUNK_KINDS
+
+    fmt = (fmt or out.suffix.lstrip(".")).lower()
+    if fmt not in FORMATS:
+        fail(f"exportformaat {fmt or '(geen)'!r} bestaat niet", f"geef --format {'|'.join(FORMATS)}")
+    if kind is not None and kind not in CHUNK_KINDS:
+        fail(f"--kind {kind!r} bestaat niet", f"kies uit {', '.join(CHUNK_KINDS)}")
+    if sep in ("tab", "\\t"):
+        sep = "\t"
+    if sep not in (",", ";", "\t"):
+        fail(f"--sep {sep!r} wordt niet ondersteund", "kies ',' of ';'")
+    if k < 1:
+        fail("-k moet minstens 1 zijn")
+    filters = Filters(tuple(respondent or ()), section, kind, doc, _attribute_filters(rol, organisatie, attribuut))
+    answerer = Answerer(Searcher.open(index_dir), AnswerConfig())
+    path, count = export_query(answerer, query, filters, fmt, out, k=k, sep=sep)
+    typer.echo(f"{count} resultaten geëxporteerd naar {path}", err=True)
 
 
 # --------------------------------------------------------------------------- chat

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from citaat.index.search import Filters
+from citaat.ingest.attributes import RespondentSheet
 from citaat.ingest.model import Chunk, ChunkKind, HoldsChunk
+from citaat.ingest.text import join_dutch
 
 from .verify import Issue
 
@@ -25,8 +27,51 @@ KIND_LABELS: dict[ChunkKind, str] = {
 }
 Mode = Literal["extractive", "llm", "fallback", "no_evidence", "message"]
 
+# What a piece of evidence is, said honestly (the UI, the tables and every export use these).
+LABEL_QUOTE = "citaat"
+LABEL_UNATTRIBUTED = "citaat, geen respondentcode"
+LABEL_REPORT = "rapporttekst"
+LABEL_INTERVIEW = "interviewfragment"
+SPEECH_KINDS: frozenset[str] = frozenset({"quote", "turn"})
+
+
+def is_attributed_quote(chunk: Chunk, respondents: Sequence[str] | None = None) -> bool:
+    """An interview quote with a respondent code: a report quote or a transcript answer with a code."""
+    codes = chunk.respondents if respondents is None else respondents
+    return chunk.kind in SPEECH_KINDS and bool(codes)
+
+
+def source_label(chunk: Chunk, respondents: Sequence[str] | None = None) -> str:
+    """'citaat — R13' only for an attributed interview quote (a report quote with its code, a
+    transcript answer, or a quote excerpted from a passage); 'citaat, geen respondentcode' for a
+    quote without one; 'interviewfragment — R36' for a transcript exchange (question and answer);
+    'rapporttekst' for the researchers' own text (report passages and tables). `respondents`
+    is the excerpt's own attribution when it differs from the chunk's (`Source.excerpt_respondents`)."""
+    codes = tuple(chunk.respondents if respondents is None else respondents)
+    if chunk.kind in SPEECH_KINDS:
+        return f"{LABEL_QUOTE} — {', '.join(codes)}" if codes else LABEL_UNATTRIBUTED
+    if chunk.kind == "passage" and respondents:
+        return f"{LABEL_QUOTE} — {', '.join(codes)}"
+    if chunk.kind == "passage" and chunk.meta.get("interview") and respondents is None:
+        return f"{LABEL_INTERVIEW} — {', '.join(codes)}" if codes else LABEL_INTERVIEW
+    return LABEL_REPORT
+
+
+def attributes_text(codes: Sequence[str], sheet: RespondentSheet | None) -> str:
+    """The respondents' attributes to show beside a quote: 'R13: gemeentesecretaris, Drechtsteden'
+    (codes without attributes are left out; '' without a sheet)."""
+    if sheet is None:
+        return ""
+    parts = []
+    for code in codes:
+        values = [v for v in (sheet.respondents.get(code) or {}).values() if v]
+        if values:
+            parts.append(f"{code}: {', '.join(values)}")
+    return "; ".join(parts)
+
+
 _NUMBERED_RE = re.compile(r"^\d+(?:\.\d+)*\.?\s")
-QUOTE_MARK_RE = re.compile("[“”„\"«»]")
+QUOTE_MARK_RE = re.compile('[“”„"«»]')
 
 
 def section_label(section: Sequence[str], doc: str = "") -> str:
@@ -40,14 +85,6 @@ def section_label(section: Sequence[str], doc: str = "") -> str:
         return last
     numbered = [s for s in section[:-1] if _NUMBERED_RE.match(s)]
     return f"{numbered[-1]}{SECTION_ARROW}{last}" if numbered else last
-
-
-def join_dutch(items: Sequence[str]) -> str:
-    """'a', 'a en b', 'a, b en c'."""
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} en {items[-1]}"
 
 
 def quoted(text: str) -> str:
@@ -103,18 +140,19 @@ class Source(HoldsChunk):
     def mark_end(self) -> int:
         return self.chunk_offset + self.end
 
-
-
     @property
     def kind_label(self) -> str:
         return KIND_LABELS[self.chunk.kind]
 
     @property
+    def label(self) -> str:
+        """What this source is, honestly: 'citaat — R13', 'citaat, geen respondentcode' or
+        'rapporttekst' (see `source_label`)."""
+        return source_label(self.chunk, self.excerpt_respondents)
+
+    @property
     def respondents(self) -> tuple[str, ...]:
         return self.chunk.respondents if self.excerpt_respondents is None else self.excerpt_respondents
-
-
-
 
     @property
     def interviewer(self) -> str | None:
@@ -196,7 +234,8 @@ class Answer:
         """The JSON object of one answer, as `citaat ask --json` prints it (and the HTTP API returns
         it): `answer` is exactly the Markdown the chat shows; `verified` is true only when every
         quotation and R-number in it was checked against the sources; `flags` are what the checks
-        removed or marked; `sources` are numbered as the [n] in the answer."""
+        removed or marked; `sources` are numbered as the [n] in the answer, each with its honest
+        `label` ('citaat — R13', 'citaat, geen respondentcode', 'rapporttekst', …)."""
         return {
             "id": item_id,
             "question": self.question,
@@ -210,6 +249,7 @@ class Answer:
                     "n": src.n,
                     "id": src.chunk.id,
                     "kind": src.kind,
+                    "label": src.label,
                     "text": src.text,
                     "respondents": list(src.respondents),
                     "section": list(src.section),
@@ -220,4 +260,20 @@ class Answer:
         }
 
 
-__all__ = ["KIND_LABELS", "Answer", "Mode", "Source", "join_dutch", "quoted", "section_label", "with_notes"]
+__all__ = [
+    "KIND_LABELS",
+    "LABEL_INTERVIEW",
+    "LABEL_QUOTE",
+    "LABEL_REPORT",
+    "LABEL_UNATTRIBUTED",
+    "Answer",
+    "attributes_text",
+    "is_attributed_quote",
+    "source_label",
+    "Mode",
+    "Source",
+    "join_dutch",
+    "quoted",
+    "section_label",
+    "with_notes",
+]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from citaat.ingest.attributes import attribute_pairs
 from citaat.ingest.errors import ConfigError
 from citaat.ingest.model import Chunk, HoldsChunk
 from citaat.ingest.respondents import normalize_code
@@ -97,12 +98,16 @@ class Filters:
         of any one heading in it, with or without its number ("2.1 vertr", "vertrouwen").
     kind: "quote", "passage", "table" or "turn".
     doc: the document name, with or without extension, case-insensitive.
+    attributes: (name, value) pairs of respondent attributes (`citaat ingest --respondents`), e.g.
+        (("rol", "gemeentesecretaris"),); a chunk passes if one of its respondents has them all
+        (case-insensitive). A dict is accepted too.
     """
 
     respondents: tuple[str, ...] = ()
     section: str | None = None
     kind: str | None = None
     doc: str | None = None
+    attributes: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         codes = []
@@ -116,9 +121,24 @@ class Filters:
         for name in ("section", "kind", "doc"):
             value = getattr(self, name)
             object.__setattr__(self, name, value.strip() or None if isinstance(value, str) else None)
+        object.__setattr__(self, "attributes", attribute_pairs(self.attributes or ()))
 
     def is_empty(self) -> bool:
-        return not (self.respondents or self.section or self.kind or self.doc)
+        return not (self.respondents or self.section or self.kind or self.doc or self.attributes)
+
+    def describe(self) -> str:
+        """The filters in Dutch, one line ('respondent R13; rol = gemeentesecretaris'), '' when none."""
+        parts = []
+        if self.respondents:
+            parts.append(f"respondent {', '.join(self.respondents)}")
+        parts += [f"{name} = {value}" for name, value in self.attributes]
+        if self.section:
+            parts.append(f"sectie {self.section}")
+        if self.kind:
+            parts.append(f"soort {self.kind}")
+        if self.doc:
+            parts.append(f"document {self.doc}")
+        return "; ".join(parts)
 
 
 __all__ = ["SECTION_SEP", "Filters", "Hit", "MatchedBy", "section_path"]

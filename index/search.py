@@ -15,6 +15,7 @@ explicit respondent filter wins.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import re
@@ -25,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from citaat.ingest.attributes import RespondentSheet, SheetError, read_attributes
 from citaat.ingest.errors import ConfigError
 from citaat.ingest.model import Chunk
 from citaat.ingest.respondents import parse_respondents
@@ -66,8 +68,11 @@ class Searcher:
         embedder: Embedder,
         manifest: dict[str, Any],
         config: SearchConfig,
+        attributes: RespondentSheet | None = None,
     ) -> None:
         self.directory = directory
+        self.attributes = attributes or RespondentSheet()
+        self.version = ""  # the index version opened (DIR/index/CURRENT), set by `open`
         self._chunks = tuple(chunks)
         self.vectors = vectors
         self.bm25 = bm25
@@ -150,7 +155,13 @@ class Searcher:
             )
         config = config or SearchConfig()
         store = _vector_store(vectors, version.name, chunks, config)
-        return cls(directory, chunks, store, bm25, model, manifest, config)
+        try:
+            attributes = read_attributes(directory)
+        except SheetError as exc:
+            raise IndexMismatchError(str(exc)) from None
+        searcher = cls(directory, chunks, store, bm25, model, manifest, config, attributes)
+        searcher.version = version.name
+        return searcher
 
     # ------------------------------------------------------------------ listings
 
@@ -178,6 +189,19 @@ class Searcher:
 
     # ------------------------------------------------------------------ searching
 
+    def attribute_codes(self, pairs: Sequence[tuple[str, str]]) -> set[str]:
+        """Respondent codes with all these attributes; ConfigError for an attribute the sheet lacks."""
+        if not self.attributes.respondents:
+            raise ConfigError(
+                f"{self.directory}: geen respondentkenmerken ingelezen",
+                "lees een respondentenlijst in met `citaat ingest --respondents LIJST.csv`",
+            )
+        known = self.attributes.columns
+        for name, _ in pairs:
+            if name not in known:
+                raise ConfigError(f"onbekend respondentkenmerk {name!r}", f"kies uit {', '.join(known)}")
+        return self.attributes.matching(pairs)
+
     def allowed_rows(self, filters: Filters | None) -> np.ndarray | None:
         """Sorted row numbers that pass `filters`, or None when nothing is filtered."""
         if filters is None or filters.is_empty():
@@ -185,6 +209,10 @@ class Searcher:
         sets: list[np.ndarray] = []
         if filters.respondents:
             rows = sorted({n for r in filters.respondents for n in self._by_resp.get(r, ())})
+            sets.append(np.asarray(rows, dtype=np.int64))
+        if filters.attributes:
+            codes = self.attribute_codes(filters.attributes)
+            rows = sorted({n for r in codes for n in self._by_resp.get(r, ())})
             sets.append(np.asarray(rows, dtype=np.int64))
         if filters.kind:
             sets.append(np.asarray(self._by_kind.get(filters.kind.lower(), []), dtype=np.int64))
@@ -222,7 +250,7 @@ class Searcher:
         text, codes = parse_respondents(query) if cfg.parse_respondents else (query, ())
         filters = filters or Filters()
         if codes and not filters.respondents:
-            filters = Filters(codes, filters.section, filters.kind, filters.doc)
+            filters = dataclasses.replace(filters, respondents=codes)
         allowed = self.allowed_rows(filters)
         available = self._n if allowed is None else len(allowed)
         if available == 0 or k < 1:

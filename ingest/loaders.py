@@ -2,7 +2,7 @@
 
 Which files are reports and which are transcripts: .vtt/.srt are always transcripts; .txt/.md/
 .docx are transcripts when most of their lines are speaker turns (`transcript.read_transcript`),
-otherwise reports.
+otherwise reports; .json is a Whisper/WhisperX transcript (`whisper.py`).
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ from pathlib import Path
 
 from .model import Document, IngestError, assemble
 from .structure import prepare
+from .transcript import SpeakerOverrides
 
 REPORT_SUFFIXES = {".pdf"}
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 DOCX_SUFFIXES = {".docx"}
 SUBTITLE_SUFFIXES = {".vtt", ".srt"}
-SUPPORTED = REPORT_SUFFIXES | TEXT_SUFFIXES | DOCX_SUFFIXES | SUBTITLE_SUFFIXES
+JSON_SUFFIXES = {".json"}
+SUPPORTED = REPORT_SUFFIXES | TEXT_SUFFIXES | DOCX_SUFFIXES | SUBTITLE_SUFFIXES | JSON_SUFFIXES
 
 
 def decode_text(data: bytes, path: str) -> str:
@@ -103,8 +105,8 @@ def check_pdf(path: Path) -> None:
         )
 
 
-def load(path: Path, respondent: str | None = None) -> Document:
-    """Load one file into a Document (report or transcript)."""
+def load(path: Path, respondent: str | None = None, speakers: SpeakerOverrides | None = None) -> Document:
+    """Load one file into a Document (report or transcript); `speakers` are the user's speaker overrides."""
     name = path.name
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
@@ -123,7 +125,12 @@ def load(path: Path, respondent: str | None = None) -> Document:
     if suffix in SUBTITLE_SUFFIXES:
         from .subtitles import load_subtitles
 
-        return load_subtitles(path, respondent)
+        return load_subtitles(path, respondent, speakers)
+
+    if suffix in JSON_SUFFIXES:
+        from .whisper import load_whisper
+
+        return load_whisper(path, respondent, speakers)
 
     if suffix in REPORT_SUFFIXES:
         from .pdf import load_pdf
@@ -143,14 +150,16 @@ def load(path: Path, respondent: str | None = None) -> Document:
         text = decode_text(data, str(path))
     if not text.strip():
         raise IngestError(str(path), "het bestand bevat geen tekst")
-    return load_text_document(text, name, respondent)
+    return load_text_document(text, name, respondent, speakers)
 
 
-def load_text_document(text: str, name: str, respondent: str | None = None) -> Document:
+def load_text_document(
+    text: str, name: str, respondent: str | None = None, speakers: SpeakerOverrides | None = None
+) -> Document:
     """A text (from .txt/.md/.docx) as a transcript when it has speaker turns, else as a report."""
     from .transcript import read_transcript
 
-    transcript = read_transcript(text, name, respondent)
+    transcript = read_transcript(text, name, respondent, speakers)
     if transcript is not None:
         return transcript
     from .plaintext import load_text

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .attributes import read_sheet, write_sheet
 from .chunker import ChunkConfig, chunk_report
 from .fsio import atomic_write_text, sha256_bytes, sha256_file
 from .loaders import NO_SPEAKERS_WARNING, SUPPORTED, load
@@ -44,11 +45,13 @@ from .store import (
     write_chunks,
     write_sources,
 )
+from .text import join_dutch
+from .transcript import GUESS_PREFIX, SpeakerOverrides, override_key
 
 log = logging.getLogger(__name__)
 
 # Bump when loaders or chunkers change their output, so unchanged files are chunked again.
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 3
 
 PARTIAL_DIR = ".partial"  # per-file checkpoints of an unfinished run, inside the output directory
 DEFAULT_MAX_FILE_MB = 200.0
@@ -59,11 +62,15 @@ NOTICES = (NO_SPEAKERS_WARNING,)
 
 @dataclass(frozen=True)
 class IngestConfig:
-    """respondent_override: code for every transcript (wins over the file's own); progress: show a
+    """respondent_override: code for every transcript (wins over the file's own); interviewers and
+    speakers: the user's speaker overrides for every transcript; progress: show a
     bar on a terminal; max_file_mb: larger files are refused (0 = no limit); resume: use and write
     the per-file checkpoints of an interrupted run."""
 
     respondent_override: str | None = None
+    interviewers: tuple[str, ...] = ()  # --interviewer NAME (repeatable)
+    speakers: tuple[tuple[str, str], ...] = ()  # --speaker NAME=R12 (repeatable)
+    respondents_file: Path | None = None  # --respondents FILE.csv: attributes per code (ingest/attributes.py)
     progress: bool = True
     chunk: ChunkConfig = field(default_factory=ChunkConfig)
     max_file_mb: float = DEFAULT_MAX_FILE_MB
@@ -73,6 +80,10 @@ class IngestConfig:
     def __post_init__(self) -> None:
         if self.max_file_mb < 0:
             raise ValueError("max_file_mb must be >= 0 (0 = no limit)")
+
+    @property
+    def speaker_overrides(self) -> SpeakerOverrides:
+        return SpeakerOverrides(self.interviewers, self.speakers)
 
 
 @dataclass
@@ -89,8 +100,8 @@ class FileReport:
 
     @property
     def notices(self) -> list[str]:
-        """The warnings that change how the file was read (`NOTICES`)."""
-        return [w for w in self.warnings if w in NOTICES]
+        """The warnings that change how the file was read (`NOTICES`) and every guess about a speaker."""
+        return [w for w in self.warnings if w in NOTICES or w.startswith(GUESS_PREFIX)]
 
 
 @dataclass
@@ -277,6 +288,8 @@ def ingest_paths(
     cfg = cfg or IngestConfig()
     out_dir = Path(out_dir)
     notes: list[str] = []
+    # A bad sheet stops the run before any work (SheetError, one line).
+    sheet = read_sheet(cfg.respondents_file) if cfg.respondents_file is not None else None
     try:
         sources = read_sources(out_dir)
     except StoreError:
@@ -306,6 +319,7 @@ def ingest_paths(
         bar.update(pending)
         bar.close()
     dropped = _carry_over(run)
+    notes.extend(_unmatched_overrides(cfg, [source for source, _ in run.kept.values()]))
     all_chunks = [c for name in sorted(run.kept) for c in run.kept[name][1]]
     changed = (
         dropped
@@ -319,6 +333,17 @@ def ingest_paths(
         write_chunks(out_dir, all_chunks, staged=staged)
         write_sources(out_dir, {name: source for name, (source, _) in run.kept.items()}, staged=staged)
     clear_checkpoints(out_dir)
+    if sheet is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_sheet(out_dir, sheet)
+        notes.extend(sheet.warnings)
+        unknown = sheet.unknown_codes(r for c in all_chunks for r in c.respondents)
+        if unknown:
+            notes.append(
+                f"{Path(str(cfg.respondents_file)).name}: {join_dutch(unknown)} "
+                f"{'komt' if len(unknown) == 1 else 'komen'} in geen enkel ingelezen document voor; "
+                "controleer de codes in de respondentenlijst"
+            )
     return IngestResult(out_dir, reports, dropped, len(all_chunks), time.perf_counter() - t0, notes)
 
 
@@ -347,13 +372,24 @@ def _ingest_file(run: _Run, path: Path) -> FileReport:
             str(path), doc_name, "duplicate", warnings=[f"zelfde inhoud als {run.seen_hashes[digest]}; overgeslagen"]
         )
     run.seen_hashes[digest] = doc_name
-    fingerprint = {
+    fingerprint: dict[str, Any] = {
         "sha256": digest,
         "version": CHUNKER_VERSION,
         "respondent": run.cfg.respondent_override,
         "max_chars": run.cfg.chunk.max_chars,
     }
-    if old and all(old.get(k) == v for k, v in fingerprint.items()) and doc_name in run.previous:
+    # The speaker overrides only when given, so runs without them keep their earlier fingerprints.
+    overrides = {
+        "interviewers": sorted(run.cfg.interviewers),
+        "speakers": sorted(f"{n}={c}" for n, c in run.cfg.speakers),
+    }
+    fingerprint.update({k: v for k, v in overrides.items() if v})
+    if (
+        old
+        and all(old.get(k) == v for k, v in fingerprint.items())
+        and not any(old.get(k) for k in overrides if k not in fingerprint)
+        and doc_name in run.previous
+    ):
         chunks = run.previous[doc_name]
         run.kept[doc_name] = (old, chunks)
         return FileReport(str(path), doc_name, "unchanged", len(chunks), *_tally(chunks))
@@ -366,7 +402,7 @@ def _ingest_file(run: _Run, path: Path) -> FileReport:
         warnings = list(header.get("warnings", ()))
         return FileReport(str(path), doc_name, status, len(chunks), *_tally(chunks), warnings, resumed=True)
     try:
-        doc = load(path, run.cfg.respondent_override)
+        doc = load(path, run.cfg.respondent_override, speakers=run.cfg.speaker_overrides)
         doc = Document(doc_name, doc.text, doc.blocks, doc.source_kind, doc.respondent, doc.warnings)
         chunks = chunk_document(doc, run.cfg)
         if not chunks:
@@ -383,6 +419,8 @@ def _ingest_file(run: _Run, path: Path) -> FileReport:
         "kind": doc.source_kind,
         "respondent_code": doc.respondent,
         "chunks": len(chunks),
+        # the speaker labels of a transcript, so a --speaker/--interviewer name that matches none is reported
+        "speaker_labels": sorted({str(b.meta.get("label")) for b in doc.blocks if b.kind == "turn"}),
     }
     run.kept[doc_name] = (source, chunks)
     if run.checkpoint:
@@ -390,6 +428,24 @@ def _ingest_file(run: _Run, path: Path) -> FileReport:
     if run.cfg.delay_per_file:
         time.sleep(run.cfg.delay_per_file)
     return FileReport(str(path), doc_name, status, len(chunks), *_tally(chunks), warnings)
+
+
+def _unmatched_overrides(cfg: IngestConfig, sources: list[dict[str, Any]]) -> list[str]:
+    """A note for every --speaker / --interviewer name that no transcript's speaker label matches."""
+    overrides = cfg.speaker_overrides
+    labels: set[str] = set()
+    for source in sources:
+        for lab in source.get("speaker_labels") or ():
+            labels.update((override_key(str(lab)), override_key(str(lab).split(" (")[0])))  # 'Jan (wethouder)'
+
+    names = [*overrides.interviewers, *(name for name, _ in overrides.speakers)]
+    missing = [n for n in dict.fromkeys(names) if n not in labels]
+    if not missing:
+        return []
+    return [
+        f"sprekersnaam {join_dutch(missing)} komt in geen enkel transcript voor; "
+        "controleer de spelling bij --interviewer/--speaker"
+    ]
 
 
 def _carry_over(run: _Run) -> list[str]:

@@ -21,6 +21,7 @@ from .transcript import (
     Label,
     LabelledLine,
     Segment,
+    SpeakerOverrides,
     build_document,
     classify_label,
     header_info,
@@ -165,7 +166,7 @@ def _segments(cues: list[_Cue]) -> list[Segment]:
     return segs
 
 
-def load_subtitles(path: Path, respondent: str | None = None) -> Document:
+def load_subtitles(path: Path, respondent: str | None = None, overrides: SpeakerOverrides | None = None) -> Document:
     """Read a .vtt or .srt file into a transcript Document (one turn per run of one speaker)."""
     path = Path(path)
     suffix = path.suffix.lower()
@@ -185,4 +186,4 @@ def load_subtitles(path: Path, respondent: str | None = None) -> Document:
         raise IngestError(str(path), "geen sprekerlabels gevonden in de cues (verwacht <v Naam>, 'Naam:' of '[Naam]')")
     keys = {s.label.label.key for s in segs if s.label is not None}
     header = header_info(header_text, keys)
-    return build_document(path.name, segs, header=header, respondent=respondent, warnings=warnings)
+    return build_document(path.name, segs, header=header, respondent=respondent, warnings=warnings, overrides=overrides)

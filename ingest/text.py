@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 from .respondents import REPORT_CODE
@@ -132,3 +133,11 @@ def join_wrapped(left: str, right: str, vocabulary: set[str] | None = None) -> s
                 return left[:-1] + right
         return left[:-1] + right
     return f"{left} {right}"
+
+
+def join_dutch(items: Sequence[str]) -> str:
+    """'a', 'a en b', 'a, b en c'."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} en {items[-1]}"

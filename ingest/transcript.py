@@ -28,8 +28,10 @@ from typing import Any, Literal
 
 from .model import Document, IngestError, RawBlock, assemble
 from .respondents import MENTION_RE, mention_code, normalize_code, parse_code
+from .text import join_dutch
 
 INTERVIEWER = "interviewer"
+GUESS_PREFIX = "geraden:"  # starts the warning that names a guessed interviewer
 
 # --------------------------------------------------------------------------- labels
 
@@ -45,6 +47,8 @@ _INTERVIEWER_NUMBERED_RE = re.compile(
 _RESPONDENT_WORDS = {"respondent", "resp", "r", "a", "antwoord", "geïnterviewde", "geinterviewde"}
 # Generic numbered speakers from transcription tools; they are names, not respondent codes.
 _NUMBERED_NAME_WORDS = {"spreker", "speaker", "deelnemer", "persoon", "stem"}
+# Diarized speakers of WhisperX/pyannote ('SPEAKER_00'): names, not codes.
+_DIARIZED_RE = re.compile(r"^(?:speaker|spk|spreker)[_ -]?\d{1,3}$", re.IGNORECASE)
 _TITLES = {
     "dhr", "dhr.", "mw", "mw.", "mevr", "mevr.", "mevrouw", "meneer", "mr", "mr.", "dr", "dr.", "drs",
     "drs.", "ir", "ir.", "ing", "ing.", "prof", "prof.",
@@ -95,6 +99,9 @@ _HEADING_KEYS = {"thema", "topic"}
 _TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _LEAD_TS_RE = re.compile(rf"^(?:\[({_TS})\]|\(({_TS})\)|({_TS})(?=\s))\s*(?:[-–|]\s*)?")
 _BARE_TS_RE = re.compile(rf"^[\[(]?({_TS})[\])]?$")
+# A cue time range on its own line, as older Teams Word exports write it ('0:0:3.620 --> 0:0:7.80').
+_LOOSE_TS = r"\d{1,2}:\d{1,2}(?::\d{1,2})?(?:[.,]\d{1,3})?"
+_RANGE_RE = re.compile(rf"^({_LOOSE_TS})\s*-->\s*{_LOOSE_TS}$")
 _LABEL_RE = re.compile(
     rf"""^(?:\*\*|__|\*|_)?
     (?P<label>[^\W\d_][\w.'’\- ]{{0,44}}?)
@@ -172,7 +179,7 @@ def classify_label(raw: str) -> Label | None:
         return Label(label, code.lower(), "code", code)
     if key in _RESPONDENT_WORDS:
         return Label(label, key, "respondent")
-    if _is_name(label):
+    if _DIARIZED_RE.match(label) or _is_name(label):
         return Label(label, key, "name")
     return None
 
@@ -208,23 +215,82 @@ def split_label(line: str) -> LabelledLine | None:
     return LabelledLine(lab, display, normalize_time(time) if time else None, rest)
 
 
-def split_table_row(line: str) -> LabelledLine | None:
-    """A transcript kept as a table in Word: `I<TAB>text` or `00:01:02<TAB>R12<TAB>text`.
+# A line with only a speaker and a time, the text following on the next lines (Teams and Zoom
+# Word exports): 'Jan Smit   0:03', 'Jan Smit | 00:01:02', '[00:01:02] Jan Smit'.
+_SPEAKER_TIME_RE = re.compile(
+    rf"""^(?:(?P<name1>[^\W\d_][\w.'’\- ]{{0,44}}?)\s*(?:[-–|,]\s*)?[\[(]?(?P<ts1>{_TS})[\])]?
+    |[\[(]?(?P<ts2>{_TS})[\])]?\s*(?:[-–|]\s*)?(?P<name2>[^\W\d_][\w.'’\- ]{{0,44}}?))\s*$""",
+    re.VERBOSE,
+)
 
-    Only interviewer, respondent and code labels count here: a name in the first cell of a table
-    row is too often a place or an organisation in a report table.
+
+def split_speaker_line(line: str) -> LabelledLine | None:
+    """`Jan Smit   0:03` (a speaker and a time alone on a line): a turn whose text follows below."""
+    m = _SPEAKER_TIME_RE.match(line.strip())
+    if not m:
+        return None
+    name = (m.group("name1") or m.group("name2") or "").strip()
+    time = m.group("ts1") or m.group("ts2")
+    lab = classify_label(name)
+    if lab is None:
+        return None
+    return LabelledLine(lab, lab.label, normalize_time(time), "")
+
+
+def split_table_row(line: str) -> LabelledLine | None:
+    """A transcript kept as a table in Word: `I<TAB>text`, `00:01:02<TAB>R12<TAB>text` or
+    `00:01:02<TAB>Jan Smit<TAB>text` (also with speaker and time swapped).
+
+    A name counts as a speaker only in a row with a timestamp cell: a name in the first cell of a
+    table row without one is too often a place or an organisation in a report table.
     """
     cells = [c.strip() for c in line.split("\t")]
-    tm = _BARE_TS_RE.match(cells[0]) if len(cells) >= 3 else None
-    time = normalize_time(tm.group(1)) if tm else None
-    if tm:
-        cells = cells[1:]
+    time = None
+    if len(cells) >= 3:
+        for i in (0, 1):
+            tm = _BARE_TS_RE.match(cells[i])
+            if tm:
+                time = normalize_time(tm.group(1))
+                cells = cells[:i] + cells[i + 1 :]
+                break
     if len(cells) < 2:
         return None
     lab = classify_label(cells[0].rstrip(":"))
-    if lab is None or lab.role == "name":
+    if lab is None or (lab.role == "name" and time is None):
         return None
     return LabelledLine(lab, lab.label, time, " ".join(c for c in cells[1:] if c))
+
+
+_TABLE_HEADS = {
+    "time": {"tijd", "tijdstip", "tijdcode", "time", "timestamp", "start", "begin"},
+    "speaker": {"spreker", "speaker", "naam", "name", "wie", "persoon", "deelnemer"},
+    "text": {"tekst", "text", "transcript", "transcriptie", "inhoud", "uitspraak", "gezegd"},
+}
+
+
+def table_header(line: str) -> dict[str, int] | None:
+    """Column positions {'speaker': i, 'text': j, 'time': k?} of a transcript table's header row
+    ('Tijd<TAB>Spreker<TAB>Tekst'), or None when the row is no such header."""
+    cells = [" ".join(c.split()).casefold().rstrip(":") for c in line.split("\t")]
+    cols: dict[str, int] = {}
+    for i, cell in enumerate(cells):
+        for role, words in _TABLE_HEADS.items():
+            if cell in words and role not in cols:
+                cols[role] = i
+    return cols if "speaker" in cols and "text" in cols else None
+
+
+def split_header_row(line: str, cols: dict[str, int]) -> LabelledLine | None:
+    """A row of a table whose header named the columns: any speaker label counts, names too."""
+    cells = [c.strip() for c in line.split("\t")]
+    if len(cells) <= max(cols.values()):
+        return None
+    lab = classify_label(cells[cols["speaker"]].rstrip(":"))
+    text = cells[cols["text"]]
+    if lab is None or not text:
+        return None
+    tm = _BARE_TS_RE.match(cells[cols["time"]]) if "time" in cols else None
+    return LabelledLine(lab, lab.label, normalize_time(tm.group(1)) if tm else None, text)
 
 
 # --------------------------------------------------------------------------- header
@@ -311,6 +377,18 @@ def _heading(line: str) -> tuple[int, str, str] | None:
     return None
 
 
+def _last_kind(lines: list[_Line]) -> str:
+    return next((ln.kind for ln in reversed(lines) if ln.kind != "blank"), "")
+
+
+def _name_line(line: str) -> LabelledLine | None:
+    """A speaker's name alone on a line (right after a time line): a turn whose text follows below."""
+    if len(line) > 45 or line[-1:] in ".?!:;,":
+        return None
+    lab = classify_label(line)
+    return LabelledLine(lab, lab.label, None, "") if lab is not None else None
+
+
 def _classify(text: str, known_labels: Iterable[str] = ()) -> tuple[list[_Line], Header]:
     """Classify every line; a two-pass job because header lines and stray labels need the full view.
 
@@ -326,20 +404,34 @@ def _classify(text: str, known_labels: Iterable[str] = ()) -> tuple[list[_Line],
                 out.extend(_Line("frontmatter", fm) for fm in lines[: j + 1])
                 i = j + 1
                 break
+    columns: dict[str, int] | None = None  # the header of the transcript table being read
     for raw in lines[i:]:
         s = raw.strip()
         if not s or re.fullmatch(r"[-*_]{3,}", s):  # blank line or markdown rule
             out.append(_Line("blank", raw))
+            columns = None  # a table is one block: a blank line ends it
             continue
+        if "\t" in s:
+            head = table_header(s)
+            if head is not None:
+                columns = head
+                out.append(_Line("blank", raw))  # the header row is layout, not content
+                continue
+            row = split_header_row(s, columns) if columns is not None else None
+            if row is not None:
+                out.append(_Line("turn", raw, turn=row))
+                continue
         h = _heading(s)
         if h:
             out.append(_Line("heading", h[1], level=h[0], title=h[2]))  # raw = text without '#'
             continue
-        bm = _BARE_TS_RE.match(s)
+        bm = _BARE_TS_RE.match(s) or _RANGE_RE.match(s)
         if bm:
             out.append(_Line("time", raw, time=normalize_time(bm.group(1))))
             continue
-        t = split_label(s) or (split_table_row(s) if "\t" in s else None)
+        t = split_label(s) or (split_table_row(s) if "\t" in s else None) or split_speaker_line(s)
+        if t is None and out and _last_kind(out) == "time":
+            t = _name_line(s)  # '0:0:3.6 --> 0:0:7.8' then 'Jan Smit' on the next line
         out.append(_Line("turn", raw, turn=t) if t else _Line("text", raw))
 
     used: defaultdict[str, int] = defaultdict(int)
@@ -414,7 +506,13 @@ def _mostly_turns(lines: list[_Line]) -> bool:
     turns = sum(1 for ln in content if ln.kind == "turn")
     if turns < 2 or not content:
         return False
-    share = turns / len(content)
+    # The first text line under a bare speaker line ('Jan Smit   0:03') is that turn's text.
+    spoken = sum(
+        1
+        for prev, ln in zip(content, content[1:], strict=False)
+        if ln.kind == "text" and prev.turn is not None and not prev.turn.text
+    )
+    share = (turns + spoken) / len(content)
     return share >= 0.5 or (turns >= 8 and share >= 1 / 3)
 
 
@@ -508,6 +606,94 @@ def _segments(lines: list[_Line]) -> list[Segment]:
     return segs
 
 
+@dataclass(frozen=True)
+class SpeakerOverrides:
+    """What the user says about the speakers (`citaat ingest --interviewer NAME --speaker NAME=R12`).
+
+    Names match a speaker label case-insensitively ('jan smit', 'SPEAKER_00'). They beat every
+    rule below: an override is never a guess.
+    """
+
+    interviewers: tuple[str, ...] = ()
+    speakers: tuple[tuple[str, str], ...] = ()  # (name, respondent code)
+
+    def __post_init__(self) -> None:
+        codes: list[tuple[str, str]] = []
+        for name, value in self.speakers:
+            code = normalize_code(value)
+            if code is None or not name.strip():
+                raise IngestError(
+                    "--speaker", f"{name}={value} is geen geldige koppeling", "gebruik --speaker 'Naam=R12'"
+                )
+            codes.append((override_key(name), code))
+        object.__setattr__(self, "speakers", tuple(codes))
+        object.__setattr__(self, "interviewers", tuple(override_key(n) for n in self.interviewers if n.strip()))
+
+    def code_for(self, lab: LabelledLine) -> str | None:
+        keys = {override_key(lab.label.label), override_key(lab.display), lab.label.key}
+        return next((code for name, code in self.speakers if name in keys), None)
+
+    def is_interviewer(self, lab: LabelledLine) -> bool:
+        keys = {override_key(lab.label.label), override_key(lab.display), lab.label.key}
+        return any(name in keys for name in self.interviewers)
+
+
+def override_key(name: str) -> str:
+    """How a --speaker / --interviewer name is compared with a speaker label."""
+    return _clean_label(name).casefold().rstrip(".")
+
+
+def parse_speaker_option(value: str) -> tuple[str, str]:
+    """'Jan Smit=R12' -> ('Jan Smit', 'R12'); IngestError for anything else."""
+    name, sep, code = value.rpartition("=")
+    norm = normalize_code(code.strip()) if sep else None
+    if not name.strip() or norm is None:
+        raise IngestError("--speaker", f"{value!r} is geen koppeling NAAM=CODE", "bv. --speaker 'Jan Smit=R12'")
+    return name.strip(), norm
+
+
+def _questions(text: str) -> int:
+    return text.count("?")
+
+
+def guess_interviewer(segments: Sequence[Segment], header: Header, overrides: SpeakerOverrides) -> str | None:
+    """The label key of the speaker who asks the questions, when nobody is marked as interviewer.
+
+    Only named speakers (names, 'SPEAKER_00') without an override are candidates, and only when
+    there are at least two of them (or one, when --speaker mapped the others) and no turn is an
+    interviewer by label, header or override. The one whose turns hold
+    the most question marks wins, and must ask more than any other speaker and in at least a third
+    of its turns; otherwise there is no guess.
+    """
+    labels = [s.label for s in segments if s.kind == "turn" and s.label is not None]
+    if any(
+        ll.label.role == "interviewer" or ll.label.key in header.interviewers or overrides.is_interviewer(ll)
+        for ll in labels
+    ):
+        return None
+    named = [ll for ll in labels if ll.label.role == "name" and overrides.code_for(ll) is None]
+    keys = list(dict.fromkeys(ll.label.key for ll in named))
+    mapped = any(overrides.code_for(ll) for ll in labels)  # --speaker gave the respondents
+    if len(keys) < (1 if mapped else 2):
+        return None
+    asks: dict[str, int] = defaultdict(int)
+    turns: dict[str, int] = defaultdict(int)
+    asking_turns: dict[str, int] = defaultdict(int)
+    for seg in segments:
+        if seg.kind == "turn" and seg.label is not None and seg.label.label.key in keys:
+            k = seg.label.label.key
+            turns[k] += 1
+            asks[k] += _questions(seg.text)
+            asking_turns[k] += 1 if "?" in seg.text else 0
+    ranked = sorted(keys, key=lambda k: (asking_turns[k], asks[k]), reverse=True)
+    best = ranked[0]
+    if asking_turns[best] == 0 or (len(ranked) > 1 and asking_turns[best] <= asking_turns[ranked[1]]):
+        return None
+    if asking_turns[best] * 3 < turns[best]:
+        return None
+    return best
+
+
 def build_document(
     name: str,
     segments: Iterable[Segment],
@@ -515,28 +701,49 @@ def build_document(
     header: Header,
     respondent: str | None = None,
     warnings: Sequence[str] = (),
+    overrides: SpeakerOverrides | None = None,
 ) -> Document:
-    """Resolve every turn's speaker and assemble the Document (shared by text and subtitles)."""
+    """Resolve every turn's speaker and assemble the Document (shared by text, subtitles and JSON).
+
+    Order: an override (`--speaker`, `--interviewer`), an interviewer label or header line, a code
+    label, then the file's code for everyone else; when nobody is marked as interviewer, the named
+    speaker who asks the questions is taken to be the interviewer (`guess_interviewer`), and the
+    document's warnings say so.
+    """
+    overrides = overrides or SpeakerOverrides()
+    segments = list(segments)
     override = None
     if respondent is not None and respondent.strip():
         override = normalize_code(respondent)
         if override is None:
             raise IngestError(name, f"--respondent {respondent!r} is geen respondentcode", "gebruik een code zoals R12")
     code = override or header.code or file_code(name)
+    code_from = "--respondent" if override else "de kopregel" if header.code else "de bestandsnaam" if code else ""
+    guessed = guess_interviewer(segments, header, overrides)
     warns = list(warnings)
     names_by_code: dict[str, set[str]] = defaultdict(set)
     label_codes: list[str] = []
     unattributed = 0
     raw: list[RawBlock] = []
     n_turns = 0
+    guessed_label = ""
+    asked = total = 0
     for seg in segments:
         if seg.kind != "turn" or seg.label is None:
             raw.append(RawBlock(seg.kind, seg.text, level=seg.level, meta=dict(seg.meta)))
             continue
         lab = seg.label.label
         speaker: str | None
-        if lab.role == "interviewer" or lab.key in header.interviewers:
+        forced = overrides.code_for(seg.label)
+        if forced:
+            speaker = forced
+        elif overrides.is_interviewer(seg.label) or lab.role == "interviewer" or lab.key in header.interviewers:
             speaker = INTERVIEWER
+        elif guessed is not None and lab.key == guessed:
+            speaker = INTERVIEWER
+            guessed_label = lab.label
+            total += 1
+            asked += 1 if "?" in seg.text else 0
         elif lab.role == "code":
             speaker = lab.code
             if lab.code and lab.code not in label_codes:
@@ -559,11 +766,18 @@ def build_document(
         )
     if not any(rb.kind == "turn" and rb.speaker != INTERVIEWER for rb in raw):
         warns.append("alleen beurten van de interviewer gevonden; geen antwoorden van respondenten om te indexeren")
+    if guessed_label:
+        others = sorted({n for names in names_by_code.values() for n in names})
+        mapped = f"; {join_dutch(others)} → {code} (code uit {code_from})" if others and code else ""
+        warns.append(
+            f"{GUESS_PREFIX} {guessed_label} is de interviewer (vraagt in {asked} van {total} beurten){mapped}; "
+            "klopt dat niet, geef --interviewer NAAM of --speaker NAAM=R12"
+        )
     for c, names in sorted(names_by_code.items()):
         if len(names) > 1:
             warns.append(
                 f"sprekers {', '.join(sorted(names))} worden allemaal aan {c} toegeschreven; noem de interviewer "
-                "in een kopregel 'Interviewer: <naam>'"
+                "in een kopregel 'Interviewer: <naam>' of geef --interviewer NAAM / --speaker NAAM=R12"
             )
     if code:
         for lc in label_codes:
@@ -572,24 +786,31 @@ def build_document(
     if unattributed:
         warns.append(
             f"geen respondentcode voor {unattributed} antwoord(en); voeg een kopregel 'Respondent: R12' toe, "
-            "zet de code in de bestandsnaam of geef --respondent"
+            "zet de code in de bestandsnaam of geef --respondent of --speaker NAAM=R12"
         )
     doc_code = code or (label_codes[0] if len(label_codes) == 1 else None)
+    forced_codes = list(dict.fromkeys(c for _, c in overrides.speakers))
+    if doc_code is None and len(forced_codes) == 1 and any(rb.speaker == forced_codes[0] for rb in raw):
+        doc_code = forced_codes[0]
     return assemble(name, raw, source_kind="transcript", respondent=doc_code, warnings=tuple(warns))
 
 
-def parse_turns(text: str, name: str, respondent: str | None = None) -> Document:
+def parse_turns(
+    text: str, name: str, respondent: str | None = None, overrides: SpeakerOverrides | None = None
+) -> Document:
     """Parse a transcript text into heading and turn blocks; raises IngestError if it has no turns.
 
     `respondent` (the command line's --respondent) beats the header line, which beats the file name.
     """
     lines, header = _classify(text)
-    return build_document(name, _segments(lines), header=header, respondent=respondent)
+    return build_document(name, _segments(lines), header=header, respondent=respondent, overrides=overrides)
 
 
-def read_transcript(text: str, name: str, respondent: str | None = None) -> Document | None:
+def read_transcript(
+    text: str, name: str, respondent: str | None = None, overrides: SpeakerOverrides | None = None
+) -> Document | None:
     """`parse_turns` when the text is a transcript (`is_transcript`), else None; the lines are classified once."""
     lines, header = _classify(text)
     if not _mostly_turns(lines):
         return None
-    return build_document(name, _segments(lines), header=header, respondent=respondent)
+    return build_document(name, _segments(lines), header=header, respondent=respondent, overrides=overrides)

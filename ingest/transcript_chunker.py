@@ -127,6 +127,7 @@ def chunk_transcript(doc: Document, max_chars: int = 1200) -> list[Chunk]:
     def passage(start: int, end: int, respondents: tuple[str, ...], context: str | None, meta: dict[str, Any]) -> Chunk:
         text = doc.text[start:end]
         sec = section()
+        meta = {"interview": True, **meta}  # a transcript passage: interview text, not the researchers'
         return Chunk(
             ids.make("passage", sec, text),
             doc.name,

@@ -147,11 +147,11 @@ def test_resume_in_process_uses_checkpoints_and_ignores_a_torn_one(tmp_path: Pat
     real_load = pipeline.load
     calls = []
 
-    def dying_load(path, respondent=None):
+    def dying_load(path, respondent=None, **kw):
         calls.append(path.name)
         if len(calls) == 4:
             raise KeyboardInterrupt  # the 4th file: the run stops before writing anything
-        return real_load(path, respondent)
+        return real_load(path, respondent, **kw)
 
     monkeypatch.setattr(pipeline, "load", dying_load)
     with pytest.raises(KeyboardInterrupt):

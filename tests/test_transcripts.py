@@ -208,7 +208,8 @@ def test_vtt_two_voices_in_one_cue_and_unlabelled_start(tmp_path):
     assert doc.blocks[2].meta == {"label": "Respondent", "time": "00:00:02", "end": "00:00:09"}
     chunks = chunk_transcript(doc)
     intro = chunks[0]  # unlabelled speech stays searchable, without a respondent
-    assert intro.kind == "passage" and intro.respondents == () and intro.meta == {"time": "00:00:00"}
+    assert intro.kind == "passage" and intro.respondents == ()
+    assert intro.meta == {"interview": True, "time": "00:00:00"}
 
 
 # --------------------------------------------------------------------------- respondent precedence
@@ -268,14 +269,23 @@ def test_label_code_wins_and_is_reported():
     assert any("R12" in w and "R40" in w for w in doc.warnings)
 
 
-def test_several_names_for_one_code_warns():
+def test_the_speaker_who_asks_is_guessed_as_interviewer_and_named_in_a_warning():
     text = "Jan Smit: Wat vindt u?\nPiet Bos: Lastig.\nJan Smit: Waarom?\nPiet Bos: Geld."
     doc = parse_turns(text, "R40.txt")
-    assert {b.speaker for b in turns(doc)} == {"R40"}  # nobody declared as interviewer
-    assert any("Jan Smit, Piet Bos" in w and "R40" in w for w in doc.warnings)
+    assert [b.speaker for b in turns(doc)] == [INTERVIEWER, "R40", INTERVIEWER, "R40"]
+    (warning,) = doc.warnings
+    assert "geraden: Jan Smit is de interviewer" in warning and "Piet Bos → R40" in warning
     declared = parse_turns("Interviewer: Jan Smit\n\n" + text, "R40.txt")
     assert [b.speaker for b in turns(declared)] == [INTERVIEWER, "R40", INTERVIEWER, "R40"]
     assert declared.warnings == ()
+
+
+def test_several_names_for_one_code_warns():
+    # Nobody asks more than the others: no guess, and the warning says who shares the code.
+    text = "Jan Smit: Wat vindt u?\nPiet Bos: Lastig, wat vindt u?\nJan Smit: Goed.\nPiet Bos: Geld."
+    doc = parse_turns(text, "R40.txt")
+    assert {b.speaker for b in turns(doc)} == {"R40"}
+    assert any("Jan Smit, Piet Bos" in w and "R40" in w for w in doc.warnings)
 
 
 def test_unattributed_turns_never_get_a_guessed_code():

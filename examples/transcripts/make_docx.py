@@ -1,8 +1,14 @@
-"""Generate the fictional example transcript R32.docx (run: python examples/transcripts/make_docx.py).
+"""Generate the fictional example transcripts in Word (run: python examples/transcripts/make_docx.py).
 
-The .docx is committed too; this script documents how it was made and recreates it. It uses the
-features the .docx loader must handle: a Title, Heading 1 sections, a metadata table, bold speaker
-labels in the same paragraph as the text, timestamps and an answer that runs over two paragraphs.
+The .docx files are committed too; this script documents how they were made and recreates them.
+
+- R32.docx: a Title, Heading 1 sections, a metadata table, bold speaker labels in the same
+  paragraph as the text, timestamps and an answer that runs over two paragraphs.
+- R36-teams-transcript-inkoop.docx: a Microsoft Teams/Zoom Word export: speaker name and time on
+  one line (`Anna de Boer   0:03`), the text in the paragraph below; nobody is called
+  "interviewer", so Citaat takes the speaker who asks the questions.
+- R37-transcript-tabel-personeel.docx: a transcript kept as a Word table (time | speaker | text)
+  with a header row; the code R37 is only in the file name.
 """
 
 from __future__ import annotations
@@ -124,6 +130,69 @@ def build(out: Path = OUT) -> Path:
     return out
 
 
+TEAMS_OUT = OUT.with_name("R36-teams-transcript-inkoop.docx")
+# (speaker, time as Teams writes it, text)
+TEAMS_TURNS: list[tuple[str, str, str]] = [
+    ("Anna de Boer", "0:03", "Goedemorgen. U bent gemeentesecretaris van Kreekendam. Hoe is de gezamenlijke inkoop "
+     "met Lindehoven en Grevendal begonnen?"),
+    ("Mark Jansen", "0:14", "Goedemorgen. Dat begon eigenlijk uit nood. Onze eigen inkoper ging met pensioen en we "
+     "kregen de vacature niet vervuld. Toen hebben we Lindehoven gebeld, die zaten met hetzelfde probleem."),
+    ("Anna de Boer", "0:41", "En wat hebben jullie toen afgesproken?"),
+    ("Mark Jansen", "0:45", "We hebben een inkoopteam van drie mensen gevormd dat voor alle drie de gemeenten "
+     "werkt. De kosten verdelen we naar inwonertal. Dat was snel geregeld, want niemand wilde een ingewikkelde "
+     "verdeelsleutel."),
+    ("Mark Jansen", "1:20", "Wat wel lastig was: elke gemeente had eigen inkoopvoorwaarden. Die hebben we in het "
+     "eerste jaar gelijkgetrokken."),
+    ("Anna de Boer", "1:38", "Hoe kijkt u nu naar het vertrouwen tussen de drie gemeenten?"),
+    ("Mark Jansen", "1:44", "Het vertrouwen is gegroeid doordat we alles open op tafel leggen. Elk kwartaal "
+     "bespreken we samen welke contracten eraan komen, en iedere gemeente ziet dezelfde cijfers."),
+    ("Anna de Boer", "2:10", "Dank u wel."),
+]
+
+TABLE_OUT = OUT.with_name("R37-transcript-tabel-personeel.docx")
+TABLE_ROWS: list[tuple[str, str, str]] = [
+    ("00:00:05", "Karin Vos", "Welkom. U bent hoofd P&O bij de werkorganisatie Haverland-Ommerdijk. Wat was voor "
+     "het personeel de grootste verandering?"),
+    ("00:00:19", "Peter Bakker", "Dat mensen een nieuwe werkgever kregen. Op papier verandert er weinig, maar in de "
+     "beleving van medewerkers is dat enorm. Je levert je pasje in en krijgt een nieuw."),
+    ("00:01:02", "Karin Vos", "Hoe hebben jullie de medewerkers daarin meegenomen?"),
+    ("00:01:07", "Peter Bakker", "Met veel kleine bijeenkomsten per team, niet met een grote zaal. In een kleine "
+     "groep durven mensen hun zorgen uit te spreken."),
+    ("00:01:40", "Karin Vos", "Is er iets wat u achteraf anders zou doen?"),
+    ("00:01:44", "Peter Bakker", "Ik zou de leidinggevenden eerder betrekken. Zij kregen dezelfde vragen als wij, "
+     "maar hadden de antwoorden niet."),
+]
+
+
+def build_teams(out: Path = TEAMS_OUT) -> Path:
+    doc = Document()
+    doc.add_paragraph("Interview inkoopsamenwerking Kreekendam")
+    doc.add_paragraph("12 maart 2024, 10:02AM")
+    doc.add_paragraph("2m 15s")
+    for speaker, time, text in TEAMS_TURNS:
+        doc.add_paragraph(f"{speaker}   {time}")
+        doc.add_paragraph(text)
+    doc.core_properties.title = "Teams-transcript (fictief)"
+    doc.save(str(out))
+    return out
+
+
+def build_table(out: Path = TABLE_OUT) -> Path:
+    doc = Document()
+    doc.add_paragraph("Transcript gesprek personeel werkorganisatie (fictief)", style="Title")
+    table = doc.add_table(rows=1, cols=3)
+    for cell, head in zip(table.rows[0].cells, ("Tijd", "Spreker", "Tekst"), strict=True):
+        cell.text = head
+    for row in TABLE_ROWS:
+        for cell, value in zip(table.add_row().cells, row, strict=True):
+            cell.text = value
+    doc.save(str(out))
+    return out
+
+
 if __name__ == "__main__":
-    path = build(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)
-    print(path)
+    if len(sys.argv) > 1:
+        print(build(Path(sys.argv[1])))
+    else:
+        for made in (build(), build_teams(), build_table()):
+            print(made)
