@@ -103,8 +103,6 @@ class Source(HoldsChunk):
     def mark_end(self) -> int:
         return self.chunk_offset + self.end
 
-
-
     @property
     def kind_label(self) -> str:
         return KIND_LABELS[self.chunk.kind]
@@ -113,8 +111,22 @@ class Source(HoldsChunk):
     def respondents(self) -> tuple[str, ...]:
         return self.chunk.respondents if self.excerpt_respondents is None else self.excerpt_respondents
 
+    @property
+    def attributed(self) -> bool:
+        """An interview quote with its respondent code: what the UI and its counts call a citaat."""
+        return bool(self.respondents)
 
-
+    @property
+    def label(self) -> str:
+        """What this source honestly is, as every view shows it: 'citaat — R13' only for text
+        attributed to a respondent (a quote, a transcript turn, or a passage excerpt made of quotes);
+        'citaat, geen respondentcode' for a quotation the report gives without a code; 'rapporttekst'
+        for the researchers' own text (passages and tables)."""
+        if self.respondents:
+            return f"citaat — {', '.join(self.respondents)}"
+        if self.chunk.kind in ("quote", "turn"):
+            return "citaat, geen respondentcode"
+        return "rapporttekst"
 
     @property
     def interviewer(self) -> str | None:
