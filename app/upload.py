@@ -151,7 +151,9 @@ def accept_files(
             continue
         suffix = Path(name).suffix
         if suffix not in SUPPORTED:
-            problems.append(f"{shown}: bestandstype {suffix} wordt niet ondersteund; gebruik {', '.join(limits.suffixes)}")
+            problems.append(
+                f"{shown}: bestandstype {suffix} wordt niet ondersteund; gebruik {', '.join(limits.suffixes)}"
+            )
             continue
         try:
             size = Path(temp).stat().st_size
@@ -192,7 +194,11 @@ def _run_child(args: list[str], timeout: float, env_extra: dict[str, str] | None
     env = {**os.environ, **(env_extra or {})}
     proc = subprocess.run(
         [sys.executable, "-m", "citaat.app.upload", *args],
-        capture_output=True, text=True, timeout=timeout, env=env, check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
     )
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if not lines:
@@ -212,7 +218,8 @@ def ingest_uploads(paths: Sequence[Path], data_dir: Path, limits: UploadLimits |
     names = {str(p.resolve()): p.name for p in paths}
     try:
         parsed = _run_child(
-            ["ingest", str(data_dir), *map(str, paths)], limits.parse_timeout_s,
+            ["ingest", str(data_dir), *map(str, paths)],
+            limits.parse_timeout_s,
             {"CITAAT_INGEST_DELAY": str(limits.delay_per_file)} if limits.delay_per_file else None,
         )
     except subprocess.TimeoutExpired:
@@ -265,11 +272,20 @@ def _child_main(argv: list[str]) -> int:
             from citaat.ingest.pipeline import IngestConfig, ingest_paths
             from citaat.ingest.store import has_staged
 
-            cfg = IngestConfig(progress=False, max_file_mb=0, delay_per_file=float(os.environ.get("CITAAT_INGEST_DELAY") or 0))
+            cfg = IngestConfig(
+                progress=False, max_file_mb=0, delay_per_file=float(os.environ.get("CITAAT_INGEST_DELAY") or 0)
+            )
             result = ingest_paths([Path(p) for p in argv[2:]], data_dir, cfg, staged=True)
             files = [
-                {"path": r.path, "status": r.status, "error": r.error, "chunks": r.chunks, "quotes": r.quotes,
-                 "respondents": list(r.respondents), "warnings": r.warnings}
+                {
+                    "path": r.path,
+                    "status": r.status,
+                    "error": r.error,
+                    "chunks": r.chunks,
+                    "quotes": r.quotes,
+                    "respondents": list(r.respondents),
+                    "warnings": r.warnings,
+                }
                 for r in result.files
             ]
             print(json.dumps({"files": files, "chunk_count": result.chunk_count, "staged": has_staged(data_dir)}))
