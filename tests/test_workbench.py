@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from sample_index import sample_chunks
 
 from citaat.app.conversations import ConversationStore, new_owner
 from citaat.app.pageview import locate, render_quote
@@ -16,8 +17,6 @@ from citaat.app.records import Source
 from citaat.app.ui import filter_note, header_html, link_citations, quote_counts, sources_html, user_markdown
 from citaat.index.search import Filters
 from citaat.ingest.model import Chunk
-
-from sample_index import sample_chunks
 
 
 def _source(chunk: Chunk, n: int = 1) -> Source:
