@@ -512,6 +512,18 @@ def build_app(
         rows = [[q.n, " ".join(q.text.split()), q.theme, "" if q.page is None else q.page] for q in quotes]
         return rows, status, sources_html(quotes, title=f"Citaten van {code}"), csv_btn, md_btn
 
+    def refresh_choices() -> tuple[Any, ...]:
+        """Filter choices and header from the index in use (a page loaded after an upload shows its
+        respondents; the Blocks config holds the choices of the index at start)."""
+        codes = answerer.respondents()
+        return (
+            gr.Dropdown(choices=codes),
+            gr.Dropdown(choices=codes),
+            gr.Dropdown(choices=[("Alle hoofdstukken", ""), *answerer.section_choices()]),
+            gr.Dropdown(choices=kind_choices()),
+            header_html(answerer, llm_label),
+        )
+
     def clear_filters() -> tuple[Any, ...]:
         return [], "", ""
 
@@ -533,17 +545,17 @@ def build_app(
             progress(0.05, desc="Bestanden controleren")
             given = [(Path(f).name, Path(f)) for f in files]
             stored, problems = accept_files(given, data / UPLOAD_DIR, limits)
-            log_lines = [f"✗ {p}" for p in problems]
+            log_lines = [f"- ✗ {p}" for p in problems]
             if not stored:
-                yield ("\n".join(["**Niets ingelezen.**", *log_lines]), *skips)
+                yield ("\n\n".join(["**Niets ingelezen.**", "\n".join(log_lines)]), *skips)
                 return
-            yield ("\n".join([f"Inlezen van {len(stored)} bestand(en)…", *log_lines]), *skips)
+            yield ("\n\n".join([f"Inlezen van {len(stored)} bestand(en)…", "\n".join(log_lines)]), *skips)
             progress(0.2, desc="Inlezen (apart proces)")
             outcome = ingest_uploads(stored, data, limits)
             progress(0.9, desc="Nieuwe index in gebruik nemen")
             if outcome.indexed:
                 answerer.use_searcher(Searcher.open(data))
-            log_lines += [f"✓ {line}" for line in outcome.lines] + [f"✗ {p}" for p in outcome.problems]
+            log_lines += [f"- ✓ {line}" for line in outcome.lines] + [f"- ✗ {p}" for p in outcome.problems]
             if outcome.indexed:
                 codes = join_dutch(list(outcome.respondents)) or "geen respondentcodes"
                 head = f"**Klaar:** de zoekindex is bijgewerkt ({codes}); de nieuwe respondenten staan in de filters."
@@ -551,15 +563,7 @@ def build_app(
                 head = "**Niets nieuws:** deze bestanden stonden al in de index."
             else:
                 head = "**Niet ingelezen.**"
-            codes_all = answerer.respondents()
-            yield (
-                "\n".join([head, *log_lines]),
-                gr.Dropdown(choices=codes_all),
-                gr.Dropdown(choices=codes_all),
-                gr.Dropdown(choices=[("Alle hoofdstukken", ""), *answerer.section_choices()]),
-                gr.Dropdown(choices=kind_choices()),
-                header_html(answerer, llm_label),
-            )
+            yield ("\n\n".join([head, "\n".join(log_lines)]), *refresh_choices())
         finally:
             upload_lock.release()
 
@@ -650,6 +654,7 @@ def build_app(
                                         elem_id="pageview-img",
                                         buttons=["download", "fullscreen"],
                                         format="png",
+                                        height=720,
                                     )
                                     page_close = gr.Button("Sluit paginaweergave", size="sm", elem_id="pageview-close")
                     with gr.Tab("Zoek citaten", id="search"):
@@ -774,6 +779,7 @@ def build_app(
         conv_open.click(open_conversation, [conv_pick, browser], conv_outputs, api_visibility="private")
         conv_delete.click(delete_conversation, [conv_pick, browser], conv_outputs, api_visibility="private")
         demo.load(load_conversation, browser, conv_outputs, api_visibility="private")
+        demo.load(refresh_choices, None, [f_resp, who, f_section, f_kind, header], api_visibility="private")
         sources_for.input(show_sources, [sources_for, turns], sources_panel, api_visibility="private")
         pick_btn.click(None, None, pick_value, js="() => window.czPick || ''").then(
             pick,

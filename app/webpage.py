@@ -65,7 +65,6 @@ a.cz-ref:hover, .cz-card-foot a:hover { text-decoration: underline; }
 #pageview-img img { object-fit: contain; }
 #search-results, #respondent-quotes { overflow-x: auto; }
 @media (max-width: 760px) {
-  .gradio-container { padding: 4px 6px !important; }
   #cz-header h1 { font-size: 1.3rem; }
   #cz-main { flex-direction: column !important; }
   #cz-filters { position: static; order: 2; min-width: 0 !important; width: 100% !important; }
@@ -75,11 +74,24 @@ a.cz-ref:hover, .cz-card-foot a:hover { text-decoration: underline; }
   #chat { height: 55vh !important; }
   #cz-header p { display: none; }
   .cz-sources { max-height: none; }
-  #search-results table, #respondent-quotes table { min-width: 640px; }
+  #cz-content, #cz-tabs, #cz-tabs .tabitem { min-width: 0 !important; max-width: 100% !important; }
+  /* tables keep readable columns and scroll sideways inside their own box */
+  #search-results .table-container, #respondent-quotes .table-container { max-width: calc(100vw - 24px) !important;
+    overflow-x: auto !important; }
+  #search-results .table-wrap, #respondent-quotes .table-wrap { width: 760px !important; min-width: 760px !important; }
 }
 """
 
 HEAD = """
+<style>
+/* here, not in CSS: Gradio scopes the custom CSS inside .gradio-container, so rules for the
+   container itself only work from the head */
+@media (max-width: 760px) {
+  .gradio-container, .gradio-container .main { max-width: 100vw !important; min-width: 0 !important;
+    box-sizing: border-box !important; }
+  .gradio-container .main.fillable { padding-left: 6px !important; padding-right: 6px !important; }
+}
+</style>
 <script>
 (function () {
   try {

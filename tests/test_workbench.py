@@ -143,3 +143,13 @@ def test_page_view_highlights_the_quote(report_pdf):
     assert amber(image) > 500 and amber(plain) == 0
     with pytest.raises(ValueError):
         render_quote(report_pdf, 999, quote)
+
+
+def test_upload_only_on_loopback_or_behind_the_login(monkeypatch):
+    from citaat.app.config import ServeConfig
+
+    assert ServeConfig(host="127.0.0.1").allows_upload
+    assert not ServeConfig(host="0.0.0.0").allows_upload  # (check() refuses to start this anyway)
+    monkeypatch.setenv("CITAAT_TEST_PW", "geheim")
+    assert ServeConfig(host="0.0.0.0", user="onderzoek", password_env="CITAAT_TEST_PW").allows_upload
+    assert not ServeConfig(share=True).allows_upload
