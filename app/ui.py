@@ -558,7 +558,10 @@ def build_app(
             log_lines += [f"- ✓ {line}" for line in outcome.lines] + [f"- ✗ {p}" for p in outcome.problems]
             if outcome.indexed:
                 codes = join_dutch(list(outcome.respondents)) or "geen respondentcodes"
-                head = f"**Klaar:** de zoekindex is bijgewerkt ({codes}); de nieuwe respondenten staan in de filters."
+                head = (
+                    f"**Klaar:** de zoekindex is bijgewerkt ({codes}; {outcome.embedded} fragmenten nieuw "
+                    f"ingebed, {outcome.reused} hergebruikt); de nieuwe respondenten staan in de filters."
+                )
             elif outcome.lines and not outcome.problems:
                 head = "**Niets nieuws:** deze bestanden stonden al in de index."
             else:
@@ -739,18 +742,22 @@ def build_app(
         messages = gr.State([])
         asked = gr.State([])
         turns = gr.State([])
+        # which conversation this browser is in: kept in local storage (BrowserState) so a reload finds
+        # it, and mirrored in a server-side State that the handlers use (the `/vraag` API then needs
+        # no browser value; a State is per session)
         browser = gr.BrowserState({"owner": "", "conv": ""}, storage_key="citaat-gesprek")
+        session = gr.State({"owner": "", "conv": ""})
         pick_value = gr.Textbox(visible="hidden", elem_id="cz-pick")
         pick_btn = gr.Button("kies", visible="hidden", elem_id="cz-pick-btn")
 
         # -------------------------------------------------------------- events
-        chat_inputs = [question, messages, asked, turns, browser, f_resp, f_section, f_kind]
+        chat_inputs = [question, messages, asked, turns, session, f_resp, f_section, f_kind]
         chat_outputs = [
             chatbot,
             messages,
             asked,
             turns,
-            browser,
+            session,
             sources_panel,
             question,
             chat_csv,
@@ -759,14 +766,20 @@ def build_app(
             sources_for,
             conv_md,
         ]
-        question.submit(respond, chat_inputs, chat_outputs, api_name="vraag", trigger_mode="once")
-        ask_btn.click(respond, chat_inputs, chat_outputs, api_visibility="private", trigger_mode="once")
+        def remember(state: dict[str, str]) -> dict[str, str]:
+            return state
+
+        def keep(event: Any) -> None:
+            event.then(remember, session, browser, api_visibility="private")
+
+        keep(question.submit(respond, chat_inputs, chat_outputs, api_name="vraag", trigger_mode="once"))
+        keep(ask_btn.click(respond, chat_inputs, chat_outputs, api_visibility="private", trigger_mode="once"))
         conv_outputs = [
             chatbot,
             messages,
             asked,
             turns,
-            browser,
+            session,
             sources_panel,
             chat_csv,
             chat_md,
@@ -775,10 +788,10 @@ def build_app(
             conv_md,
             page_box,
         ]
-        reset_btn.click(new_conversation, browser, conv_outputs, api_visibility="private")
-        conv_open.click(open_conversation, [conv_pick, browser], conv_outputs, api_visibility="private")
-        conv_delete.click(delete_conversation, [conv_pick, browser], conv_outputs, api_visibility="private")
-        demo.load(load_conversation, browser, conv_outputs, api_visibility="private")
+        keep(reset_btn.click(new_conversation, session, conv_outputs, api_visibility="private"))
+        keep(conv_open.click(open_conversation, [conv_pick, session], conv_outputs, api_visibility="private"))
+        keep(conv_delete.click(delete_conversation, [conv_pick, session], conv_outputs, api_visibility="private"))
+        keep(demo.load(load_conversation, browser, conv_outputs, api_visibility="private"))
         demo.load(refresh_choices, None, [f_resp, who, f_section, f_kind, header], api_visibility="private")
         sources_for.input(show_sources, [sources_for, turns], sources_panel, api_visibility="private")
         pick_btn.click(None, None, pick_value, js="() => window.czPick || ''").then(

@@ -71,6 +71,8 @@ class UploadOutcome:
     respondents: tuple[str, ...] = ()
     indexed: bool = False
     chunk_count: int = 0
+    embedded: int = 0  # chunks embedded by the index update (the others were reused)
+    reused: int = 0
 
 
 def _mb(size: float) -> str:
@@ -259,6 +261,7 @@ def ingest_uploads(paths: Sequence[Path], data_dir: Path, limits: UploadLimits |
         outcome.problems.append(str(built["error"]))
         return outcome
     outcome.indexed = True
+    outcome.embedded, outcome.reused = int(built.get("embedded", 0)), int(built.get("reused", 0))
     return outcome
 
 
@@ -293,7 +296,16 @@ def _child_main(argv: list[str]) -> int:
             from citaat.index.update import update_index
 
             built = update_index(data_dir, progress=False)
-            print(json.dumps({"chunks": built.chunk_count, "embedded": built.embedded}))
+            print(
+                json.dumps(
+                    {
+                        "chunks": built.chunk_count,
+                        "embedded": built.embedded,
+                        "reused": built.reused,
+                        "seconds": built.seconds,
+                    }
+                )
+            )
         else:
             print(json.dumps({"error": f"onbekende opdracht {command}"}))
             return 2
