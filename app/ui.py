@@ -16,6 +16,7 @@ import html
 import logging
 import os
 import re
+import sqlite3
 import tempfile
 import threading
 import time
@@ -124,9 +125,7 @@ def sources_html(
         parts.append(f'<div class="cz-ctx">{_context_html(s)}</div>')
         link = _viewable(s)
         if turn is not None and link:
-            parts.append(
-                f'<div class="cz-card-foot"><a href="#pagina-{turn}-{s.n}" class="cz-page">{link}</a></div>'
-            )
+            parts.append(f'<div class="cz-card-foot"><a href="#pagina-{turn}-{s.n}" class="cz-page">{link}</a></div>')
         parts.append("</div>")
     parts.append("</div>")
     return "".join(parts)
@@ -135,9 +134,7 @@ def sources_html(
 def link_citations(text: str, turn: int) -> str:
     """`[n]` in an answer becomes a link that selects source n of answer `turn`."""
     return _CITATION_RE.sub(
-        lambda m: (
-            f'<a href="#bron-{turn}-{m.group(1)}" class="cz-ref">[{m.group(1)}]</a>'
-        ),
+        lambda m: f'<a href="#bron-{turn}-{m.group(1)}" class="cz-ref">[{m.group(1)}]</a>',
         text,
     )
 
@@ -262,7 +259,11 @@ def build_app(
 
     exports = Path(export_dir or tempfile.mkdtemp(prefix="citaat-export-"))
     data = Path(data_dir) if data_dir is not None else None
-    store = ConversationStore((data or Path(tempfile.mkdtemp(prefix="citaat-conv-"))) / CONVERSATIONS_FILE)
+    try:
+        store = ConversationStore((data or Path(tempfile.mkdtemp(prefix="citaat-conv-"))) / CONVERSATIONS_FILE)
+    except (OSError, sqlite3.Error) as exc:  # a read-only data directory: the chat still works
+        log.warning("gesprekken worden niet in %s bewaard (%s); alleen tot de chat stopt", data, exc)
+        store = ConversationStore(Path(tempfile.mkdtemp(prefix="citaat-conv-")) / CONVERSATIONS_FILE)
     limits = upload_limits or UploadLimits()
     upload_lock = threading.Lock()
     can_upload = allow_upload and data is not None
@@ -544,7 +545,14 @@ def build_app(
         try:
             progress(0.05, desc="Bestanden controleren")
             given = [(Path(f).name, Path(f)) for f in files]
-            stored, problems = accept_files(given, data / UPLOAD_DIR, limits)
+            try:
+                stored, problems = accept_files(given, data / UPLOAD_DIR, limits)
+            except OSError as exc:
+                yield (
+                    f"**Niets ingelezen:** kan niet schrijven in {data / UPLOAD_DIR} ({exc.strerror or exc}).",
+                    *skips,
+                )
+                return
             log_lines = [f"- ✗ {p}" for p in problems]
             if not stored:
                 yield ("\n\n".join(["**Niets ingelezen.**", "\n".join(log_lines)]), *skips)
@@ -766,6 +774,7 @@ def build_app(
             sources_for,
             conv_md,
         ]
+
         def remember(state: dict[str, str]) -> dict[str, str]:
             return state
 
