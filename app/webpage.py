@@ -107,6 +107,8 @@ HEAD = """
     "Connection errored out. ": "De verbinding is mislukt.",
     "This application is currently busy. Please try again. ": "De toepassing is bezet. Probeer het zo opnieuw.",
     "Error": "Fout",
+    "chatbot conversation": "gesprek",
+    "More tabs": "Meer tabbladen",
     "Scroll to bottom": "Naar beneden",
     "Copy message": "Kopieer bericht",
     "Copied message": "Bericht gekopieerd"

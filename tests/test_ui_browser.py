@@ -202,6 +202,8 @@ def test_chat_in_a_real_browser(page, chunks, index_dir):
 
     # 0. the page is Dutch, and the header counts only attributed interview quotes
     assert page.evaluate("document.documentElement.lang") == "nl"
+    labels = page.eval_on_selector_all("[aria-label]", "els => els.map(e => e.getAttribute('aria-label'))")
+    assert "chatbot conversation" not in labels and "gesprek" in labels  # Gradio's English label, in Dutch
     speech = [c for c in chunks if c["kind"] in ("quote", "turn") and c["respondents"]]
     people = {r for c in speech for r in c["respondents"]}
     assert f"{len(speech)} citaten van {len(people)} respondenten" in page.inner_text("#cz-counts")
