@@ -544,7 +544,7 @@ def chat(
     logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
     searcher = Searcher.open(index_dir)
     answerer = Answerer(searcher, AnswerConfig(), LLMClient(llm_cfg) if llm_cfg.enabled else None)
-    demo = build_app(answerer, llm_cfg.describe())
+    demo = build_app(answerer, llm_cfg.describe(), data_dir=searcher.directory, allow_upload=serve.allows_upload)
     where = "via een publieke link" if share else f"op http://{host}:{port}"
     typer.echo(f"Citaat-chat {where} (Ctrl+C stopt)", err=True)
     launch(demo, serve, block=True, quiet=True)

@@ -139,6 +139,11 @@ class ServeConfig:
             return (self.user, password)
         return None
 
+    @property
+    def allows_upload(self) -> bool:
+        """Uploading interviews changes the index for everyone: only on this computer or behind the login."""
+        return not self.needs_login or self.auth() is not None
+
     def check(self) -> str | None:
         """None when this configuration may start; otherwise one line saying why not (Dutch)."""
         if not 0 < self.port < 65536:

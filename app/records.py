@@ -155,6 +155,11 @@ class Source(HoldsChunk):
         return self.chunk.respondents if self.excerpt_respondents is None else self.excerpt_respondents
 
     @property
+    def attributed(self) -> bool:
+        """An interview quote with its respondent code: what the UI and its counts call a citaat."""
+        return bool(self.respondents)
+
+    @property
     def interviewer(self) -> str | None:
         """The interviewer's question before a transcript turn (display only)."""
         return self.chunk.context

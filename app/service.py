@@ -65,6 +65,14 @@ class Answerer:
         self.excerpter = Excerpter(searcher, self.config)
         self._lock = threading.Lock()
 
+    def use_searcher(self, searcher: SearcherLike) -> None:
+        """Answer from a newly built index from now on (after an upload). The excerpter is made
+        first and both are swapped under the search lock, so a search in flight finishes on the old
+        index and the next one sees only the new one."""
+        excerpter = Excerpter(searcher, self.config)
+        with self._lock:
+            self.searcher, self.excerpter = searcher, excerpter
+
     # ------------------------------------------------------------------ listings
 
     def respondents(self) -> list[str]:

@@ -1,8 +1,13 @@
-"""The Gradio page: builds widgets and wires events to the answer service, nothing else.
+"""The Gradio page: builds widgets and wires events to the services, nothing else.
 
-`build_app(answerer)` returns the Blocks; `launch(demo, serve)` serves it. The pure view helpers
-(`sources_html`, `answer_markdown`, `table_rows`, `make_filters`) turn service results into what
-the widgets show and are importable without Gradio.
+`build_app(answerer, ...)` returns the Blocks; `launch(demo, serve)` serves it. The pure view helpers
+(`sources_html`, `answer_markdown`, `user_markdown`, `table_rows`, `make_filters`, `header_html`,
+`filter_note`, `transcript_html`) turn service results into what the widgets show and are
+importable without Gradio. Conversations are kept by app/conversations.py, uploads checked and
+parsed by app/upload.py, cited PDF pages drawn by app/pageview.py.
+
+A click on `[n]` in any answer, or on "Bekijk op de pagina" in a source card, is caught by the page
+script (HEAD) and sent as `ref:K:N` / `page:K:N` (answer K, source N) through a hidden button.
 """
 
 from __future__ import annotations
@@ -10,20 +15,29 @@ from __future__ import annotations
 import html
 import logging
 import os
+import re
+import sqlite3
 import tempfile
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from citaat.index.claims import claim_sentences
-from citaat.index.search import Filters
+from citaat.index.search import Filters, Searcher
 from citaat.ingest.errors import CitaatError, ConfigError
+from citaat.ingest.respondents import parse_respondents
+from citaat.ingest.store import read_sources
 
 from .config import ServeConfig
+from .conversations import CONVERSATIONS_FILE, ConversationStore, Turn, new_owner
 from .export import write_exports
 from .finder import QuoteFinder, claim_markdown
-from .records import KIND_LABELS, Answer, Source
+from .records import KIND_LABELS, Answer, Source, join_dutch
 from .service import Answerer
+from .upload import UPLOAD_DIR, UploadLimits, accept_files, ingest_uploads
+from .webpage import CSS, HEAD
 
 log = logging.getLogger(__name__)
 
@@ -36,51 +50,9 @@ EXAMPLES = [
 ]
 TABLE_HEADERS = ["Nr", "Citaat of passage", "Respondent", "Sectie", "Pagina", "Soort"]
 CONTEXT_CHARS = 700  # passage shown around a quote in the sources panel, each side at most
-
-CSS = """
-.gradio-container { max-width: 1480px !important; margin: 0 auto !important; }
-#cz-header { padding: 6px 4px 2px 4px; }
-#cz-header h1 { font-size: 1.65rem; margin: 0; letter-spacing: -0.01em; }
-#cz-header h1 .cz-dot { color: var(--color-accent); }
-#cz-header p { margin: 4px 0 0 0; color: var(--body-text-color-subdued); font-size: 0.95rem; }
-.cz-stats { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; }
-.cz-pill { font-size: 0.78rem; padding: 2px 9px; border-radius: 999px; border: 1px solid var(--border-color-primary);
-  color: var(--body-text-color-subdued); background: var(--background-fill-secondary); }
-#cz-filters { position: sticky; top: 8px; }
-#cz-filters .cz-filter-title { font-weight: 600; font-size: 0.95rem; margin: 2px 0 6px 2px; }
-.cz-sources { display: flex; flex-direction: column; gap: 10px; max-height: 600px; overflow-y: auto;
-  padding-right: 4px; }
-.cz-sources-head { font-weight: 600; font-size: 0.95rem; margin: 0 0 2px 2px; }
-.cz-notice { font-size: 0.85rem; padding: 8px 10px; border-radius: 8px; background: var(--background-fill-secondary);
-  border: 1px dashed var(--border-color-primary); color: var(--body-text-color-subdued); }
-.cz-card { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 10px 12px;
-  background: var(--block-background-fill); }
-.cz-card-head { display: flex; align-items: center; gap: 8px; font-size: 0.82rem; margin-bottom: 4px; }
-.cz-n { display: inline-flex; align-items: center; justify-content: center; min-width: 22px; height: 22px;
-  border-radius: 6px; background: var(--color-accent); color: white; font-weight: 700; font-size: 0.78rem; }
-.cz-who { font-weight: 700; }
-.cz-kind { margin-left: auto; font-size: 0.72rem; text-transform: uppercase; letter-spacing: 0.04em;
-  color: var(--body-text-color-subdued); }
-.cz-where { font-size: 0.8rem; color: var(--body-text-color-subdued); margin-bottom: 6px; }
-.cz-ctx { font-size: 0.88rem; line-height: 1.5; white-space: pre-line; }
-.cz-ctx mark { background: #fde68a; color: #1f2937; padding: 1px 2px; border-radius: 3px; }
-.cz-interviewer { font-size: 0.8rem; font-style: italic; color: var(--body-text-color-subdued); margin-bottom: 4px; }
-.cz-empty { color: var(--body-text-color-subdued); font-size: 0.9rem; padding: 18px 6px; }
-.cz-badge { font-size: 0.8rem; color: var(--body-text-color-subdued); }
-#chat .message-content .prose, #chat .message-content .prose * { font-size: 14.5px; line-height: 1.55; }
-#chat .message-content .prose ul { padding-left: 1.1rem; margin: 0.3rem 0 0.6rem 0; }
-#chat .message-content .prose li { margin: 0.3rem 0; }
-#chat .message-content .prose p { margin: 0.4rem 0; }
-#chat .message-content .prose strong { color: var(--color-accent); font-weight: 650; }
-#chat .message-content .prose .cz-badge { font-size: 12.5px; }
-#question textarea { font-size: 0.95rem; }
-#chat button[aria-label="Clear"] { display: none !important; }
-#ask, #reset, #search-btn { white-space: nowrap; }
-#search-results *, #respondent-quotes * { font-family: var(--font) !important; font-size: 13.5px; }
-#search-results th *, #respondent-quotes th * { word-break: normal !important; overflow-wrap: normal !important;
-  font-weight: 600; }
-footer { display: none !important; }
-"""
+_CITATION_RE = re.compile(r"(?<![\w\[])\[(\d{1,3})\](?!\()")
+_MD_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+Turns = list[dict[str, Any]]  # per answer of the conversation: {"q": question, "sources": [Source, ...]}
 
 
 # ---------------------------------------------------------------------------- pure view helpers
@@ -103,36 +75,78 @@ def _context_html(source: Source) -> str:
     return f"{html.escape(before)}<mark>{html.escape(ctx[a:b])}</mark>{html.escape(after)}"
 
 
-def sources_html(sources: Sequence[Source], notice: str | None = None, title: str = "Bronnen") -> str:
-    """The sources panel: one card per source with number, respondent, section, page and the
-    passage around the quote with the quote highlighted."""
+def _label_class(source: Source) -> str:
+    if source.respondents:
+        return "cz-kind"
+    return "cz-kind " + ("cz-label-unattributed" if source.kind in ("quote", "turn") else "cz-label-report")
+
+
+def _viewable(source: Source) -> str | None:
+    """The link text of the page view for a source, or None when there is nothing to show."""
+    if source.kind == "turn" or source.chunk.meta.get("time"):
+        return "Bekijk in het transcript"
+    if source.page is not None:
+        return "Bekijk op de pagina"
+    return None
+
+
+def sources_html(
+    sources: Sequence[Source],
+    notice: str | None = None,
+    title: str = "Bronnen",
+    turn: int | None = None,
+    selected: int | None = None,
+) -> str:
+    """The sources panel: one card per source with number, respondent, its honest label
+    (`Source.label`), section, page and the passage around the quote with the quote highlighted.
+    With `turn` (the answer's number in the conversation) each card links to its page view."""
     parts = [f'<div class="cz-sources-head">{html.escape(title)} ({len(sources)})</div>', '<div class="cz-sources">']
     if notice:
         parts.append(f'<div class="cz-notice">{html.escape(notice)}</div>')
     if not sources:
-        parts.append('<div class="cz-empty">Stel een vraag; de citaten en passages waarop het antwoord steunt '
-                     "verschijnen hier, met hun context.</div>")
+        parts.append(
+            '<div class="cz-empty">Stel een vraag; de citaten en passages waarop het antwoord steunt '
+            "verschijnen hier, met hun context.</div>"
+        )
     for s in sources:
         where = s.theme + (f" · p. {s.page}" if s.page is not None else "")
+        time_label = s.chunk.meta.get("time")
+        if time_label:
+            where += f" · {time_label}"
         section_path = " > ".join(s.section) or s.doc
+        css = "cz-card cz-selected" if selected == s.n else "cz-card"
         parts.append(
-            f'<div class="cz-card" id="bron-{s.n}" data-chunk="{html.escape(s.chunk.id)}">'
+            f'<div class="{css}" id="bron-{s.n}" data-chunk="{html.escape(s.chunk.id)}">'
             f'<div class="cz-card-head"><span class="cz-n">{s.n}</span>'
             f'<span class="cz-who">{html.escape(s.who)}</span>'
-            f'<span class="cz-kind">{html.escape(s.kind_label)}</span></div>'
+            f'<span class="{_label_class(s)}">{html.escape(s.label)}</span></div>'
             f'<div class="cz-where" title="{html.escape(section_path)}">{html.escape(where)}</div>'
         )
         if s.interviewer:
             parts.append(f'<div class="cz-interviewer">Interviewer: {html.escape(s.interviewer)}</div>')
-        parts.append(f'<div class="cz-ctx">{_context_html(s)}</div></div>')
+        parts.append(f'<div class="cz-ctx">{_context_html(s)}</div>')
+        link = _viewable(s)
+        if turn is not None and link:
+            parts.append(f'<div class="cz-card-foot"><a href="#pagina-{turn}-{s.n}" class="cz-page">{link}</a></div>')
+        parts.append("</div>")
     parts.append("</div>")
     return "".join(parts)
 
 
-def answer_markdown(answer: Answer) -> str:
-    """The chat message for a final answer: the answer text plus a one-line verification badge."""
+def link_citations(text: str, turn: int) -> str:
+    """`[n]` in an answer becomes a link that selects source n of answer `turn`."""
+    return _CITATION_RE.sub(
+        lambda m: f'<a href="#bron-{turn}-{m.group(1)}" class="cz-ref">[{m.group(1)}]</a>',
+        text,
+    )
+
+
+def answer_markdown(answer: Answer, turn: int | None = None) -> str:
+    """The chat message for a final answer: the answer text (its `[n]` linked to the sources when
+    `turn` is given) plus a one-line verification badge."""
+    text = answer.text if turn is None else link_citations(answer.text, turn)
     if answer.mode == "message":
-        return answer.text
+        return text
     if answer.no_evidence:
         badge = "Geen duidelijk relevante passages gevonden; getoond zijn de dichtstbijzijnde."
     elif answer.verified:
@@ -146,7 +160,26 @@ def answer_markdown(answer: Answer) -> str:
     else:
         n = len(answer.issues)
         badge = f"⚠ {n} {'onderdeel' if n == 1 else 'onderdelen'} niet geverifieerd en weggelaten of gemarkeerd."
-    return f"{answer.text}\n\n<span class='cz-badge'>{badge}</span>"
+    return f"{text}\n\n<span class='cz-badge'>{badge}</span>"
+
+
+def user_markdown(question: str) -> str:
+    """The user's question as typed: HTML escaped and Markdown characters backslash-escaped, so the
+    chat shows `<b>` and `*x*` literally instead of rendering them; line breaks kept."""
+    return "  \n".join(_MD_SPECIAL_RE.sub(r"\\\1", html.escape(line, quote=False)) for line in question.splitlines())
+
+
+def filter_note(question: str, filters: Filters) -> str | None:
+    """When the respondent filter overrides R-numbers named in the question, say so (Dutch)."""
+    _, asked = parse_respondents(question)
+    ignored = [c for c in asked if c not in filters.respondents]
+    if not filters.respondents or not ignored:
+        return None
+    return (
+        f"Let op: het filter ({join_dutch(list(filters.respondents))}) gaat voor; "
+        f"{join_dutch(ignored)} uit de vraag {'is' if len(ignored) == 1 else 'zijn'} niet gebruikt. "
+        "Wis het filter om daarnaar te vragen."
+    )
 
 
 def _page(source: Source) -> Any:
@@ -154,20 +187,23 @@ def _page(source: Source) -> Any:
 
 
 def table_rows(sources: Sequence[Source]) -> list[list[Any]]:
-    return [
-        [s.n, " ".join(s.text.split()), s.who, s.theme, _page(s), s.kind_label]
-        for s in sources
-    ]
+    return [[s.n, " ".join(s.text.split()), s.who, s.theme, _page(s), s.label] for s in sources]
+
+
+def quote_counts(answerer: Answerer) -> tuple[int, int]:
+    """(attributed interview quotes, respondents who gave them): quotes and transcript turns with a
+    respondent code; unattributed quotations and report text are not counted."""
+    speech = [c for c in answerer.searcher.chunks if c.kind in ("quote", "turn") and c.respondents]
+    return len(speech), len({r for c in speech for r in c.respondents})
 
 
 def header_html(answerer: Answerer, llm_label: str) -> str:
     chunks = answerer.searcher.chunks
     docs = {c.doc for c in chunks}
-    quotes = sum(1 for c in chunks if c.kind in ("quote", "turn"))
+    quotes, people = quote_counts(answerer)
     pills = [
         f"{len(docs)} document{'en' if len(docs) != 1 else ''}",
-        f"{quotes} citaten",
-        f"{len(answerer.respondents())} respondenten",
+        f"{quotes} citaten van {people} respondenten",
         f"{len(chunks)} fragmenten",
         f"taalmodel: {llm_label}",
     ]
@@ -175,25 +211,73 @@ def header_html(answerer: Answerer, llm_label: str) -> str:
     return (
         f'<div id="cz-header"><h1>Citaat<span class="cz-dot">.</span></h1>'
         "<p>Vraag het de interviews. Elk citaat is letterlijk overgenomen, met respondent, sectie en pagina.</p>"
-        f'<div class="cz-stats">{pill_html}</div></div>'
+        f'<div class="cz-stats" id="cz-counts">{pill_html}</div></div>'
     )
+
+
+def transcript_html(source: Source, chunks: Sequence[Any]) -> str:
+    """The transcript of a turn's document, turn by turn with timestamps, the cited turn marked
+    (id cz-here, which the page script scrolls into view)."""
+    turns = [c for c in chunks if c.doc == source.doc and c.kind == "turn"]
+    parts = [f'<div class="cz-sources-head">{html.escape(source.doc)}</div><div class="cz-transcript">']
+    for c in turns:
+        here = c.id == source.chunk.id
+        stamp = c.meta.get("time") or ""
+        who = ", ".join(c.respondents) or "?"
+        body = html.escape(c.text) if not here else _context_html(source)
+        if c.context:
+            parts.append(f'<div class="cz-interviewer">Interviewer: {html.escape(c.context)}</div>')
+        attrs = ' class="cz-turn cz-here" id="cz-here"' if here else ' class="cz-turn"'
+        parts.append(
+            f'<div{attrs}><span class="cz-time">{html.escape(stamp)}</span><b>{html.escape(who)}:</b> {body}</div>'
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def conversation_choices(store: ConversationStore, owner: str) -> list[tuple[str, str]]:
+    return [
+        (f"{time.strftime('%d-%m %H:%M', time.localtime(c.updated))} · {c.title} ({c.turns})", c.id)
+        for c in store.list(owner)
+    ]
 
 
 # ---------------------------------------------------------------------------- the page
 
 
-def build_app(answerer: Answerer, llm_label: str = "uit (extractief)", export_dir: Path | None = None) -> Any:
-    """Build the Blocks for one answerer. Event handlers only call the service and the view helpers."""
+def build_app(
+    answerer: Answerer,
+    llm_label: str = "uit (extractief)",
+    export_dir: Path | None = None,
+    data_dir: Path | None = None,
+    allow_upload: bool = False,
+    upload_limits: UploadLimits | None = None,
+) -> Any:
+    """Build the Blocks for one answerer. Event handlers only call the services and the view helpers.
+
+    data_dir: the index directory; conversations are kept there (else in a temporary directory),
+    uploads go to DIR/uploads. allow_upload: show the upload tab (the caller decides: loopback or
+    behind the login, `ServeConfig.allows_upload`; it needs data_dir)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
     exports = Path(export_dir or tempfile.mkdtemp(prefix="citaat-export-"))
-    respondent_choices = answerer.respondents()
-    section_choices = [("Alle hoofdstukken", "")] + answerer.section_choices()
-    kind_choices = [("Alle soorten", "")] + [(KIND_LABELS[k], k) for k in answerer.kinds()]
+    data = Path(data_dir) if data_dir is not None else None
+    try:
+        store = ConversationStore((data or Path(tempfile.mkdtemp(prefix="citaat-conv-"))) / CONVERSATIONS_FILE)
+    except (OSError, sqlite3.Error) as exc:  # a read-only data directory: the chat still works
+        log.warning("gesprekken worden niet in %s bewaard (%s); alleen tot de chat stopt", data, exc)
+        store = ConversationStore(Path(tempfile.mkdtemp(prefix="citaat-conv-")) / CONVERSATIONS_FILE)
+    limits = upload_limits or UploadLimits()
+    upload_lock = threading.Lock()
+    can_upload = allow_upload and data is not None
 
-    def downloads(sources: Sequence[Source], name: str, title: str, question: str | None = None,
-                  answer: str | None = None) -> tuple[Any, Any]:
+    def kind_choices() -> list[tuple[str, str]]:
+        return [("Alle soorten", "")] + [(KIND_LABELS[k], k) for k in answerer.kinds()]
+
+    def downloads(
+        sources: Sequence[Source], name: str, title: str, question: str | None = None, answer: str | None = None
+    ) -> tuple[Any, Any]:
         if not sources:
             return gr.DownloadButton(value=None, interactive=False), gr.DownloadButton(value=None, interactive=False)
         csv_path, md_path = write_exports(sources, exports, name, title, question, answer)
@@ -202,40 +286,209 @@ def build_app(answerer: Answerer, llm_label: str = "uit (extractief)", export_di
             gr.DownloadButton(value=str(md_path), interactive=True),
         )
 
+    def conversation_download(conv: str | None, owner: str) -> Any:
+        text = store.export_markdown(conv, owner) if conv else None
+        if text is None:
+            return gr.DownloadButton(value=None, interactive=False)
+        path = exports / f"citaat-gesprek-{conv}.md"
+        path.write_text(text, encoding="utf-8")
+        return gr.DownloadButton(value=str(path), interactive=True)
+
+    def sources_for_choices(turns: Turns) -> Any:
+        choices = [(f"{k + 1}. {t['q'][:70]}", k) for k, t in enumerate(turns)]
+        return gr.Dropdown(choices=choices, value=len(turns) - 1 if turns else None, interactive=bool(turns))
+
+    def rebuild(turn: Turn) -> list[Source]:
+        """The sources of a stored turn, rebuilt from the index (a chunk that is gone is skipped)."""
+        out: list[Source] = []
+        for rec in turn.sources:
+            try:
+                chunk = answerer.searcher.chunk(rec["id"])
+                resp = None if rec.get("respondents") is None else tuple(rec["respondents"])
+                out.append(answerer.excerpter.source(rec["n"], chunk, rec["start"], rec["end"], rec.get("score"), resp))
+            except (KeyError, ValueError):
+                continue
+        return out
+
     # -------------------------------------------------------------- handlers
 
     def respond(
-        question: str, messages: list[dict[str, Any]], asked: list[Answer], resp: list[str], section: str, kind: str
+        question: str,
+        messages: list[dict[str, Any]],
+        asked: list[Any],
+        turns: Turns,
+        browser: dict[str, str],
+        resp: list[str],
+        section: str,
+        kind: str,
     ) -> Iterator[tuple[Any, ...]]:
+        n_out = 12
+        if not (question or "").strip():
+            # an empty (or repeated, after the box was cleared) send leaves the previous answer alone
+            yield (gr.skip(),) * n_out
+            return
         filters = make_filters(resp, section, kind)
-        shown_q = " ".join((question or "").split())
         messages = list(messages or [])
-        if shown_q:
-            messages.append({"role": "user", "content": shown_q if len(shown_q) <= 400 else shown_q[:400] + " …"})
+        messages.append({"role": "user", "content": user_markdown(question.strip())})
         messages.append({"role": "assistant", "content": "Zoeken in de interviews…"})
-        yield messages, messages, asked, gr.skip(), "", gr.skip(), gr.skip()
+        skip6 = (gr.skip(),) * 6
+        yield messages, messages, asked, turns, browser, gr.skip(), "", *skip6[:5]
         final: Answer | None = None
-        for part in answerer.stream(question or "", asked or [], filters):
+        for part in answerer.stream(question, asked or [], filters):
             if isinstance(part, Answer):
                 final = part
             else:
                 messages[-1] = {"role": "assistant", "content": part}
-                yield messages, messages, asked, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                yield messages, messages, asked, turns, browser, gr.skip(), gr.skip(), *skip6[:5]
         assert final is not None
-        messages[-1] = {"role": "assistant", "content": answer_markdown(final)}
+        k = len(turns or [])
+        note = filter_note(question, filters)
+        shown = (f"_{note}_\n\n" if note else "") + answer_markdown(final, k)
+        messages[-1] = {"role": "assistant", "content": shown}
         new_asked = [*(asked or []), final] if final.question else list(asked or [])
+        new_turns = [*(turns or []), {"q": " ".join(question.split()), "sources": list(final.sources)}]
+        owner = (browser or {}).get("owner") or new_owner()
+        conv = store.add_turn((browser or {}).get("conv") or None, owner, question.strip(), shown, final.sources)
+        browser = {"owner": owner, "conv": conv}
         notice = (
             "Geen passages die duidelijk over de vraag gaan; dit zijn de dichtstbijzijnde."
             if final.no_evidence and final.sources
             else None
         )
-        csv_btn, md_btn = downloads(final.sources, final.question or "antwoord", "Citaat: antwoord met bronnen",
-                                    final.question, final.text)
-        yield messages, messages, new_asked, sources_html(final.sources, notice), gr.skip(), csv_btn, md_btn
+        csv_btn, md_btn = downloads(
+            final.sources, final.question or "antwoord", "Citaat: antwoord met bronnen", final.question, final.text
+        )
+        yield (
+            messages,
+            messages,
+            new_asked,
+            new_turns,
+            browser,
+            sources_html(final.sources, notice, title=f"Bronnen bij vraag {k + 1}", turn=k),
+            gr.skip(),
+            csv_btn,
+            md_btn,
+            gr.Dropdown(choices=conversation_choices(store, owner), value=conv),
+            sources_for_choices(new_turns),
+            conversation_download(conv, owner),
+        )
 
-    def new_conversation() -> tuple[Any, ...]:
-        off = gr.DownloadButton(value=None, interactive=False)
-        return [], [], [], sources_html([]), "", off, off
+    def load_conversation(browser: dict[str, str] | None, conv: str | None = None) -> tuple[Any, ...]:
+        """The page after a reload (conv None: the browser's current one) or after opening one."""
+        browser = dict(browser or {})
+        owner = browser.get("owner") or new_owner()
+        conv = conv if conv is not None else browser.get("conv") or None
+        stored = store.turns(conv, owner)
+        if not stored:
+            conv = None
+        messages: list[dict[str, Any]] = []
+        turns: Turns = []
+        for t in stored:
+            messages += [
+                {"role": "user", "content": user_markdown(t.question)},
+                {"role": "assistant", "content": t.answer},
+            ]
+            turns.append({"q": " ".join(t.question.split()), "sources": rebuild(t)})
+        asked = [t.question for t in stored]
+        last = turns[-1]["sources"] if turns else []
+        k = len(turns) - 1
+        csv_btn, md_btn = (
+            downloads(
+                last,
+                stored[-1].question if stored else "antwoord",
+                "Citaat: antwoord met bronnen",
+                stored[-1].question if stored else None,
+            )
+            if last
+            else downloads([], "", "")
+        )
+        panel = sources_html(last, title=f"Bronnen bij vraag {k + 1}", turn=k) if turns else sources_html([])
+        browser = {"owner": owner, "conv": conv or ""}
+        return (
+            messages,
+            messages,
+            asked,
+            turns,
+            browser,
+            panel,
+            csv_btn,
+            md_btn,
+            gr.Dropdown(choices=conversation_choices(store, owner), value=conv),
+            sources_for_choices(turns),
+            conversation_download(conv, owner),
+            gr.Column(visible=False),
+        )
+
+    def open_conversation(conv: str | None, browser: dict[str, str]) -> tuple[Any, ...]:
+        return load_conversation(browser, conv or "")
+
+    def new_conversation(browser: dict[str, str]) -> tuple[Any, ...]:
+        return load_conversation(browser, "")
+
+    def delete_conversation(conv: str | None, browser: dict[str, str]) -> tuple[Any, ...]:
+        owner = (browser or {}).get("owner") or ""
+        if conv:
+            store.delete(conv, owner)
+        current = (browser or {}).get("conv")
+        return load_conversation(browser, None if current and current != conv else "")
+
+    def show_sources(k: int | None, turns: Turns) -> Any:
+        if k is None or not turns or not 0 <= int(k) < len(turns):
+            return gr.skip()
+        k = int(k)
+        return sources_html(turns[k]["sources"], title=f"Bronnen bij vraag {k + 1}", turn=k)
+
+    def page_view(source: Source) -> tuple[Any, str]:
+        """(image or None, caption HTML) for a source's page or transcript turn."""
+        if source.kind == "turn" or source.chunk.meta.get("time"):
+            return None, transcript_html(source, answerer.searcher.chunks)
+        directory = data or getattr(answerer.searcher, "directory", None)
+        try:
+            info = read_sources(Path(directory)).get(source.doc, {}) if directory else {}
+        except CitaatError:
+            info = {}
+        path = Path(info.get("path", ""))
+        if source.page is None or path.suffix.lower() != ".pdf" or not path.is_file():
+            return (
+                None,
+                f'<div class="cz-notice">Geen pagina om te tonen: {html.escape(source.doc)} '
+                "is niet als PDF beschikbaar.</div>",
+            )
+        from .pageview import render_quote
+
+        try:
+            image, found = render_quote(path, source.page, source.text)
+        except Exception as exc:  # noqa: BLE001 - a damaged PDF must not break the chat
+            log.warning("page view of %s p. %s failed: %r", source.doc, source.page, exc)
+            return (
+                None,
+                f'<div class="cz-notice">De pagina kon niet getoond worden ({html.escape(source.doc)}, '
+                f"p. {source.page}).</div>",
+            )
+        caption = f"{source.label} · {source.theme} · p. {source.page}" + (
+            "" if found else " · het citaat is op deze pagina niet teruggevonden; de hele pagina staat hieronder"
+        )
+        return image, f'<div class="cz-where" id="pageview-caption">[{source.n}] {html.escape(caption)}</div>'
+
+    def pick(value: str, turns: Turns) -> tuple[Any, ...]:
+        """`ref:K:N` selects source N of answer K; `page:K:N` also opens its page view."""
+        m = re.fullmatch(r"(ref|page):(\d+):(\d+)", value or "")
+        if not m or not turns or int(m.group(2)) >= len(turns):
+            return (gr.skip(),) * 5
+        what, k, n = m.group(1), int(m.group(2)), int(m.group(3))
+        sources = turns[k]["sources"]
+        panel = sources_html(sources, title=f"Bronnen bij vraag {k + 1}", turn=k, selected=n)
+        chosen = next((s for s in sources if s.n == n), None)
+        if what == "ref" or chosen is None:
+            return panel, gr.Dropdown(value=k), gr.skip(), gr.skip(), gr.skip()
+        image, caption = page_view(chosen)
+        return (
+            panel,
+            gr.Dropdown(value=k),
+            gr.Column(visible=True),
+            gr.Image(value=image, visible=image is not None),
+            caption,
+        )
 
     finder = QuoteFinder(answerer)
 
@@ -292,58 +545,166 @@ def build_app(answerer: Answerer, llm_label: str = "uit (extractief)", export_di
         rows = [[q.n, " ".join(q.text.split()), q.theme, "" if q.page is None else q.page] for q in quotes]
         return rows, status, sources_html(quotes, title=f"Citaten van {code}"), csv_btn, md_btn
 
+    def refresh_choices() -> tuple[Any, ...]:
+        """Filter choices and header from the index in use (a page loaded after an upload shows its
+        respondents; the Blocks config holds the choices of the index at start)."""
+        codes = answerer.respondents()
+        return (
+            gr.Dropdown(choices=codes),
+            gr.Dropdown(choices=codes),
+            gr.Dropdown(choices=[("Alle hoofdstukken", ""), *answerer.section_choices()]),
+            gr.Dropdown(choices=kind_choices()),
+            header_html(answerer, llm_label),
+        )
+
     def clear_filters() -> tuple[Any, ...]:
         return [], "", ""
+
+    def upload(files: list[str] | None, progress: Any = gr.Progress()) -> Iterator[tuple[Any, ...]]:  # noqa: B008
+        """Check, parse (child process, timeout), index (child process), then swap the new index in.
+        Other users keep asking questions meanwhile; the new respondents appear in the filters."""
+        n_out = 6
+        skips = (gr.skip(),) * (n_out - 1)
+        if not can_upload or data is None:
+            yield ("Uploaden kan alleen op deze computer of met inloggen.", *skips)
+            return
+        if not files:
+            yield ("Kies eerst een of meer bestanden.", *skips)
+            return
+        if not upload_lock.acquire(blocking=False):
+            yield ("Er wordt al een upload verwerkt; probeer het zo opnieuw.", *skips)
+            return
+        try:
+            progress(0.05, desc="Bestanden controleren")
+            given = [(Path(f).name, Path(f)) for f in files]
+            try:
+                stored, problems = accept_files(given, data / UPLOAD_DIR, limits)
+            except OSError as exc:
+                yield (
+                    f"**Niets ingelezen:** kan niet schrijven in {data / UPLOAD_DIR} ({exc.strerror or exc}).",
+                    *skips,
+                )
+                return
+            log_lines = [f"- ✗ {p}" for p in problems]
+            if not stored:
+                yield ("\n\n".join(["**Niets ingelezen.**", "\n".join(log_lines)]), *skips)
+                return
+            yield ("\n\n".join([f"Inlezen van {len(stored)} bestand(en)…", "\n".join(log_lines)]), *skips)
+            progress(0.2, desc="Inlezen (apart proces)")
+            outcome = ingest_uploads(stored, data, limits)
+            progress(0.9, desc="Nieuwe index in gebruik nemen")
+            if outcome.indexed:
+                answerer.use_searcher(Searcher.open(data))
+            log_lines += [f"- ✓ {line}" for line in outcome.lines] + [f"- ✗ {p}" for p in outcome.problems]
+            if outcome.indexed:
+                codes = join_dutch(list(outcome.respondents)) or "geen respondentcodes"
+                head = (
+                    f"**Klaar:** de zoekindex is bijgewerkt ({codes}; {outcome.embedded} fragmenten nieuw "
+                    f"ingebed, {outcome.reused} hergebruikt); de nieuwe respondenten staan in de filters."
+                )
+            elif outcome.lines and not outcome.problems:
+                head = "**Niets nieuws:** deze bestanden stonden al in de index."
+            else:
+                head = "**Niet ingelezen.**"
+            yield ("\n\n".join([head, "\n".join(log_lines)]), *refresh_choices())
+        finally:
+            upload_lock.release()
 
     # -------------------------------------------------------------- layout
 
     with gr.Blocks(title="Citaat – vraag het de interviews", analytics_enabled=False) as demo:
-        gr.HTML(header_html(answerer, llm_label))
-        with gr.Row(equal_height=False):
+        header = gr.HTML(header_html(answerer, llm_label))
+        with gr.Row(equal_height=False, elem_id="cz-main"):
             with gr.Column(scale=1, min_width=250, elem_id="cz-filters"):
                 with gr.Group():
                     gr.HTML('<div class="cz-filter-title">Filters</div>', padding=True)
                     f_resp = gr.Dropdown(
-                        respondent_choices, value=[], multiselect=True, label="Respondent(en)",
-                        elem_id="filter-respondent", info="Bv. R13; leeg = iedereen",
+                        answerer.respondents(),
+                        value=[],
+                        multiselect=True,
+                        label="Respondent(en)",
+                        elem_id="filter-respondent",
+                        info="Bv. R13; leeg = iedereen",
                     )
-                    f_section = gr.Dropdown(section_choices, value="", label="Hoofdstuk of sectie",
-                                            elem_id="filter-section")
-                    f_kind = gr.Dropdown(kind_choices, value="", label="Soort", elem_id="filter-kind")
+                    f_section = gr.Dropdown(
+                        [("Alle hoofdstukken", ""), *answerer.section_choices()],
+                        value="",
+                        label="Hoofdstuk of sectie",
+                        elem_id="filter-section",
+                    )
+                    f_kind = gr.Dropdown(kind_choices(), value="", label="Soort", elem_id="filter-kind")
                 clear_btn = gr.Button("Filters wissen", size="sm", elem_id="clear-filters")
-            with gr.Column(scale=5):
-                with gr.Tabs():
+                with gr.Accordion("Eerdere gesprekken", open=False, elem_id="cz-history"):
+                    conv_pick = gr.Dropdown([], value=None, label="Gesprek", elem_id="conv-pick")
+                    with gr.Row():
+                        conv_open = gr.Button("Openen", size="sm", elem_id="conv-open")
+                        conv_delete = gr.Button("Verwijderen", size="sm", variant="stop", elem_id="conv-delete")
+                    conv_md = gr.DownloadButton(
+                        "Exporteer gesprek (Markdown)", interactive=False, size="sm", elem_id="conv-md"
+                    )
+            with gr.Column(scale=5, elem_id="cz-content"):
+                with gr.Tabs(elem_id="cz-tabs", overflow_behavior="wrap"):
                     with gr.Tab("Vraag & antwoord", id="chat"):
-                        with gr.Row(equal_height=False):
-                            with gr.Column(scale=7):
+                        with gr.Row(equal_height=False, elem_id="cz-chat-row"):
+                            with gr.Column(scale=7, min_width=320):
                                 chatbot = gr.Chatbot(
-                                    label="Gesprek", show_label=False, height=600, elem_id="chat", buttons=["copy"],
+                                    label="Gesprek",
+                                    show_label=False,
+                                    height=600,
+                                    elem_id="chat",
+                                    buttons=["copy"],
                                     placeholder="**Stel een vraag over de interviews.**<br>Het antwoord bestaat uit "
                                     "letterlijke citaten met respondent, sectie en pagina.",
-                                    feedback_options=None, group_consecutive_messages=False,
+                                    feedback_options=None,
+                                    group_consecutive_messages=False,
                                 )
                                 with gr.Row():
                                     question = gr.Textbox(
-                                        placeholder="Stel een vraag …", show_label=False, scale=6,
-                                        elem_id="question", lines=1, max_lines=4, autofocus=True, container=False,
+                                        placeholder="Stel een vraag …",
+                                        show_label=False,
+                                        scale=6,
+                                        label="Vraag",
+                                        elem_id="question",
+                                        lines=1,
+                                        max_lines=4,
+                                        container=False,
                                     )
-                                    ask_btn = gr.Button("Vraag", variant="primary", scale=0, elem_id="ask",
-                                                        min_width=90, size="md")
-                                    reset_btn = gr.Button("Nieuw gesprek", scale=0, elem_id="reset", min_width=140,
-                                                          size="md")
+                                    ask_btn = gr.Button(
+                                        "Vraag", variant="primary", scale=0, elem_id="ask", min_width=90, size="md"
+                                    )
+                                    reset_btn = gr.Button(
+                                        "Nieuw gesprek", scale=0, elem_id="reset", min_width=140, size="md"
+                                    )
                                 gr.Examples(EXAMPLES, inputs=question, label="Voorbeeldvragen")
-                            with gr.Column(scale=5):
+                            with gr.Column(scale=5, min_width=320):
+                                sources_for = gr.Dropdown(
+                                    [], value=None, label="Bronnen bij vraag", elem_id="sources-for", interactive=False
+                                )
                                 sources_panel = gr.HTML(sources_html([]), elem_id="sources", padding=False)
                                 with gr.Row():
-                                    chat_csv = gr.DownloadButton("Exporteer CSV", interactive=False, size="sm",
-                                                                 elem_id="chat-csv")
-                                    chat_md = gr.DownloadButton("Exporteer Markdown", interactive=False, size="sm",
-                                                                elem_id="chat-md")
+                                    chat_csv = gr.DownloadButton(
+                                        "Exporteer CSV", interactive=False, size="sm", elem_id="chat-csv"
+                                    )
+                                    chat_md = gr.DownloadButton(
+                                        "Exporteer Markdown", interactive=False, size="sm", elem_id="chat-md"
+                                    )
+                                with gr.Column(visible=False, elem_id="pageview") as page_box:
+                                    page_caption = gr.HTML("", padding=False, elem_id="pageview-info")
+                                    page_img = gr.Image(
+                                        None,
+                                        show_label=False,
+                                        interactive=False,
+                                        elem_id="pageview-img",
+                                        buttons=["download", "fullscreen"],
+                                        format="png",
+                                        height=720,
+                                    )
+                                    page_close = gr.Button("Sluit paginaweergave", size="sm", elem_id="pageview-close")
                     with gr.Tab("Zoek citaten", id="search"):
                         with gr.Row():
                             query = gr.Textbox(placeholder="Zoekwoorden, een vraag, of een bewering uit je eigen "
                                                "analyse; leeg = alles binnen de filters", show_label=False, scale=6,
-                                               elem_id="search-query", container=False, max_lines=8)
+                                               elem_id="search-query", container=False, max_lines=8, label="Zoekopdracht")
                             search_btn = gr.Button("Zoek", variant="primary", scale=0, elem_id="search-btn",
                                                    min_width=110, size="md")
                         claim_mode = gr.Checkbox(False, label="Bewering zoeken: steunende citaten, zin voor zin "
@@ -351,48 +712,134 @@ def build_app(answerer: Answerer, llm_label: str = "uit (extractief)", export_di
                         search_status = gr.Markdown("", elem_id="search-status")
                         claim_panel = gr.Markdown("", elem_id="search-claim-panel")
                         results = gr.Dataframe(
-                            headers=TABLE_HEADERS, datatype=["number", "str", "str", "str", "str", "str"],
-                            interactive=False, wrap=True, elem_id="search-results", max_height=520,
-                            column_widths=["5%", "50%", "12%", "19%", "7%", "7%"],
+                            headers=TABLE_HEADERS,
+                            datatype=["number", "str", "str", "str", "str", "str"],
+                            interactive=False,
+                            wrap=True,
+                            elem_id="search-results",
+                            max_height=520,
+                            column_widths=["5%", "48%", "10%", "19%", "6%", "12%"],
                         )
                         more_btn = gr.Button("Meer resultaten", visible=False, size="sm", elem_id="search-more")
                         with gr.Row():
-                            search_csv = gr.DownloadButton("Exporteer CSV", interactive=False, size="sm",
-                                                           elem_id="search-csv")
-                            search_md = gr.DownloadButton("Exporteer Markdown", interactive=False, size="sm",
-                                                          elem_id="search-md")
+                            search_csv = gr.DownloadButton(
+                                "Exporteer CSV", interactive=False, size="sm", elem_id="search-csv"
+                            )
+                            search_md = gr.DownloadButton(
+                                "Exporteer Markdown", interactive=False, size="sm", elem_id="search-md"
+                            )
                         with gr.Accordion("Context van de resultaten", open=False):
                             search_context = gr.HTML("", padding=False)
                     with gr.Tab("Per respondent", id="respondent"):
                         with gr.Row():
-                            who = gr.Dropdown(respondent_choices, value=None, label="Respondent", scale=1,
-                                              elem_id="respondent-pick")
+                            who = gr.Dropdown(
+                                answerer.respondents(),
+                                value=None,
+                                label="Respondent",
+                                scale=1,
+                                elem_id="respondent-pick",
+                            )
                             who_status = gr.Markdown("Kies een respondent.", elem_id="respondent-status")
                         with gr.Row(equal_height=False):
-                            with gr.Column(scale=7):
+                            with gr.Column(scale=7, min_width=320):
                                 who_table = gr.Dataframe(
                                     headers=["Nr", "Citaat", "Sectie", "Pagina"],
-                                    datatype=["number", "str", "str", "str"], interactive=False, wrap=True,
-                                    elem_id="respondent-quotes", max_height=560,
+                                    datatype=["number", "str", "str", "str"],
+                                    interactive=False,
+                                    wrap=True,
+                                    elem_id="respondent-quotes",
+                                    max_height=560,
                                     column_widths=["8%", "55%", "25%", "12%"],
                                 )
                                 with gr.Row():
-                                    who_csv = gr.DownloadButton("Exporteer CSV", interactive=False, size="sm",
-                                                                elem_id="respondent-csv")
-                                    who_md = gr.DownloadButton("Exporteer Markdown", interactive=False, size="sm",
-                                                               elem_id="respondent-md")
-                            with gr.Column(scale=5):
+                                    who_csv = gr.DownloadButton(
+                                        "Exporteer CSV", interactive=False, size="sm", elem_id="respondent-csv"
+                                    )
+                                    who_md = gr.DownloadButton(
+                                        "Exporteer Markdown", interactive=False, size="sm", elem_id="respondent-md"
+                                    )
+                            with gr.Column(scale=5, min_width=320):
                                 who_context = gr.HTML(sources_html([], title="Citaten"), padding=False)
+                    with gr.Tab("Interviews toevoegen", id="upload", visible=can_upload):
+                        gr.Markdown(
+                            "Sleep transcripten of een rapport hierheen (" + ", ".join(limits.suffixes) + "; "
+                            f"hoogstens {limits.max_files} bestanden van elk {limits.max_file_mb:.0f} MB). "
+                            "Ze worden ingelezen zoals `citaat ingest` dat doet en aan de zoekindex toegevoegd; "
+                            "vragen stellen kan intussen gewoon doorgaan."
+                        )
+                        files = gr.File(
+                            file_count="multiple",
+                            file_types=list(limits.suffixes),
+                            type="filepath",
+                            label="Bestanden",
+                            elem_id="upload-files",
+                        )
+                        upload_btn = gr.Button("Inlezen en toevoegen", variant="primary", elem_id="upload-btn")
+                        upload_log = gr.Markdown("", elem_id="upload-status", elem_classes=["cz-upload-log"])
 
         messages = gr.State([])
         asked = gr.State([])
+        turns = gr.State([])
+        # which conversation this browser is in: kept in local storage (BrowserState) so a reload finds
+        # it, and mirrored in a server-side State that the handlers use (the `/vraag` API then needs
+        # no browser value; a State is per session)
+        browser = gr.BrowserState({"owner": "", "conv": ""}, storage_key="citaat-gesprek")
+        session = gr.State({"owner": "", "conv": ""})
+        pick_value = gr.Textbox(visible="hidden", elem_id="cz-pick")
+        pick_btn = gr.Button("kies", visible="hidden", elem_id="cz-pick-btn")
 
         # -------------------------------------------------------------- events
-        chat_inputs = [question, messages, asked, f_resp, f_section, f_kind]
-        chat_outputs = [chatbot, messages, asked, sources_panel, question, chat_csv, chat_md]
-        question.submit(respond, chat_inputs, chat_outputs, api_name="vraag")
-        ask_btn.click(respond, chat_inputs, chat_outputs, api_visibility="private")
-        reset_btn.click(new_conversation, None, chat_outputs, api_visibility="private")
+        chat_inputs = [question, messages, asked, turns, session, f_resp, f_section, f_kind]
+        chat_outputs = [
+            chatbot,
+            messages,
+            asked,
+            turns,
+            session,
+            sources_panel,
+            question,
+            chat_csv,
+            chat_md,
+            conv_pick,
+            sources_for,
+            conv_md,
+        ]
+
+        def remember(state: dict[str, str]) -> dict[str, str]:
+            return state
+
+        def keep(event: Any) -> None:
+            event.then(remember, session, browser, api_visibility="private")
+
+        keep(question.submit(respond, chat_inputs, chat_outputs, api_name="vraag", trigger_mode="once"))
+        keep(ask_btn.click(respond, chat_inputs, chat_outputs, api_visibility="private", trigger_mode="once"))
+        conv_outputs = [
+            chatbot,
+            messages,
+            asked,
+            turns,
+            session,
+            sources_panel,
+            chat_csv,
+            chat_md,
+            conv_pick,
+            sources_for,
+            conv_md,
+            page_box,
+        ]
+        keep(reset_btn.click(new_conversation, session, conv_outputs, api_visibility="private"))
+        keep(conv_open.click(open_conversation, [conv_pick, session], conv_outputs, api_visibility="private"))
+        keep(conv_delete.click(delete_conversation, [conv_pick, session], conv_outputs, api_visibility="private"))
+        keep(demo.load(load_conversation, browser, conv_outputs, api_visibility="private"))
+        demo.load(refresh_choices, None, [f_resp, who, f_section, f_kind, header], api_visibility="private")
+        sources_for.input(show_sources, [sources_for, turns], sources_panel, api_visibility="private")
+        pick_btn.click(None, None, pick_value, js="() => window.czPick || ''").then(
+            pick,
+            [pick_value, turns],
+            [sources_panel, sources_for, page_box, page_img, page_caption],
+            api_visibility="private",
+        ).then(None, None, None, js="() => window.czShow && window.czShow()")
+        page_close.click(lambda: gr.Column(visible=False), None, page_box, api_visibility="private")
         search_state = gr.State({})
         search_outputs = [results, search_status, search_context, search_csv, search_md, search_state, more_btn,
                           claim_panel]
@@ -402,13 +849,23 @@ def build_app(answerer: Answerer, llm_label: str = "uit (extractief)", export_di
         more_btn.click(more_results, search_state, search_outputs, api_visibility="private")
         who.change(show_respondent, who, [who_table, who_status, who_context, who_csv, who_md], api_name="respondent")
         clear_btn.click(clear_filters, None, [f_resp, f_section, f_kind], api_visibility="private")
+        upload_btn.click(
+            upload,
+            files,
+            [upload_log, f_resp, who, f_section, f_kind, header],
+            api_visibility="private",
+            concurrency_limit=1,
+            concurrency_id="upload",
+        )
 
     # Queue limits, chosen on purpose (2-core machine, see the load test in docs/benchmarks.md):
     # an answer costs ~30 ms of CPU-bound query embedding, and the answerer serialises searches
     # behind a lock, so more parallel workers would not answer faster; 4 lets rendering and the
     # export writes of one session overlap another's search. max_size bounds the waiting line:
     # under overload a user gets Gradio's "queue is full" at once instead of a minute-long wait.
+    # An upload parses and embeds in child processes and holds one slot of its own ("upload").
     demo.queue(default_concurrency_limit=4, max_size=64)
+    demo.citaat_max_upload_mb = limits.max_total_mb
     return demo
 
 
@@ -425,7 +882,8 @@ def theme() -> Any:
 
 
 def launch(demo: Any, serve: ServeConfig, block: bool = True, quiet: bool = False) -> Any:
-    """Serve the page; refuses (ConfigError) a configuration that `ServeConfig.check` rejects."""
+    """Serve the page; refuses (ConfigError) a configuration that `ServeConfig.check` rejects.
+    Gradio's own upload limit is a backstop above the upload tab's checks (which say more)."""
     problem = serve.check()
     if problem:
         raise ConfigError(problem)
@@ -443,4 +901,6 @@ def launch(demo: Any, serve: ServeConfig, block: bool = True, quiet: bool = Fals
         footer_links=[],
         theme=theme(),
         css=CSS,
+        head=HEAD,
+        max_file_size=f"{int(getattr(demo, 'citaat_max_upload_mb', 60) * 2)}mb",
     )
