@@ -23,7 +23,7 @@ KIND_LABELS: dict[ChunkKind, str] = {
     "table": "tabel",
     "turn": "interviewbeurt",
 }
-Mode = Literal["extractive", "llm", "message"]
+Mode = Literal["extractive", "llm", "fallback", "no_evidence", "message"]
 
 _NUMBERED_RE = re.compile(r"^\d+(?:\.\d+)*\.?\s")
 QUOTE_MARK_RE = re.compile("[“”„\"«»]")

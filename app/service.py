@@ -20,13 +20,14 @@ from dataclasses import replace
 from typing import Protocol
 
 from citaat.index.config import Mode as SearchMode
-from citaat.index.evidence import judge_evidence
+from citaat.index.evidence import TermStats, judge_evidence
 from citaat.index.search import Filters, Hit
 from citaat.ingest.model import Chunk, ChunkKind
 from citaat.ingest.respondents import parse_respondents
 
 from .config import AnswerConfig
 from .extractive import SPEECH, ChunkSource, Excerpter, bullets, extractive_answer
+from .scoring import MemoQueries, SentenceScorer
 from .generated import generated_answer
 from .llm import LLMClient
 from .question import clean_question, content_words, is_followup, replay, rewrite_query
@@ -64,6 +65,20 @@ class Answerer:
         self.llm = llm
         self.excerpter = Excerpter(searcher, self.config)
         self._lock = threading.Lock()
+        self.terms = TermStats.of(searcher.chunks)
+        # One question is embedded once: the searcher's query vector serves the sentence scorer.
+        embedder = getattr(searcher, "embedder", None)
+        if embedder is not None and not isinstance(embedder, MemoQueries):
+            embedder = MemoQueries(embedder)
+            searcher.embedder = embedder  # type: ignore[attr-defined]
+        self.scorer = SentenceScorer(
+            searcher.chunks, embedder, self.config.lexical_weight, self._lock, self.config.lead_bonus
+        )
+
+    def warm(self) -> None:
+        """Embed every sentence of the corpus now (else each is embedded the first time it is
+        scored); the chat calls this in a background thread."""
+        self.scorer.warm()
 
     # ------------------------------------------------------------------ listings
 
@@ -172,7 +187,7 @@ class Answerer:
             return
 
         yield "Zoeken in de interviews…"
-        hits = self._search(query, cfg.k, filters)
+        hits = self._search(query, max(cfg.k, cfg.evidence_k), filters)
         if not hits:
             text = (
                 "Geen enkele passage voldoet aan de gekozen filters. Maak de filters ruimer of kies een "
@@ -180,18 +195,30 @@ class Answerer:
             )
             yield replace(base, text=with_notes(text, notes), lead=text, mode="message", no_evidence=True)
             return
-        judged = judge_evidence(hits, cfg.evidence, self.searcher.embedder_name, q)
-        scores = {"dense_top": judged.dense_top, "bm25_top": judged.bm25_top, "dense_min": judged.dense_min}
+        judged = judge_evidence(hits, cfg.evidence, self.searcher.embedder_name, q, self.terms)
+        scores = {
+            "dense_top": judged.dense_top,
+            "bm25_top": judged.bm25_top,
+            "dense_min": judged.dense_min,
+            "known": judged.known,
+        }
         if not judged.relevant:
             nearest = self.excerpter.units(hits, query, filters, codes, cfg.min_units, cutoff=False)
-            lead = "Ik vind in de interviews geen passages die duidelijk over deze vraag gaan."
-            text = f"{lead} Dit zijn de passages die er het dichtst bij komen:\n\n{bullets(nearest)}"
+            lead = "De interviews zeggen hier niets over: ik vind geen passages die over deze vraag gaan."
+            text = f"{lead}\n\n**Geen antwoord.** Dit zijn de passages die er het dichtst bij komen:\n\n{bullets(nearest)}"
             yield replace(
-                base, text=with_notes(text, notes), lead=lead, sources=tuple(nearest), no_evidence=True, scores=scores
+                base,
+                text=with_notes(text, notes),
+                lead=lead,
+                sources=tuple(nearest),
+                no_evidence=True,
+                verified=False,
+                mode="no_evidence",
+                scores=scores,
             )
             return
 
-        units = self.excerpter.units(hits, query, filters, codes, cfg.max_units, cutoff=True)
+        units = self.excerpter.select(hits, query, filters, codes, self.scorer)
         if self.llm is not None:
             evidence = self.excerpter.evidence_for(units)
             previous_q = previous if followup else None

@@ -132,7 +132,7 @@ def answer_markdown(answer: Answer) -> str:
     if answer.mode == "message":
         return answer.text
     if answer.no_evidence:
-        badge = "Geen duidelijk relevante passages gevonden; getoond zijn de dichtstbijzijnde."
+        badge = "Geen antwoord: de getoonde passages komen het dichtst bij, maar gaan niet over deze vraag."
     elif answer.verified:
         badge = (
             "✓ Elk citaat staat letterlijk in de bron; respondent, sectie en pagina zijn gecontroleerd."
@@ -221,7 +221,7 @@ def build_app(answerer: Answerer, llm_label: str = "uit (extractief)", export_di
         messages[-1] = {"role": "assistant", "content": answer_markdown(final)}
         new_asked = [*(asked or []), final] if final.question else list(asked or [])
         notice = (
-            "Geen passages die duidelijk over de vraag gaan; dit zijn de dichtstbijzijnde."
+            "Geen antwoord: de interviews zeggen hier niets over; dit zijn de dichtstbijzijnde passages."
             if final.no_evidence and final.sources
             else None
         )
