@@ -367,6 +367,10 @@ def chat(
     logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
     searcher = Searcher.open(index_dir)
     answerer = Answerer(searcher, AnswerConfig(), LLMClient(llm_cfg) if llm_cfg.enabled else None)
+    import threading
+
+    # embed every sentence ahead, so answers after the first minute score them from memory
+    threading.Thread(target=answerer.warm, name="citaat-warm", daemon=True).start()
     demo = build_app(answerer, llm_cfg.describe())
     where = "via een publieke link" if share else f"op http://{host}:{port}"
     typer.echo(f"Citaat-chat {where} (Ctrl+C stopt)", err=True)

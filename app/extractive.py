@@ -208,10 +208,11 @@ class Excerpter:
             out.append(unit)
         return out
 
-    def candidates(self, hits: Sequence[Hit], filters: Filters, codes: Sequence[str]) -> list[Chunk]:
-        """The chunks whose pieces the answer may show: each hit's chunk, the quotes folded into it
-        (a passage hit stands for the quotes inside it), within the filters."""
-        out: dict[str, Chunk] = {}
+    def candidates(self, hits: Sequence[Hit], filters: Filters, codes: Sequence[str]) -> dict[str, tuple[Chunk, int]]:
+        """The chunks whose pieces the answer may show, with the rank of the hit that brought them:
+        each hit's chunk, the quotes folded into it (a passage hit stands for the quotes inside
+        it), within the filters."""
+        out: dict[str, tuple[Chunk, int]] = {}
         for hit in hits[: self.config.evidence_k]:
             ids = [hit.id, *hit.collapsed]
             if hit.kind == "passage":
@@ -225,20 +226,21 @@ class Excerpter:
                     continue
                 if codes and not set(codes) & set(chunk.respondents):
                     continue
-                out.setdefault(chunk.id, chunk)
-        return list(out.values())
+                out.setdefault(chunk.id, (chunk, hit.rank))
+        return out
 
     def select(
         self, hits: Sequence[Hit], query: str, filters: Filters, codes: Sequence[str], scorer: SentenceScorer
     ) -> list[Source]:
         """The evidence of an answer, in the order the answer shows it (numbered 1..n): the report's
-        own sentences that best answer the question, the survey table rows of a question about
+        own sentences that best answer the question (in the order of the passages' search rank,
+        each passage's sentences in text order), the survey table rows of a question about
         figures, then respondent quotes grouped per respondent. Pieces scoring more than
         `floor_margin` below the best piece of their kind are left out."""
         cfg = self.config
-        chunks = self.candidates(hits, filters, codes)
-        scored = scorer.score(query, chunks)
-        by_id = {c.id: c for c in chunks}
+        found = self.candidates(hits, filters, codes)
+        by_id = {cid: chunk for cid, (chunk, _) in found.items()}
+        scored = scorer.score(query, list(by_id.values()), {cid: rank for cid, (_, rank) in found.items()})
         report: list[tuple[float, Chunk, int, int]] = []
         quotes: list[tuple[float, Chunk, int, int]] = []
         rows: list[tuple[float, Chunk, int, int]] = []
@@ -272,7 +274,9 @@ class Excerpter:
                 out.append(item)
             return out
 
-        lead = keep(report, cfg.lead_max)
+        # the chosen report sentences read as the report wrote them: passages in search-rank order,
+        # the sentences of one passage in text order
+        lead = sorted(keep(report, cfg.lead_max), key=lambda x: (found[x[1].id][1], x[2]))
         said = keep(quotes, cfg.quote_max)
         lead_text = {" ".join(c.text[s:e].split()) for _, c, s, e in lead}
         said = [x for x in said if not any(" ".join(x[1].text[x[2] : x[3]].split()) in t for t in lead_text)]

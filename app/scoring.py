@@ -3,7 +3,7 @@
 Two signals, like the searcher's but at sentence level:
 
 - dense: the cosine between the question (embedded as a query) and the piece (embedded as a
-  passage) with the searcher's own embedder. Piece vectors are cached per chunk id in memory, so
+  passage, after its section path, as the index embeds chunks) with the searcher's own embedder. Piece vectors are cached per chunk id in memory, so
   a chunk is embedded once per process (`SentenceScorer.warm` embeds the whole corpus ahead).
 - lexical: the idf-weighted share of the question's BM25 terms (index/bm25.py) that the piece
   contains, the corpus idf coming from `index.evidence.TermStats`.
@@ -12,7 +12,9 @@ Terms match on their first `PREFIX` characters, so the stems of "succesfactoren"
 "succesfactor" (which the Snowball stemmer leaves apart) meet. The first sentence of a section
 (its topic sentence: "De relatie, … is de meest genoemde succesfactor.") gets `lead_bonus`.
 
-score = dense + `lexical_weight` × lexical (+ `lead_bonus`). The pieces of a chunk are `pieces(chunk)`: sentences
+The search itself is a third signal: a piece of the hit ranked r gets `rank_weight` / (5 + r).
+
+score = dense + `lexical_weight` × lexical + `rank_weight` / (5 + r) (+ `lead_bonus`). The pieces of a chunk are `pieces(chunk)`: sentences
 for a passage, the whole text for a quote or turn, rows for a table.
 """
 
@@ -26,6 +28,7 @@ import numpy as np
 
 from citaat.index.bm25 import tokenize
 from citaat.index.evidence import TermStats
+from citaat.index.records import section_path
 from citaat.ingest.model import Chunk
 from citaat.ingest.respondents import parse_respondents
 
@@ -111,7 +114,9 @@ class SentenceScorer:
         lexical_weight: float,
         lock: threading.Lock,
         lead_bonus: float = 0.0,
+        rank_weight: float = 0.0,
     ) -> None:
+        self.rank_weight = rank_weight
         self.embedder = embedder
         self.lexical_weight = lexical_weight
         self.lead_bonus = lead_bonus
@@ -144,7 +149,9 @@ class SentenceScorer:
             return
         texts: list[str] = []
         for c in todo:
-            texts.extend(" ".join(c.text[s:e].split()) for s, e in self.spans(c))
+            # embedded like the index embeds chunks: the section path, then the text
+            head = f"{section_path(c.section)}\n" if c.section else ""
+            texts.extend(head + " ".join(c.text[s:e].split()) for s, e in self.spans(c))
         with self._lock:
             vectors = self.embedder.embed_passages(texts) if texts else np.zeros((0, 1), dtype=np.float32)
         pos = 0
@@ -166,8 +173,12 @@ class SentenceScorer:
         with self._lock:
             return np.asarray(self.embedder.embed_queries([text or query])[0], dtype=np.float32)
 
-    def score(self, query: str, chunks: Sequence[Chunk]) -> dict[str, list[tuple[Span, float]]]:
-        """chunk id -> [(piece span, score)] for every piece of every chunk, in text order."""
+    def score(
+        self, query: str, chunks: Sequence[Chunk], ranks: dict[str, int] | None = None
+    ) -> dict[str, list[tuple[Span, float]]]:
+        """chunk id -> [(piece span, score)] for every piece of every chunk, in text order. `ranks`
+        (chunk id -> rank of the search hit that found it) adds `rank_weight` / (5 + rank)."""
+        ranks = ranks or {}
         self._ensure(chunks)
         qvec = self.query_vector(query)
         weights: dict[str, float] = {}
@@ -189,6 +200,8 @@ class SentenceScorer:
                 have = _keys(c.text[s:e]) & weights.keys()
                 lexical = sum(weights[t] for t in have) / total
                 bonus = self.lead_bonus if n == 0 and c.id in self._opens else 0.0
+                if c.id in ranks:
+                    bonus += self.rank_weight / (5 + ranks[c.id])
                 scored.append(((s, e), float(d) + self.lexical_weight * lexical + bonus))
             out[c.id] = scored
         return out

@@ -72,7 +72,12 @@ class Answerer:
             embedder = MemoQueries(embedder)
             searcher.embedder = embedder  # type: ignore[attr-defined]
         self.scorer = SentenceScorer(
-            searcher.chunks, embedder, self.config.lexical_weight, self._lock, self.config.lead_bonus
+            searcher.chunks,
+            embedder,
+            self.config.lexical_weight,
+            self._lock,
+            self.config.lead_bonus,
+            self.config.rank_weight,
         )
 
     def warm(self) -> None:
