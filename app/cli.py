@@ -430,9 +430,11 @@ def ask(
         for qid, text in batch:
             answer = answerer.answer(text, filters=filters)
             typer.echo(json.dumps(answer.to_dict(qid), ensure_ascii=False))
+        answerer.save()
         return
     assert question is not None
     answer = answerer.answer(question, filters=filters)
+    answerer.save()
     if as_json:
         typer.echo(json.dumps(answer.to_dict(None), ensure_ascii=False))
         return

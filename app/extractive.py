@@ -295,7 +295,11 @@ class Excerpter:
         picked = [*lead, *(table if is_figure_question(query) else []), *said]
         if not is_figure_question(query):
             picked += table
-        out = [self.source(n, chunk, s, e, score) for n, (score, chunk, s, e) in enumerate(picked, 1)]
+        # a report sentence or a table row is the researchers' text: it belongs to no respondent
+        out = [
+            self.source(n, chunk, s, e, score, None if chunk.kind in SPEECH else ())
+            for n, (score, chunk, s, e) in enumerate(picked, 1)
+        ]
         if not out and hits:
             unit = self.unit(1, hits[0], set(tokenize(query)), filters, tuple(codes))
             out = [unit] if unit is not None else []
@@ -311,7 +315,9 @@ class Excerpter:
             return False
         if self._has_sections and not chunk.section:
             return False
-        return True
+        # a transcript's exchange passage carries its speaker without quotes inside: its words are
+        # the respondent's (shown as turns), not the report's
+        return not (chunk.respondents and not self._children.get(chunk.id))
 
     def evidence_for(self, units: Sequence[Source]) -> list[Chunk]:
         """The chunks a generated answer may quote: each unit's chunk, its parent passage and the

@@ -3,8 +3,9 @@
 Two signals, like the searcher's but at sentence level:
 
 - dense: the cosine between the question (embedded as a query) and the piece (embedded as a
-  passage, after its section path, as the index embeds chunks) with the searcher's own embedder. Piece vectors are cached per chunk id in memory, so
-  a chunk is embedded once per process (`SentenceScorer.warm` embeds the whole corpus ahead).
+  passage, after its section path, as the index embeds chunks) with the searcher's own embedder.
+  Piece vectors are cached per chunk id in memory and, with a `cache_file`, on disk, so a chunk is
+  embedded once (`SentenceScorer.warm` embeds the whole corpus ahead).
 - lexical: the idf-weighted share of the question's BM25 terms (index/bm25.py) that the piece
   contains, the corpus idf coming from `index.evidence.TermStats`.
 
@@ -20,8 +21,11 @@ for a passage, the whole text for a quote or turn, rows for a table.
 
 from __future__ import annotations
 
+import io
+import logging
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -29,13 +33,18 @@ import numpy as np
 from citaat.index.bm25 import tokenize
 from citaat.index.evidence import TermStats
 from citaat.index.records import section_path
+from citaat.ingest.fsio import atomic_write_bytes
 from citaat.ingest.model import Chunk
 from citaat.ingest.respondents import parse_respondents
 
 from .verify import split_sentences
 
+log = logging.getLogger(__name__)
+
 Span = tuple[int, int]
 PREFIX = 8
+# Bump when the text a piece is embedded as changes: cached vectors of another scheme are ignored.
+SCHEME = "section-path+piece-v1"
 
 
 def _keys(text: str) -> set[str]:
@@ -115,8 +124,11 @@ class SentenceScorer:
         lock: threading.Lock,
         lead_bonus: float = 0.0,
         rank_weight: float = 0.0,
+        cache_file: Path | None = None,
     ) -> None:
         self.rank_weight = rank_weight
+        self.cache_file = cache_file
+        self._saved = 0
         self.embedder = embedder
         self.lexical_weight = lexical_weight
         self.lead_bonus = lead_bonus
@@ -133,6 +145,54 @@ class SentenceScorer:
         self._vectors: dict[str, np.ndarray] = {}
         self._spans: dict[str, list[Span]] = {}
         self._lock = lock
+        if cache_file is not None:
+            self.load()
+
+    # ------------------------------------------------------------------ the vector cache on disk
+
+    def load(self) -> None:
+        """Read the cached piece vectors of `cache_file` (a missing or unreadable file is ignored):
+        ids hash the chunk text, so a vector is reused exactly while its chunk is unchanged."""
+        path = self.cache_file
+        if path is None or not path.is_file():
+            return
+        known = {c.id for c in self._chunks}
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                if str(data["scheme"]) != SCHEME:
+                    return
+                ids, counts, vectors = data["ids"].tolist(), data["counts"], data["vectors"]
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("zinvectoren in %s niet gelezen: %s", path, exc)
+            return
+        pos = 0
+        for cid, n in zip(ids, counts.tolist(), strict=True):
+            if cid in known:
+                self._vectors[cid] = vectors[pos : pos + n]
+            pos += n
+        self._saved = len(self._vectors)
+
+    def save(self) -> None:
+        """Write the piece vectors to `cache_file` (atomically) when new ones were embedded."""
+        path = self.cache_file
+        if path is None or len(self._vectors) == self._saved or not self._vectors:
+            return
+        ids = list(self._vectors)
+        buf = io.BytesIO()
+        np.savez(
+            buf,
+            scheme=np.array(SCHEME),
+            ids=np.array(ids),
+            counts=np.array([len(self._vectors[i]) for i in ids], dtype=np.int64),
+            vectors=np.concatenate([self._vectors[i] for i in ids]).astype(np.float32),
+        )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(path, buf.getvalue(), durable=False)
+        except OSError as exc:  # a read-only index directory: the cache stays in memory
+            log.warning("zinvectoren niet bewaard in %s: %s", path, exc)
+            return
+        self._saved = len(ids)
 
     def spans(self, chunk: Chunk) -> list[Span]:
         spans = self._spans.get(chunk.id)
@@ -144,7 +204,7 @@ class SentenceScorer:
         """Embed the pieces of the chunks not yet cached (one batch)."""
         if self.embedder is None:
             return
-        todo = list({c.id: c for c in chunks if c.id not in self._vectors}.values())
+        todo = list({c.id: c for c in chunks if len(self._vectors.get(c.id, ())) != len(self.spans(c))}.values())
         if not todo:
             return
         texts: list[str] = []
@@ -161,10 +221,11 @@ class SentenceScorer:
             pos += n
 
     def warm(self, batch: int = 64) -> None:
-        """Embed the pieces of every chunk now (the chat does this in the background)."""
-        todo = [c for c in self._chunks if c.id not in self._vectors]
+        """Embed the pieces of every chunk now (the chat does this in the background) and save them."""
+        todo = [c for c in self._chunks if len(self._vectors.get(c.id, ())) != len(self.spans(c))]
         for i in range(0, len(todo), batch):
             self._ensure(todo[i : i + batch])
+        self.save()
 
     def query_vector(self, query: str) -> np.ndarray | None:
         if self.embedder is None:

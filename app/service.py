@@ -14,9 +14,11 @@ R-number shown has been verified (app/verify.py).
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Protocol
 
 from citaat.index.config import Mode as SearchMode
@@ -59,7 +61,10 @@ class Answerer:
         searcher: SearcherLike,
         config: AnswerConfig | None = None,
         llm: LLMClient | None = None,
+        sentence_cache: Path | None = None,
     ) -> None:
+        """`sentence_cache`: where the sentence vectors are kept between runs; default
+        DIR/cache/sentences-<embedder>.npz beside the index of the searcher's directory."""
         self.searcher = searcher
         self.config = config or AnswerConfig()
         self.llm = llm
@@ -71,6 +76,10 @@ class Answerer:
         if embedder is not None and not isinstance(embedder, MemoQueries):
             embedder = MemoQueries(embedder)
             searcher.embedder = embedder  # type: ignore[attr-defined]
+        directory = getattr(searcher, "directory", None)
+        if sentence_cache is None and isinstance(directory, Path):
+            slug = re.sub(r"[^A-Za-z0-9]+", "-", Path(searcher.embedder_name).name).strip("-") or "model"
+            sentence_cache = directory / "cache" / f"sentences-{slug}.npz"
         self.scorer = SentenceScorer(
             searcher.chunks,
             embedder,
@@ -78,12 +87,17 @@ class Answerer:
             self._lock,
             self.config.lead_bonus,
             self.config.rank_weight,
+            sentence_cache,
         )
 
     def warm(self) -> None:
         """Embed every sentence of the corpus now (else each is embedded the first time it is
         scored); the chat calls this in a background thread."""
         self.scorer.warm()
+
+    def save(self) -> None:
+        """Keep the sentence vectors embedded so far for the next run (`citaat ask` calls this)."""
+        self.scorer.save()
 
     # ------------------------------------------------------------------ listings
 

@@ -37,8 +37,8 @@ def searcher(report_index):
 
 
 @pytest.fixture(scope="session")
-def answerer(searcher) -> Answerer:
-    return Answerer(searcher, AnswerConfig())
+def answerer(searcher, sentence_cache) -> Answerer:
+    return Answerer(searcher, AnswerConfig(), sentence_cache=sentence_cache)
 
 
 @pytest.fixture(scope="session")

@@ -24,10 +24,10 @@ SUCCESS = (
 
 
 @pytest.fixture(scope="module")
-def answerer(report_index) -> Answerer:
+def answerer(report_index, sentence_cache) -> Answerer:
     from citaat.index.search import Searcher
 
-    return Answerer(Searcher.open(report_index), AnswerConfig())
+    return Answerer(Searcher.open(report_index), AnswerConfig(), sentence_cache=sentence_cache)
 
 
 def first_numbers(text: str) -> list[int]:
