@@ -404,7 +404,9 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Uitvoer als JSON (één object per vraag).")] = False,
     queries: Annotated[
         Path | None,
-        typer.Option("--queries", help='JSONL met regels {"id": ..., "q": ...}; één JSON-regel per vraag, in volgorde.'),
+        typer.Option(
+            "--queries", help='JSONL met regels {"id": ..., "q": ...}; één JSON-regel per vraag, in volgorde.'
+        ),
     ] = None,
 ) -> None:
     """Answer one question (or a query file) with the chat's own answer service."""

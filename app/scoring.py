@@ -15,8 +15,9 @@ Terms match on their first `PREFIX` characters, so the stems of "succesfactoren"
 
 The search itself is a third signal: a piece of the hit ranked r gets `rank_weight` / (5 + r).
 
-score = dense + `lexical_weight` × lexical + `rank_weight` / (5 + r) (+ `lead_bonus`). The pieces of a chunk are `pieces(chunk)`: sentences
-for a passage, the whole text for a quote or turn, rows for a table.
+score = dense + `lexical_weight` × lexical + `rank_weight` / (5 + r) (+ `lead_bonus`). The pieces
+of a chunk are `pieces(chunk)`: sentences for a passage, the whole text for a quote or turn, rows
+for a table.
 """
 
 from __future__ import annotations
@@ -144,6 +145,7 @@ class SentenceScorer:
         self._chunks = chunks
         self._vectors: dict[str, np.ndarray] = {}
         self._spans: dict[str, list[Span]] = {}
+        self._keys: dict[str, list[set[str]]] = {}
         self._lock = lock
         if cache_file is not None:
             self.load()
@@ -257,8 +259,11 @@ class SentenceScorer:
                 else np.zeros(len(spans))
             )
             scored = []
+            keys = self._keys.get(c.id)
+            if keys is None:
+                keys = self._keys[c.id] = [_keys(c.text[s:e]) for s, e in spans]
             for n, ((s, e), d) in enumerate(zip(spans, dense, strict=True)):
-                have = _keys(c.text[s:e]) & weights.keys()
+                have = keys[n] & weights.keys()
                 lexical = sum(weights[t] for t in have) / total
                 bonus = self.lead_bonus if n == 0 and c.id in self._opens else 0.0
                 if c.id in ranks:

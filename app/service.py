@@ -29,11 +29,11 @@ from citaat.ingest.respondents import parse_respondents
 
 from .config import AnswerConfig
 from .extractive import SPEECH, ChunkSource, Excerpter, bullets, extractive_answer
-from .scoring import MemoQueries, SentenceScorer
 from .generated import generated_answer
 from .llm import LLMClient
 from .question import clean_question, content_words, is_followup, replay, rewrite_query
 from .records import KIND_LABELS, Answer, Source, join_dutch, with_notes
+from .scoring import MemoQueries, SentenceScorer
 
 
 class SearcherLike(ChunkSource, Protocol):
@@ -224,7 +224,8 @@ class Answerer:
         if not judged.relevant:
             nearest = self.excerpter.units(hits, query, filters, codes, cfg.min_units, cutoff=False)
             lead = "De interviews zeggen hier niets over: ik vind geen passages die over deze vraag gaan."
-            text = f"{lead}\n\n**Geen antwoord.** Dit zijn de passages die er het dichtst bij komen:\n\n{bullets(nearest)}"
+            nearest_text = "**Geen antwoord.** Dit zijn de passages die er het dichtst bij komen:"
+            text = f"{lead}\n\n{nearest_text}\n\n{bullets(nearest)}"
             yield replace(
                 base,
                 text=with_notes(text, notes),
