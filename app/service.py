@@ -238,12 +238,14 @@ class Answerer:
             )
             return
 
-        units = self.excerpter.select(hits, query, filters, codes, self.scorer)
         if self.llm is not None:
+            # the model reads whole units (a quote, a passage's best sentences, a table row)
+            units = self.excerpter.units(hits, query, filters, codes, cfg.max_units, cutoff=True)
             evidence = self.excerpter.evidence_for(units)
             previous_q = previous if followup else None
             yield from generated_answer(self.llm, q, previous_q, units, evidence, base, scores)
             return
+        units = self.excerpter.select(hits, query, filters, codes, self.scorer)
         yield from extractive_answer(units, codes, base, scores)
 
 
