@@ -114,7 +114,7 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def _ask(page, question: str) -> str:
+def _ask(page, question: str, badge: str = FINAL_BADGE) -> str:
     """Type a question, wait for the final (verified) answer, return the last bot message's text."""
     before = page.locator('#chat [data-testid="bot"]').count()
     page.fill("#question textarea", question)
@@ -124,7 +124,7 @@ def _ask(page, question: str) -> str:
     page.wait_for_function(
         "([n, badge]) => { const m = document.querySelectorAll('#chat [data-testid=\"bot\"]');"
         " return m.length > n && m[n].innerText.includes(badge); }",
-        arg=[before, FINAL_BADGE],
+        arg=[before, badge],
     )
     return bot.inner_text()
 
@@ -189,6 +189,12 @@ def test_chat_in_a_real_browser(page, chunks):
     # 2. a follow-up in the context of the previous turn
     follow = _ask(page, "En wat zeggen de bestuurders daarover?")
     _check_quotes_against_chunks(follow, chunks)
+
+    # 2b. an off-topic question: a refusal, the nearest passages labelled as no answer, no ✓
+    refusal = _ask(page, "Hoe vraag ik een paspoort aan?", badge="maar gaan niet over deze vraag")
+    assert refusal.startswith("De interviews zeggen hier niets over") and "Geen antwoord" in refusal
+    assert "✓" not in refusal
+    _shoot(page, "refusal.png")
 
     # 3. the respondent filter: R13 only
     page.click("#reset")
