@@ -1,4 +1,4 @@
-"""The app's commands of the `citaat` command line (ingest, chunks, index, search, chat): thin
+"""The app's commands of the `citaat` command line (ingest, chunks, index, search, chat, ask): thin
 subcommands that each call one service function. `citaat.cli` mounts them beside `citaat eval`.
 
 Heavy imports (faiss, numpy, gradio, the embedder) happen inside the commands so `--help` is
@@ -525,14 +525,13 @@ def chat(
     ] = None,
 ) -> None:
     """Start the chat: a local web page that answers Dutch questions with verified, cited quotes."""
-    from citaat.app.config import AnswerConfig, LLMConfig, ServeConfig
+    from citaat.app.config import AnswerConfig, ServeConfig
 
     serve = ServeConfig(host=host, port=port, share=share, user=user, password_env=password_env)
     problem = serve.check()
     if problem:
         fail(problem)
-    provider = {"uit": "off", "off": "off", "geen": "off"}.get(llm.lower(), llm.lower())
-    llm_cfg = LLMConfig(provider=provider, base_url=llm_url, model=llm_model, api_key_env=llm_key_env)  # type: ignore[arg-type]
+    llm_cfg = _llm_config(llm, llm_url, llm_model, llm_key_env)
 
     import logging
 
@@ -544,7 +543,101 @@ def chat(
     logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
     searcher = Searcher.open(index_dir)
     answerer = Answerer(searcher, AnswerConfig(), LLMClient(llm_cfg) if llm_cfg.enabled else None)
+    import threading
+
+    # embed every sentence ahead, so answers after the first minute score them from memory
+    threading.Thread(target=answerer.warm, name="citaat-warm", daemon=True).start()
     demo = build_app(answerer, llm_cfg.describe(), data_dir=searcher.directory, allow_upload=serve.allows_upload)
     where = "via een publieke link" if share else f"op http://{host}:{port}"
     typer.echo(f"Citaat-chat {where} (Ctrl+C stopt)", err=True)
     launch(demo, serve, block=True, quiet=True)
+
+
+# --------------------------------------------------------------------------- ask
+
+
+@app.command(
+    help="Stel een vraag en krijg het antwoord dat de chat geeft (met bronnen), als tekst of JSON; "
+    "of beantwoord een vragenbestand met --queries (één JSON-regel per vraag).",
+)
+def ask(
+    question: Annotated[str | None, typer.Argument(help="De vraag, bv. \"Wat maakt samenwerking succesvol?\".")] = None,
+    index_dir: Annotated[Path, typer.Option("--index", "-i", help="Map met chunks.jsonl en index/.")] = Path("data"),
+    respondent: Annotated[
+        list[str] | None, typer.Option("--respondent", "-r", help="Alleen deze respondent(en), bv. R13.")
+    ] = None,
+    llm: Annotated[
+        str, typer.Option("--llm", envvar="CITAAT_LLM", help="Taalmodel: uit, openai (compatibel) of ollama.")
+    ] = "uit",
+    llm_url: Annotated[
+        str, typer.Option("--llm-url", envvar="CITAAT_LLM_URL", help="Basis-URL, bv. http://127.0.0.1:8080/v1.")
+    ] = "",
+    llm_model: Annotated[str, typer.Option("--llm-model", envvar="CITAAT_LLM_MODEL", help="Modelnaam.")] = "",
+    llm_key_env: Annotated[
+        str | None,
+        typer.Option("--llm-key-env", envvar="CITAAT_LLM_KEY_ENV", help="Omgevingsvariabele met de API-sleutel."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Uitvoer als JSON (één object per vraag).")] = False,
+    queries: Annotated[
+        Path | None,
+        typer.Option(
+            "--queries", help='JSONL met regels {"id": ..., "q": ...}; één JSON-regel per vraag, in volgorde.'
+        ),
+    ] = None,
+) -> None:
+    """Answer one question (or a query file) with the chat's own answer service."""
+    import json
+    import logging
+
+    from citaat.app.config import AnswerConfig
+    from citaat.app.service import Answerer
+    from citaat.index.search import Filters, Searcher
+
+    if (question is None) == (queries is None):
+        fail("geef óf een vraag óf --queries BESTAND.jsonl")
+    if queries is not None and not as_json:
+        fail("--queries geeft JSON-regels", "voeg --json toe")
+    llm_cfg = _llm_config(llm, llm_url, llm_model, llm_key_env)
+    filters = Filters(tuple(respondent or ()))
+    batch = _read_queries(queries) if queries is not None else []
+    logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
+    from citaat.app.llm import LLMClient
+
+    answerer = Answerer(Searcher.open(index_dir), AnswerConfig(), LLMClient(llm_cfg) if llm_cfg.enabled else None)
+    if queries is not None:
+        for qid, text in batch:
+            answer = answerer.answer(text, filters=filters)
+            typer.echo(json.dumps(answer.to_dict(qid), ensure_ascii=False))
+        answerer.save()
+        return
+    assert question is not None
+    answer = answerer.answer(question, filters=filters)
+    answerer.save()
+    if as_json:
+        typer.echo(json.dumps(answer.to_dict(None), ensure_ascii=False))
+        return
+    typer.echo(answer.text)
+    if answer.mode != "message":
+        typer.echo("")
+        typer.echo(_badge(answer.mode, answer.no_evidence, answer.verified, len(answer.issues)))
+        for src in answer.sources:
+            typer.echo(f"[{src.n}] {src.citation} · {src.kind_label} · {src.chunk.id}")
+
+
+def _badge(mode: str, no_evidence: bool, verified: bool, issues: int) -> str:
+    """The one line under an answer that says what was checked (the chat shows the same)."""
+    if no_evidence:
+        return "Geen antwoord: de getoonde passages komen het dichtst bij, maar gaan niet over deze vraag."
+    if verified:
+        return "✓ Alle citaten en R-nummers in dit antwoord zijn gecontroleerd tegen de bronnen."
+    return f"⚠ {issues} {'onderdeel' if issues == 1 else 'onderdelen'} niet geverifieerd en weggelaten of gemarkeerd."
+
+
+def _llm_config(llm: str, llm_url: str, llm_model: str, llm_key_env: str | None) -> Any:
+    """The LLMConfig of the --llm options ("uit" = off)."""
+    from citaat.app.config import PROVIDERS, LLMConfig
+
+    provider = {"uit": "off", "off": "off", "geen": "off"}.get(llm.lower(), llm.lower())
+    if provider not in PROVIDERS:
+        fail(f"--llm {llm!r} bestaat niet", "kies uit, openai of ollama")
+    return LLMConfig(provider=provider, base_url=llm_url, model=llm_model, api_key_env=llm_key_env)  # type: ignore[arg-type]

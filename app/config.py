@@ -29,6 +29,15 @@ class AnswerConfig:
     followup_max_content_words: a question with at most this many topic words (after a previous
         turn) is read as a follow-up and gets the previous question's topic added.
     search_k: rows in the "Zoek citaten" table.
+    evidence_k: hits whose sentences the extractive answer scores (sentence level, app/scoring.py).
+    lead_max / quote_max / row_max: at most this many report sentences lead the answer, respondent
+        quotes follow, and (for a question about figures) survey table rows.
+    lexical_weight: weight of the sentence-level term overlap beside the dense cosine.
+    rank_weight: weight of the search rank of the hit a piece comes from (app/scoring.py).
+    lead_bonus: added to the first sentence of a section (its topic sentence; 0 = off, the dev
+        split did not gain from it).
+    floor_margin: a piece scoring more than this below the best piece is left out (filler).
+    Tuned on the dev split (docs/benchmarks.md, "Antwoorden").
     """
 
     k: int = 20
@@ -39,6 +48,14 @@ class AnswerConfig:
     evidence: EvidenceConfig = field(default_factory=EvidenceConfig)
     followup_max_content_words: int = 1
     search_k: int = 30
+    evidence_k: int = 30
+    lead_max: int = 5
+    quote_max: int = 6
+    row_max: int = 12
+    lexical_weight: float = 0.05
+    rank_weight: float = 0.1
+    floor_margin: float = 0.05
+    lead_bonus: float = 0.0
 
     def __post_init__(self) -> None:
         if self.k < 1 or self.search_k < 1:

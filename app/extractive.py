@@ -15,6 +15,7 @@ verbatim, theme names are the report's headings).
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -23,15 +24,27 @@ from typing import Protocol
 from citaat.index.bm25 import tokenize
 from citaat.index.search import Filters, Hit
 from citaat.ingest.model import Chunk, ChunkKind
+from citaat.ingest.respondents import find_codes
 
 from .config import AnswerConfig
 from .records import QUOTE_MARK_RE, Answer, Source, join_dutch, quoted, with_notes
+from .scoring import SentenceScorer
 from .verify import split_sentences, verify
 
 log = logging.getLogger(__name__)
 
 QUESTION_SHARE = 0.4  # a passage whose sentences are this much (by length) questions is not evidence
 SPEECH: tuple[ChunkKind, ...] = ("quote", "turn")  # chunk kinds that are a respondent's own words
+_FIGURE_RE = re.compile(
+    r"\b(?:hoeveel|hoe (?:hoog|laag|vaak)|scoor\w*|scores?|gemiddeld\w*|percentage|procent|cijfers?|enquête|"
+    r"vragenlijst|tabel|hoogst\w*|laagst\w*|schaal)\b|%",
+    re.IGNORECASE,
+)
+
+
+def is_figure_question(question: str) -> bool:
+    """A question about figures (scores, averages, survey results): its answer shows table rows."""
+    return _FIGURE_RE.search(question) is not None
 
 
 class ChunkSource(Protocol):
@@ -195,6 +208,117 @@ class Excerpter:
             out.append(unit)
         return out
 
+    def candidates(self, hits: Sequence[Hit], filters: Filters, codes: Sequence[str]) -> dict[str, tuple[Chunk, int]]:
+        """The chunks whose pieces the answer may show, with the rank of the hit that brought them:
+        each hit's chunk, the quotes folded into it (a passage hit stands for the quotes inside
+        it), within the filters."""
+        out: dict[str, tuple[Chunk, int]] = {}
+        for hit in hits[: self.config.evidence_k]:
+            ids = [hit.id, *hit.collapsed]
+            if hit.kind == "passage":
+                ids += [c.id for c in self._children.get(hit.id, []) if c.kind == "quote"]
+            for cid in ids:
+                try:
+                    chunk = self.searcher.chunk(cid)
+                except KeyError:
+                    continue
+                if filters.kind and chunk.kind != filters.kind:
+                    continue
+                if codes and not set(codes) & set(chunk.respondents):
+                    continue
+                out.setdefault(chunk.id, (chunk, hit.rank))
+        return out
+
+    def select(
+        self, hits: Sequence[Hit], query: str, filters: Filters, codes: Sequence[str], scorer: SentenceScorer
+    ) -> list[Source]:
+        """The evidence of an answer, in the order the answer shows it (numbered 1..n): the report's
+        own sentences that best answer the question (in the order of the passages' search rank,
+        each passage's sentences in text order), the survey table rows of a question about
+        figures, then respondent quotes grouped per respondent. Pieces scoring more than
+        `floor_margin` below the best piece of their kind are left out."""
+        cfg = self.config
+        found = self.candidates(hits, filters, codes)
+        by_id = {cid: chunk for cid, (chunk, _) in found.items()}
+        scored = scorer.score(query, list(by_id.values()), {cid: rank for cid, (_, rank) in found.items()})
+        report: list[tuple[float, Chunk, int, int]] = []
+        quotes: list[tuple[float, Chunk, int, int]] = []
+        rows: list[tuple[float, Chunk, int, int]] = []
+        for cid, pieces_ in scored.items():
+            chunk = by_id[cid]
+            for (s, e), score in pieces_:
+                text = chunk.text[s:e]
+                if chunk.kind == "table":
+                    rows.append((score, chunk, s, e))
+                elif chunk.kind in SPEECH:
+                    if chunk.respondents:
+                        quotes.append((score, chunk, s, e))
+                elif not codes and self._report_sentence(chunk, text):
+                    report.append((score, chunk, s, e))
+        best = max((x[0] for x in (*report, *quotes, *rows)), default=0.0)
+
+        def keep(items: list[tuple[float, Chunk, int, int]], limit: int) -> list[tuple[float, Chunk, int, int]]:
+            items = sorted(items, key=lambda x: -x[0])
+            if not items:
+                return []
+            floor = max(items[0][0] - cfg.floor_margin, best - 2 * cfg.floor_margin)
+            out: list[tuple[float, Chunk, int, int]] = []
+            seen: set[str] = set()
+            for item in items:
+                if item[0] < floor or len(out) >= limit:
+                    break
+                key = " ".join(item[1].text[item[2] : item[3]].split()).casefold()
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append(item)
+            return out
+
+        # the chosen report sentences read as the report wrote them: passages in search-rank order,
+        # the sentences of one passage in text order
+        lead = sorted(keep(report, cfg.lead_max), key=lambda x: (found[x[1].id][1], x[2]))
+        said = keep(quotes, cfg.quote_max)
+        lead_text = {" ".join(c.text[s:e].split()) for _, c, s, e in lead}
+        said = [x for x in said if not any(" ".join(x[1].text[x[2] : x[3]].split()) in t for t in lead_text)]
+        table: list[tuple[float, Chunk, int, int]] = []
+        if rows:
+            top = max(rows, key=lambda x: x[0])
+            if is_figure_question(query):
+                table = sorted((x for x in rows if x[1].id == top[1].id), key=lambda x: x[2])[: cfg.row_max]
+            elif top[0] >= best - cfg.floor_margin:
+                table = sorted(keep([x for x in rows if x[1].id == top[1].id], 3), key=lambda x: x[2])
+        # quotes grouped per respondent, the respondent with the best quote first
+        order: dict[tuple[str, ...], int] = {}
+        for _, chunk, _, _ in said:
+            order.setdefault(chunk.respondents, len(order))
+        said.sort(key=lambda x: order[x[1].respondents])
+        picked = [*lead, *(table if is_figure_question(query) else []), *said]
+        if not is_figure_question(query):
+            picked += table
+        # a report sentence or a table row is the researchers' text: it belongs to no respondent
+        out = [
+            self.source(n, chunk, s, e, score, None if chunk.kind in SPEECH else ())
+            for n, (score, chunk, s, e) in enumerate(picked, 1)
+        ]
+        if not out and hits:
+            unit = self.unit(1, hits[0], set(tokenize(query)), filters, tuple(codes))
+            out = [unit] if unit is not None else []
+        return out
+
+    def _report_sentence(self, chunk: Chunk, text: str) -> bool:
+        """A sentence of the report's own text that may lead an answer: not a question, not holding
+        a quotation or a respondent code (those are shown as quotes), not front matter."""
+        stripped = text.strip()
+        if len(stripped) < 25 or stripped.endswith("?") or QUOTE_MARK_RE.search(stripped):
+            return False
+        if find_codes(stripped):
+            return False
+        if self._has_sections and not chunk.section:
+            return False
+        # a transcript's exchange passage carries its speaker without quotes inside: its words are
+        # the respondent's (shown as turns), not the report's
+        return not (chunk.respondents and not self._children.get(chunk.id))
+
     def evidence_for(self, units: Sequence[Source]) -> list[Chunk]:
         """The chunks a generated answer may quote: each unit's chunk, its parent passage and the
         quotes and turns inside them (the model sees the passages)."""
@@ -230,32 +354,80 @@ def bullets(units: Sequence[Source]) -> str:
     return "\n".join(f"- [{u.n}] {quoted(u.text)} — {u.citation}" for u in units)
 
 
-def lead_sentence(units: Sequence[Source], codes: Sequence[str]) -> str:
-    """'De 5 sterkste citaten van R13 komen uit de thema's *A* en *B*.'"""
-    kinds = "citaten" if all(u.kind in SPEECH for u in units) else "citaten en passages"
-    whose = f" van {join_dutch(list(codes))}" if codes else ""
-    names = [f"*{name}*" for name in dict.fromkeys(u.short_theme for u in units)]
-    if len(names) > 4:
-        names = [*names[:3], f"{len(names) - 3} andere thema's"]
-    where = f"het thema {names[0]}" if len({u.theme for u in units}) == 1 else f"de thema's {join_dutch(names)}"
-    return f"De {len(units)} sterkste {kinds}{whose} komen uit {where}."
+def role(unit: Source) -> str:
+    """"table" (a survey table row), "quote" (a respondent's words) or "report" (the report's own text)."""
+    if unit.kind == "table":
+        return "table"
+    return "quote" if unit.respondents else "report"
+
+
+def count_line(quotes: Sequence[Source]) -> str:
+    """'In de getoonde citaten noemen 3 geïnterviewden dit: R3 [2], R5 [3, 4] en R13 [5].' The count
+    is of the distinct respondent codes among the quotes shown, each with the numbers of its quotes."""
+    numbers: dict[str, list[int]] = {}
+    for u in quotes:
+        for code in u.respondents:
+            numbers.setdefault(code, []).append(u.n)
+    parts = [f"{code} [{', '.join(map(str, ns))}]" for code, ns in numbers.items()]
+    n = len(numbers)
+    verb = "noemt 1 geïnterviewde" if n == 1 else f"noemen {n} geïnterviewden"
+    return f"In de getoonde citaten {verb} dit: {join_dutch(parts)}."
+
+
+def _table_header(unit: Source) -> str:
+    """'**Tabel 1 Vertrouwen** (N | Gemiddelde)': the table's caption and column line, verbatim."""
+    lines = [line.strip() for line in unit.chunk.text[: unit.start].split("\n") if line.strip()]
+    caption = lines[0] if lines else unit.theme
+    columns = next((line for line in lines[1:] if "|" in line), "")
+    return f"**{' '.join(caption.split())}**" + (f" ({' '.join(columns.split())})" if columns else "")
+
+
+def _blocks(units: Sequence[Source]) -> list[str]:
+    """The answer's paragraphs: runs of report sentences as one paragraph, respondent quotes with
+    the count line and one group per respondent, table rows under their table's caption."""
+    runs: list[tuple[str, list[Source]]] = []
+    for u in units:
+        r = role(u)
+        if runs and runs[-1][0] == r:
+            runs[-1][1].append(u)
+        else:
+            runs.append((r, [u]))
+    blocks: list[str] = []
+    for r, members in runs:
+        if r == "report":
+            blocks.append(" ".join(f"{quoted(u.text)} [{u.n}]" for u in members))
+        elif r == "quote":
+            blocks.append(count_line(members))
+            groups: dict[str, list[Source]] = {}
+            for u in members:
+                groups.setdefault(u.who, []).append(u)
+            for who, group in groups.items():
+                blocks.append(f"**{who}**\n\n{bullets(group)}")
+        else:
+            tables: dict[str, list[Source]] = {}
+            for u in members:
+                tables.setdefault(u.chunk.id, []).append(u)
+            for group in tables.values():
+                blocks.append(f"{_table_header(group[0])}\n\n{bullets(group)}")
+    return blocks
 
 
 def extractive_answer(
     units: Sequence[Source], codes: Sequence[str], base: Answer, scores: dict[str, float | None]
 ) -> Iterator[str | Answer]:
-    """Yield the templated answer as it grows (lead, then one theme group at a time), then the
-    final `Answer` built on `base`."""
-    groups: dict[str, list[Source]] = {}
-    for u in units:
-        groups.setdefault(u.theme, []).append(u)
-    lead = lead_sentence(units, codes)
-    parts = [lead]
-    yield with_notes(lead, base.notes)
-    for theme, members in groups.items():
-        parts.append(f"**{theme}**\n\n{bullets(members)}")
+    """Yield the answer as it grows (one paragraph at a time), then the final `Answer` built on
+    `base`. The units are renumbered [1], [2], … in the order the text shows them. Every word is
+    source text (between quote marks, with its [n]) or a fixed template word; the answer is checked
+    by the verifier all the same."""
+    units = [u if u.n == n else replace(u, n=n) for n, u in enumerate(units, 1)]
+    del codes  # the respondent filter already chose the units; the count line names their codes
+    blocks = _blocks(units)
+    parts: list[str] = []
+    for block in blocks:
+        parts.append(block)
         yield with_notes("\n\n".join(parts), base.notes)
     text = with_notes("\n\n".join(parts), base.notes)
+    lead = blocks[0].split("\n")[0] if blocks else ""
     check = verify(text, units)  # self-check: the template must never produce unverifiable text
     if not check.ok:
         log.error("extractive answer failed its own verification: %s", check.issues)
@@ -264,4 +436,4 @@ def extractive_answer(
     )
 
 
-__all__ = ["ChunkSource", "Excerpter", "bullets", "extractive_answer", "lead_sentence"]
+__all__ = ["ChunkSource", "Excerpter", "bullets", "count_line", "extractive_answer", "role"]

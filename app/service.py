@@ -14,13 +14,15 @@ R-number shown has been verified (app/verify.py).
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Protocol
 
 from citaat.index.config import Mode as SearchMode
-from citaat.index.evidence import judge_evidence
+from citaat.index.evidence import TermStats, judge_evidence
 from citaat.index.search import Filters, Hit
 from citaat.ingest.model import Chunk, ChunkKind
 from citaat.ingest.respondents import parse_respondents
@@ -31,6 +33,7 @@ from .generated import generated_answer
 from .llm import LLMClient
 from .question import clean_question, content_words, is_followup, replay, rewrite_query
 from .records import KIND_LABELS, Answer, Source, join_dutch, with_notes
+from .scoring import MemoQueries, SentenceScorer
 
 
 class SearcherLike(ChunkSource, Protocol):
@@ -58,12 +61,43 @@ class Answerer:
         searcher: SearcherLike,
         config: AnswerConfig | None = None,
         llm: LLMClient | None = None,
+        sentence_cache: Path | None = None,
     ) -> None:
+        """`sentence_cache`: where the sentence vectors are kept between runs; default
+        DIR/cache/sentences-<embedder>.npz beside the index of the searcher's directory."""
         self.searcher = searcher
         self.config = config or AnswerConfig()
         self.llm = llm
         self.excerpter = Excerpter(searcher, self.config)
         self._lock = threading.Lock()
+        self.terms = TermStats.of(searcher.chunks)
+        # One question is embedded once: the searcher's query vector serves the sentence scorer.
+        embedder = getattr(searcher, "embedder", None)
+        if embedder is not None and not isinstance(embedder, MemoQueries):
+            embedder = MemoQueries(embedder)
+            searcher.embedder = embedder  # type: ignore[attr-defined]
+        directory = getattr(searcher, "directory", None)
+        if sentence_cache is None and isinstance(directory, Path):
+            slug = re.sub(r"[^A-Za-z0-9]+", "-", Path(searcher.embedder_name).name).strip("-") or "model"
+            sentence_cache = directory / "cache" / f"sentences-{slug}.npz"
+        self.scorer = SentenceScorer(
+            searcher.chunks,
+            embedder,
+            self.config.lexical_weight,
+            self._lock,
+            self.config.lead_bonus,
+            self.config.rank_weight,
+            sentence_cache,
+        )
+
+    def warm(self) -> None:
+        """Embed every sentence of the corpus now (else each is embedded the first time it is
+        scored); the chat calls this in a background thread."""
+        self.scorer.warm()
+
+    def save(self) -> None:
+        """Keep the sentence vectors embedded so far for the next run (`citaat ask` calls this)."""
+        self.scorer.save()
 
     def use_searcher(self, searcher: SearcherLike) -> None:
         """Answer from a newly built index from now on (after an upload). The excerpter is made
@@ -180,7 +214,7 @@ class Answerer:
             return
 
         yield "Zoeken in de interviews…"
-        hits = self._search(query, cfg.k, filters)
+        hits = self._search(query, max(cfg.k, cfg.evidence_k), filters)
         if not hits:
             text = (
                 "Geen enkele passage voldoet aan de gekozen filters. Maak de filters ruimer of kies een "
@@ -188,23 +222,38 @@ class Answerer:
             )
             yield replace(base, text=with_notes(text, notes), lead=text, mode="message", no_evidence=True)
             return
-        judged = judge_evidence(hits, cfg.evidence, self.searcher.embedder_name, q)
-        scores = {"dense_top": judged.dense_top, "bm25_top": judged.bm25_top, "dense_min": judged.dense_min}
+        judged = judge_evidence(hits, cfg.evidence, self.searcher.embedder_name, q, self.terms)
+        scores = {
+            "dense_top": judged.dense_top,
+            "bm25_top": judged.bm25_top,
+            "dense_min": judged.dense_min,
+            "known": judged.known,
+        }
         if not judged.relevant:
             nearest = self.excerpter.units(hits, query, filters, codes, cfg.min_units, cutoff=False)
-            lead = "Ik vind in de interviews geen passages die duidelijk over deze vraag gaan."
-            text = f"{lead} Dit zijn de passages die er het dichtst bij komen:\n\n{bullets(nearest)}"
+            lead = "De interviews zeggen hier niets over: ik vind geen passages die over deze vraag gaan."
+            nearest_text = "**Geen antwoord.** Dit zijn de passages die er het dichtst bij komen:"
+            text = f"{lead}\n\n{nearest_text}\n\n{bullets(nearest)}"
             yield replace(
-                base, text=with_notes(text, notes), lead=lead, sources=tuple(nearest), no_evidence=True, scores=scores
+                base,
+                text=with_notes(text, notes),
+                lead=lead,
+                sources=tuple(nearest),
+                no_evidence=True,
+                verified=False,
+                mode="no_evidence",
+                scores=scores,
             )
             return
 
-        units = self.excerpter.units(hits, query, filters, codes, cfg.max_units, cutoff=True)
         if self.llm is not None:
+            # the model reads whole units (a quote, a passage's best sentences, a table row)
+            units = self.excerpter.units(hits, query, filters, codes, cfg.max_units, cutoff=True)
             evidence = self.excerpter.evidence_for(units)
             previous_q = previous if followup else None
             yield from generated_answer(self.llm, q, previous_q, units, evidence, base, scores)
             return
+        units = self.excerpter.select(hits, query, filters, codes, self.scorer)
         yield from extractive_answer(units, codes, base, scores)
 
 

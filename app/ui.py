@@ -148,7 +148,7 @@ def answer_markdown(answer: Answer, turn: int | None = None) -> str:
     if answer.mode == "message":
         return text
     if answer.no_evidence:
-        badge = "Geen duidelijk relevante passages gevonden; getoond zijn de dichtstbijzijnde."
+        badge = "Geen antwoord: de getoonde passages komen het dichtst bij, maar gaan niet over deze vraag."
     elif answer.verified:
         badge = (
             "✓ De lopende tekst is een samenvatting door het taalmodel en niet woord voor woord gecontroleerd. "
@@ -351,7 +351,7 @@ def build_app(
         conv = store.add_turn((browser or {}).get("conv") or None, owner, question.strip(), shown, final.sources)
         browser = {"owner": owner, "conv": conv}
         notice = (
-            "Geen passages die duidelijk over de vraag gaan; dit zijn de dichtstbijzijnde."
+            "Geen antwoord: de interviews zeggen hier niets over; dit zijn de dichtstbijzijnde passages."
             if final.no_evidence and final.sources
             else None
         )
@@ -704,7 +704,8 @@ def build_app(
                         with gr.Row():
                             query = gr.Textbox(placeholder="Zoekwoorden, een vraag, of een bewering uit je eigen "
                                                "analyse; leeg = alles binnen de filters", show_label=False, scale=6,
-                                               elem_id="search-query", container=False, max_lines=8, label="Zoekopdracht")
+                                               elem_id="search-query", container=False, max_lines=8,
+                                               label="Zoekopdracht")
                             search_btn = gr.Button("Zoek", variant="primary", scale=0, elem_id="search-btn",
                                                    min_width=110, size="md")
                         claim_mode = gr.Checkbox(False, label="Bewering zoeken: steunende citaten, zin voor zin "

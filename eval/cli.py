@@ -103,3 +103,31 @@ def eval_label(
     typer.echo(text)
 
 
+
+@eval_app.command(
+    "answers",
+    help="Scoor antwoorden van `citaat ask --queries VRAGEN --json` op de vragenset: bevat het antwoord "
+    "het antwoord, worden vragen zonder antwoord geweigerd.",
+)
+def eval_answers(
+    answers: Annotated[Path, typer.Argument(help="JSONL-uitvoer van `citaat ask --queries … --json`.")],
+    question_set: Annotated[
+        Path | None, typer.Option("--set", help="Vragenset (JSONL); standaard eval/data/questions.jsonl.")
+    ] = None,
+    split: Annotated[str, typer.Option("--split", help="dev, test of all.")] = "all",
+    as_json: Annotated[bool, typer.Option("--json", help="Uitvoer als JSON.")] = False,
+) -> None:
+    """Score the answers of `citaat ask` against the question set."""
+    import json
+
+    from citaat.eval.answers import format_answer_report, read_answers, score_answers
+    from citaat.eval.dataset import load_questions
+
+    if split not in ("dev", "test", "all"):
+        raise EvalError(f"--split {split!r} bestaat niet", "kies dev, test of all")
+    qset = load_questions(question_set).select(split)
+    result = score_answers(qset, read_answers(answers))
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        typer.echo(format_answer_report(result, f"Antwoorden ({split})"))

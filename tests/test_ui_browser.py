@@ -43,6 +43,8 @@ REPO = Path(__file__).resolve().parents[1]
 SHOTS = REPO / "docs" / "screenshots"
 TRANSCRIPT = REPO / "examples" / "transcripts" / "interview-R31.txt"
 BULLET_RE = re.compile(r"\[(\d+)\] [“‘](.+?)[”’] — (R\d+|rapport) · (.+?)(?: · p\. (\d+))?$", re.MULTILINE)
+LEAD_ITEM_RE = re.compile(r"^(?!- )(.*)$", re.MULTILINE)
+REPORT_ITEM_RE = re.compile(r"[“‘](.+?)[”’] \[(\d+)\]")
 FINAL_BADGE = "gecontroleerd"
 
 pytestmark = [
@@ -52,8 +54,9 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def index_dir(report_index, tmp_path_factory) -> Path:
-    """A copy of the report index: the upload step adds a transcript to it."""
+def index_dir(report_index, sentence_cache, tmp_path_factory) -> Path:
+    """A copy of the report index (with the sentence vectors in its cache/): the upload step adds a
+    transcript to it."""
     copy = tmp_path_factory.mktemp("ui") / "data"
     shutil.copytree(report_index, copy)
     return copy
@@ -123,7 +126,7 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def _ask(page, question: str) -> str:
+def _ask(page, question: str, badge: str = FINAL_BADGE) -> str:
     """Type a question, wait for the final (verified) answer, return the last bot message's text."""
     before = page.locator('#chat [data-testid="bot"]').count()
     page.fill("#question textarea", question)
@@ -133,7 +136,7 @@ def _ask(page, question: str) -> str:
     page.wait_for_function(
         "([n, badge]) => { const m = document.querySelectorAll('#chat [data-testid=\"bot\"]');"
         " return m.length > n && m[n].innerText.includes(badge); }",
-        arg=[before, FINAL_BADGE],
+        arg=[before, badge],
     )
     return bot.inner_text()
 
@@ -142,12 +145,16 @@ def _check_quotes_against_chunks(text: str, chunks: list[dict]) -> list[tuple[in
     """Every rendered “quote” — R13 · section · p. N is verbatim text of a chunk with that respondent
     and page; returns (number, quote, code) in source-number order."""
     found = BULLET_RE.findall(text)
+    # the report's own sentences that lead an answer: “…” [n] “…” [n] (no citation line of their own)
+    for line in LEAD_ITEM_RE.findall(text):
+        for quote, n in REPORT_ITEM_RE.findall(line):
+            found.append((n, quote, "rapport", "", ""))
     assert len(found) >= 3, text
     pairs = []
     for n, quote, code, _section, page_no in found:
         holders = [c for c in chunks if _norm(quote) in _norm(c["text"])]
         assert holders, f"not verbatim in any chunk: {quote[:80]}"
-        if code != "rapport":
+        if code != "rapport" and page_no:
             assert any(code in c["respondents"] and str(c["page"]) == page_no for c in holders), (quote[:80], code)
         pairs.append((int(n), _norm(quote), code))
     return sorted(pairs)
@@ -210,7 +217,7 @@ def test_chat_in_a_real_browser(page, chunks, index_dir):
 
     # 1. a question: a Dutch answer of verbatim quotes with R-numbers, and the sources panel
     text = _ask(page, "Hoe belangrijk is vertrouwen tussen gemeenten?")
-    assert text.startswith("De ") and "sterkste citaten" in text
+    assert text.startswith("“") and "In de getoonde citaten noemen" in text  # report sentences, then quotes
     pairs = _check_quotes_against_chunks(text, chunks)
     assert any(code.startswith("R") for _, _, code in pairs), "at least one respondent quote with its R-number"
     cards = _cards(page)
@@ -269,6 +276,12 @@ def test_chat_in_a_real_browser(page, chunks, index_dir):
     # the first answer's sources are still there: [n] of answer 1 brings them back
     page.locator('#chat [data-testid="bot"]').first.locator("a.cz-ref").first.click()
     page.wait_for_function("() => document.querySelector('#sources .cz-sources-head').innerText.includes('vraag 1')")
+
+    # 4b. an off-topic question: a refusal, the nearest passages labelled as no answer, no ✓
+    refusal = _ask(page, "Hoe vraag ik een paspoort aan?", badge="maar gaan niet over deze vraag")
+    assert refusal.startswith("De interviews zeggen hier niets over") and "Geen antwoord" in refusal
+    assert "✓" not in refusal
+    _shoot(page, "refusal.png")
 
     # 5. the respondent filter: R13 only; a question about R24 says the filter wins
     page.click("#reset")

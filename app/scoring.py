@@ -1,0 +1,276 @@
+"""How well a piece of source text (a sentence of a passage, a quote, a table row) answers a question.
+
+Two signals, like the searcher's but at sentence level:
+
+- dense: the cosine between the question (embedded as a query) and the piece (embedded as a
+  passage, after its section path, as the index embeds chunks) with the searcher's own embedder.
+  Piece vectors are cached per chunk id in memory and, with a `cache_file`, on disk, so a chunk is
+  embedded once (`SentenceScorer.warm` embeds the whole corpus ahead).
+- lexical: the idf-weighted share of the question's BM25 terms (index/bm25.py) that the piece
+  contains, the corpus idf coming from `index.evidence.TermStats`.
+
+Terms match on their first `PREFIX` characters, so the stems of "succesfactoren" and
+"succesfactor" (which the Snowball stemmer leaves apart) meet. The first sentence of a section
+(its topic sentence: "De relatie, … is de meest genoemde succesfactor.") gets `lead_bonus`.
+
+The search itself is a third signal: a piece of the hit ranked r gets `rank_weight` / (5 + r).
+
+score = dense + `lexical_weight` × lexical + `rank_weight` / (5 + r) (+ `lead_bonus`). The pieces
+of a chunk are `pieces(chunk)`: sentences for a passage, the whole text for a quote or turn, rows
+for a table.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from citaat.index.bm25 import tokenize
+from citaat.index.evidence import TermStats
+from citaat.index.records import section_path
+from citaat.ingest.fsio import atomic_write_bytes
+from citaat.ingest.model import Chunk
+from citaat.ingest.respondents import parse_respondents
+
+from .verify import split_sentences
+
+log = logging.getLogger(__name__)
+
+Span = tuple[int, int]
+PREFIX = 8
+# Bump when the text a piece is embedded as changes: cached vectors of another scheme are ignored.
+SCHEME = "section-path+piece-v1"
+
+
+def _keys(text: str) -> set[str]:
+    return {t[:PREFIX] for t in tokenize(text)}
+
+
+class EmbedderLike(Protocol):
+    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
+
+
+def _trim(text: str, start: int, end: int) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def pieces(chunk: Chunk) -> list[Span]:
+    """The spans of `chunk.text` that are scored (and shown) one by one."""
+    text = chunk.text
+    if chunk.kind == "table":
+        out: list[Span] = []
+        pos = 0
+        for line in text.split("\n"):
+            span = _trim(text, pos, pos + len(line))
+            pos += len(line) + 1
+            if span[0] < span[1] and "|" in text[span[0] : span[1]]:
+                out.append(span)
+        return out[1:]  # the first line with columns names them (N | Gemiddelde)
+    if chunk.kind == "passage":
+        spans = [_trim(text, s, e) for s, e in split_sentences(text)]
+        return [(s, e) for s, e in spans if e > s] or [_trim(text, 0, len(text))]
+    return [_trim(text, 0, len(text))]
+
+
+class MemoQueries:
+    """An embedder whose query vectors for the last few texts are remembered, so the searcher and
+    the sentence scorer embed one question once."""
+
+    def __init__(self, inner: EmbedderLike, size: int = 8) -> None:
+        self.inner = inner
+        self.size = size
+        self._memo: dict[tuple[str, ...], np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> object:  # name, dim, … of the wrapped embedder
+        return getattr(self.inner, name)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        key = tuple(texts)
+        with self._lock:
+            hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        vectors = self.inner.embed_queries(list(texts))
+        with self._lock:
+            if len(self._memo) >= self.size:
+                self._memo.pop(next(iter(self._memo)))
+            self._memo[key] = vectors
+        return vectors
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self.inner.embed_passages(list(texts))
+
+
+class SentenceScorer:
+    """Scores the pieces of chunks against a question (see the module docstring)."""
+
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        embedder: EmbedderLike | None,
+        lexical_weight: float,
+        lock: threading.Lock,
+        lead_bonus: float = 0.0,
+        rank_weight: float = 0.0,
+        cache_file: Path | None = None,
+    ) -> None:
+        self.rank_weight = rank_weight
+        self.cache_file = cache_file
+        self._saved = 0
+        self.embedder = embedder
+        self.lexical_weight = lexical_weight
+        self.lead_bonus = lead_bonus
+        # passages that open their section (the first passage of a section in document order)
+        self._opens: set[str] = set()
+        previous: tuple[str, ...] | None = None
+        for c in chunks:
+            if c.kind == "passage":
+                if c.section != previous:
+                    self._opens.add(c.id)
+                previous = c.section
+        self.terms = TermStats.of(chunks)
+        self._chunks = chunks
+        self._vectors: dict[str, np.ndarray] = {}
+        self._spans: dict[str, list[Span]] = {}
+        self._keys: dict[str, list[set[str]]] = {}
+        self._lock = lock
+        if cache_file is not None:
+            self.load()
+
+    # ------------------------------------------------------------------ the vector cache on disk
+
+    def load(self) -> None:
+        """Read the cached piece vectors of `cache_file` (a missing or unreadable file is ignored):
+        ids hash the chunk text, so a vector is reused exactly while its chunk is unchanged."""
+        path = self.cache_file
+        if path is None or not path.is_file():
+            return
+        known = {c.id for c in self._chunks}
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                if str(data["scheme"]) != SCHEME:
+                    return
+                ids, counts, vectors = data["ids"].tolist(), data["counts"], data["vectors"]
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("zinvectoren in %s niet gelezen: %s", path, exc)
+            return
+        pos = 0
+        for cid, n in zip(ids, counts.tolist(), strict=True):
+            if cid in known:
+                self._vectors[cid] = vectors[pos : pos + n]
+            pos += n
+        self._saved = len(self._vectors)
+
+    def save(self) -> None:
+        """Write the piece vectors to `cache_file` (atomically) when new ones were embedded."""
+        path = self.cache_file
+        if path is None or len(self._vectors) == self._saved or not self._vectors:
+            return
+        ids = list(self._vectors)
+        buf = io.BytesIO()
+        np.savez(
+            buf,
+            scheme=np.array(SCHEME),
+            ids=np.array(ids),
+            counts=np.array([len(self._vectors[i]) for i in ids], dtype=np.int64),
+            vectors=np.concatenate([self._vectors[i] for i in ids]).astype(np.float32),
+        )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(path, buf.getvalue(), durable=False)
+        except OSError as exc:  # a read-only index directory: the cache stays in memory
+            log.warning("zinvectoren niet bewaard in %s: %s", path, exc)
+            return
+        self._saved = len(ids)
+
+    def spans(self, chunk: Chunk) -> list[Span]:
+        spans = self._spans.get(chunk.id)
+        if spans is None:
+            spans = self._spans[chunk.id] = pieces(chunk)
+        return spans
+
+    def _ensure(self, chunks: Sequence[Chunk]) -> None:
+        """Embed the pieces of the chunks not yet cached (one batch)."""
+        if self.embedder is None:
+            return
+        todo = list({c.id: c for c in chunks if len(self._vectors.get(c.id, ())) != len(self.spans(c))}.values())
+        if not todo:
+            return
+        texts: list[str] = []
+        for c in todo:
+            # embedded like the index embeds chunks: the section path, then the text
+            head = f"{section_path(c.section)}\n" if c.section else ""
+            texts.extend(head + " ".join(c.text[s:e].split()) for s, e in self.spans(c))
+        with self._lock:
+            vectors = self.embedder.embed_passages(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        pos = 0
+        for c in todo:
+            n = len(self.spans(c))
+            self._vectors[c.id] = np.asarray(vectors[pos : pos + n], dtype=np.float32)
+            pos += n
+
+    def warm(self, batch: int = 64) -> None:
+        """Embed the pieces of every chunk now (the chat does this in the background) and save them."""
+        todo = [c for c in self._chunks if len(self._vectors.get(c.id, ())) != len(self.spans(c))]
+        for i in range(0, len(todo), batch):
+            self._ensure(todo[i : i + batch])
+        self.save()
+
+    def query_vector(self, query: str) -> np.ndarray | None:
+        if self.embedder is None:
+            return None
+        text, _ = parse_respondents(query)  # what the searcher embeds, so its memo serves us
+        with self._lock:
+            return np.asarray(self.embedder.embed_queries([text or query])[0], dtype=np.float32)
+
+    def score(
+        self, query: str, chunks: Sequence[Chunk], ranks: dict[str, int] | None = None
+    ) -> dict[str, list[tuple[Span, float]]]:
+        """chunk id -> [(piece span, score)] for every piece of every chunk, in text order. `ranks`
+        (chunk id -> rank of the search hit that found it) adds `rank_weight` / (5 + rank)."""
+        ranks = ranks or {}
+        self._ensure(chunks)
+        qvec = self.query_vector(query)
+        weights: dict[str, float] = {}
+        for t in tokenize(query):
+            weights[t[:PREFIX]] = max(weights.get(t[:PREFIX], 0.0), self.terms.idf(t))
+        total = sum(weights.values()) or 1.0
+        out: dict[str, list[tuple[Span, float]]] = {}
+        for c in chunks:
+            if c.id in out:
+                continue
+            spans = self.spans(c)
+            dense = (
+                self._vectors[c.id] @ qvec
+                if qvec is not None and c.id in self._vectors and len(spans)
+                else np.zeros(len(spans))
+            )
+            scored = []
+            keys = self._keys.get(c.id)
+            if keys is None:
+                keys = self._keys[c.id] = [_keys(c.text[s:e]) for s, e in spans]
+            for n, ((s, e), d) in enumerate(zip(spans, dense, strict=True)):
+                have = keys[n] & weights.keys()
+                lexical = sum(weights[t] for t in have) / total
+                bonus = self.lead_bonus if n == 0 and c.id in self._opens else 0.0
+                if c.id in ranks:
+                    bonus += self.rank_weight / (5 + ranks[c.id])
+                scored.append(((s, e), float(d) + self.lexical_weight * lexical + bonus))
+            out[c.id] = scored
+        return out
+
+
+__all__ = ["MemoQueries", "SentenceScorer", "pieces"]

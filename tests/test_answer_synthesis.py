@@ -1,0 +1,226 @@
+"""Sentence-level extractive answers on the real report (golden), honest refusal, `citaat ask`
+(single and batch JSON) and the eval answer metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from citaat.app.config import AnswerConfig
+from citaat.app.service import Answerer
+from citaat.eval.answers import contains_snippet, parse_answers, score_answers
+from citaat.eval.dataset import parse_questions
+
+ANSWER_KEYS = {"id", "question", "answer", "mode", "no_evidence", "verified", "flags", "sources"}
+SOURCE_KEYS = {"n", "id", "kind", "label", "text", "respondents", "section", "page"}
+SUCCESS = (
+    "De relatie, en in het bijzonder het vertrouwen, tussen de samenwerkende gemeenten is de meest genoemde "
+    "succesfactor"
+)
+
+
+@pytest.fixture(scope="module")
+def answerer(report_index, sentence_cache) -> Answerer:
+    from citaat.index.search import Searcher
+
+    return Answerer(Searcher.open(report_index), AnswerConfig(), sentence_cache=sentence_cache)
+
+
+def first_numbers(text: str) -> list[int]:
+    seen: dict[int, None] = {}
+    for m in re.finditer(r"\[(\d+(?:, \d+)*)\]", text):
+        for n in m.group(1).split(", "):
+            seen.setdefault(int(n), None)
+    return list(seen)
+
+
+def test_success_factors_lead_with_the_reports_answer(answerer):
+    answer = answerer.answer("Wat zijn de belangrijkste succesfactoren?")
+    assert answer.mode == "extractive" and answer.verified and not answer.no_evidence
+    first = answer.text.split("\n")[0]
+    assert first.startswith(f"“{SUCCESS}") and answer.lead == first
+    assert answer.sources[0].respondents == () and SUCCESS in answer.sources[0].text
+    # then respondent quotes, with a count of the distinct respondents among the quotes shown
+    m = re.search(r"In de getoonde citaten noemen (\d+) geïnterviewden dit: (.+)\.", answer.text)
+    assert m
+    codes = {c for s in answer.sources for c in s.respondents}
+    assert int(m.group(1)) == len(codes) == len(re.findall(r"R\d+ \[", m.group(2)))
+
+
+def test_figure_question_shows_the_survey_table_rows(answerer):
+    answer = answerer.answer("Hoe belangrijk is vertrouwen volgens de enquête?")
+    assert answer.verified and not answer.no_evidence
+    assert "**Tabel 1 Vertrouwen** (N | Gemiddelde)" in answer.text
+    rows = [s for s in answer.sources if s.kind == "table"]
+    assert any("gemeentesecretarissen | 33 | 3,94" in s.text for s in rows)
+    assert "3,94" in answer.text
+    for s in rows:
+        assert f"- [{s.n}] “{' '.join(s.text.split())}” — rapport" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Hoe vraag ik een paspoort aan?", "Wat voor weer wordt het morgen in Utrecht?", "Wordt het morgen regenachtig?"],
+    ids=["paspoort", "weer", "regen"],
+)
+def test_off_topic_is_refused_never_under_the_badge(answerer, question):
+    from citaat.app.ui import answer_markdown
+
+    answer = answerer.answer(question)
+    assert answer.no_evidence and answer.mode == "no_evidence" and not answer.verified
+    assert answer.text.startswith("De interviews zeggen hier niets over")
+    assert "**Geen antwoord.**" in answer.text
+    shown = answer_markdown(answer)
+    assert "✓" not in shown and "Geen antwoord" in shown
+    assert answer.to_dict("x")["verified"] is False
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wat zijn de belangrijkste succesfactoren?",
+        "Welke risico's noemen de geïnterviewden bij ICT?",
+        "Hoe belangrijk is vertrouwen volgens de enquête?",
+        "Wat zegt R13 over de blauwe aanpak?",
+    ],
+)
+def test_numbers_follow_the_text_order(answerer, question):
+    answer = answerer.answer(question)
+    assert first_numbers(answer.text) == [s.n for s in answer.sources] == list(range(1, len(answer.sources) + 1))
+
+
+def test_filler_below_the_floor_is_left_out(answerer):
+    cfg = answerer.config
+    answer = answerer.answer("Wat zijn de belangrijkste succesfactoren?")
+    scored = [s for s in answer.sources if s.kind != "table"]
+    report = [s.score for s in scored if not s.respondents]
+    quotes = [s.score for s in scored if s.respondents]
+    best = max(report + quotes)
+    for group in (report, quotes):
+        if group:
+            assert min(group) >= max(group) - cfg.floor_margin - 1e-9
+            assert min(group) >= best - 2 * cfg.floor_margin - 1e-9
+    assert len(report) <= cfg.lead_max and len(quotes) <= cfg.quote_max
+
+
+# ---------------------------------------------------------------------------- citaat ask
+
+
+def test_ask_single_json(report_index):
+    from citaat.cli import app
+
+    result = CliRunner().invoke(
+        app, ["ask", "Wat zegt R13 over de blauwe aanpak?", "--index", str(report_index), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    obj = json.loads(result.stdout)
+    assert set(obj) == ANSWER_KEYS and obj["id"] is None
+    assert obj["mode"] == "extractive" and obj["verified"] is True and obj["no_evidence"] is False
+    assert obj["sources"] and all(set(s) == SOURCE_KEYS for s in obj["sources"])
+    assert [s["n"] for s in obj["sources"]] == list(range(1, len(obj["sources"]) + 1))
+    assert all("R13" in s["respondents"] for s in obj["sources"])
+
+
+def test_ask_text_and_respondent_option(report_index):
+    from citaat.cli import app
+
+    result = CliRunner().invoke(
+        app, ["ask", "Wat vinden zij van vertrouwen?", "--index", str(report_index), "-r", "R13"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "R13 [1" in result.stdout and "✓ Alle citaten en R-nummers" in result.stdout
+    assert "[1] R13 · " in result.stdout
+
+
+def test_ask_batch_one_line_per_question_in_order(report_index, tmp_path):
+    from citaat.cli import app
+
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        '{"id": "b", "q": "Hoe vraag ik een paspoort aan?"}\n'
+        "# comment\n"
+        '{"id": "a", "q": "Welke risico\'s noemen de geïnterviewden bij ICT?"}\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["ask", "--queries", str(queries), "--index", str(report_index), "--json"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["id"] for o in lines] == ["b", "a"]
+    assert all(set(o) == ANSWER_KEYS for o in lines)
+    assert lines[0]["mode"] == "no_evidence" and lines[0]["no_evidence"] and not lines[0]["verified"]
+    assert lines[1]["mode"] == "extractive" and lines[1]["verified"]
+
+
+def test_ask_rejects_bad_use(report_index, tmp_path):
+    from citaat.cli import app
+
+    runner = CliRunner()
+    both = runner.invoke(app, ["ask", "vraag", "--queries", "x.jsonl", "--index", str(report_index)])
+    assert both.exit_code == 1 and "óf een vraag óf --queries" in both.output
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1}\n', encoding="utf-8")
+    result = runner.invoke(app, ["ask", "--queries", str(bad), "--index", str(report_index), "--json"])
+    assert result.exit_code == 1 and f"{bad}:1" in result.output and "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------------------- eval answer metrics
+
+
+FIXTURE_SET = "\n".join(
+    json.dumps(d, ensure_ascii=False)
+    for d in [
+        {"id": "a1", "q": "Wat?", "category": "broad", "split": "dev", "snippets": ["het vertrouwen  is groot"]},
+        {"id": "a2", "q": "Wie?", "category": "who", "split": "dev", "snippets": ["blauwe aanpak"]},
+        {"id": "a3", "q": "Hoe?", "category": "broad", "split": "test", "snippets": ["niet gevonden"]},
+        {"id": "n1", "q": "Paspoort?", "category": "noanswer", "split": "dev", "note": "offtopic: burgerzaken"},
+        {"id": "n2", "q": "Btw?", "category": "noanswer", "split": "dev", "note": "neardomain: fiscaal"},
+    ]
+)
+
+
+def _answer(qid: str, text: str, no_evidence: bool = False, verified: bool = True) -> str:
+    return json.dumps({"id": qid, "answer": text, "no_evidence": no_evidence, "verified": verified})
+
+
+def test_eval_answer_metrics_on_a_tiny_fixture():
+    qset = parse_questions(FIXTURE_SET.splitlines())
+    answers = parse_answers(
+        [
+            _answer("a1", "“Het  vertrouwen is groot.” [1]"),  # case differs: not contained
+            _answer("a2", "- [1] “Een beetje een blauwe\naanpak” — R13"),  # whitespace differs: contained
+            _answer("a3", "De interviews zeggen hier niets over: niet gevonden", no_evidence=True),
+            _answer("n1", "De interviews zeggen hier niets over", no_evidence=True, verified=False),
+            _answer("n2", "Een antwoord", verified=True),
+        ]
+    )
+    result = score_answers(qset, answers)
+    assert result["answerable"] == 3
+    assert result["contains"] == round(1 / 3, 4)  # a refusal never contains the answer
+    assert result["failed"] == ["a1", "a3"]
+    assert result["accepted"] == round(2 / 3, 4)
+    assert result["refused"] == {"offtopic": 1.0, "neardomain": 0.0, "overig": None}
+    assert result["verified"] == 1.0
+    dev = score_answers(qset.select("dev"), answers)
+    assert dev["answerable"] == 2 and dev["contains"] == 0.5
+    assert contains_snippet(qset.get("a1"), "x het vertrouwen is groot y")
+
+
+def test_eval_answers_command(tmp_path):
+    from citaat.cli import app
+
+    qfile = tmp_path / "q.jsonl"
+    qfile.write_text(FIXTURE_SET, encoding="utf-8")
+    afile = tmp_path / "a.jsonl"
+    afile.write_text(_answer("a2", "blauwe aanpak") + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", "answers", str(afile), "--set", str(qfile), "--split", "dev", "--json"])
+    assert result.exit_code == 0, result.output
+    obj = json.loads(result.stdout)
+    assert obj["contains"] == 1.0 and obj["missing"] == ["a1", "n1", "n2"]
+    broken = tmp_path / "b.jsonl"
+    broken.write_text("{nope\n", encoding="utf-8")
+    bad = CliRunner().invoke(app, ["eval", "answers", str(broken), "--set", str(qfile)])
+    assert bad.exit_code == 1 and f"{broken}:1" in bad.output
