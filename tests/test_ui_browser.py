@@ -238,7 +238,7 @@ def test_chat_in_a_real_browser(page, chunks, index_dir):
     page.wait_for_selector(f"#sources #bron-{n}.cz-selected")
     page.click(f"#sources #bron-{n} a.cz-page")
     page.wait_for_selector("#pageview-img img")
-    page_no = next(p for m, _, _, _, p in BULLET_RE.findall(text) if int(m) == n)
+    page_no = re.search(r"· p\. (\d+)$", cards[n - 1]["where"]).group(1)  # source n's own page
     assert page.inner_text("#pageview-caption").startswith(f"[{n}] ") and f"p. {page_no}" in page.inner_text(
         "#pageview-caption"
     )
