@@ -370,5 +370,5 @@ def chat(
     answerer = Answerer(searcher, AnswerConfig(), LLMClient(llm_cfg) if llm_cfg.enabled else None)
     demo = build_app(answerer, llm_cfg.describe())
     where = "via een publieke link" if share else f"op http://{host}:{port}"
-    typer.echo(f"Citaat-chat {where} (Ctrl+C stopt)", err=True)
-    launch(demo, serve, block=True, quiet=True)
+    typer.echo(f"Citaat-chat {where}, API op /api (documentatie: /docs) (Ctrl+C stopt)", err=True)
+    launch(demo, serve, block=True, quiet=True, answerer=answerer)

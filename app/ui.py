@@ -378,12 +378,20 @@ def theme() -> Any:
     )
 
 
-def launch(demo: Any, serve: ServeConfig, block: bool = True, quiet: bool = False) -> Any:
-    """Serve the page; refuses (ConfigError) a configuration that `ServeConfig.check` rejects."""
+def launch(demo: Any, serve: ServeConfig, block: bool = True, quiet: bool = False, answerer: Answerer | None = None) -> Any:
+    """Serve the page; refuses (ConfigError) a configuration that `ServeConfig.check` rejects.
+    With `answerer`, the JSON API (app/api.py) is served beside it: /api, /health, /docs, same login."""
     problem = serve.check()
     if problem:
         raise ConfigError(problem)
+    app_kwargs: dict[str, Any] = {}
+    if answerer is not None:
+        from .api import api_routes, create_api, gradio_session_user
+
+        api = create_api(answerer, auth=serve.auth(), session_user=gradio_session_user(demo))
+        app_kwargs["routes"] = api_routes(api)  # before Gradio's own routes, so they take precedence
     return demo.launch(
+        app_kwargs=app_kwargs,
         server_name=serve.host,
         server_port=serve.port,
         share=serve.share,
