@@ -14,7 +14,6 @@ R-number shown has been verified (app/verify.py).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Protocol
@@ -63,7 +62,6 @@ class Answerer:
         self.config = config or AnswerConfig()
         self.llm = llm
         self.excerpter = Excerpter(searcher, self.config)
-        self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ listings
 
@@ -88,8 +86,8 @@ class Answerer:
     # ------------------------------------------------------------------ searching
 
     def _search(self, query: str, k: int, filters: Filters | None) -> list[Hit]:
-        with self._lock:
-            return self.searcher.search(query, k=k, filters=filters)
+        # No lock: Searcher.search only reads (FAISS, bm25s and the embedder are safe to share).
+        return self.searcher.search(query, k=k, filters=filters)
 
     def _filtered(self, filters: Filters) -> list[Chunk]:
         chunks = self.searcher.chunks

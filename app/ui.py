@@ -214,7 +214,7 @@ def build_app(answerer: Answerer, llm_label: str = "uit (extractief)", export_di
         for part in answerer.stream(question or "", asked or [], filters):
             if isinstance(part, Answer):
                 final = part
-            else:
+            elif answerer.llm is not None:  # a model's answer grows; the extractive one is sent whole
                 messages[-1] = {"role": "assistant", "content": part}
                 yield messages, messages, asked, gr.skip(), gr.skip(), gr.skip(), gr.skip()
         assert final is not None

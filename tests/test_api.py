@@ -159,3 +159,18 @@ def test_page_session_counts_as_login(answerer):
 
 def test_open_without_login(client):
     assert client.get("/api/respondents").status_code == 200
+
+
+def test_concurrent_requests_answer_as_sequential_ones(client, answerer):
+    """No lock around searches: parallel asks and searches give exactly the sequential results."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = ["Hoe belangrijk is vertrouwen tussen gemeenten?", "Welke risico's noemen ze bij ICT?",
+                 "Wat zegt R13 over de blauwe aanpak?", "Welke rol speelt de gemeenteraad?"] * 3
+    expected = [json.loads(json.dumps(answerer.answer(q).to_dict())) for q in questions]
+    searched = [[h.to_dict() for h in answerer.searcher.search(q, k=8)] for q in questions]
+    with ThreadPoolExecutor(8) as pool:
+        asked = list(pool.map(lambda q: client.post("/api/ask", json={"question": q}).json(), questions))
+        found = list(pool.map(lambda q: client.post("/api/search", json={"query": q, "k": 8}).json(), questions))
+    assert asked == expected
+    assert [f["hits"] for f in found] == json.loads(json.dumps(searched))
