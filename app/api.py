@@ -177,7 +177,7 @@ def create_api(
     api.add_middleware(BodyLimit, limit=max_body_bytes)
     basic = HTTPBasic(auto_error=False, realm="Citaat")
 
-    def login(request: Request, credentials: HTTPBasicCredentials | None = Depends(basic)) -> None:
+    def login(request: Request, credentials: HTTPBasicCredentials | None = Depends(basic)) -> None:  # noqa: B008
         if auth is None:
             return
         if credentials is not None:

@@ -258,12 +258,16 @@ def search(
         Path | None,
         typer.Option("--queries", help='JSONL met regels {"id": ..., "q": ...}; één JSON-regel per vraag.'),
     ] = None,
+    qdrant_url: Annotated[
+        str | None,
+        typer.Option("--qdrant-url", help="Vectoren in Qdrant: server-URL (http://host:6333), map of :memory:."),
+    ] = None,
 ) -> None:
     """Search the index: quotes and passages with respondent, section and page."""
     import json
 
     from citaat.index.config import MODES, is_mode
-    from citaat.index.search import Filters, Searcher
+    from citaat.index.search import Filters
     from citaat.ingest.model import CHUNK_KINDS
 
     if (query is None) == (queries is None):
@@ -276,7 +280,7 @@ def search(
         fail("-k moet minstens 1 zijn")
     filters = Filters(tuple(respondent or ()), section, kind, doc)
     batch = _read_queries(queries) if queries is not None else []
-    searcher = Searcher.open(index_dir)
+    searcher = _open_searcher(index_dir, qdrant_url)
 
     if queries is not None:
         for qid, text in batch:
@@ -292,6 +296,38 @@ def search(
         typer.echo("Geen resultaten.")
     for hit in hits:
         typer.echo(_format_hit(hit))
+
+
+def _open_searcher(index_dir: Path, qdrant_url: str | None) -> Any:
+    """Searcher.open, with Qdrant when `--qdrant-url` is given; an unreachable server is one line."""
+    from citaat.index.search import Searcher
+
+    config = _search_config(qdrant_url)
+    if config is None:
+        return Searcher.open(index_dir)
+    try:
+        return Searcher.open(index_dir, config)
+    except CitaatError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - qdrant-client raises transport errors of several libraries
+        fail(f"Qdrant op {qdrant_url} is niet bereikbaar of weigert ({type(exc).__name__})",
+             "start de Qdrant-server of controleer de URL")
+
+
+def _search_config(qdrant_url: str | None) -> Any:
+    """The search config for `--qdrant-url`: Qdrant by URL (or local mode: a directory or :memory:),
+    else None (FAISS, the default). The collection is filled from the verified index on open."""
+    if qdrant_url is None:
+        return None
+    from citaat.index.config import SearchConfig
+
+    try:
+        import qdrant_client  # noqa: F401
+    except ImportError:
+        fail("--qdrant-url vraagt qdrant-client", "installeer het met `pip install 'citaat[qdrant]'`")
+    if not qdrant_url.strip():
+        fail("--qdrant-url is leeg", "geef bv. http://127.0.0.1:6333")
+    return SearchConfig(vector_store="qdrant", qdrant_location=qdrant_url.strip())
 
 
 def _read_queries(path: Path) -> list[tuple[object, str]]:
@@ -347,6 +383,10 @@ def chat(
         str | None,
         typer.Option("--llm-key-env", envvar="CITAAT_LLM_KEY_ENV", help="Omgevingsvariabele met de API-sleutel."),
     ] = None,
+    qdrant_url: Annotated[
+        str | None,
+        typer.Option("--qdrant-url", help="Vectoren in Qdrant: server-URL (http://host:6333), map of :memory:."),
+    ] = None,
 ) -> None:
     """Start the chat: a local web page that answers Dutch questions with verified, cited quotes."""
     from citaat.app.config import AnswerConfig, LLMConfig, ServeConfig
@@ -363,10 +403,9 @@ def chat(
     from citaat.app.llm import LLMClient
     from citaat.app.service import Answerer
     from citaat.app.ui import build_app, launch
-    from citaat.index.search import Searcher
 
     logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
-    searcher = Searcher.open(index_dir)
+    searcher = _open_searcher(index_dir, qdrant_url)
     answerer = Answerer(searcher, AnswerConfig(), LLMClient(llm_cfg) if llm_cfg.enabled else None)
     demo = build_app(answerer, llm_cfg.describe())
     where = "via een publieke link" if share else f"op http://{host}:{port}"

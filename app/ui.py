@@ -378,7 +378,9 @@ def theme() -> Any:
     )
 
 
-def launch(demo: Any, serve: ServeConfig, block: bool = True, quiet: bool = False, answerer: Answerer | None = None) -> Any:
+def launch(
+    demo: Any, serve: ServeConfig, block: bool = True, quiet: bool = False, answerer: Answerer | None = None
+) -> Any:
     """Serve the page; refuses (ConfigError) a configuration that `ServeConfig.check` rejects.
     With `answerer`, the JSON API (app/api.py) is served beside it: /api, /health, /docs, same login."""
     problem = serve.check()

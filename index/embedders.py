@@ -149,6 +149,7 @@ class QueryCache:
                 if v is not None:
                     self._cache.move_to_end(t)
             self.hits += sum(v is not None for v in found)
+        fresh: dict[str, np.ndarray] = {}
         missing = list(dict.fromkeys(t for t, v in zip(texts, found, strict=True) if v is None))
         if missing:
             fresh = dict(zip(missing, self.inner.embed_queries(missing), strict=True))
@@ -159,8 +160,8 @@ class QueryCache:
                     self._cache[t] = v
                 while len(self._cache) > self.size:
                     self._cache.popitem(last=False)
-            found = [fresh[t] if v is None else v for t, v in zip(texts, found, strict=True)]
-        return np.stack(found).astype(np.float32, copy=False)
+        vectors = [fresh[t] if v is None else v for t, v in zip(texts, found, strict=True)]
+        return np.stack(vectors).astype(np.float32, copy=False)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self.inner.embed_passages(texts)
