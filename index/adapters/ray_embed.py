@@ -16,6 +16,7 @@ The vectors equal the single-process ones: every text is embedded alone by the s
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -85,6 +86,9 @@ class RayEmbedder:
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
         order = sorted(range(len(texts)), key=lambda n: -len(texts[n]))
         ds = ray.data.from_items([{"row": n, "text": texts[n]} for n in order])
         embedded = ds.map_batches(
@@ -92,7 +96,7 @@ class RayEmbedder:
             fn_constructor_kwargs={"spec": self.spec},
             batch_size=self.batch_size,
             batch_format="numpy",
-            concurrency=self.workers,
+            compute=ray.data.ActorPoolStrategy(size=self.workers),
             num_cpus=1,
             runtime_env={"env_vars": {"OMP_NUM_THREADS": "1"}},
         )
