@@ -357,11 +357,11 @@ def build_app(answerer: Answerer, llm_label: str = "uit (extractief)", export_di
         who.change(show_respondent, who, [who_table, who_status, who_context, who_csv, who_md], api_name="respondent")
         clear_btn.click(clear_filters, None, [f_resp, f_section, f_kind], api_visibility="private")
 
-    # Queue limits, chosen on purpose (2-core machine, see the load test in docs/benchmarks.md):
-    # an answer costs ~30 ms of CPU-bound query embedding, and the answerer serialises searches
-    # behind a lock, so more parallel workers would not answer faster; 4 lets rendering and the
-    # export writes of one session overlap another's search. max_size bounds the waiting line:
-    # under overload a user gets Gradio's "queue is full" at once instead of a minute-long wait.
+    # Queue limits, from measurement (docs/benchmarks.md, "Serveren"): searches run in parallel (no
+    # lock), but on 2 cores the work is CPU-bound, so 20 sessions × 5 questions gave the same p95
+    # with 2, 4 or 8 parallel workers (6.3 / 6.1 / 7.1 s at load 15); 4 lets rendering and export
+    # writes of one session overlap another's search. max_size bounds the waiting line: under
+    # overload a user gets Gradio's "queue is full" at once instead of a minute-long wait.
     demo.queue(default_concurrency_limit=4, max_size=64)
     return demo
 
