@@ -24,7 +24,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from citaat.benchmarks.load_test import QUESTIONS, LoadResult, _describe, check_loopback, free_port, start_app, stop_app
+from citaat.benchmarks.load_test import (
+    QUESTIONS,
+    CpuMeter,
+    LoadResult,
+    _describe,
+    check_loopback,
+    cpu_note,
+    free_port,
+    start_app,
+    stop_app,
+)
 
 
 def run_api_load(
@@ -87,6 +97,7 @@ def markdown(r: dict[str, Any], index_desc: str, load: str) -> str:
         "| verzoeken | fouten | p50 | p95 | max | doorvoer | totale tijd |\n|---|---|---|---|---|---|---|\n"
         f"| {r['requests']} | {r['errors']} | {r['p50_ms']:.0f} ms | {r['p95_ms']:.0f} ms | {r['max_ms']:.0f} ms | "
         f"{r['throughput_qps']:.1f} vragen/s | {r['wall_s']:.1f} s |\n"
+        + (f"\n{cpu_note(r).strip()}\n" if cpu_note(r) else "")
     )
 
 
@@ -115,11 +126,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run_api_load(url, 2, 3, max_seconds=60)  # warm up: the embedder's first calls, the thread pool
         load = load_average()
+        cpu = CpuMeter(proc)
         res = run_api_load(url, args.clients, args.questions, max_seconds=args.max_seconds)
+        cpu_use = cpu.stop()
     finally:
         if proc is not None:
             stop_app(proc)
     summary = res.summary()
+    summary.update(cpu_use)
     print(json.dumps(summary, indent=1, ensure_ascii=False), file=sys.stderr)
     print(markdown(summary, _describe(args.index) if args.index else url, load))
     return 0 if res.errors == 0 else 1
