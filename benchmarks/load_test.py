@@ -232,6 +232,51 @@ def queue_settings() -> str:
     return "; ".join(lines) or "(geen demo.queue-aanroep gevonden)"
 
 
+class CpuMeter:
+    """CPU seconds (user+sys) of the app's process and of this (load-generating) process between
+    start and `stop()`: on a small machine the clients compete with the server for the same cores."""
+
+    def __init__(self, proc: subprocess.Popen[str] | None) -> None:
+        self.proc = proc
+        self.server0 = self._server()
+        self.client0 = self._client()
+        self.load = os.getloadavg()[0]
+
+    def _server(self) -> float | None:
+        if self.proc is None:
+            return None
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _client() -> float:
+        import resource
+
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        return ru.ru_utime + ru.ru_stime
+
+    def stop(self) -> dict[str, float]:
+        out = {"client_cpu_s": self._client() - self.client0, "load_start": self.load, "load_end": os.getloadavg()[0]}
+        server = self._server()
+        if server is not None and self.server0 is not None:
+            out["server_cpu_s"] = server - self.server0
+        return out
+
+
+def cpu_note(r: dict[str, Any]) -> str:
+    """One Dutch sentence on where the CPU went (server vs load generator), if measured."""
+    if "server_cpu_s" not in r or not r.get("ok"):
+        return ""
+    per = r["server_cpu_s"] / r["ok"] * 1000
+    return (
+        f" CPU in deze run: de app {r['server_cpu_s']:.1f} s ({per:.0f} ms per vraag), de load-generator "
+        f"{r['client_cpu_s']:.1f} s; load average {r['load_start']:.1f} → {r['load_end']:.1f}."
+    )
+
+
 def markdown(r: dict[str, Any], index_desc: str) -> str:
     return (
         "\n".join(
@@ -249,7 +294,7 @@ def markdown(r: dict[str, Any], index_desc: str) -> str:
                 "",
                 "Latentie is gemeten van versturen tot het laatste deel van het antwoord, dus inclusief de wachttijd "
                 "in de Gradio-wachtrij: met 20 sessies en een concurrency-limiet van 4 wachten de meeste vragen op "
-                "hun beurt, en dat bepaalt de p95." + _single(r),
+                "hun beurt, en dat bepaalt de p95." + _single(r) + cpu_note(r),
             ]
         )
         + "\n"
@@ -296,12 +341,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # One user alone first: the service time per question, without waiting in the queue.
         single = run_load(url, 1, args.questions, max_seconds=args.max_seconds).summary()
+        cpu = CpuMeter(proc)
         res = run_load(url, args.sessions, args.questions, max_seconds=args.max_seconds)
+        cpu_use = cpu.stop()
     finally:
         if proc is not None:
             stop_app(proc)
     summary = res.summary()
     summary["single"] = {k: single[k] for k in ("requests", "errors", "p50_ms", "p95_ms")}
+    summary.update(cpu_use)
     print(json.dumps(summary, indent=1, ensure_ascii=False), file=sys.stderr)
     if args.docs:
         from citaat.benchmarks.bench_scale import write_section

@@ -9,6 +9,7 @@ and "geinvesteerd" meet. The same function tokenizes chunks and queries.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -25,7 +26,15 @@ _TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")
 QUESTION_WORDS = frozenset("welke welk waarom waar wanneer hoeveel zegt zeggen vertelt vertellen noemt noemen".split())
 STOPWORDS = frozenset(STOPWORDS_DUTCH) | QUESTION_WORDS
 
-_stemmer = Stemmer.Stemmer("dutch")
+# A Snowball stemmer keeps state between calls, so each thread (concurrent searches) has its own.
+_local = threading.local()
+
+
+def _stem(word: str) -> str:
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = Stemmer.Stemmer("dutch")
+    return str(stemmer.stemWord(word))
 
 
 def _fold(word: str) -> str:
@@ -36,7 +45,7 @@ def _fold(word: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _term(word: str) -> str:
-    return _fold(_stemmer.stemWord(word))
+    return _fold(_stem(word))
 
 
 def tokenize(text: str) -> list[str]:

@@ -109,16 +109,26 @@ def _previous_vectors(directory: Path, embedder: str, dim: int) -> dict[tuple[st
     return {(i, h): vectors[n].copy() for n, (i, h) in enumerate(zip(rows["ids"], rows["text_hashes"], strict=True))}
 
 
+def length_buckets(texts: list[str], batch_size: int) -> list[list[int]]:
+    """Row numbers of `texts` in batches of similar length (longest first). A batch is embedded by
+    one call that spreads its texts over the CPU's threads; texts of similar length finish together,
+    so no thread idles behind one long text (and padding backends pad less)."""
+    order = sorted(range(len(texts)), key=lambda n: -len(texts[n]))
+    return [order[lo : lo + batch_size] for lo in range(0, len(order), batch_size)]
+
+
 def embed_in_batches(embedder: Embedder, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
-    """Passage embeddings of `texts`, batch by batch, with a tqdm bar (rate and ETA) when asked."""
+    """Passage embeddings of `texts` (in their order), length-bucketed batch by batch, with a tqdm
+    bar (rate and ETA) when asked."""
     from tqdm import tqdm
 
+    if getattr(embedder, "distributed", False):  # a cluster job (adapters/ray_embed.py) takes all texts at once
+        return embedder.embed_passages(texts)
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     with tqdm(total=len(texts), desc="Embedden", unit="chunk", disable=not progress, leave=False) as bar:
-        for lo in range(0, len(texts), batch_size):
-            batch = texts[lo : lo + batch_size]
-            out[lo : lo + len(batch)] = embedder.embed_passages(batch)
-            bar.update(len(batch))
+        for rows in length_buckets(texts, batch_size):
+            out[rows] = embedder.embed_passages([texts[n] for n in rows])
+            bar.update(len(rows))
     return out
 
 

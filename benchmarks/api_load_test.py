@@ -1,0 +1,143 @@
+"""Load test of the JSON API on loopback: N concurrent clients × M `POST /api/ask`, bounded in count and time.
+
+Usage (repository root, venv active):
+
+    python -m citaat.benchmarks.api_load_test --url http://127.0.0.1:7860/      # a running `citaat chat`
+    python -m citaat.benchmarks.api_load_test --index data --docs               # start one for the run
+
+Each client is its own HTTP connection (httpx) and asks its questions one after another; all
+clients run at once. A request counts as an error when it raises, times out, returns a status
+other than 200 or an answer without text. Only loopback targets are accepted; the number of
+requests is fixed (clients × questions) and the run stops at `max_seconds` (requests not started
+by then count as errors). The result goes to docs/benchmarks.md, section "## Serveren".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from citaat.benchmarks.load_test import (
+    QUESTIONS,
+    CpuMeter,
+    LoadResult,
+    _describe,
+    check_loopback,
+    cpu_note,
+    free_port,
+    start_app,
+    stop_app,
+)
+
+
+def run_api_load(
+    url: str,
+    clients: int = 50,
+    questions_per_client: int = 10,
+    request_timeout: float = 60.0,
+    max_seconds: float = 600.0,
+    auth: tuple[str, str] | None = None,
+) -> LoadResult:
+    """Run the load (see module docstring); never raises for request errors."""
+    check_loopback(url)
+    import httpx
+
+    result = LoadResult(url, clients, questions_per_client)
+    lock = threading.Lock()
+    deadline = time.monotonic() + max_seconds
+    endpoint = url.rstrip("/") + "/api/ask"
+
+    def record(ok: bool, ms: float | None, why: str = "") -> None:
+        with lock:
+            result.requests += 1
+            if ok:
+                result.ok += 1
+                result.latencies_ms.append(ms or 0.0)
+            else:
+                result.errors += 1
+                if len(result.error_samples) < 5:
+                    result.error_samples.append(why[:300])
+
+    def client(n: int) -> None:
+        with httpx.Client(timeout=request_timeout, auth=auth) as http:
+            for i in range(questions_per_client):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    record(False, None, "run deadline reached before the request started")
+                    continue
+                question = QUESTIONS[(n + i) % len(QUESTIONS)]
+                t = time.perf_counter()
+                try:
+                    r = http.post(endpoint, json={"question": question}, timeout=min(request_timeout, left))
+                    ms = (time.perf_counter() - t) * 1000
+                    ok = r.status_code == 200 and bool(r.json().get("answer", "").strip())
+                    record(ok, ms, "" if ok else f"{question}: HTTP {r.status_code} {r.text[:200]}")
+                except Exception as exc:  # noqa: BLE001 - every failure is an error of this run
+                    record(False, None, f"{question}: {exc!r}")
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(client, range(clients)))
+    result.wall_s = time.perf_counter() - t0
+    return result
+
+
+def markdown(r: dict[str, Any], index_desc: str, load: str) -> str:
+    return (
+        f"API: `python -m citaat.benchmarks.api_load_test --index DIR` — {r['sessions']} gelijktijdige clients × "
+        f"{r['questions_per_session']} `POST /api/ask` (extractief) tegen `citaat chat` op loopback, index: "
+        f"{index_desc}; {os.cpu_count()} cores, load average bij de start {load}.\n\n"
+        "| verzoeken | fouten | p50 | p95 | max | doorvoer | totale tijd |\n|---|---|---|---|---|---|---|\n"
+        f"| {r['requests']} | {r['errors']} | {r['p50_ms']:.0f} ms | {r['p95_ms']:.0f} ms | {r['max_ms']:.0f} ms | "
+        f"{r['throughput_qps']:.1f} vragen/s | {r['wall_s']:.1f} s |\n"
+        + (f"\n{cpu_note(r).strip()}\n" if cpu_note(r) else "")
+    )
+
+
+def load_average() -> str:
+    try:
+        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "onbekend"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    target = ap.add_mutually_exclusive_group(required=True)
+    target.add_argument("--url", help="a running app on loopback, e.g. http://127.0.0.1:7860/")
+    target.add_argument("--index", type=Path, help="start `citaat chat` on this index directory for the run")
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--questions", type=int, default=10, help="questions per client")
+    ap.add_argument("--max-seconds", type=float, default=600.0, help="the whole run stops after this")
+    args = ap.parse_args(argv)
+    proc = None
+    url = args.url
+    if args.index:
+        port = free_port()
+        proc = start_app(args.index, port)
+        url = f"http://127.0.0.1:{port}/"
+    try:
+        run_api_load(url, 2, 3, max_seconds=60)  # warm up: the embedder's first calls, the thread pool
+        load = load_average()
+        cpu = CpuMeter(proc)
+        res = run_api_load(url, args.clients, args.questions, max_seconds=args.max_seconds)
+        cpu_use = cpu.stop()
+    finally:
+        if proc is not None:
+            stop_app(proc)
+    summary = res.summary()
+    summary.update(cpu_use)
+    print(json.dumps(summary, indent=1, ensure_ascii=False), file=sys.stderr)
+    print(markdown(summary, _describe(args.index) if args.index else url, load))
+    return 0 if res.errors == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
