@@ -32,7 +32,8 @@ from citaat.ingest.store import read_sources
 
 from .config import ServeConfig
 from .conversations import CONVERSATIONS_FILE, ConversationStore, Turn, new_owner
-from .export import write_exports
+from .export import FORMATS as EXPORT_FORMATS
+from .export import ExportMeta, write_exports
 from .finder import QuoteFinder, claim_markdown
 from .records import KIND_LABELS, Answer, Source, join_dutch
 from .service import Answerer
@@ -276,15 +277,37 @@ def build_app(
         return [("Alle soorten", "")] + [(KIND_LABELS[k], k) for k in answerer.kinds()]
 
     def downloads(
-        sources: Sequence[Source], name: str, title: str, question: str | None = None, answer: str | None = None
-    ) -> tuple[Any, Any]:
+        sources: Sequence[Source],
+        name: str,
+        title: str,
+        question: str | None = None,
+        answer: str | None = None,
+        filters: Filters | None = None,
+    ) -> tuple[Any, ...]:
+        """The four export buttons (CSV with ';' for Dutch Excel, XLSX, Markdown, REFI-QDA .qdpx) for
+        these sources; each file records the date, the question or query, the filters and the index."""
         if not sources:
-            return gr.DownloadButton(value=None, interactive=False), gr.DownloadButton(value=None, interactive=False)
-        csv_path, md_path = write_exports(sources, exports, name, title, question, answer)
-        return (
-            gr.DownloadButton(value=str(csv_path), interactive=True),
-            gr.DownloadButton(value=str(md_path), interactive=True),
+            return (gr.DownloadButton(value=None, interactive=False),) * len(EXPORT_FORMATS)
+        meta = ExportMeta(
+            query=question or ("" if name in ("zoekresultaten",) else name),
+            filters=filters or Filters(),
+            index_version=str(getattr(answerer.searcher, "version", "") or ""),
+            kind="vraag" if answer else "zoekopdracht",
         )
+        paths = write_exports(
+            sources,
+            exports,
+            name,
+            title,
+            question,
+            answer,
+            meta,
+            EXPORT_FORMATS,
+            sep=";",
+            sheet=getattr(answerer.searcher, "attributes", None),
+            index_dir=data,
+        )
+        return tuple(gr.DownloadButton(value=str(path), interactive=True) for path in paths)
 
     def conversation_download(conv: str | None, owner: str) -> Any:
         text = store.export_markdown(conv, owner) if conv else None
@@ -322,7 +345,7 @@ def build_app(
         section: str,
         kind: str,
     ) -> Iterator[tuple[Any, ...]]:
-        n_out = 12
+        n_out = 14
         if not (question or "").strip():
             # an empty (or repeated, after the box was cleared) send leaves the previous answer alone
             yield (gr.skip(),) * n_out
@@ -331,15 +354,15 @@ def build_app(
         messages = list(messages or [])
         messages.append({"role": "user", "content": user_markdown(question.strip())})
         messages.append({"role": "assistant", "content": "Zoeken in de interviews…"})
-        skip6 = (gr.skip(),) * 6
-        yield messages, messages, asked, turns, browser, gr.skip(), "", *skip6[:5]
+        skip = (gr.skip(),) * 7  # the export buttons and what follows them keep their values
+        yield messages, messages, asked, turns, browser, gr.skip(), "", *skip
         final: Answer | None = None
         for part in answerer.stream(question, asked or [], filters):
             if isinstance(part, Answer):
                 final = part
             elif answerer.llm is not None:  # a model's answer grows; the extractive one is sent whole
                 messages[-1] = {"role": "assistant", "content": part}
-                yield messages, messages, asked, turns, browser, gr.skip(), gr.skip(), *skip6[:5]
+                yield messages, messages, asked, turns, browser, gr.skip(), gr.skip(), *skip
         assert final is not None
         k = len(turns or [])
         note = filter_note(question, filters)
@@ -355,8 +378,13 @@ def build_app(
             if final.no_evidence and final.sources
             else None
         )
-        csv_btn, md_btn = downloads(
-            final.sources, final.question or "antwoord", "Citaat: antwoord met bronnen", final.question, final.text
+        buttons = downloads(
+            final.sources,
+            final.question or "antwoord",
+            "Citaat: antwoord met bronnen",
+            final.question,
+            final.text,
+            filters,
         )
         yield (
             messages,
@@ -366,8 +394,7 @@ def build_app(
             browser,
             sources_html(final.sources, notice, title=f"Bronnen bij vraag {k + 1}", turn=k),
             gr.skip(),
-            csv_btn,
-            md_btn,
+            *buttons,
             gr.Dropdown(choices=conversation_choices(store, owner), value=conv),
             sources_for_choices(new_turns),
             conversation_download(conv, owner),
@@ -392,7 +419,7 @@ def build_app(
         asked = [t.question for t in stored]
         last = turns[-1]["sources"] if turns else []
         k = len(turns) - 1
-        csv_btn, md_btn = (
+        buttons = (
             downloads(
                 last,
                 stored[-1].question if stored else "antwoord",
@@ -411,8 +438,7 @@ def build_app(
             turns,
             browser,
             panel,
-            csv_btn,
-            md_btn,
+            *buttons,
             gr.Dropdown(choices=conversation_choices(store, owner), value=conv),
             sources_for_choices(turns),
             conversation_download(conv, owner),
@@ -503,10 +529,10 @@ def build_app(
             status = f"{len(found)} resultaten" + (" (filters actief)" if not filters.is_empty() else "")
             status += " · gezocht als bewering, zin voor zin" if state["claim"] else ""
         title = "Citaat: citaten bij een bewering" if state["claim"] else f"Citaat: zoekresultaten voor {query or '…'}"
-        csv_btn, md_btn = downloads(found, query or "zoekresultaten", title)
+        buttons = downloads(found, query or "zoekresultaten", title, query or None, None, filters)
         panel = claim_markdown(state["sentences"], found, state["supports"], state["notice"])
-        return (table_rows(found), status, sources_html(found, title="Context van de resultaten"), csv_btn,
-                md_btn, state, gr.Button(visible=state["has_more"]), panel)
+        return (table_rows(found), status, sources_html(found, title="Context van de resultaten"), *buttons,
+                state, gr.Button(visible=state["has_more"]), panel)
 
     def run_search(query: str, resp: list[str], section: str, kind: str, claim: bool) -> tuple[Any, ...]:
         query = query or ""
@@ -514,7 +540,7 @@ def build_app(
         try:
             result = finder.page(query, make_filters(resp, section, kind), claim=claim)
         except CitaatError as exc:  # e.g. a claim of too many sentences: say so where the count would be
-            return (gr.skip(), f"⚠ {exc}", gr.skip(), gr.skip(), gr.skip(), {}, gr.Button(visible=False), "")
+            return (gr.skip(), f"⚠ {exc}", *(gr.skip(),) * 5, {}, gr.Button(visible=False), "")
         return show_found({
             "text": query, "claim": claim, "resp": resp, "section": section, "kind": kind,
             "sources": list(result.sources), "supports": list(result.supports), "sentences": result.sentences,
@@ -524,7 +550,7 @@ def build_app(
     def more_results(state: dict[str, Any] | None) -> tuple[Any, ...]:
         """"Meer resultaten": the next page of the same search (same text and filters), appended."""
         if not state or not state.get("has_more"):
-            return (gr.skip(),) * 5 + (state, gr.Button(visible=False), gr.skip())
+            return (gr.skip(),) * 7 + (state, gr.Button(visible=False), gr.skip())
         filters = make_filters(state["resp"], state["section"], state["kind"])
         result = finder.page(state["text"], filters, state["next_offset"], state["claim"],
                              first_n=len(state["sources"]) + 1)
@@ -537,13 +563,13 @@ def build_app(
     def show_respondent(code: str | None) -> tuple[Any, ...]:
         if not code:
             off = gr.DownloadButton(value=None, interactive=False)
-            return [], "Kies een respondent.", sources_html([], title="Citaten"), off, off
+            return [], "Kies een respondent.", sources_html([], title="Citaten"), *(off,) * len(EXPORT_FORMATS)
         quotes = answerer.respondent_quotes(code)
         sections = len({q.section for q in quotes})
         status = f"{code}: {len(quotes)} citaten in {sections} secties"
-        csv_btn, md_btn = downloads(quotes, code, f"Citaat: alle citaten van {code}")
+        buttons = downloads(quotes, code, f"Citaat: alle citaten van {code}", None, None, Filters(respondents=(code,)))
         rows = [[q.n, " ".join(q.text.split()), q.theme, "" if q.page is None else q.page] for q in quotes]
-        return rows, status, sources_html(quotes, title=f"Citaten van {code}"), csv_btn, md_btn
+        return rows, status, sources_html(quotes, title=f"Citaten van {code}"), *buttons
 
     def refresh_choices() -> tuple[Any, ...]:
         """Filter choices and header from the index in use (a page loaded after an upload shows its
@@ -685,8 +711,14 @@ def build_app(
                                     chat_csv = gr.DownloadButton(
                                         "Exporteer CSV", interactive=False, size="sm", elem_id="chat-csv"
                                     )
+                                    chat_xlsx = gr.DownloadButton(
+                                        "Exporteer XLSX", interactive=False, size="sm", elem_id="chat-xlsx"
+                                    )
                                     chat_md = gr.DownloadButton(
                                         "Exporteer Markdown", interactive=False, size="sm", elem_id="chat-md"
+                                    )
+                                    chat_qdpx = gr.DownloadButton(
+                                        "Exporteer QDPX", interactive=False, size="sm", elem_id="chat-qdpx"
                                     )
                                 with gr.Column(visible=False, elem_id="pageview") as page_box:
                                     page_caption = gr.HTML("", padding=False, elem_id="pageview-info")
@@ -726,8 +758,14 @@ def build_app(
                             search_csv = gr.DownloadButton(
                                 "Exporteer CSV", interactive=False, size="sm", elem_id="search-csv"
                             )
+                            search_xlsx = gr.DownloadButton(
+                                "Exporteer XLSX", interactive=False, size="sm", elem_id="search-xlsx"
+                            )
                             search_md = gr.DownloadButton(
                                 "Exporteer Markdown", interactive=False, size="sm", elem_id="search-md"
+                            )
+                            search_qdpx = gr.DownloadButton(
+                                "Exporteer QDPX", interactive=False, size="sm", elem_id="search-qdpx"
                             )
                         with gr.Accordion("Context van de resultaten", open=False):
                             search_context = gr.HTML("", padding=False)
@@ -756,8 +794,14 @@ def build_app(
                                     who_csv = gr.DownloadButton(
                                         "Exporteer CSV", interactive=False, size="sm", elem_id="respondent-csv"
                                     )
+                                    who_xlsx = gr.DownloadButton(
+                                        "Exporteer XLSX", interactive=False, size="sm", elem_id="respondent-xlsx"
+                                    )
                                     who_md = gr.DownloadButton(
                                         "Exporteer Markdown", interactive=False, size="sm", elem_id="respondent-md"
+                                    )
+                                    who_qdpx = gr.DownloadButton(
+                                        "Exporteer QDPX", interactive=False, size="sm", elem_id="respondent-qdpx"
                                     )
                             with gr.Column(scale=5, min_width=320):
                                 who_context = gr.HTML(sources_html([], title="Citaten"), padding=False)
@@ -800,7 +844,9 @@ def build_app(
             sources_panel,
             question,
             chat_csv,
+            chat_xlsx,
             chat_md,
+            chat_qdpx,
             conv_pick,
             sources_for,
             conv_md,
@@ -822,7 +868,9 @@ def build_app(
             session,
             sources_panel,
             chat_csv,
+            chat_xlsx,
             chat_md,
+            chat_qdpx,
             conv_pick,
             sources_for,
             conv_md,
@@ -842,13 +890,15 @@ def build_app(
         ).then(None, None, None, js="() => window.czShow && window.czShow()")
         page_close.click(lambda: gr.Column(visible=False), None, page_box, api_visibility="private")
         search_state = gr.State({})
-        search_outputs = [results, search_status, search_context, search_csv, search_md, search_state, more_btn,
+        search_outputs = [results, search_status, search_context, search_csv, search_xlsx, search_md, search_qdpx,
+                          search_state, more_btn,
                           claim_panel]
         search_inputs = [query, f_resp, f_section, f_kind, claim_mode]
         search_btn.click(run_search, search_inputs, search_outputs, api_name="zoek")
         query.submit(run_search, search_inputs, search_outputs, api_visibility="private")
         more_btn.click(more_results, search_state, search_outputs, api_visibility="private")
-        who.change(show_respondent, who, [who_table, who_status, who_context, who_csv, who_md], api_name="respondent")
+        who_outputs = [who_table, who_status, who_context, who_csv, who_xlsx, who_md, who_qdpx]
+        who.change(show_respondent, who, who_outputs, api_name="respondent")
         clear_btn.click(clear_filters, None, [f_resp, f_section, f_kind], api_visibility="private")
         upload_btn.click(
             upload,

@@ -15,6 +15,7 @@ Needs /usr/bin/chromium (`apt-get install chromium`); Playwright's own browser d
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -24,9 +25,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
+import openpyxl
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -325,9 +329,25 @@ def test_chat_in_a_real_browser(page, chunks, index_dir):
     with page.expect_download() as dl:
         page.click("#respondent-csv")
     with open(dl.value.path(), encoding="utf-8-sig", newline="") as fh:
-        exported = list(csv.DictReader(fh))
+        exported = list(csv.DictReader(fh, delimiter=";"))  # ';' for Dutch Excel
     assert len(exported) == expected and all(r["respondent"] == "R13" for r in exported)
     assert all(r["bronvermelding"].startswith("R13 · ") for r in exported)
+    assert all(r["filters"] and r["geëxporteerd"] and r["indexversie"] for r in exported)
+    # the same quotes as XLSX (one row each under the header) and as a REFI-QDA project (one coded
+    # selection each, R13 as a case)
+    with page.expect_download() as dl:
+        page.click("#respondent-xlsx")
+    assert dl.value.suggested_filename.endswith(".xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes()))["Citaten"]
+    assert sheet.max_row - 1 == expected
+    with page.expect_download() as dl:
+        page.click("#respondent-qdpx")
+    assert dl.value.suggested_filename.endswith(".qdpx")
+    with zipfile.ZipFile(dl.value.path()) as qdpx:
+        project = ElementTree.fromstring(qdpx.read("project.qde"))
+    tags = [el.tag.rsplit("}", 1)[-1] for el in project.iter()]
+    assert tags.count("PlainTextSelection") == expected
+    assert any(el.get("name") == "R13" for el in project.iter() if el.tag.endswith("Case"))
     page.screenshot(path=str(SHOTS / "respondent.png"))
 
     # 8. upload a transcript; its respondent appears in the filters, and a question finds it

@@ -49,7 +49,7 @@ def test_claim_search_and_more_results(page):  # noqa: F811
     with page.expect_download() as dl:
         page.click("#search-csv")
     with open(dl.value.path(), encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+        rows = list(csv.DictReader(fh, delimiter=";"))
     assert len(rows) == total
     texts = [" ".join(next(iter(r.values())).split()) for r in rows]
     assert len(set(texts)) == len(texts)
