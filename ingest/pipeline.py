@@ -352,8 +352,15 @@ def _ingest_file(run: _Run, path: Path) -> FileReport:
         "version": CHUNKER_VERSION,
         "respondent": run.cfg.respondent_override,
         "max_chars": run.cfg.chunk.max_chars,
+        # Only written when set, so fingerprints of window-chunked files stay as they were.
+        **({"whole_paragraphs": True} if run.cfg.chunk.whole_paragraphs else {}),
     }
-    if old and all(old.get(k) == v for k, v in fingerprint.items()) and doc_name in run.previous:
+    same = (
+        old
+        and all(old.get(k) == v for k, v in fingerprint.items())
+        and ("whole_paragraphs" in old) == ("whole_paragraphs" in fingerprint)
+    )
+    if old and same and doc_name in run.previous:
         chunks = run.previous[doc_name]
         run.kept[doc_name] = (old, chunks)
         return FileReport(str(path), doc_name, "unchanged", len(chunks), *_tally(chunks))
