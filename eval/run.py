@@ -77,14 +77,20 @@ def cache_root() -> Path:
 
 
 def _open_or_build(directory: Path, build_config: Any = None, progress: bool = False) -> Any:
-    """Open the index of `directory`; if it is missing or stale, build it (harness caches only)."""
+    """Open the index of `directory`; if it is missing, stale or built with other settings than
+    `build_config` (default: `IndexConfig()`, today's defaults), build it (harness caches only)."""
     from citaat.index.build import build_index
+    from citaat.index.config import IndexConfig
     from citaat.index.search import Searcher
     from citaat.index.store import SearchIndexError
 
     embedder = build_config.embedder if build_config is not None else None
     try:
-        return Searcher.open(directory, embedder=embedder)
+        searcher = Searcher.open(directory, embedder=embedder)
+        want = build_config if build_config is not None else IndexConfig().with_embedder(searcher.embedder_name)
+        if searcher.index_config == want.with_embedder(searcher.index_config.embedder):
+            return searcher
+        log.info("rebuilding eval index in %s (other index settings)", directory)
     except SearchIndexError as exc:
         log.info("building eval index in %s (%s)", directory, exc)
     build_index(directory, build_config, progress=progress)

@@ -84,21 +84,16 @@ class Grid:
     """The values tried per setting; the grid is their full product."""
 
     chunkings: tuple[str, ...] = ("windows", "paragraphs")
-    prefixes: tuple[tuple[bool, bool], ...] = ((True, True), (False, False), (True, False), (False, True))
+    prefixes: tuple[tuple[bool, bool], ...] = ((True, True), (False, False), (False, True))
     analyzers: tuple[tuple[bool, str], ...] = ((True, "question"), (False, "question"), (True, "nltk"), (False, "nltk"))
     fusions: tuple[tuple[str, int, float], ...] = (
-        ("rrf", 5, 1.0),
-        ("rrf", 10, 1.0),
         ("rrf", 10, 1.5),
         ("rrf", 20, 1.0),
-        ("rrf", 20, 0.7),
         ("rrf", 60, 1.0),
-        ("rrf", 60, 1.5),
         ("weighted", 0, 1.0),
-        ("weighted", 0, 1.5),
     )
-    strips: tuple[str, ...] = ("off", "bm25", "both")
-    boosts: tuple[float, ...] = (0.0, 0.15, 0.3)
+    strips: tuple[str, ...] = ("off", "bm25")
+    boosts: tuple[float, ...] = (0.0, 0.15)
 
     def candidates(self) -> list[Candidate]:
         out = []

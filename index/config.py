@@ -60,8 +60,10 @@ class IndexConfig:
     hnsw_m: int = 32
     hnsw_ef_construction: int = 200
     hnsw_ef_search: int = 256
-    section_prefix_dense: bool = True
-    section_prefix_bm25: bool = True
+    # Chosen by cross-validation on dev (docs/benchmarks.md, "Zoeken v2"): no section header in the
+    # indexed text, BM25 with lemmas and only question words as stopwords.
+    section_prefix_dense: bool = False
+    section_prefix_bm25: bool = False
     quote_context_chars: int = 0
     bm25_k1: float = 1.5
     bm25_b: float = 0.75
@@ -124,9 +126,10 @@ class SearchConfig:
         translations of dev questions, eval/data/english.jsonl; docs/benchmarks.md "Zoeken v2").
     """
 
-    # Tuned on the dev split of eval/data/questions.jsonl (docs/benchmarks.md, "Search"): a small
-    # rrf_k lets a chunk that one retriever ranks near the top beat chunks both rank mediocrely,
-    # and dense evidence weighs a little more than BM25's.
+    # Chosen by 5-fold cross-validation on the dev split of eval/data/questions.jsonl (`citaat eval
+    # tune`, docs/benchmarks.md "Zoeken v2"): RRF with a small rrf_k (a chunk one retriever ranks near
+    # the top beats chunks both rank mediocrely), dense weighing a little more than BM25, and BM25
+    # matching the question without its "Welke respondent zegt dat …" frame.
     mode: Mode = "hybrid"
     fusion: Fusion = "rrf"
     k: int = 10
@@ -140,7 +143,7 @@ class SearchConfig:
     vector_store: VectorStoreKind = "faiss"
     qdrant_location: str = ":memory:"
     qdrant_exact: bool = False
-    strip_scaffolding: Scaffolding = "off"
+    strip_scaffolding: Scaffolding = "bm25"
     kind_boost: float = 0.0
     english_dense: bool = True
 
