@@ -72,7 +72,7 @@ class Candidate:
         prefix = f"kop d{int(idx.get('section_prefix_dense', True))}b{int(idx.get('section_prefix_bm25', True))}"
         bm25 = f"{'lemma+' if idx.get('bm25_lemma', True) else ''}snowball/{idx.get('bm25_stopwords', 'question')}"
         return (
-            f"{self.chunking} | {prefix} | {bm25} | {fusion} | strip={s.strip_scaffolding} | boost={s.kind_boost:g}"
+            SEP.join((self.chunking, prefix, bm25, fusion, f"strip={s.strip_scaffolding}", f"boost={s.kind_boost:g}"))
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -301,7 +301,8 @@ def run_tune(
     return results, report
 
 
-_FACTOR_POS = {"chunking": 0, "kop": 1, "bm25": 2, "fusie": 3, "strip": 4, "boost": 5}
+FACTORS = ("chunking", "kop", "bm25", "fusie", "strip", "boost")
+SEP = " · "
 
 
 def markdown(results: Mapping[str, Any]) -> str:
@@ -325,36 +326,28 @@ def markdown(results: Mapping[str, Any]) -> str:
         f"Gekozen (beste op alle dev-folds samen): `{results['chosen']['label']}` — dev "
         + " / ".join(f"{m} {results['chosen']['dev'][m]:.3f}" for m in REPORTED),
         "",
-        "Beste kandidaat per waarde van één instelling (dev, alle folds; Hit@1 / Hit@5 / MRR@10):",
+        "Eén instelling tegelijk, de rest zoals gekozen (dev, alle folds):",
         "",
-        "| instelling | waarde | Hit@1 | Hit@5 | MRR@10 | kandidaat |",
-        "|---|---|---:|---:|---:|---|",
+        "| instelling | waarde | Hit@1 | Hit@5 | MRR@10 |",
+        "|---|---|---:|---:|---:|",
     ]
-    g = results["grid"]
-    factor_values = {
-        "chunking": list(g["chunkings"]),
-        "kop": [f"kop d{int(a)}b{int(b)}" for a, b in g["prefixes"]],
-        "bm25": [f"{'lemma+' if lemma else ''}snowball/{stop}" for lemma, stop in g["analyzers"]],
-        "strip": [f"strip={s}" for s in g["strips"]],
-        "boost": [f"boost={b:g}" for b in g["boosts"]],
-    }
-    lines += _exact_ablations(results, factor_values)
+    lines += _one_at_a_time(results)
     return "\n".join(lines) + "\n"
 
 
-def _exact_ablations(results: Mapping[str, Any], factor_values: Mapping[str, Sequence[str]]) -> list[str]:
+def _one_at_a_time(results: Mapping[str, Any]) -> list[str]:
+    """Each setting varied alone from the chosen candidate: what each lever is worth by itself."""
+    chosen = results["chosen"]["label"].split(SEP)
+    by_label = {tuple(c["label"].split(SEP)): c["dev"] for c in results["candidates"]}
     lines = []
-    for factor, values in factor_values.items():
-        pos = _FACTOR_POS[factor]
-        for value in values:
-            rows = [c for c in results["candidates"] if c["label"].split(" | ")[pos] == value]
-            if not rows:
+    for pos, factor in enumerate(FACTORS):
+        for value in sorted({key[pos] for key in by_label}):
+            key = (*chosen[:pos], value, *chosen[pos + 1 :])
+            if key not in by_label:
                 continue
-            top = max(rows, key=lambda c: _objective(c["dev"]))
-            d = top["dev"]
-            lines.append(
-                f"| {factor} | {value} | {d['hit@1']:.3f} | {d['hit@5']:.3f} | {d['mrr@10']:.3f} | {top['label']} |"
-            )
+            d = by_label[key]
+            mark = " (gekozen)" if value == chosen[pos] else ""
+            lines.append(f"| {factor} | {value}{mark} | {d['hit@1']:.3f} | {d['hit@5']:.3f} | {d['mrr@10']:.3f} |")
     return lines
 
 
