@@ -61,6 +61,19 @@ def overlap(terms: set[str], text: str) -> int:
     return len(terms & set(tokenize(text))) if terms else 0
 
 
+# Openers that refer back to the sentence before ("Het eerste wordt gezien als …", "Dit geldt …").
+_LEANS_BACK_RE = re.compile(
+    r"^[“‘\"']?(?:het eerste|het laatste|het tweede|dit|deze|dat|die|daarnaast|daarbij|daardoor|hierdoor|"
+    r"hierbij|hiermee|ook|bovendien|verder|tevens|zij|ze|hij|het eerstgenoemde|het laatstgenoemde)\b",
+    re.IGNORECASE,
+)
+
+
+def leans_back(sentence: str) -> bool:
+    """True for a sentence that only makes sense after the one before it (it should not open an answer)."""
+    return bool(_LEANS_BACK_RE.match(sentence.strip()))
+
+
 class Excerpter:
     """Turns chunks and hits of one index into numbered `Source`s."""
 
@@ -274,9 +287,15 @@ class Excerpter:
                 out.append(item)
             return out
 
-        # the chosen report sentences read as the report wrote them: passages in search-rank order,
-        # the sentences of one passage in text order
-        lead = sorted(keep(report, cfg.lead_max), key=lambda x: (found[x[1].id][1], x[2]))
+        # the chosen report sentences read as the report wrote them (passages in search-rank order,
+        # the sentences of one passage in text order), except that the answer opens with the best
+        # scoring sentence that stands on its own (not "Het eerste …", "Dit …": those lean on the
+        # sentence before them, which the answer may not show)
+        chosen = keep(report, cfg.lead_max)
+        opener = next((x for x in chosen if not leans_back(x[1].text[x[2] : x[3]])), None)
+        lead = sorted((x for x in chosen if x is not opener), key=lambda x: (found[x[1].id][1], x[2]))
+        if opener is not None:
+            lead.insert(0, opener)
         said = keep(quotes, cfg.quote_max)
         lead_text = {" ".join(c.text[s:e].split()) for _, c, s, e in lead}
         said = [x for x in said if not any(" ".join(x[1].text[x[2] : x[3]].split()) in t for t in lead_text)]

@@ -131,3 +131,27 @@ def eval_answers(
         typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
     else:
         typer.echo(format_answer_report(result, f"Antwoorden ({split})"))
+
+@eval_app.command(
+    "tune",
+    help="Kies zoekinstellingen met kruisvalidatie op de dev-split (nooit test): per fold de beste "
+    "instelling op de andere folds en haar score op de uitgehouden fold.",
+)
+def eval_tune(
+    question_set: Annotated[
+        Path | None, typer.Option("--set", help="Vragenset (JSONL); standaard eval/data/questions.jsonl.")
+    ] = None,
+    folds: Annotated[int, typer.Option("--folds", help="Aantal folds over de dev-vragen.")] = 5,
+    small: Annotated[bool, typer.Option("--small", help="Klein rooster (snelle controle).")] = False,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Map voor tune.json en tune.md.")] = Path("eval/out"),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Geen voortgangsbalk.")] = False,
+) -> None:
+    """Cross-validate the settings grid of eval/tune.py on the dev split; print the Markdown report."""
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
+    from citaat.eval.tune import SMALL_GRID, Grid, run_tune
+
+    _, report = run_tune(question_set, folds, SMALL_GRID if small else Grid(), out, progress=not quiet)
+    typer.echo(report)
+    typer.echo(f"Geschreven: {out / 'tune.json'}, {out / 'tune.md'}", err=True)

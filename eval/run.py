@@ -77,29 +77,49 @@ def cache_root() -> Path:
 
 
 def _open_or_build(directory: Path, build_config: Any = None, progress: bool = False) -> Any:
-    """Open the index of `directory`; if it is missing or stale, build it (harness caches only)."""
+    """Open the index of `directory`; if it is missing, stale or built with other settings than
+    `build_config` (default: `IndexConfig()`, today's defaults), build it (harness caches only)."""
     from citaat.index.build import build_index
+    from citaat.index.config import IndexConfig
     from citaat.index.search import Searcher
     from citaat.index.store import SearchIndexError
 
     embedder = build_config.embedder if build_config is not None else None
     try:
-        return Searcher.open(directory, embedder=embedder)
+        searcher = Searcher.open(directory, embedder=embedder)
+        want = build_config if build_config is not None else IndexConfig().with_embedder(searcher.embedder_name)
+        if searcher.index_config == want.with_embedder(searcher.index_config.embedder):
+            return searcher
+        log.info("rebuilding eval index in %s (other index settings)", directory)
     except SearchIndexError as exc:
         log.info("building eval index in %s (%s)", directory, exc)
     build_index(directory, build_config, progress=progress)
     return Searcher.open(directory, embedder=embedder)
 
 
-def ensure_default_index(report: Path | None = None, progress: bool = False) -> Path:
-    """Ingest the report into the cache directory (incremental) and return that directory."""
+def _chunking_suffix(chunking: Any) -> str:
+    """"" for the ingest default, else a short key of the ChunkConfig (its own cache directory)."""
+    from dataclasses import asdict
+
+    from citaat.ingest.chunker import ChunkConfig
+
+    if chunking is None or chunking == ChunkConfig():
+        return ""
+    return "-chunks-" + hashlib.sha1(json.dumps(asdict(chunking), sort_keys=True).encode()).hexdigest()[:8]
+
+
+def ensure_default_index(report: Path | None = None, progress: bool = False, chunking: Any = None) -> Path:
+    """Ingest the report into the cache directory (incremental) and return that directory.
+
+    `chunking` (a ChunkConfig; None = the default) gets its own directory."""
+    from citaat.ingest.chunker import ChunkConfig
     from citaat.ingest.pipeline import IngestConfig, ingest_paths
 
     report = Path(report) if report is not None else default_report()
     if not report.is_file():
         raise EvalError(f"{report}: rapport niet gevonden; geef --index DIR of zet CITAAT_REPORT")
-    directory = cache_root() / "eval" / report.stem
-    result = ingest_paths([report], directory, IngestConfig(progress=False))
+    directory = cache_root() / "eval" / f"{report.stem}{_chunking_suffix(chunking)}"
+    result = ingest_paths([report], directory, IngestConfig(progress=False, chunk=chunking or ChunkConfig()))
     if result.failed or not result.chunk_count:
         raise EvalError(f"{report}: inlezen mislukt ({'; '.join(f.error or f.status for f in result.failed)})")
     return directory
@@ -109,23 +129,58 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", Path(text).name or text).strip("-")[:40] or "model"
 
 
-def embedder_index_dir(base: Path, embedder: str) -> Path:
-    """Where the harness keeps the index of `base`'s chunks made with another embedder."""
-    key = hashlib.sha1(f"{Path(base).resolve()}\0{embedder}".encode()).hexdigest()[:10]
-    return cache_root() / "eval" / "embedders" / f"{_slug(embedder)}-{key}"
+# IndexConfig fields that change the vectors (a second index is built); the others only change BM25.
+DENSE_FIELDS = ("embedder", "section_prefix_dense", "quote_context_chars")
+BM25_FIELDS = ("section_prefix_bm25", "bm25_k1", "bm25_b", "bm25_lemma", "bm25_stopwords")
 
 
-def open_embedder_searcher(base: Any, embedder: str, progress: bool = False) -> Any:
-    """A searcher over the same chunks as `base` but embedded with `embedder` (built once, cached)."""
+def variant_index_dir(base: Path, config: Any) -> Path:
+    """Where the harness keeps an index of `base`'s chunks whose vectors are made with `config`."""
+    dense = json.dumps([str(Path(base).resolve()), *(getattr(config, f) for f in DENSE_FIELDS)])
+    key = hashlib.sha1(dense.encode()).hexdigest()[:10]
+    return cache_root() / "eval" / "variants" / f"{_slug(config.embedder)}-{key}"
+
+
+def with_bm25(searcher: Any, config: Any) -> Any:
+    """The same loaded index and model with BM25 rebuilt in memory by `config`'s BM25 settings."""
+    from dataclasses import replace
+
+    from citaat.index.bm25 import BM25Index
+    from citaat.index.build import bm25_text
+
+    clone = copy.copy(searcher)
+    clone.bm25 = BM25Index.build(
+        [bm25_text(c, config) for c in searcher.chunks], k1=config.bm25_k1, b=config.bm25_b, analyzer=config.analyzer
+    )
+    clone.index_config = replace(searcher.index_config, **{f: getattr(config, f) for f in BM25_FIELDS})
+    return clone
+
+
+def open_variant_searcher(base: Any, overrides: Mapping[str, Any], progress: bool = False) -> Any:
+    """A searcher over `base`'s chunks built with `base`'s IndexConfig changed by `overrides`.
+
+    Vectors change (embedder, section prefix, quote context): a second index, built once and cached.
+    Only BM25 changes: BM25 rebuilt in memory (a few hundred ms for the report).
+    """
+    from dataclasses import replace
+
+    from citaat.index.embedders import normalize_spec
     from citaat.ingest.store import CHUNKS_FILE, SOURCES_FILE
 
-    target = embedder_index_dir(base.directory, embedder)
-    target.mkdir(parents=True, exist_ok=True)
-    for name in (CHUNKS_FILE, SOURCES_FILE):
-        src, dst = Path(base.directory) / name, target / name
-        if src.is_file() and (not dst.is_file() or src.read_bytes() != dst.read_bytes()):
-            shutil.copyfile(src, dst)
-    return _open_or_build(target, base.index_config.with_embedder(embedder), progress=progress)
+    want = replace(base.index_config, **overrides)
+    want = want.with_embedder(normalize_spec(want.embedder))
+    searcher = base
+    if any(getattr(want, f) != getattr(base.index_config, f) for f in DENSE_FIELDS):
+        target = variant_index_dir(base.directory, want)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in (CHUNKS_FILE, SOURCES_FILE):
+            src, dst = Path(base.directory) / name, target / name
+            if src.is_file() and (not dst.is_file() or src.read_bytes() != dst.read_bytes()):
+                shutil.copyfile(src, dst)
+        searcher = _open_or_build(target, want, progress=progress)
+    if any(getattr(want, f) != getattr(searcher.index_config, f) for f in BM25_FIELDS):
+        searcher = with_bm25(searcher, want)
+    return searcher
 
 
 def with_search_config(searcher: Any, config: Any) -> Any:
@@ -329,14 +384,23 @@ def evaluate_configs(
 ) -> dict[str, Any]:
     """Run and score each configuration on every item of `qset` with the searcher given for it.
 
-    The first configuration is the baseline of the significance tests. All searchers must hold
-    the same chunks (the first one's chunks are judged).
+    The first configuration is the baseline of the significance tests. Each configuration is
+    judged on the chunks of its own searcher (configurations with another chunking are judged by
+    the same snippets); the paired test compares per-question scores on the questions judged in both.
     """
     if not configs:
         raise EvalError("geen configuraties om te evalueren")
     items = list(qset.items)
-    chunks = list(searchers[configs[0].name].chunks)
-    judgements = judge_items(items, chunks)
+    by_chunks: dict[tuple[str, ...], dict[str, Judgement]] = {}
+
+    def judged_on(name: str) -> dict[str, Judgement]:
+        chunks = list(searchers[name].chunks)
+        key = tuple(c.id for c in chunks)
+        if key not in by_chunks:
+            by_chunks[key] = judge_items(items, chunks)
+        return by_chunks[key]
+
+    judgements = judged_on(configs[0].name)
     results: dict[str, dict[str, Any]] = {}
     from tqdm import tqdm
 
@@ -348,12 +412,13 @@ def evaluate_configs(
             runs = run_config(searchers[cfg.name], items, k, progress=lambda: bar.update(1))
             manifest = getattr(searchers[cfg.name], "manifest", None) or {}
             embedder = manifest.get("embedder")
-            results[cfg.name] = score_config(cfg, runs, items, judgements, evidence_rule, embedder)
+            results[cfg.name] = score_config(cfg, runs, items, judged_on(cfg.name), evidence_rule, embedder)
 
     baseline = configs[0].name
     qrels = results[baseline]["_qrels"]
     if qrels and len(configs) > 1:
-        pvalues = M.compare(qrels, {name: r["_rankings"] for name, r in results.items()}, baseline, stat_test=stat_test)
+        per_query = {name: r["per_query"] for name, r in results.items()}
+        pvalues = M.compare_per_query(per_query, baseline, stat_test=stat_test)
     else:
         pvalues = {}
     for name, r in results.items():
@@ -599,12 +664,13 @@ def write_outputs(results: Mapping[str, Any], out_dir: Path, report: str | None 
 def open_searchers(
     configs: Sequence[EvalConfig], index_dir: Path | None, progress: bool = False
 ) -> tuple[dict[str, Any], list[EvalConfig], list[str]]:
-    """One searcher per configuration (an index and model loaded once per embedder).
+    """One searcher per configuration (an index and model loaded once per chunking and variant).
 
     Returns (searchers, the configs that could be opened, warnings). A configuration whose
-    embedder cannot be loaded is skipped with a warning instead of failing the whole run.
+    embedder cannot be loaded, or that needs its own chunking when an --index was given, is
+    skipped with a warning instead of failing the whole run.
     """
-    from citaat.index.embedders import EmbedderError, normalize_spec
+    from citaat.index.embedders import EmbedderError
     from citaat.index.search import Searcher
     from citaat.index.store import SearchIndexError
 
@@ -616,15 +682,29 @@ def open_searchers(
             base = Searcher.open(index_dir)
         except SearchIndexError as exc:
             raise EvalError(str(exc)) from None
-    loaded: dict[str | None, Any] = {None: base, str(base.manifest.get("embedder")): base}
+    bases: dict[Any, Any] = {None: base}
+    loaded: dict[Any, Any] = {}
     searchers: dict[str, Any] = {}
     kept: list[EvalConfig] = []
     notes: list[str] = []
     for cfg in configs:
-        key = normalize_spec(cfg.embedder) if cfg.embedder else None
-        if key is not None and key not in loaded:
+        chunk_key = cfg.chunking
+        if chunk_key not in bases:
+            if index_dir is not None:
+                notes.append(f"{cfg.name} overgeslagen: eigen chunking, dus het rapport nodig (geen --index)")
+                bases[chunk_key] = None
+            else:
+                directory = ensure_default_index(progress=progress, chunking=chunk_key)
+                bases[chunk_key] = _open_or_build(directory, None, progress)
+        if bases[chunk_key] is None:
+            continue
+        overrides = dict(cfg.index)
+        if cfg.embedder:
+            overrides["embedder"] = cfg.embedder
+        key = (chunk_key, json.dumps(overrides, sort_keys=True))
+        if key not in loaded:
             try:
-                loaded[key] = open_embedder_searcher(base, key, progress=progress)
+                loaded[key] = open_variant_searcher(bases[chunk_key], overrides, progress=progress)
             except (EmbedderError, SearchIndexError) as exc:
                 notes.append(f"{cfg.name} overgeslagen: {exc}")
                 loaded[key] = None

@@ -21,7 +21,7 @@ import numpy as np
 from citaat.ingest.model import Chunk
 from citaat.ingest.store import read_chunks
 
-from .bm25 import TOKENIZER_ID, BM25Index
+from .bm25 import BM25Index
 from .config import DEFAULT_EMBEDDER, IndexConfig
 from .embedders import Embedder, make_embedder, normalize_spec
 from .records import section_path
@@ -172,7 +172,7 @@ def build_index(
     log.info("embedded %d chunks, reused %d", len(todo), len(chunks) - len(todo))
 
     vindex = VectorIndex.build(vectors, cfg)
-    bm25 = BM25Index.build([bm25_text(c, cfg) for c in chunks], k1=cfg.bm25_k1, b=cfg.bm25_b)
+    bm25 = BM25Index.build([bm25_text(c, cfg) for c in chunks], k1=cfg.bm25_k1, b=cfg.bm25_b, analyzer=cfg.analyzer)
 
     tmp = new_version_dir(directory)
     try:
@@ -187,7 +187,7 @@ def build_index(
             "chunk_count": len(chunks),
             **hashes,
             "index_type": "hnsw" if vindex.approximate else "flat",
-            "tokenizer": TOKENIZER_ID,
+            "tokenizer": cfg.analyzer.id,
             "config": cfg.to_dict(),
         }
         final = commit_version(directory, tmp, manifest, before_swap=before_commit)

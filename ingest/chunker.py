@@ -24,15 +24,21 @@ from .text import strip_span
 
 @dataclass(frozen=True)
 class ChunkConfig:
-    """How big passages may get. 1,000 characters stays inside e5-small's 512-token window."""
+    """How big passages may get. 1,000 characters stays inside e5-small's 512-token window.
+
+    whole_paragraphs: every unit (paragraph, list with lead-in) is one passage however long; the
+    embedder then sees only its first ~512 tokens. Compared with sentence windows in
+    docs/benchmarks.md ("Zoeken v2").
+    """
 
     max_chars: int = 1000
     min_window_chars: int = 200
+    whole_paragraphs: bool = False
 
 
 def _windows(text: str, quotes: list[Quote], cfg: ChunkConfig) -> list[tuple[int, int]]:
     """Split `text` into windows of at most ~max_chars at sentence starts outside quotes."""
-    if len(text) <= cfg.max_chars:
+    if len(text) <= cfg.max_chars or cfg.whole_paragraphs:
         return [(0, len(text))]
     inside = [(q.start, q.end) for q in quotes]
     cuts = [b for b in sentence_bounds(text) if not any(s < b < e for s, e in inside)]

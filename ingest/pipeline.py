@@ -377,6 +377,8 @@ def _ingest_file(run: _Run, path: Path) -> FileReport:
         "version": CHUNKER_VERSION,
         "respondent": run.cfg.respondent_override,
         "max_chars": run.cfg.chunk.max_chars,
+        # Only written when set, so fingerprints of window-chunked files stay as they were.
+        **({"whole_paragraphs": True} if run.cfg.chunk.whole_paragraphs else {}),
     }
     # The speaker overrides only when given, so runs without them keep their earlier fingerprints.
     overrides = {
@@ -388,6 +390,7 @@ def _ingest_file(run: _Run, path: Path) -> FileReport:
         old
         and all(old.get(k) == v for k, v in fingerprint.items())
         and not any(old.get(k) for k in overrides if k not in fingerprint)
+        and ("whole_paragraphs" in old) == ("whole_paragraphs" in fingerprint)
         and doc_name in run.previous
     ):
         chunks = run.previous[doc_name]

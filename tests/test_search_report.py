@@ -33,7 +33,9 @@ def test_paraphrased_question(report):
 
 
 def test_table_question_and_filters(report):
-    hits = report.search("Welk motief om samen te werken scoort het laagst?", k=5)
+    # Since "Zoeken v2" the indexed text carries no section path (chosen by CV on dev), so the table of
+    # motives no longer matches "motief" through its heading: it ranks 6th, behind passages on motives.
+    hits = report.search("Welk motief om samen te werken scoort het laagst?", k=10)
     assert any(h.kind == "table" and "druk vanuit de provincie of rijk" in _ws(h.text) for h in hits)
     faal = report.search("risico's", k=10, filters=Filters(section="faalfactoren", kind="quote"))
     assert len(faal) == 10 and all(h.section[0] == "Faalfactoren" and h.kind == "quote" for h in faal)
