@@ -26,6 +26,7 @@ from typing import Any
 
 from citaat.index.claims import claim_sentences
 from citaat.index.search import Filters, Searcher
+from citaat.ingest.attributes import RespondentSheet
 from citaat.ingest.errors import CitaatError, ConfigError
 from citaat.ingest.respondents import parse_respondents
 from citaat.ingest.store import read_sources
@@ -35,7 +36,7 @@ from .conversations import CONVERSATIONS_FILE, ConversationStore, Turn, new_owne
 from .export import FORMATS as EXPORT_FORMATS
 from .export import ExportMeta, write_exports
 from .finder import QuoteFinder, claim_markdown
-from .records import KIND_LABELS, Answer, Source, join_dutch
+from .records import KIND_LABELS, Answer, Source, attributes_text, join_dutch
 from .service import Answerer
 from .upload import UPLOAD_DIR, UploadLimits, accept_files, ingest_uploads
 from .webpage import CSS, HEAD
@@ -59,11 +60,25 @@ Turns = list[dict[str, Any]]  # per answer of the conversation: {"q": question, 
 # ---------------------------------------------------------------------------- pure view helpers
 
 
+ATTRIBUTE_SEP = ": "
+
+
+def attribute_choices(sheet: RespondentSheet | None) -> list[str]:
+    """The respondent menu's extra entries for a classification sheet: 'rol: bestuurder', …"""
+    if sheet is None:
+        return []
+    return [f"{name}{ATTRIBUTE_SEP}{value}" for name, values in sheet.values().items() for value in values]
+
+
 def make_filters(respondents: Sequence[str] | str | None, section: str | None, kind: str | None) -> Filters:
-    """Filters from the widget values (empty values do not filter)."""
+    """Filters from the widget values (empty values do not filter). The respondent menu holds codes
+    ('R13') and respondent attributes ('rol: bestuurder', from `citaat ingest --respondents`)."""
     if isinstance(respondents, str):
         respondents = [respondents] if respondents else []
-    return Filters(respondents=tuple(respondents or ()), section=section or None, kind=kind or None)
+    codes = tuple(v for v in respondents or () if ATTRIBUTE_SEP not in v)
+    split = (v.partition(ATTRIBUTE_SEP) for v in respondents or () if ATTRIBUTE_SEP in v)
+    pairs = tuple((name, value) for name, _, value in split)
+    return Filters(respondents=codes, section=section or None, kind=kind or None, attributes=pairs)
 
 
 def _context_html(source: Source) -> str:
@@ -97,6 +112,7 @@ def sources_html(
     title: str = "Bronnen",
     turn: int | None = None,
     selected: int | None = None,
+    sheet: RespondentSheet | None = None,
 ) -> str:
     """The sources panel: one card per source with number, respondent, its honest label
     (`Source.label`), section, page and the passage around the quote with the quote highlighted.
@@ -116,10 +132,12 @@ def sources_html(
             where += f" · {time_label}"
         section_path = " > ".join(s.section) or s.doc
         css = "cz-card cz-selected" if selected == s.n else "cz-card"
+        attrs = attributes_text(s.respondents, sheet)
+        who = f"{s.who} ({attrs})" if attrs else s.who
         parts.append(
             f'<div class="{css}" id="bron-{s.n}" data-chunk="{html.escape(s.chunk.id)}">'
             f'<div class="cz-card-head"><span class="cz-n">{s.n}</span>'
-            f'<span class="cz-who">{html.escape(s.who)}</span>'
+            f'<span class="cz-who">{html.escape(who)}</span>'
             f'<span class="{_label_class(s)}">{html.escape(s.label)}</span></div>'
             f'<div class="cz-where" title="{html.escape(section_path)}">{html.escape(where)}</div>'
         )
@@ -273,6 +291,21 @@ def build_app(
     upload_lock = threading.Lock()
     can_upload = allow_upload and data is not None
 
+    def respondent_choices() -> list[str]:
+        """Codes, then the attribute values of the classification sheet (filterable the same way)."""
+        return [*answerer.respondents(), *attribute_choices(getattr(answerer.searcher, "attributes", None))]
+
+    def cards(
+        sources: Sequence[Source],
+        notice: str | None = None,
+        title: str = "Bronnen",
+        turn: int | None = None,
+        selected: int | None = None,
+    ) -> str:
+        """The source cards, with each respondent's attributes when the index has a sheet."""
+        sheet = getattr(answerer.searcher, "attributes", None)
+        return sources_html(sources, notice, title, turn, selected, sheet)
+
     def kind_choices() -> list[tuple[str, str]]:
         return [("Alle soorten", "")] + [(KIND_LABELS[k], k) for k in answerer.kinds()]
 
@@ -392,7 +425,7 @@ def build_app(
             new_asked,
             new_turns,
             browser,
-            sources_html(final.sources, notice, title=f"Bronnen bij vraag {k + 1}", turn=k),
+            cards(final.sources, notice, title=f"Bronnen bij vraag {k + 1}", turn=k),
             gr.skip(),
             *buttons,
             gr.Dropdown(choices=conversation_choices(store, owner), value=conv),
@@ -429,7 +462,7 @@ def build_app(
             if last
             else downloads([], "", "")
         )
-        panel = sources_html(last, title=f"Bronnen bij vraag {k + 1}", turn=k) if turns else sources_html([])
+        panel = cards(last, title=f"Bronnen bij vraag {k + 1}", turn=k) if turns else cards([])
         browser = {"owner": owner, "conv": conv or ""}
         return (
             messages,
@@ -462,7 +495,7 @@ def build_app(
         if k is None or not turns or not 0 <= int(k) < len(turns):
             return gr.skip()
         k = int(k)
-        return sources_html(turns[k]["sources"], title=f"Bronnen bij vraag {k + 1}", turn=k)
+        return cards(turns[k]["sources"], title=f"Bronnen bij vraag {k + 1}", turn=k)
 
     def page_view(source: Source) -> tuple[Any, str]:
         """(image or None, caption HTML) for a source's page or transcript turn."""
@@ -503,7 +536,7 @@ def build_app(
             return (gr.skip(),) * 5
         what, k, n = m.group(1), int(m.group(2)), int(m.group(3))
         sources = turns[k]["sources"]
-        panel = sources_html(sources, title=f"Bronnen bij vraag {k + 1}", turn=k, selected=n)
+        panel = cards(sources, title=f"Bronnen bij vraag {k + 1}", turn=k, selected=n)
         chosen = next((s for s in sources if s.n == n), None)
         if what == "ref" or chosen is None:
             return panel, gr.Dropdown(value=k), gr.skip(), gr.skip(), gr.skip()
@@ -531,7 +564,7 @@ def build_app(
         title = "Citaat: citaten bij een bewering" if state["claim"] else f"Citaat: zoekresultaten voor {query or '…'}"
         buttons = downloads(found, query or "zoekresultaten", title, query or None, None, filters)
         panel = claim_markdown(state["sentences"], found, state["supports"], state["notice"])
-        return (table_rows(found), status, sources_html(found, title="Context van de resultaten"), *buttons,
+        return (table_rows(found), status, cards(found, title="Context van de resultaten"), *buttons,
                 state, gr.Button(visible=state["has_more"]), panel)
 
     def run_search(query: str, resp: list[str], section: str, kind: str, claim: bool) -> tuple[Any, ...]:
@@ -563,20 +596,20 @@ def build_app(
     def show_respondent(code: str | None) -> tuple[Any, ...]:
         if not code:
             off = gr.DownloadButton(value=None, interactive=False)
-            return [], "Kies een respondent.", sources_html([], title="Citaten"), *(off,) * len(EXPORT_FORMATS)
+            return [], "Kies een respondent.", cards([], title="Citaten"), *(off,) * len(EXPORT_FORMATS)
         quotes = answerer.respondent_quotes(code)
         sections = len({q.section for q in quotes})
         status = f"{code}: {len(quotes)} citaten in {sections} secties"
         buttons = downloads(quotes, code, f"Citaat: alle citaten van {code}", None, None, Filters(respondents=(code,)))
         rows = [[q.n, " ".join(q.text.split()), q.theme, "" if q.page is None else q.page] for q in quotes]
-        return rows, status, sources_html(quotes, title=f"Citaten van {code}"), *buttons
+        return rows, status, cards(quotes, title=f"Citaten van {code}"), *buttons
 
     def refresh_choices() -> tuple[Any, ...]:
         """Filter choices and header from the index in use (a page loaded after an upload shows its
         respondents; the Blocks config holds the choices of the index at start)."""
         codes = answerer.respondents()
         return (
-            gr.Dropdown(choices=codes),
+            gr.Dropdown(choices=respondent_choices()),
             gr.Dropdown(choices=codes),
             gr.Dropdown(choices=[("Alle hoofdstukken", ""), *answerer.section_choices()]),
             gr.Dropdown(choices=kind_choices()),
@@ -645,12 +678,12 @@ def build_app(
                 with gr.Group():
                     gr.HTML('<div class="cz-filter-title">Filters</div>', padding=True)
                     f_resp = gr.Dropdown(
-                        answerer.respondents(),
+                        respondent_choices(),
                         value=[],
                         multiselect=True,
                         label="Respondent(en)",
                         elem_id="filter-respondent",
-                        info="Bv. R13; leeg = iedereen",
+                        info="Bv. R13 of een kenmerk zoals rol: bestuurder; leeg = iedereen",
                     )
                     f_section = gr.Dropdown(
                         [("Alle hoofdstukken", ""), *answerer.section_choices()],
@@ -706,7 +739,7 @@ def build_app(
                                 sources_for = gr.Dropdown(
                                     [], value=None, label="Bronnen bij vraag", elem_id="sources-for", interactive=False
                                 )
-                                sources_panel = gr.HTML(sources_html([]), elem_id="sources", padding=False)
+                                sources_panel = gr.HTML(cards([]), elem_id="sources", padding=False)
                                 with gr.Row():
                                     chat_csv = gr.DownloadButton(
                                         "Exporteer CSV", interactive=False, size="sm", elem_id="chat-csv"
@@ -804,7 +837,7 @@ def build_app(
                                         "Exporteer QDPX", interactive=False, size="sm", elem_id="respondent-qdpx"
                                     )
                             with gr.Column(scale=5, min_width=320):
-                                who_context = gr.HTML(sources_html([], title="Citaten"), padding=False)
+                                who_context = gr.HTML(cards([], title="Citaten"), padding=False)
                     with gr.Tab("Interviews toevoegen", id="upload", visible=can_upload):
                         gr.Markdown(
                             "Sleep transcripten of een rapport hierheen (" + ", ".join(limits.suffixes) + "; "

@@ -153,3 +153,19 @@ def test_upload_only_on_loopback_or_behind_the_login(monkeypatch):
     monkeypatch.setenv("CITAAT_TEST_PW", "geheim")
     assert ServeConfig(host="0.0.0.0", user="onderzoek", password_env="CITAAT_TEST_PW").allows_upload
     assert not ServeConfig(share=True).allows_upload
+
+
+def test_respondent_menu_filters_by_attributes_too():
+    """'rol: bestuurder' in the respondent menu is an attribute filter (citaat ingest --respondents)."""
+    from citaat.app.ui import attribute_choices, make_filters
+    from citaat.ingest.attributes import RespondentSheet
+
+    sheet = RespondentSheet(
+        columns=["rol", "organisatie"],
+        respondents={"R13": {"rol": "gemeentesecretaris", "organisatie": "Drechtsteden"}, "R2": {"rol": "bestuurder"}},
+    )
+    assert attribute_choices(sheet) == ["rol: bestuurder", "rol: gemeentesecretaris", "organisatie: Drechtsteden"]
+    assert attribute_choices(None) == []
+    f = make_filters(["R13", "rol: bestuurder"], "", "")
+    assert f.respondents == ("R13",) and f.attributes == (("rol", "bestuurder"),)
+    assert make_filters([], "", "").is_empty()
