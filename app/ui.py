@@ -264,6 +264,19 @@ def conversation_choices(store: ConversationStore, owner: str) -> list[tuple[str
 # ---------------------------------------------------------------------------- the page
 
 
+def export_buttons(elem: str) -> tuple[Any, ...]:
+    """One row of download buttons, in EXPORT_FORMATS order (CSV, XLSX, Markdown, QDPX), disabled
+    until there is something to export; elem ids `<elem>-csv`, `<elem>-xlsx`, …"""
+    import gradio as gr
+
+    labels = {"csv": "Exporteer CSV", "xlsx": "Exporteer XLSX", "md": "Exporteer Markdown", "qdpx": "Exporteer QDPX"}
+    with gr.Row():
+        return tuple(
+            gr.DownloadButton(labels[fmt], interactive=False, size="sm", elem_id=f"{elem}-{fmt}")
+            for fmt in EXPORT_FORMATS
+        )
+
+
 def build_app(
     answerer: Answerer,
     llm_label: str = "uit (extractief)",
@@ -740,19 +753,7 @@ def build_app(
                                     [], value=None, label="Bronnen bij vraag", elem_id="sources-for", interactive=False
                                 )
                                 sources_panel = gr.HTML(cards([]), elem_id="sources", padding=False)
-                                with gr.Row():
-                                    chat_csv = gr.DownloadButton(
-                                        "Exporteer CSV", interactive=False, size="sm", elem_id="chat-csv"
-                                    )
-                                    chat_xlsx = gr.DownloadButton(
-                                        "Exporteer XLSX", interactive=False, size="sm", elem_id="chat-xlsx"
-                                    )
-                                    chat_md = gr.DownloadButton(
-                                        "Exporteer Markdown", interactive=False, size="sm", elem_id="chat-md"
-                                    )
-                                    chat_qdpx = gr.DownloadButton(
-                                        "Exporteer QDPX", interactive=False, size="sm", elem_id="chat-qdpx"
-                                    )
+                                chat_csv, chat_xlsx, chat_md, chat_qdpx = export_buttons("chat")
                                 with gr.Column(visible=False, elem_id="pageview") as page_box:
                                     page_caption = gr.HTML("", padding=False, elem_id="pageview-info")
                                     page_img = gr.Image(
@@ -787,19 +788,7 @@ def build_app(
                             column_widths=["5%", "48%", "10%", "19%", "6%", "12%"],
                         )
                         more_btn = gr.Button("Meer resultaten", visible=False, size="sm", elem_id="search-more")
-                        with gr.Row():
-                            search_csv = gr.DownloadButton(
-                                "Exporteer CSV", interactive=False, size="sm", elem_id="search-csv"
-                            )
-                            search_xlsx = gr.DownloadButton(
-                                "Exporteer XLSX", interactive=False, size="sm", elem_id="search-xlsx"
-                            )
-                            search_md = gr.DownloadButton(
-                                "Exporteer Markdown", interactive=False, size="sm", elem_id="search-md"
-                            )
-                            search_qdpx = gr.DownloadButton(
-                                "Exporteer QDPX", interactive=False, size="sm", elem_id="search-qdpx"
-                            )
+                        search_csv, search_xlsx, search_md, search_qdpx = export_buttons("search")
                         with gr.Accordion("Context van de resultaten", open=False):
                             search_context = gr.HTML("", padding=False)
                     with gr.Tab("Per respondent", id="respondent"):
@@ -823,19 +812,7 @@ def build_app(
                                     max_height=560,
                                     column_widths=["8%", "55%", "25%", "12%"],
                                 )
-                                with gr.Row():
-                                    who_csv = gr.DownloadButton(
-                                        "Exporteer CSV", interactive=False, size="sm", elem_id="respondent-csv"
-                                    )
-                                    who_xlsx = gr.DownloadButton(
-                                        "Exporteer XLSX", interactive=False, size="sm", elem_id="respondent-xlsx"
-                                    )
-                                    who_md = gr.DownloadButton(
-                                        "Exporteer Markdown", interactive=False, size="sm", elem_id="respondent-md"
-                                    )
-                                    who_qdpx = gr.DownloadButton(
-                                        "Exporteer QDPX", interactive=False, size="sm", elem_id="respondent-qdpx"
-                                    )
+                                who_csv, who_xlsx, who_md, who_qdpx = export_buttons("respondent")
                             with gr.Column(scale=5, min_width=320):
                                 who_context = gr.HTML(cards([], title="Citaten"), padding=False)
                     with gr.Tab("Interviews toevoegen", id="upload", visible=can_upload):
