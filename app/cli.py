@@ -79,6 +79,22 @@ app = typer.Typer(
 )
 
 
+# Options several commands share (one definition each).
+IndexDir = Annotated[Path, typer.Option("--index", "-i", help="Map met chunks.jsonl en index/.")]
+RespondentOpt = Annotated[
+    list[str] | None, typer.Option("--respondent", "-r", help="Alleen deze respondent(en), bv. R13.")
+]
+SectionOpt = Annotated[str | None, typer.Option("--section", "-s", help="Begin van een (sub)sectienaam.")]
+KindOpt = Annotated[str | None, typer.Option("--kind", help="quote, passage, table of turn.")]
+DocOpt = Annotated[str | None, typer.Option("--doc", help="Alleen dit document (bestandsnaam).")]
+RolOpt = Annotated[str | None, typer.Option("--rol", help="Alleen respondenten met deze rol (respondentenlijst).")]
+OrganisatieOpt = Annotated[str | None, typer.Option("--organisatie", help="Alleen respondenten van deze organisatie.")]
+AttribuutOpt = Annotated[
+    list[str] | None,
+    typer.Option("--attribuut", "-a", help="Respondentkenmerk NAAM=WAARDE, bv. rol=wethouder (herhaalbaar)."),
+]
+
+
 def fail(message: str, hint: str | None = None) -> NoReturn:
     """End the command with one error line (a wrong option or argument)."""
     raise CitaatError(message, hint)
@@ -280,24 +296,15 @@ def index_cmd(
 @app.command(help="Zoek in de index: citaten en passages met respondent, sectie en pagina.")
 def search(
     query: Annotated[str | None, typer.Argument(help='De vraag, bv. "Wat zegt R13 over vertrouwen?".')] = None,
-    index_dir: Annotated[Path, typer.Option("--index", "-i", help="Map met chunks.jsonl en index/.")] = Path("data"),
+    index_dir: IndexDir = Path("data"),
     k: Annotated[int, typer.Option("-k", help="Aantal resultaten.")] = 10,
-    respondent: Annotated[
-        list[str] | None, typer.Option("--respondent", "-r", help="Alleen deze respondent(en), bv. R13.")
-    ] = None,
-    section: Annotated[str | None, typer.Option("--section", "-s", help="Begin van een (sub)sectienaam.")] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="quote, passage, table of turn.")] = None,
-    doc: Annotated[str | None, typer.Option("--doc", help="Alleen dit document (bestandsnaam).")] = None,
-    rol: Annotated[
-        str | None, typer.Option("--rol", help="Alleen respondenten met deze rol (respondentenlijst).")
-    ] = None,
-    organisatie: Annotated[
-        str | None, typer.Option("--organisatie", help="Alleen respondenten van deze organisatie.")
-    ] = None,
-    attribuut: Annotated[
-        list[str] | None,
-        typer.Option("--attribuut", "-a", help="Respondentkenmerk NAAM=WAARDE, bv. rol=wethouder (herhaalbaar)."),
-    ] = None,
+    respondent: RespondentOpt = None,
+    section: SectionOpt = None,
+    kind: KindOpt = None,
+    doc: DocOpt = None,
+    rol: RolOpt = None,
+    organisatie: OrganisatieOpt = None,
+    attribuut: AttribuutOpt = None,
     mode: Annotated[str, typer.Option("--mode", "-m", help="hybrid, dense of bm25.")] = "hybrid",
     as_json: Annotated[bool, typer.Option("--json", help="Uitvoer als één JSON-object.")] = False,
     queries: Annotated[
@@ -499,27 +506,18 @@ def _format_hit(hit: Hit) -> str:
 def export_cmd(
     query: Annotated[str, typer.Argument(help='De zoekvraag; "" exporteert alles wat aan de filters voldoet.')],
     out: Annotated[Path, typer.Option("--out", "-o", help="Uitvoerbestand.")],
-    index_dir: Annotated[Path, typer.Option("--index", "-i", help="Map met chunks.jsonl en index/.")] = Path("data"),
+    index_dir: IndexDir = Path("data"),
     fmt: Annotated[
         str | None, typer.Option("--format", "-f", help="csv, xlsx, md of qdpx (standaard: de extensie van --out).")
     ] = None,
     sep: Annotated[str, typer.Option("--sep", help="Scheidingsteken voor CSV: ',' of ';' (Nederlandse Excel).")] = ",",
-    respondent: Annotated[
-        list[str] | None, typer.Option("--respondent", "-r", help="Alleen deze respondent(en), bv. R13.")
-    ] = None,
-    section: Annotated[str | None, typer.Option("--section", "-s", help="Begin van een (sub)sectienaam.")] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="quote, passage, table of turn.")] = None,
-    doc: Annotated[str | None, typer.Option("--doc", help="Alleen dit document (bestandsnaam).")] = None,
-    rol: Annotated[
-        str | None, typer.Option("--rol", help="Alleen respondenten met deze rol (respondentenlijst).")
-    ] = None,
-    organisatie: Annotated[
-        str | None, typer.Option("--organisatie", help="Alleen respondenten van deze organisatie.")
-    ] = None,
-    attribuut: Annotated[
-        list[str] | None,
-        typer.Option("--attribuut", "-a", help="Respondentkenmerk NAAM=WAARDE, bv. rol=wethouder (herhaalbaar)."),
-    ] = None,
+    respondent: RespondentOpt = None,
+    section: SectionOpt = None,
+    kind: KindOpt = None,
+    doc: DocOpt = None,
+    rol: RolOpt = None,
+    organisatie: OrganisatieOpt = None,
+    attribuut: AttribuutOpt = None,
     k: Annotated[int, typer.Option("-k", help="Aantal zoekresultaten (bij een zoekvraag).")] = 50,
 ) -> None:
     """Export search results (or everything that passes the filters) as CSV, XLSX, Markdown or QDPX."""
@@ -554,7 +552,7 @@ def export_cmd(
     "gecontroleerde, geciteerde citaten.",
 )
 def chat(
-    index_dir: Annotated[Path, typer.Option("--index", "-i", help="Map met chunks.jsonl en index/.")] = Path("data"),
+    index_dir: IndexDir = Path("data"),
     host: Annotated[str, typer.Option(help="Adres; standaard alleen deze computer.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Poort.")] = 7860,
     share: Annotated[bool, typer.Option("--share", help="Publieke Gradio-link (alleen met --user).")] = False,
@@ -615,10 +613,8 @@ def chat(
 )
 def ask(
     question: Annotated[str | None, typer.Argument(help="De vraag, bv. \"Wat maakt samenwerking succesvol?\".")] = None,
-    index_dir: Annotated[Path, typer.Option("--index", "-i", help="Map met chunks.jsonl en index/.")] = Path("data"),
-    respondent: Annotated[
-        list[str] | None, typer.Option("--respondent", "-r", help="Alleen deze respondent(en), bv. R13.")
-    ] = None,
+    index_dir: IndexDir = Path("data"),
+    respondent: RespondentOpt = None,
     llm: Annotated[
         str, typer.Option("--llm", envvar="CITAAT_LLM", help="Taalmodel: uit, openai (compatibel) of ollama.")
     ] = "uit",
