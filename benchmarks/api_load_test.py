@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -50,20 +49,10 @@ def run_api_load(
     import httpx
 
     result = LoadResult(url, clients, questions_per_client)
-    lock = threading.Lock()
     deadline = time.monotonic() + max_seconds
     endpoint = url.rstrip("/") + "/api/ask"
 
-    def record(ok: bool, ms: float | None, why: str = "") -> None:
-        with lock:
-            result.requests += 1
-            if ok:
-                result.ok += 1
-                result.latencies_ms.append(ms or 0.0)
-            else:
-                result.errors += 1
-                if len(result.error_samples) < 5:
-                    result.error_samples.append(why[:300])
+    record = result.record
 
     def client(n: int) -> None:
         with httpx.Client(timeout=request_timeout, auth=auth) as http:

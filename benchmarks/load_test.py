@@ -66,6 +66,21 @@ class LoadResult:
     latencies_ms: list[float] = field(default_factory=list)
     wall_s: float = 0.0
 
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()  # not a field: summary()'s asdict leaves it out
+
+    def record(self, ok: bool, ms: float | None, why: str = "") -> None:
+        """Count one request (from any client thread); keep the first five error reasons."""
+        with self._lock:
+            self.requests += 1
+            if ok:
+                self.ok += 1
+                self.latencies_ms.append(ms or 0.0)
+            else:
+                self.errors += 1
+                if len(self.error_samples) < 5:
+                    self.error_samples.append(why[:300])
+
     def summary(self) -> dict[str, Any]:
         from citaat.index.stats import latency_summary
 
@@ -115,19 +130,9 @@ def run_load(
 
     qs = questions or QUESTIONS
     result = LoadResult(url, sessions, questions_per_session)
-    lock = threading.Lock()
     deadline = time.monotonic() + max_seconds
 
-    def record(ok: bool, ms: float | None, why: str = "") -> None:
-        with lock:
-            result.requests += 1
-            if ok:
-                result.ok += 1
-                result.latencies_ms.append(ms or 0.0)
-            else:
-                result.errors += 1
-                if len(result.error_samples) < 5:
-                    result.error_samples.append(why[:300])
+    record = result.record
 
     def session(n: int) -> None:
         try:
