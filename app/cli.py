@@ -94,6 +94,22 @@ AttribuutOpt = Annotated[
     typer.Option("--attribuut", "-a", help="Respondentkenmerk NAAM=WAARDE, bv. rol=wethouder (herhaalbaar)."),
 ]
 
+LlmOpt = Annotated[
+    str, typer.Option("--llm", envvar="CITAAT_LLM", help="Taalmodel: uit, openai (compatibel) of ollama.")
+]
+LlmUrlOpt = Annotated[
+    str, typer.Option("--llm-url", envvar="CITAAT_LLM_URL", help="Basis-URL, bv. http://127.0.0.1:8080/v1.")
+]
+LlmModelOpt = Annotated[str, typer.Option("--llm-model", envvar="CITAAT_LLM_MODEL", help="Modelnaam.")]
+LlmKeyEnvOpt = Annotated[
+    str | None,
+    typer.Option("--llm-key-env", envvar="CITAAT_LLM_KEY_ENV", help="Omgevingsvariabele met de API-sleutel."),
+]
+QdrantUrlOpt = Annotated[
+    str | None,
+    typer.Option("--qdrant-url", help="Vectoren in Qdrant: server-URL (http://host:6333), map of :memory:."),
+]
+
 
 def fail(message: str, hint: str | None = None) -> NoReturn:
     """End the command with one error line (a wrong option or argument)."""
@@ -322,10 +338,7 @@ def search(
     offset: Annotated[
         int, typer.Option("--offset", help="Sla de eerste N resultaten over (volgende pagina's: 10, 20, …).")
     ] = 0,
-    qdrant_url: Annotated[
-        str | None,
-        typer.Option("--qdrant-url", help="Vectoren in Qdrant: server-URL (http://host:6333), map of :memory:."),
-    ] = None,
+    qdrant_url: QdrantUrlOpt = None,
 ) -> None:
     """Search the index: quotes and passages with respondent, section and page."""
     import json
@@ -560,21 +573,11 @@ def chat(
     password_env: Annotated[
         str | None, typer.Option("--password-env", help="Naam van de omgevingsvariabele met het wachtwoord.")
     ] = None,
-    llm: Annotated[
-        str, typer.Option("--llm", envvar="CITAAT_LLM", help="Taalmodel: uit, openai (compatibel) of ollama.")
-    ] = "uit",
-    llm_url: Annotated[
-        str, typer.Option("--llm-url", envvar="CITAAT_LLM_URL", help="Basis-URL, bv. http://127.0.0.1:8080/v1.")
-    ] = "",
-    llm_model: Annotated[str, typer.Option("--llm-model", envvar="CITAAT_LLM_MODEL", help="Modelnaam.")] = "",
-    llm_key_env: Annotated[
-        str | None,
-        typer.Option("--llm-key-env", envvar="CITAAT_LLM_KEY_ENV", help="Omgevingsvariabele met de API-sleutel."),
-    ] = None,
-    qdrant_url: Annotated[
-        str | None,
-        typer.Option("--qdrant-url", help="Vectoren in Qdrant: server-URL (http://host:6333), map of :memory:."),
-    ] = None,
+    llm: LlmOpt = "uit",
+    llm_url: LlmUrlOpt = "",
+    llm_model: LlmModelOpt = "",
+    llm_key_env: LlmKeyEnvOpt = None,
+    qdrant_url: QdrantUrlOpt = None,
 ) -> None:
     """Start the chat: a local web page that answers Dutch questions with verified, cited quotes."""
     from citaat.app.config import AnswerConfig, ServeConfig
@@ -615,17 +618,10 @@ def ask(
     question: Annotated[str | None, typer.Argument(help="De vraag, bv. \"Wat maakt samenwerking succesvol?\".")] = None,
     index_dir: IndexDir = Path("data"),
     respondent: RespondentOpt = None,
-    llm: Annotated[
-        str, typer.Option("--llm", envvar="CITAAT_LLM", help="Taalmodel: uit, openai (compatibel) of ollama.")
-    ] = "uit",
-    llm_url: Annotated[
-        str, typer.Option("--llm-url", envvar="CITAAT_LLM_URL", help="Basis-URL, bv. http://127.0.0.1:8080/v1.")
-    ] = "",
-    llm_model: Annotated[str, typer.Option("--llm-model", envvar="CITAAT_LLM_MODEL", help="Modelnaam.")] = "",
-    llm_key_env: Annotated[
-        str | None,
-        typer.Option("--llm-key-env", envvar="CITAAT_LLM_KEY_ENV", help="Omgevingsvariabele met de API-sleutel."),
-    ] = None,
+    llm: LlmOpt = "uit",
+    llm_url: LlmUrlOpt = "",
+    llm_model: LlmModelOpt = "",
+    llm_key_env: LlmKeyEnvOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Uitvoer als JSON (één object per vraag).")] = False,
     queries: Annotated[
         Path | None,
