@@ -844,6 +844,7 @@ def build_app(
         pick_btn = gr.Button("kies", visible="hidden", elem_id="cz-pick-btn")
 
         # -------------------------------------------------------------- events
+        chat_exports = [chat_csv, chat_xlsx, chat_md, chat_qdpx]
         chat_inputs = [question, messages, asked, turns, session, f_resp, f_section, f_kind]
         chat_outputs = [
             chatbot,
@@ -853,10 +854,7 @@ def build_app(
             session,
             sources_panel,
             question,
-            chat_csv,
-            chat_xlsx,
-            chat_md,
-            chat_qdpx,
+            *chat_exports,
             conv_pick,
             sources_for,
             conv_md,
@@ -877,10 +875,7 @@ def build_app(
             turns,
             session,
             sources_panel,
-            chat_csv,
-            chat_xlsx,
-            chat_md,
-            chat_qdpx,
+            *chat_exports,
             conv_pick,
             sources_for,
             conv_md,
