@@ -18,6 +18,8 @@ from typer.core import TyperGroup
 
 from citaat.ingest.errors import CitaatError
 
+from . import clitext
+
 if TYPE_CHECKING:
     from citaat.index.build import BuildResult
     from citaat.index.search import Hit
@@ -67,6 +69,7 @@ rich_utils.DEFAULT_STRING = "[standaard: {}]"
 rich_utils.ENVVAR_STRING = "[omgevingsvariabele: {}]"
 rich_utils.REQUIRED_LONG_STRING = "[verplicht]"
 rich_utils.RICH_HELP = "Probeer [blue]'{command_path} {help_option}'[/] voor hulp."
+clitext.install()
 
 
 app = typer.Typer(

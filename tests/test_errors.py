@@ -118,3 +118,29 @@ def test_a_text_transcript_is_classified_once(tmp_path: Path, monkeypatch: pytes
     doc = load(path)
     assert doc.source_kind == "transcript" and doc.respondent == "R21"
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "dutch"),
+    [
+        (["--bogus"], "onbekende optie: --bogus"),
+        (["serch"], "onbekend commando 'serch'. Bedoelt u 'search'?"),
+        (["ingest"], "argument 'paths' ontbreekt."),
+        (["search", "a", "b", "c"], "onverwacht extra argument: b c"),
+        (["chat", "--port", "abc"], "ongeldige waarde voor '--port': dit is geen geheel getal"),
+    ],
+)
+def test_usage_errors_are_dutch(args: list[str], dutch: str) -> None:
+    """Typer's own usage errors and usage line (f-strings in its vendored click) come out in Dutch."""
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())  # the error panel wraps long lines
+    assert dutch in text
+    assert "Gebruik: citaat" in text and "Usage" not in text
+    assert "Missing" not in text and "No such" not in text and "Invalid" not in text
+
+
+def test_help_usage_line_is_dutch() -> None:
+    result = CliRunner().invoke(app, ["eval", "--help"])
+    assert result.exit_code == 0
+    assert "Gebruik: citaat eval [OPTIES] COMMANDO [ARGUMENTEN]..." in result.output
