@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -252,7 +252,7 @@ class Excerpter:
         filters: Filters,
         codes: Sequence[str],
         scorer: SentenceScorer,
-        rows: Sequence[int] | np.ndarray | None = None,
+        allowed_rows: Iterable[int] | None = None,
     ) -> list[Source]:
         """The evidence of an answer, in the order the answer shows it (numbered 1..n): the report's
         own sentences that best answer the question (in the order of the passages' search rank,
@@ -261,14 +261,14 @@ class Excerpter:
         `floor_margin` below the best piece of their kind are left out.
 
         With `config.corpus_wide` every piece of the corpus is scored, the hits' search rank as a
-        prior; `rows` are the corpus rows that pass `filters` (`Searcher.allowed_rows`). With
-        filters set and no `rows`, only the hits' pieces are scored."""
+        prior; `allowed_rows` are the corpus rows that pass `filters` (`Searcher.allowed_rows`).
+        With filters set and no `allowed_rows`, only the hits' pieces are scored."""
         cfg = self.config
         found = self.candidates(hits, filters, codes)
         ranks = {cid: rank for cid, (_, rank) in found.items()}
-        corpus = cfg.corpus_wide and (rows is not None or (filters.is_empty() and not codes))
+        corpus = cfg.corpus_wide and (allowed_rows is not None or (filters.is_empty() and not codes))
         if corpus and scorer.covers(self.searcher.chunks):
-            allowed = self._allowed(rows, codes)
+            allowed = self._allowed(allowed_rows, codes)
             scored = scorer.score_corpus(query, ranks, allowed, cfg.corpus_pool)
             for cid in scored:
                 if cid not in found:
@@ -347,7 +347,7 @@ class Excerpter:
             out = [unit] if unit is not None else []
         return out
 
-    def _allowed(self, rows: Sequence[int] | np.ndarray | None, codes: Sequence[str]) -> np.ndarray | None:
+    def _allowed(self, rows: Iterable[int] | None, codes: Sequence[str]) -> np.ndarray | None:
         """A boolean mask over the corpus chunks: in `rows` (None = all) and, with respondent codes
         from the question, spoken by one of them (as `candidates` keeps them)."""
         chunks = self.searcher.chunks
@@ -356,7 +356,7 @@ class Excerpter:
         mask = np.ones(len(chunks), dtype=bool)
         if rows is not None:
             mask[:] = False
-            mask[np.asarray(rows, dtype=np.int64)] = True
+            mask[np.fromiter(rows, dtype=np.int64)] = True
         if codes:
             wanted = set(codes)
             mask &= np.array([bool(wanted & set(c.respondents)) for c in chunks], dtype=bool)

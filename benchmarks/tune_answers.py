@@ -20,6 +20,7 @@ import argparse
 import itertools
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -56,13 +57,15 @@ def main(argv: list[str] | None = None) -> None:
     answerer.warm()
     scorer = answerer.scorer
     items = [i for i in load_questions().select("dev") if i.category != NOANSWER]
-    cases = []
+    cases: list[tuple[Any, list[Any] | None]] = []
     for item in items:
         hits = searcher.search(item.q, k=max(base_cfg.k, base_cfg.evidence_k), filters=Filters())
         judged = judge_evidence(hits, base_cfg.evidence, searcher.embedder_name, item.q, answerer.terms)
         cases.append((item, hits if judged.relevant else None))
 
-    settings = [dict(zip(GRID, values, strict=True)) for values in itertools.product(*GRID.values())]
+    settings: list[dict[str, Any]] = [
+        dict(zip(GRID, values, strict=True)) for values in itertools.product(*GRID.values())
+    ]
     table = np.zeros((len(settings), len(cases)), dtype=bool)
     for s, setting in enumerate(settings):
         cfg = replace(base_cfg, **setting)
@@ -70,16 +73,16 @@ def main(argv: list[str] | None = None) -> None:
         scorer.lexical_weight = cfg.lexical_weight
         scorer.rank_weight = cfg.rank_weight
         scorer.context_weight = cfg.context_weight
-        for c, (item, hits) in enumerate(cases):
-            if hits is None:  # refused: no answer, no snippet
+        for c, (item, found) in enumerate(cases):
+            if found is None:  # refused: no answer, no snippet
                 continue
             _, codes = parse_respondents(item.q)  # as the service does
-            units = excerpter.select(hits, item.q, Filters(), codes, scorer, None)
+            units = excerpter.select(found, item.q, Filters(), codes, scorer, None)
             final = [p for p in extractive_answer(units, (), Answer(question=item.q, text="", lead=""), {})][-1]
             assert isinstance(final, Answer)
             table[s, c] = contains_snippet(item, final.text)
 
-    def label(setting: dict[str, object]) -> str:
+    def label(setting: dict[str, Any]) -> str:
         return ", ".join(f"{k}={v}" for k, v in setting.items())
 
     default = next(
