@@ -119,22 +119,28 @@ def _serving(index_dir: Path, *extra: str) -> Iterator[str]:
             proc.wait()
 
 
-@contextmanager
-def _browser_page(url: str) -> Iterator[Any]:
-    """Debian's chromium (headless) on the page, 1440 px wide, once the question box is there."""
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Any]:
+    """One Playwright driver for the module (the sync API allows only one at a time)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield p
+
+
+@contextmanager
+def _browser_page(playwright: Any, url: str) -> Iterator[Any]:
+    """Debian's chromium (headless) on the page, 1440 px wide, once the question box is there."""
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    try:
         context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
         pg = context.new_page()
         pg.set_default_timeout(30_000)
         pg.goto(url)
         pg.wait_for_selector("#question textarea")
-        try:
-            yield pg
-        finally:
-            browser.close()
+        yield pg
+    finally:
+        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -144,8 +150,8 @@ def app_url(index_dir) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
-    with _browser_page(app_url) as pg:
+def page(playwright, app_url):
+    with _browser_page(playwright, app_url) as pg:
         yield pg
 
 
@@ -499,7 +505,7 @@ def stub():
         yield server
 
 
-def test_llm_answer_in_a_real_browser(stub, report_index, sentence_cache, chunks, tmp_path):
+def test_llm_answer_in_a_real_browser(playwright, stub, report_index, sentence_cache, chunks, tmp_path):
     """`citaat chat --llm openai` against the adversarial stub: the model's prose is labelled as its
     summary, the quotations under it are inserted verbatim from the cited sources, the model's own
     quotation holds, the badge says what was checked; a fabricated quotation is removed and flagged."""
@@ -508,7 +514,7 @@ def test_llm_answer_in_a_real_browser(stub, report_index, sentence_cache, chunks
     shutil.copytree(report_index, index_dir)
     llm = ["--llm", "openai", "--llm-url", stub.url, "--llm-model", "stub-model"]
     stub.responder = lambda body: _stub_reply(body, fabricate=False)
-    with _serving(index_dir, *llm) as url, _browser_page(url) as page:
+    with _serving(index_dir, *llm) as url, _browser_page(playwright, url) as page:
         assert "stub-model" in page.inner_text("body")  # the header names the model in use
 
         # 1. a clean reply: verified, labelled, quotations inserted verbatim
