@@ -37,6 +37,13 @@ class AnswerConfig:
     lead_bonus: added to the first sentence of a section (its topic sentence; 0 = off, the dev
         split did not gain from it).
     floor_margin: a piece scoring more than this below the best piece is left out (filler).
+    context_weight: weight of the mean dense cosine of a piece's chunk (its context) in its score.
+    corpus_wide: score every sentence of the corpus, the search rank as a prior (app/scoring.py
+        `score_corpus`), instead of only the sentences of the `evidence_k` hits. Off: on dev it
+        did not raise "bevat" (0.610 against 0.616, benchmarks/tune_answers.py) and it needs every
+        sentence embedded before the first answer.
+    corpus_pool: with `corpus_wide`, the best this many pieces of the corpus (beside the hits'
+        pieces) are candidates for the answer.
     Tuned on the dev split (docs/benchmarks.md, "Antwoorden").
     """
 
@@ -53,9 +60,12 @@ class AnswerConfig:
     quote_max: int = 6
     row_max: int = 12
     lexical_weight: float = 0.05
-    rank_weight: float = 0.1
-    floor_margin: float = 0.05
+    rank_weight: float = 0.2
+    floor_margin: float = 0.08
     lead_bonus: float = 0.0
+    context_weight: float = 0.0
+    corpus_wide: bool = False
+    corpus_pool: int = 200
 
     def __post_init__(self) -> None:
         if self.k < 1 or self.search_k < 1:

@@ -17,9 +17,11 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Protocol
+
+import numpy as np
 
 from citaat.index.bm25 import tokenize
 from citaat.index.search import Filters, Hit
@@ -33,6 +35,7 @@ from .verify import split_sentences, verify
 
 log = logging.getLogger(__name__)
 
+_UNRANKED = 1_000_000  # the "search rank" of a chunk the search did not return (corpus-wide scoring)
 QUESTION_SHARE = 0.4  # a passage whose sentences are this much (by length) questions is not evidence
 SPEECH: tuple[ChunkKind, ...] = ("quote", "turn")  # chunk kinds that are a respondent's own words
 _FIGURE_RE = re.compile(
@@ -243,17 +246,36 @@ class Excerpter:
         return out
 
     def select(
-        self, hits: Sequence[Hit], query: str, filters: Filters, codes: Sequence[str], scorer: SentenceScorer
+        self,
+        hits: Sequence[Hit],
+        query: str,
+        filters: Filters,
+        codes: Sequence[str],
+        scorer: SentenceScorer,
+        allowed_rows: Iterable[int] | None = None,
     ) -> list[Source]:
         """The evidence of an answer, in the order the answer shows it (numbered 1..n): the report's
         own sentences that best answer the question (in the order of the passages' search rank,
         each passage's sentences in text order), the survey table rows of a question about
         figures, then respondent quotes grouped per respondent. Pieces scoring more than
-        `floor_margin` below the best piece of their kind are left out."""
+        `floor_margin` below the best piece of their kind are left out.
+
+        With `config.corpus_wide` every piece of the corpus is scored, the hits' search rank as a
+        prior; `allowed_rows` are the corpus rows that pass `filters` (`Searcher.allowed_rows`).
+        With filters set and no `allowed_rows`, only the hits' pieces are scored."""
         cfg = self.config
         found = self.candidates(hits, filters, codes)
+        ranks = {cid: rank for cid, (_, rank) in found.items()}
+        corpus = cfg.corpus_wide and (allowed_rows is not None or (filters.is_empty() and not codes))
+        if corpus and scorer.covers(self.searcher.chunks):
+            allowed = self._allowed(allowed_rows, codes)
+            scored = scorer.score_corpus(query, ranks, allowed, cfg.corpus_pool)
+            for cid in scored:
+                if cid not in found:
+                    found[cid] = (self.searcher.chunk(cid), _UNRANKED)
+        else:
+            scored = scorer.score(query, [chunk for chunk, _ in found.values()], ranks)
         by_id = {cid: chunk for cid, (chunk, _) in found.items()}
-        scored = scorer.score(query, list(by_id.values()), {cid: rank for cid, (_, rank) in found.items()})
         report: list[tuple[float, Chunk, int, int]] = []
         quotes: list[tuple[float, Chunk, int, int]] = []
         rows: list[tuple[float, Chunk, int, int]] = []
@@ -263,10 +285,11 @@ class Excerpter:
                 text = chunk.text[s:e]
                 if chunk.kind == "table":
                     rows.append((score, chunk, s, e))
-                elif chunk.kind in SPEECH:
-                    if chunk.respondents:
-                        quotes.append((score, chunk, s, e))
-                elif not codes and self._report_sentence(chunk, text):
+                elif chunk.kind in SPEECH and chunk.respondents:
+                    quotes.append((score, chunk, s, e))
+                # a quote without a respondent code is the report's text too (e.g. the mix of
+                # statements the recommendations quote); its card says "citaat, geen respondentcode"
+                elif chunk.kind != "turn" and not codes and self._report_sentence(chunk, text):
                     report.append((score, chunk, s, e))
         best = max((x[0] for x in (*report, *quotes, *rows)), default=0.0)
 
@@ -323,6 +346,21 @@ class Excerpter:
             unit = self.unit(1, hits[0], set(tokenize(query)), filters, tuple(codes))
             out = [unit] if unit is not None else []
         return out
+
+    def _allowed(self, rows: Iterable[int] | None, codes: Sequence[str]) -> np.ndarray | None:
+        """A boolean mask over the corpus chunks: in `rows` (None = all) and, with respondent codes
+        from the question, spoken by one of them (as `candidates` keeps them)."""
+        chunks = self.searcher.chunks
+        if rows is None and not codes:
+            return None
+        mask = np.ones(len(chunks), dtype=bool)
+        if rows is not None:
+            mask[:] = False
+            mask[np.fromiter(rows, dtype=np.int64)] = True
+        if codes:
+            wanted = set(codes)
+            mask &= np.array([bool(wanted & set(c.respondents)) for c in chunks], dtype=bool)
+        return mask
 
     def _report_sentence(self, chunk: Chunk, text: str) -> bool:
         """A sentence of the report's own text that may lead an answer: not a question, not holding

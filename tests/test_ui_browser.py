@@ -4,7 +4,12 @@ questions, clicks a citation and opens its page, checks the bugs of issue 12 (em
 send, the question shown as typed, the filter that overrides an R-number, the page language),
 uses the filters, the search tab, the respondent view and an export, uploads a transcript and asks
 about it, reloads (the conversation stays), and looks at the page 390 px wide. It saves the
-screenshots in docs/screenshots/ that the README shows.
+screenshots in docs/screenshots/ that the README and docs/chat.md show.
+
+A second chat runs with `--llm openai` against the adversarial stub (tests/llm_stub.py, in a thread
+of this process): the model's summary is labelled as such, the quotations under it are inserted
+verbatim by Citaat, the badge says what was checked, and a fabricated quotation is removed and
+flagged (docs/screenshots/llm.png, llm-flagged.png).
 
 XLSX/QDPX export buttons (issue 12, helper 12a) are not on this branch; their assertions are to be
 added after the merge, beside the CSV check in step 5.
@@ -27,7 +32,9 @@ import time
 import urllib.request
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import openpyxl
@@ -78,12 +85,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url(index_dir) -> Iterator[str]:
+@contextmanager
+def _serving(index_dir: Path, *extra: str) -> Iterator[str]:
+    """`citaat chat` on the index in a subprocess on a free loopback port; yields its URL."""
     port = _free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "citaat.cli", "chat", "--index", str(index_dir), "--port", str(port)],
+        [sys.executable, "-m", "citaat.cli", "chat", "--index", str(index_dir), "--port", str(port), *extra],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}/"
@@ -112,18 +120,39 @@ def app_url(index_dir) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
+def playwright() -> Iterator[Any]:
+    """One Playwright driver for the module (the sync API allows only one at a time)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield p
+
+
+@contextmanager
+def _browser_page(playwright: Any, url: str) -> Iterator[Any]:
+    """Debian's chromium (headless) on the page, 1440 px wide, once the question box is there."""
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    try:
         context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
         pg = context.new_page()
         pg.set_default_timeout(30_000)
-        pg.goto(app_url)
+        pg.goto(url)
         pg.wait_for_selector("#question textarea")
         yield pg
+    finally:
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(index_dir) -> Iterator[str]:
+    with _serving(index_dir) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def page(playwright, app_url):
+    with _browser_page(playwright, app_url) as pg:
+        yield pg
 
 
 def _norm(text: str) -> str:
@@ -145,15 +174,15 @@ def _ask(page, question: str, badge: str = FINAL_BADGE) -> str:
     return bot.inner_text()
 
 
-def _check_quotes_against_chunks(text: str, chunks: list[dict]) -> list[tuple[int, str, str]]:
+def _check_quotes_against_chunks(text: str, chunks: list[dict], least: int = 3) -> list[tuple[int, str, str]]:
     """Every rendered “quote” — R13 · section · p. N is verbatim text of a chunk with that respondent
-    and page; returns (number, quote, code) in source-number order."""
+    and page (at least `least` of them); returns (number, quote, code) in source-number order."""
     found = BULLET_RE.findall(text)
     # the report's own sentences that lead an answer: “…” [n] “…” [n] (no citation line of their own)
     for line in LEAD_ITEM_RE.findall(text):
         for quote, n in REPORT_ITEM_RE.findall(line):
             found.append((n, quote, "rapport", "", ""))
-    assert len(found) >= 3, text
+    assert len(found) >= least, text
     pairs = []
     for n, quote, code, _section, page_no in found:
         holders = [c for c in chunks if _norm(quote) in _norm(c["text"])]
@@ -439,3 +468,85 @@ def test_chat_in_a_real_browser(page, chunks, index_dir):
         " document.body.appendChild(d); }"
     )
     page.wait_for_function("() => document.querySelector('#probe').innerText.startsWith('De verbinding')")
+
+
+# --- the LLM answer, from the adversarial stub (tests/llm_stub.py) ----------------------------------
+
+BRON_RE = re.compile(r'<bron nr="(\d+)" respondent="([^"]*)"[^>]*soort="([^"]*)">\n(.*?)\n</bron>', re.DOTALL)
+WORDS_RE = re.compile(r"(?<![\w-])\w+(?:,? \w+){6,13}(?![\w-])")  # 7–14 whole words, on word boundaries
+FABRICATED = "Vertrouwen komt vanzelf zodra er maar genoeg geld is"
+
+
+def _stub_reply(body: dict, fabricate: bool) -> str:
+    """What the stub 'model' writes: a summary sentence citing the first source, a verbatim quotation
+    from the first respondent quote it was given (named by its R-number and [n]) and, when asked to
+    fabricate, a quotation that is in no source, cited to that same source."""
+    content = body["messages"][-1]["content"]
+    sources = BRON_RE.findall(content)
+    n, who, text = next((n, who, t) for n, who, kind, t in sources if re.fullmatch(r"R\d+", who) and kind == "citaat")
+    text = re.sub(r"^\[vraag van de interviewer:.*\]\n", "", text)
+    words = WORDS_RE.search(text)
+    assert words, text
+    first = next(s[0] for s in sources if s[0] != n)
+    reply = (
+        f"Vertrouwen tussen de gemeenten is volgens de bronnen een voorwaarde voor de samenwerking [{first}]. "
+        f"{who} zegt het zo: “{words.group(0)}” [{n}]."
+    )
+    if fabricate:
+        reply += f" Een andere bestuurder zegt: “{FABRICATED}” [{n}]."
+    return reply
+
+
+@pytest.fixture(scope="module")
+def stub():
+    from llm_stub import running_stub
+
+    with running_stub() as server:
+        yield server
+
+
+def test_llm_answer_in_a_real_browser(playwright, stub, report_index, sentence_cache, chunks, tmp_path):
+    """`citaat chat --llm openai` against the adversarial stub: the model's prose is labelled as its
+    summary, the quotations under it are inserted verbatim from the cited sources, the model's own
+    quotation holds, the badge says what was checked; a fabricated quotation is removed and flagged."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    index_dir = tmp_path / "data"
+    shutil.copytree(report_index, index_dir)
+    llm = ["--llm", "openai", "--llm-url", stub.url, "--llm-model", "stub-model"]
+    stub.responder = lambda body: _stub_reply(body, fabricate=False)
+    with _serving(index_dir, *llm) as url, _browser_page(playwright, url) as page:
+        assert "stub-model" in page.inner_text("body")  # the header names the model in use
+
+        # 1. a clean reply: verified, labelled, quotations inserted verbatim
+        text = _ask(page, "Hoe belangrijk is vertrouwen tussen gemeenten?", badge="Gecontroleerd zijn")
+        assert stub.requests and stub.requests[-1]["model"] == "stub-model"
+        assert text.startswith("Samenvatting door het taalmodel; de citaten zijn letterlijk uit de bronnen ingevoegd")
+        assert "✓ De lopende tekst is een samenvatting door het taalmodel en niet woord voor woord gecontroleerd" in text
+        quoted = re.search(r"(R\d+) zegt het zo: “(.+?)” \[(\d+)\]", text)
+        assert quoted, text  # the model's own verbatim quotation stands
+        code, words, n = quoted.groups()
+        assert any(_norm(words) in _norm(c["text"]) and code in c["respondents"] for c in chunks)
+        _check_quotes_against_chunks(text, chunks, least=2)  # every quotation shown is verbatim
+        inserted = [(int(k), q, who) for k, q, who, _, _ in BULLET_RE.findall(text)]  # Citaat's, under the prose
+        assert [k for k, _, _ in inserted] == [1, 2] and int(n) == 2, text  # renumbered in the order cited
+        assert inserted[1][2] == code
+        assert [c["who"] for c in _cards(page)[:2]] == [who for _, _, who in inserted]
+        _shoot(page, "llm.png")
+
+        # 2. the same reply with a fabricated quotation: removed, flagged, no ✓
+        stub.responder = lambda body: _stub_reply(body, fabricate=True)
+        page.click("#reset")
+        page.wait_for_function("() => document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0")
+        text = _ask(page, "Wat zeggen bestuurders over vertrouwen?", badge="niet geverifieerd en weggelaten")
+        assert text.startswith("Samenvatting door het taalmodel")
+        assert FABRICATED not in text and "⚠ [citaat weggelaten: niet letterlijk zo in de bronnen]" in text
+        assert "⚠ 1 onderdeel niet geverifieerd en weggelaten of gemarkeerd." in text and "✓" not in text
+        assert re.search(r"R\d+ zegt het zo: “.+?” \[2\]", text)  # the true quotation is kept
+        _check_quotes_against_chunks(text, chunks, least=2)
+        page.set_viewport_size({"width": 1440, "height": 1200})
+        page.wait_for_timeout(400)
+        page.evaluate(  # the whole answer down to its badge in view
+            "() => { const log = document.querySelector('#chat [role=log]'); log.scrollTop = log.scrollHeight; }"
+        )
+        page.wait_for_timeout(200)
+        page.screenshot(path=str(SHOTS / "llm-flagged.png"))
