@@ -17,18 +17,22 @@ the page; without a login (loopback only, `ServeConfig.check`) the API is open. 
 4xx with a Dutch `detail`; bodies over `MAX_BODY_BYTES` are refused with 413 before they are read.
 
 Handlers are plain functions: FastAPI runs them in its thread pool, and the answer service is
-thread-safe, so requests are answered in parallel.
+thread-safe, so requests are answered in parallel. They return their JSON object already encoded
+(`_json`): FastAPI's own path (a response model, `jsonable_encoder` over every nested value, then
+encoding) cost more CPU than the extractive answer itself (docs/benchmarks.md, "Latentie na
+profilering"); the bytes are the same object.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.routing import BaseRoute, Mount, Route
@@ -67,6 +71,21 @@ class SearchRequest(BaseModel):
     k: int = Field(10, description=f"Aantal resultaten (1–{MAX_K}).")
     respondents: list[str] = Field(default_factory=list, max_length=MAX_LIST, description="Alleen deze respondenten.")
     kind: str | None = Field(None, description="quote, passage, table of turn.")
+
+
+# ---------------------------------------------------------------------- responses
+
+# what the OpenAPI description says the JSON handlers return (they build their Response themselves)
+_OBJECT = {200: {"content": {"application/json": {"schema": {"type": "object"}}}}}
+
+
+def _json(obj: Any) -> Response:
+    """`obj` (plain JSON types: the records' to_dict()) as a JSON response, encoded once, without
+    FastAPI's response validation; the same bytes a JSONResponse would send."""
+    return Response(
+        json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8"),
+        media_type="application/json",
+    )
 
 
 # ---------------------------------------------------------------------- errors
@@ -214,15 +233,17 @@ def create_api(
 
     protected = [Depends(login)]
 
-    @api.post("/ask", dependencies=protected, summary="Beantwoord een vraag met geciteerde bronnen")
-    def ask(body: AskRequest) -> dict[str, Any]:
+    @api.post("/ask", dependencies=protected, summary="Beantwoord een vraag met geciteerde bronnen",
+              response_class=Response, responses=_OBJECT)
+    def ask(body: AskRequest) -> Response:
         question = text(body.question, "question")
         history = [h for h in (text(h, "history") if h.strip() else "" for h in body.history) if h]
         filters = Filters(respondents=codes(body.respondents))
-        return answerer.answer(question, history, filters).to_dict()
+        return _json(answerer.answer(question, history, filters).to_dict())
 
-    @api.post("/search", dependencies=protected, summary="Zoek citaten en passages")
-    def search(body: SearchRequest) -> dict[str, Any]:
+    @api.post("/search", dependencies=protected, summary="Zoek citaten en passages",
+              response_class=Response, responses=_OBJECT)
+    def search(body: SearchRequest) -> Response:
         query = text(body.query, "query")
         if not 1 <= body.k <= MAX_K:
             raise HTTPException(422, f"veld 'k' moet tussen 1 en {MAX_K} liggen (niet {body.k})")
@@ -230,15 +251,16 @@ def create_api(
             raise HTTPException(422, f"soort {body.kind!r} bestaat niet; kies uit {', '.join(CHUNK_KINDS)}")
         filters = Filters(respondents=codes(body.respondents), kind=body.kind)
         hits = searcher.search(query, k=body.k, filters=filters)
-        return {"q": query, "hits": [h.to_dict() for h in hits]}
+        return _json({"q": query, "hits": [h.to_dict() for h in hits]})
 
-    @api.get("/chunks/{chunk_id}", dependencies=protected, summary="Eén chunk, zoals in chunks.jsonl")
-    def chunk(chunk_id: str) -> dict[str, Any]:
+    @api.get("/chunks/{chunk_id}", dependencies=protected, summary="Eén chunk, zoals in chunks.jsonl",
+             response_class=Response, responses=_OBJECT)
+    def chunk(chunk_id: str) -> Response:
         try:
             found = searcher.chunk(chunk_id)
         except KeyError:
             raise HTTPException(404, f"chunk {chunk_id!r} bestaat niet in deze index") from None
-        return found.to_dict()
+        return _json(found.to_dict())
 
     @api.get("/respondents", dependencies=protected, summary="De respondentcodes in de index")
     def respondents() -> dict[str, list[str]]:

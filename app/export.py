@@ -466,7 +466,8 @@ def qdpx_bytes(
     import io
 
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+    # level 1: the source texts are compressed on every chat answer; level 6 took 5x the CPU for 20 % less
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         zf.writestr("project.qde", xml)
         for qs in qsources:
             zf.writestr(f"sources/{qs.guid}.txt", qs.text.encode("utf-8"))

@@ -264,6 +264,34 @@ def conversation_choices(store: ConversationStore, owner: str) -> list[tuple[str
 # ---------------------------------------------------------------------------- the page
 
 
+_BUTTON_CLASS: list[Any] = []
+_BUTTON_SCHEMA: list[dict[str, Any]] = []
+
+
+def download_button_class() -> Any:
+    """gr.DownloadButton whose API description is built once. Gradio describes a component's data
+    (the JSON schema of its file model, pydantic) for each new instance, and every property update
+    from a handler (`gr.DownloadButton(value=..., interactive=True)`) is a new instance in the
+    session: about 10 ms of CPU per button. The schema is the same for every instance; the page is
+    the same (a template component keeps the DownloadButton front end)."""
+    if _BUTTON_CLASS:
+        return _BUTTON_CLASS[0]
+    import copy
+
+    import gradio as gr
+
+    class DownloadButton(gr.DownloadButton):  # type: ignore[misc]
+        is_template = True  # Gradio: use the parent's front-end component
+
+        def api_info(self) -> dict[str, Any]:
+            if not _BUTTON_SCHEMA:
+                _BUTTON_SCHEMA.append(super().api_info())
+            return copy.deepcopy(_BUTTON_SCHEMA[0])
+
+    _BUTTON_CLASS.append(DownloadButton)
+    return DownloadButton
+
+
 def export_buttons(elem: str) -> tuple[Any, ...]:
     """One row of download buttons, in EXPORT_FORMATS order (CSV, XLSX, Markdown, QDPX), disabled
     until there is something to export; elem ids `<elem>-csv`, `<elem>-xlsx`, …"""
@@ -272,7 +300,7 @@ def export_buttons(elem: str) -> tuple[Any, ...]:
     labels = {"csv": "Exporteer CSV", "xlsx": "Exporteer XLSX", "md": "Exporteer Markdown", "qdpx": "Exporteer QDPX"}
     with gr.Row():
         return tuple(
-            gr.DownloadButton(labels[fmt], interactive=False, size="sm", elem_id=f"{elem}-{fmt}")
+            download_button_class()(labels[fmt], interactive=False, size="sm", elem_id=f"{elem}-{fmt}")
             for fmt in EXPORT_FORMATS
         )
 
@@ -329,9 +357,11 @@ def build_app(
         question: str | None = None,
         answer: str | None = None,
         filters: Filters | None = None,
+        enabled: bool = False,
     ) -> tuple[Any, ...]:
         """The four export buttons (CSV with ';' for Dutch Excel, XLSX, Markdown, REFI-QDA .qdpx) for
-        these sources; each file records the date, the question or query, the filters and the index."""
+        these sources; each file records the date, the question or query, the filters and the index.
+        `enabled`: the buttons are interactive already, so only their files are sent (see `_file`)."""
         if not sources:
             return (gr.DownloadButton(value=None, interactive=False),) * len(EXPORT_FORMATS)
         meta = ExportMeta(
@@ -353,15 +383,22 @@ def build_app(
             sheet=getattr(answerer.searcher, "attributes", None),
             index_dir=data,
         )
-        return tuple(gr.DownloadButton(value=str(path), interactive=True) for path in paths)
+        return tuple(_file(path, enabled) for path in paths)
 
-    def conversation_download(conv: str | None, owner: str) -> Any:
+    def _file(path: Path, enabled: bool) -> Any:
+        """A download button's new file. A component returned from a handler is a property update:
+        Gradio builds a new component and its config (with the JSON schema of its data model) for the
+        session, about 5 ms of CPU per button. A button that is interactive already needs only its
+        value, a plain path; the page shows the same."""
+        return str(path) if enabled else gr.DownloadButton(value=str(path), interactive=True)
+
+    def conversation_download(conv: str | None, owner: str, enabled: bool = False) -> Any:
         text = store.export_markdown(conv, owner) if conv else None
         if text is None:
             return gr.DownloadButton(value=None, interactive=False)
         path = exports / f"citaat-gesprek-{conv}.md"
         path.write_text(text, encoding="utf-8")
-        return gr.DownloadButton(value=str(path), interactive=True)
+        return _file(path, enabled)
 
     def sources_for_choices(turns: Turns) -> Any:
         choices = [(f"{k + 1}. {t['q'][:70]}", k) for k, t in enumerate(turns)]
@@ -414,6 +451,11 @@ def build_app(
         note = filter_note(question, filters)
         shown = (f"_{note}_\n\n" if note else "") + answer_markdown(final, k)
         messages[-1] = {"role": "assistant", "content": shown}
+        # which download buttons are interactive already: the chat's exports after an answer with
+        # sources (respond and load_conversation set them so), the conversation's export once the
+        # session has a conversation (it is set together with `conv`)
+        exports_on = bool(turns and turns[-1]["sources"])
+        conversation_on = bool((browser or {}).get("conv"))
         new_asked = [*(asked or []), final] if final.question else list(asked or [])
         new_turns = [*(turns or []), {"q": " ".join(question.split()), "sources": list(final.sources)}]
         owner = (browser or {}).get("owner") or new_owner()
@@ -431,6 +473,7 @@ def build_app(
             final.question,
             final.text,
             filters,
+            enabled=exports_on,
         )
         yield (
             messages,
@@ -443,7 +486,7 @@ def build_app(
             *buttons,
             gr.Dropdown(choices=conversation_choices(store, owner), value=conv),
             sources_for_choices(new_turns),
-            conversation_download(conv, owner),
+            conversation_download(conv, owner, enabled=conversation_on),
         )
 
     def load_conversation(browser: dict[str, str] | None, conv: str | None = None) -> tuple[Any, ...]:
@@ -711,7 +754,7 @@ def build_app(
                     with gr.Row():
                         conv_open = gr.Button("Openen", size="sm", elem_id="conv-open")
                         conv_delete = gr.Button("Verwijderen", size="sm", variant="stop", elem_id="conv-delete")
-                    conv_md = gr.DownloadButton(
+                    conv_md = download_button_class()(
                         "Exporteer gesprek (Markdown)", interactive=False, size="sm", elem_id="conv-md"
                     )
             with gr.Column(scale=5, elem_id="cz-content"):
