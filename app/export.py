@@ -516,6 +516,19 @@ def prune_exports(directory: Path, max_age_s: float = EXPORT_MAX_AGE_S) -> int:
     return removed
 
 
+PRUNE_EVERY_S = 60.0
+_last_prune: dict[Path, float] = {}
+
+
+def _prune_now_and_then(directory: Path) -> None:
+    """prune_exports at most once a minute per directory: it looks at every file there, and a busy
+    chat writes four per answer (pruning on every answer cost more than writing the CSV)."""
+    now = time.monotonic()
+    if now - _last_prune.get(directory, -PRUNE_EVERY_S) >= PRUNE_EVERY_S:
+        _last_prune[directory] = now
+        prune_exports(directory)
+
+
 def write_export(
     sources: Sequence[Source],
     path: Path | str,
@@ -561,7 +574,7 @@ def write_exports(
     concurrent sessions never overwrite each other's downloads); returns the paths in order."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    prune_exports(directory)
+    _prune_now_and_then(directory)
     meta = meta or ExportMeta(query=question or "", kind="vraag" if answer else "zoekopdracht")
     stem = f"citaat-{_slug(name)}-{time.strftime('%Y%m%d-%H%M%S')}-{next(_counter)}"
     return tuple(

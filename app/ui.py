@@ -276,17 +276,16 @@ def download_button_class() -> Any:
     the same (a template component keeps the DownloadButton front end)."""
     if _BUTTON_CLASS:
         return _BUTTON_CLASS[0]
-    import copy
-
     import gradio as gr
 
     class DownloadButton(gr.DownloadButton):  # type: ignore[misc]
         is_template = True  # Gradio: use the parent's front-end component
 
         def api_info(self) -> dict[str, Any]:
+            # one shared dict, as Gradio's own per-instance cache shares it between callers
             if not _BUTTON_SCHEMA:
                 _BUTTON_SCHEMA.append(super().api_info())
-            return copy.deepcopy(_BUTTON_SCHEMA[0])
+            return _BUTTON_SCHEMA[0]
 
     _BUTTON_CLASS.append(DownloadButton)
     return DownloadButton
