@@ -175,9 +175,11 @@ def _occurs(pieces: Sequence[str], whole: str, haystack: str) -> bool:
     """occurs_in for a quotation already split (`_pieces`, `_whole`) and a normalised source."""
     if not pieces:
         return False
-    if whole and _piece_pattern(whole).search(haystack):
+    # a piece matches only where its text after the first letter occurs literally (_piece_pattern):
+    # a substring test rules out most sources before any regular expression runs
+    if whole and whole[1:] in haystack and _piece_pattern(whole).search(haystack):
         return True
-    return len(pieces) > 1 and _pieces_at(pieces, haystack)
+    return len(pieces) > 1 and all(p[1:] in haystack for p in pieces) and _pieces_at(pieces, haystack)
 
 
 # ---------------------------------------------------------------------------- finding quotations
