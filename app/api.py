@@ -26,7 +26,10 @@ profilering"); the bytes are the same object.
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -49,6 +52,8 @@ MAX_BODY_BYTES = 64 * 1024  # a question is at most a few thousand characters; h
 MAX_K = 100
 MAX_HISTORY = 50
 MAX_LIST = 100  # respondents per request
+# encoded answers kept (AnswerCache); CITAAT_ANSWER_CACHE=0 turns the cache off
+ANSWER_CACHE_SIZE = 256
 
 SessionUser = Callable[[Request], str | None]
 
@@ -86,6 +91,51 @@ def _json(obj: Any) -> Response:
         json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8"),
         media_type="application/json",
     )
+
+
+class AnswerCache:
+    """The last `size` encoded /api/ask answers of the extractive mode, least recently used out.
+
+    The extractive answer is a function of the question, the earlier questions, the filters and
+    the index, so a repeated request gets the same bytes without answering again. The key holds
+    the first three; an entry also remembers the searcher it was answered on and its published
+    index version, and counts only while both are still the answerer's (after an upload the chat
+    swaps in a new searcher: every older entry misses). With a language model nothing is cached
+    (its answers need not repeat). `hits` and `misses` count lookups."""
+
+    def __init__(self, size: int = ANSWER_CACHE_SIZE) -> None:
+        self.size = size
+        self.hits = self.misses = 0
+        self._entries: OrderedDict[Any, tuple[Any, str, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, searcher: Any) -> bytes | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] is searcher and entry[1] == _version_of(searcher):
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return entry[2]
+            self.misses += 1
+            return None
+
+    def put(self, key: Any, searcher: Any, body: bytes) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._entries[key] = (searcher, _version_of(searcher), body)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+def _version_of(searcher: Any) -> str:
+    return str(getattr(searcher, "version", "") or "")
+
+
+def _cache_size() -> int:
+    raw = os.environ.get("CITAAT_ANSWER_CACHE", "")
+    return int(raw) if raw.strip().isdigit() else ANSWER_CACHE_SIZE
 
 
 # ---------------------------------------------------------------------- errors
@@ -179,10 +229,11 @@ def create_api(
     auth: tuple[str, str] | None = None,
     session_user: SessionUser | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
+    cache_size: int | None = None,
 ) -> FastAPI:
     """The API over one answerer. `auth` is the page's (user, password) or None for an open API;
-    `session_user` (optional) names the user of a request logged in on the page, or None."""
-    searcher = answerer.searcher
+    `session_user` (optional) names the user of a request logged in on the page, or None.
+    `cache_size`: answers kept by `AnswerCache` (default CITAAT_ANSWER_CACHE or 256; 0: none)."""
     max_chars = answerer.config.max_question_chars
     api = FastAPI(
         title="Citaat API",
@@ -233,13 +284,25 @@ def create_api(
 
     protected = [Depends(login)]
 
+    cache = AnswerCache(_cache_size() if cache_size is None else cache_size)
+    api.state.answer_cache = cache
+
     @api.post("/ask", dependencies=protected, summary="Beantwoord een vraag met geciteerde bronnen",
               response_class=Response, responses=_OBJECT)
     def ask(body: AskRequest) -> Response:
         question = text(body.question, "question")
         history = [h for h in (text(h, "history") if h.strip() else "" for h in body.history) if h]
         filters = Filters(respondents=codes(body.respondents))
-        return _json(answerer.answer(question, history, filters).to_dict())
+        cacheable = answerer.llm is None and cache.size > 0
+        key = (question, tuple(history), filters)
+        searcher_now = answerer.searcher
+        cached = cache.get(key, searcher_now) if cacheable else None
+        if cached is not None:
+            return Response(cached, media_type="application/json")
+        response = _json(answerer.answer(question, history, filters).to_dict())
+        if cacheable:
+            cache.put(key, searcher_now, bytes(response.body))
+        return response
 
     @api.post("/search", dependencies=protected, summary="Zoek citaten en passages",
               response_class=Response, responses=_OBJECT)
@@ -250,14 +313,14 @@ def create_api(
         if body.kind is not None and body.kind not in CHUNK_KINDS:
             raise HTTPException(422, f"soort {body.kind!r} bestaat niet; kies uit {', '.join(CHUNK_KINDS)}")
         filters = Filters(respondents=codes(body.respondents), kind=body.kind)
-        hits = searcher.search(query, k=body.k, filters=filters)
+        hits = answerer.searcher.search(query, k=body.k, filters=filters)
         return _json({"q": query, "hits": [h.to_dict() for h in hits]})
 
     @api.get("/chunks/{chunk_id}", dependencies=protected, summary="Eén chunk, zoals in chunks.jsonl",
              response_class=Response, responses=_OBJECT)
     def chunk(chunk_id: str) -> Response:
         try:
-            found = searcher.chunk(chunk_id)
+            found = answerer.searcher.chunk(chunk_id)
         except KeyError:
             raise HTTPException(404, f"chunk {chunk_id!r} bestaat niet in deze index") from None
         return _json(found.to_dict())
@@ -268,8 +331,8 @@ def create_api(
 
     api.state.health = lambda: {
         "status": "ok",
-        "chunks": len(searcher.chunks),
-        "embedder": searcher.embedder_name,
+        "chunks": len(answerer.searcher.chunks),
+        "embedder": answerer.searcher.embedder_name,
     }
     return api
 
@@ -318,4 +381,12 @@ def _version() -> str:
         return "0.0.0+unknown"
 
 
-__all__ = ["MAX_BODY_BYTES", "AskRequest", "SearchRequest", "api_routes", "create_api", "gradio_session_user"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "AnswerCache",
+    "AskRequest",
+    "SearchRequest",
+    "api_routes",
+    "create_api",
+    "gradio_session_user",
+]

@@ -264,33 +264,6 @@ def conversation_choices(store: ConversationStore, owner: str) -> list[tuple[str
 # ---------------------------------------------------------------------------- the page
 
 
-_BUTTON_CLASS: list[Any] = []
-_BUTTON_SCHEMA: list[dict[str, Any]] = []
-
-
-def download_button_class() -> Any:
-    """gr.DownloadButton whose API description is built once. Gradio describes a component's data
-    (the JSON schema of its file model, pydantic) for each new instance, and every property update
-    from a handler (`gr.DownloadButton(value=..., interactive=True)`) is a new instance in the
-    session: about 10 ms of CPU per button. The schema is the same for every instance; the page is
-    the same (a template component keeps the DownloadButton front end)."""
-    if _BUTTON_CLASS:
-        return _BUTTON_CLASS[0]
-    import gradio as gr
-
-    class DownloadButton(gr.DownloadButton):  # type: ignore[misc]
-        is_template = True  # Gradio: use the parent's front-end component
-
-        def api_info(self) -> dict[str, Any]:
-            # one shared dict, as Gradio's own per-instance cache shares it between callers
-            if not _BUTTON_SCHEMA:
-                _BUTTON_SCHEMA.append(super().api_info())
-            return _BUTTON_SCHEMA[0]
-
-    _BUTTON_CLASS.append(DownloadButton)
-    return DownloadButton
-
-
 def export_buttons(elem: str) -> tuple[Any, ...]:
     """One row of download buttons, in EXPORT_FORMATS order (CSV, XLSX, Markdown, QDPX), disabled
     until there is something to export; elem ids `<elem>-csv`, `<elem>-xlsx`, …"""
@@ -299,7 +272,7 @@ def export_buttons(elem: str) -> tuple[Any, ...]:
     labels = {"csv": "Exporteer CSV", "xlsx": "Exporteer XLSX", "md": "Exporteer Markdown", "qdpx": "Exporteer QDPX"}
     with gr.Row():
         return tuple(
-            download_button_class()(labels[fmt], interactive=False, size="sm", elem_id=f"{elem}-{fmt}")
+            gr.DownloadButton(labels[fmt], interactive=False, size="sm", elem_id=f"{elem}-{fmt}")
             for fmt in EXPORT_FORMATS
         )
 
@@ -386,9 +359,11 @@ def build_app(
 
     def _file(path: Path, enabled: bool) -> Any:
         """A download button's new file. A component returned from a handler is a property update:
-        Gradio builds a new component and its config (with the JSON schema of its data model) for the
-        session, about 5 ms of CPU per button. A button that is interactive already needs only its
-        value, a plain path; the page shows the same."""
+        Gradio builds a new component and its config for the session, with the JSON schema of its
+        file model (pydantic, built again for every new instance): about 10 ms of CPU per button. A
+        button that is interactive already needs only its value, a plain path; the page is the same.
+        (A subclass with the schema built once would save the rest, but Gradio writes a .pyi stub
+        next to the module of every component class it sees defined.)"""
         return str(path) if enabled else gr.DownloadButton(value=str(path), interactive=True)
 
     def conversation_download(conv: str | None, owner: str, enabled: bool = False) -> Any:
@@ -753,7 +728,7 @@ def build_app(
                     with gr.Row():
                         conv_open = gr.Button("Openen", size="sm", elem_id="conv-open")
                         conv_delete = gr.Button("Verwijderen", size="sm", variant="stop", elem_id="conv-delete")
-                    conv_md = download_button_class()(
+                    conv_md = gr.DownloadButton(
                         "Exporteer gesprek (Markdown)", interactive=False, size="sm", elem_id="conv-md"
                     )
             with gr.Column(scale=5, elem_id="cz-content"):

@@ -12,6 +12,10 @@ counts as an error when it raises, times out, returns a status other than 200 or
 without text. Only loopback targets are accepted; the number of
 requests is fixed (clients × questions) and the run stops at `max_seconds` (requests not started
 by then count as errors). The result goes to docs/benchmarks.md, section "## Serveren".
+
+The 12 questions of `load_test.QUESTIONS` come back again and again, so with the app's answer
+cache (app/api.py, `AnswerCache`, on by default) all but the first of each are answered from it;
+`--no-answer-cache` starts the app with CITAAT_ANSWER_CACHE=0 to measure every answer computed.
 """
 
 from __future__ import annotations
@@ -88,12 +92,23 @@ def markdown(r: dict[str, Any], index_desc: str, load: str) -> str:
     return (
         f"API: `python -m citaat.benchmarks.api_load_test --index DIR` — {r['sessions']} gelijktijdige clients × "
         f"{r['questions_per_session']} `POST /api/ask` (extractief) tegen `citaat chat` op loopback, index: "
-        f"{index_desc}; {os.cpu_count()} cores, load average bij de start {load}.\n\n"
+        f"{index_desc}; {os.cpu_count()} cores, load average bij de start {load}. "
+        + _cache_note(r.get("answer_cache"))
+        + "\n\n"
         "| verzoeken | fouten | p50 | p95 | max | doorvoer | totale tijd |\n|---|---|---|---|---|---|---|\n"
         f"| {r['requests']} | {r['errors']} | {r['p50_ms']:.0f} ms | {r['p95_ms']:.0f} ms | {r['max_ms']:.0f} ms | "
         f"{r['throughput_qps']:.1f} vragen/s | {r['wall_s']:.1f} s |\n"
         + (f"\n{cpu_note(r).strip()}\n" if cpu_note(r) else "")
     )
+
+
+def _cache_note(on: bool | None) -> str:
+    if on is None:
+        return "Antwoordcache: zoals de draaiende app is ingesteld."
+    if on:
+        return ("Met de antwoordcache van de app (standaard): de 12 vragen komen steeds terug, dus op de eerste "
+                "keer na komt elk antwoord uit de cache.")
+    return "Zonder antwoordcache (`--no-answer-cache`): elk antwoord wordt berekend."
 
 
 def load_average() -> str:
@@ -111,7 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--questions", type=int, default=10, help="questions per client")
     ap.add_argument("--max-seconds", type=float, default=600.0, help="the whole run stops after this")
+    ap.add_argument("--no-answer-cache", action="store_true",
+                    help="with --index: start the app without its answer cache (CITAAT_ANSWER_CACHE=0)")
     args = ap.parse_args(argv)
+    if args.no_answer_cache:
+        os.environ["CITAAT_ANSWER_CACHE"] = "0"
     proc = None
     url = args.url
     if args.index:
@@ -129,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
             stop_app(proc)
     summary = res.summary()
     summary.update(cpu_use)
+    summary["answer_cache"] = not args.no_answer_cache if args.index else None
     print(json.dumps(summary, indent=1, ensure_ascii=False), file=sys.stderr)
     print(markdown(summary, _describe(args.index) if args.index else url, load))
     return 0 if res.errors == 0 else 1
