@@ -81,7 +81,7 @@ class SearchRequest(BaseModel):
 # ---------------------------------------------------------------------- responses
 
 # what the OpenAPI description says the JSON handlers return (they build their Response themselves)
-_OBJECT = {200: {"content": {"application/json": {"schema": {"type": "object"}}}}}
+_OBJECT: dict[int | str, dict[str, Any]] = {200: {"content": {"application/json": {"schema": {"type": "object"}}}}}
 
 
 def _json(obj: Any) -> Response:
