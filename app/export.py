@@ -576,11 +576,10 @@ def write_exports(
     directory.mkdir(parents=True, exist_ok=True)
     _prune_now_and_then(directory)
     meta = meta or ExportMeta(query=question or "", kind="vraag" if answer else "zoekopdracht")
-    stem = f"citaat-{_slug(name)}-{time.strftime('%Y%m%d-%H%M%S')}-{next(_counter)}"
     return tuple(
         write_export(
             sources,
-            directory / f"{stem}.{fmt}",
+            path,
             fmt,
             meta,
             title=title,
@@ -590,8 +589,15 @@ def write_exports(
             sheet=sheet,
             directory=index_dir,
         )
-        for fmt in formats
+        for path, fmt in zip(export_paths(directory, name, formats), formats, strict=True)
     )
+
+
+def export_paths(directory: Path, name: str, formats: Sequence[str]) -> tuple[Path, ...]:
+    """`<directory>/citaat-<name>-<time>-<n>.<format>` for each format: unique names, so concurrent
+    sessions never overwrite each other's downloads."""
+    stem = f"citaat-{_slug(name)}-{time.strftime('%Y%m%d-%H%M%S')}-{next(_counter)}"
+    return tuple(directory / f"{stem}.{fmt}" for fmt in formats)
 
 
 def export_sources(answerer: Answerer, query: str, filters: Filters, k: int | None = None) -> list[Source]:

@@ -28,13 +28,15 @@ from citaat.index.claims import claim_sentences
 from citaat.index.search import Filters, Searcher
 from citaat.ingest.attributes import RespondentSheet
 from citaat.ingest.errors import CitaatError, ConfigError
+from citaat.ingest.fsio import atomic_write_text
 from citaat.ingest.respondents import parse_respondents
 from citaat.ingest.store import read_sources
 
 from .config import ServeConfig
 from .conversations import CONVERSATIONS_FILE, ConversationStore, Turn, new_owner
+from .downloads import PendingExports
 from .export import FORMATS as EXPORT_FORMATS
-from .export import ExportMeta, write_exports
+from .export import ExportMeta
 from .finder import QuoteFinder, claim_markdown
 from .records import KIND_LABELS, Answer, Source, attributes_text, join_dutch
 from .service import Answerer
@@ -293,7 +295,11 @@ def build_app(
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
-    exports = Path(export_dir or tempfile.mkdtemp(prefix="citaat-export-"))
+    exports = Path(export_dir or tempfile.mkdtemp(prefix="citaat-export-")).resolve()
+    pending = PendingExports(exports)
+    # Gradio serves the export directory in place (no hash and copy into its cache per file); the
+    # file names sit in random subdirectories (PendingExports), the conversation's under its random id
+    gr.set_static_paths([exports])
     data = Path(data_dir) if data_dir is not None else None
     try:
         store = ConversationStore((data or Path(tempfile.mkdtemp(prefix="citaat-conv-"))) / CONVERSATIONS_FILE)
@@ -342,18 +348,18 @@ def build_app(
             index_version=str(getattr(answerer.searcher, "version", "") or ""),
             kind="vraag" if answer else "zoekopdracht",
         )
-        paths = write_exports(
+        # the files are written when first downloaded (app/downloads.py); their content is fixed now
+        paths = pending.add(
             sources,
-            exports,
             name,
-            title,
-            question,
-            answer,
-            meta,
             EXPORT_FORMATS,
+            meta=meta,
+            title=title,
+            question=question,
+            answer=answer,
             sep=";",
             sheet=getattr(answerer.searcher, "attributes", None),
-            index_dir=data,
+            directory=data,
         )
         return tuple(_file(path, enabled) for path in paths)
 
@@ -371,7 +377,7 @@ def build_app(
         if text is None:
             return gr.DownloadButton(value=None, interactive=False)
         path = exports / f"citaat-gesprek-{conv}.md"
-        path.write_text(text, encoding="utf-8")
+        atomic_write_text(path, text, durable=False)  # served in place (a static path): never half written
         return _file(path, enabled)
 
     def sources_for_choices(turns: Turns) -> Any:
@@ -939,6 +945,7 @@ def build_app(
     # An upload parses and embeds in child processes and holds one slot of its own ("upload").
     demo.queue(default_concurrency_limit=4, max_size=64)
     demo.citaat_max_upload_mb = limits.max_total_mb
+    demo.citaat_exports = pending  # launch() puts WriteOnDownload in front of the app
     return demo
 
 
@@ -969,6 +976,13 @@ def launch(
 
         api = create_api(answerer, auth=serve.auth(), session_user=gradio_session_user(demo))
         app_kwargs["routes"] = api_routes(api)  # before Gradio's own routes, so they take precedence
+    pending = getattr(demo, "citaat_exports", None)
+    if pending is not None:
+        from starlette.middleware import Middleware
+
+        from .downloads import WriteOnDownload
+
+        app_kwargs["middleware"] = [Middleware(WriteOnDownload, pending=pending)]
     return demo.launch(
         app_kwargs=app_kwargs,
         server_name=serve.host,
