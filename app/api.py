@@ -84,13 +84,18 @@ class SearchRequest(BaseModel):
 _OBJECT: dict[int | str, dict[str, Any]] = {200: {"content": {"application/json": {"schema": {"type": "object"}}}}}
 
 
+def _encode(obj: Any) -> bytes:
+    """`obj` (plain JSON types: the records' to_dict()) as the bytes a JSONResponse would send."""
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+def _bytes(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
+
+
 def _json(obj: Any) -> Response:
-    """`obj` (plain JSON types: the records' to_dict()) as a JSON response, encoded once, without
-    FastAPI's response validation; the same bytes a JSONResponse would send."""
-    return Response(
-        json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8"),
-        media_type="application/json",
-    )
+    """`obj` as a JSON response, encoded once, without FastAPI's response validation."""
+    return _bytes(_encode(obj))
 
 
 class AnswerCache:
@@ -101,13 +106,39 @@ class AnswerCache:
     the first three; an entry also remembers the searcher it was answered on and its published
     index version, and counts only while both are still the answerer's (after an upload the chat
     swaps in a new searcher: every older entry misses). With a language model nothing is cached
-    (its answers need not repeat). `hits` and `misses` count lookups."""
+    (its answers need not repeat). `hits` and `misses` count lookups. Concurrent requests for the
+    same missing answer compute it once (`get_or_compute`): the others wait for that one."""
 
     def __init__(self, size: int = ANSWER_CACHE_SIZE) -> None:
         self.size = size
         self.hits = self.misses = 0
         self._entries: OrderedDict[Any, tuple[Any, str, bytes]] = OrderedDict()
         self._lock = threading.Lock()
+        self._flights: dict[Any, threading.Event] = {}
+
+    def get_or_compute(self, key: Any, searcher: Any, compute: Callable[[], bytes]) -> bytes:
+        """The cached answer, or `compute()` once for all concurrent callers with this key and searcher."""
+        body = self.get(key, searcher)
+        if body is not None:
+            return body
+        flight_key = (key, id(searcher), _version_of(searcher))
+        with self._lock:
+            flight = self._flights.get(flight_key)
+            leader = flight is None
+            if flight is None:
+                flight = self._flights[flight_key] = threading.Event()
+        if not leader:
+            flight.wait(timeout=120)
+            body = self.get(key, searcher)
+            return body if body is not None else compute()  # the first one failed: answer here
+        try:
+            body = compute()
+            self.put(key, searcher, body)
+            return body
+        finally:
+            with self._lock:
+                self._flights.pop(flight_key, None)
+            flight.set()
 
     def get(self, key: Any, searcher: Any) -> bytes | None:
         with self._lock:
@@ -293,16 +324,12 @@ def create_api(
         question = text(body.question, "question")
         history = [h for h in (text(h, "history") if h.strip() else "" for h in body.history) if h]
         filters = Filters(respondents=codes(body.respondents))
-        cacheable = answerer.llm is None and cache.size > 0
-        key = (question, tuple(history), filters)
-        searcher_now = answerer.searcher
-        cached = cache.get(key, searcher_now) if cacheable else None
-        if cached is not None:
-            return Response(cached, media_type="application/json")
-        response = _json(answerer.answer(question, history, filters).to_dict())
-        if cacheable:
-            cache.put(key, searcher_now, bytes(response.body))
-        return response
+        def compute() -> bytes:
+            return _encode(answerer.answer(question, history, filters).to_dict())
+
+        if answerer.llm is not None or cache.size <= 0:
+            return _bytes(compute())
+        return _bytes(cache.get_or_compute((question, tuple(history), filters), answerer.searcher, compute))
 
     @api.post("/search", dependencies=protected, summary="Zoek citaten en passages",
               response_class=Response, responses=_OBJECT)

@@ -227,3 +227,30 @@ def test_no_cache_with_a_language_model_or_size_zero(answerer):
     for _ in range(2):
         client.post("/api/ask", json={"question": QUESTION})
     assert counting.calls == 2
+
+
+def test_concurrent_misses_of_one_answer_compute_it_once():
+    import threading
+
+    from citaat.app.api import AnswerCache
+
+    cache, calls, started = AnswerCache(4), [], threading.Event()
+    searcher = object()
+
+    def compute() -> bytes:
+        calls.append(1)
+        started.set()
+        threading.Event().wait(0.2)  # long enough for the others to arrive
+        return b"{}"
+
+    results: list[bytes] = []
+    first = threading.Thread(target=lambda: results.append(cache.get_or_compute("k", searcher, compute)))
+    first.start()
+    started.wait(5)
+    others = [threading.Thread(target=lambda: results.append(cache.get_or_compute("k", searcher, compute)))
+              for _ in range(5)]
+    for t in others:
+        t.start()
+    for t in [first, *others]:
+        t.join(10)
+    assert results == [b"{}"] * 6 and len(calls) == 1
