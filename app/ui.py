@@ -939,8 +939,9 @@ def build_app(
 
     # Queue limits, from measurement (docs/benchmarks.md, "Serveren"): searches run in parallel (no
     # lock), but on 2 cores the work is CPU-bound, so 20 sessions × 5 questions gave the same p95
-    # with 2, 4 or 8 parallel workers (6.3 / 6.1 / 7.1 s at load 15); 4 lets rendering and export
-    # writes of one session overlap another's search. max_size bounds the waiting line: under
+    # with 2, 4 or 8 parallel workers (6.3 / 6.1 / 7.1 s at load 15), and again after the profiling
+    # work with 1, 2 or 4 (p95 0.91-0.97 / 0.85 / 0.83-0.89 s, "Latentie na profilering"); 4 lets
+    # Gradio's own work for one session overlap another's answer. max_size bounds the waiting line: under
     # overload a user gets Gradio's "queue is full" at once instead of a minute-long wait.
     # An upload parses and embeds in child processes and holds one slot of its own ("upload").
     demo.queue(default_concurrency_limit=4, max_size=64)

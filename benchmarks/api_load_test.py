@@ -6,7 +6,7 @@ Usage (repository root, venv active):
     python -m citaat.benchmarks.api_load_test --index data --docs               # start one for the run
 
 Each client is one asyncio task with its own HTTP connection (aiohttp) and asks its questions one
-after another; all clients run at once, in one event loop. The generator costs about 0.5 ms of CPU
+after another; all clients run at once, in one event loop. The generator costs 0.2–0.3 ms of CPU
 per request (50 threads with httpx cost 3 ms, half the app's own CPU per request). A request
 counts as an error when it raises, times out, returns a status other than 200 or an answer
 without text. Only loopback targets are accepted; the number of
