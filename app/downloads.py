@@ -15,7 +15,8 @@ as usual (same login check, same headers). The content is fixed at answer time (
 is the answer's), so a later download gives the same file.
 
 Subdirectories older than `EXPORT_MAX_AGE_S` are removed now and then (`prune`), together with what
-is still pending for them; pending entries are also capped at `max_pending`.
+is still pending for them; pending entries are also capped at `max_pending` (the oldest reserved
+files are then removed, so a download never gives an empty file).
 """
 
 from __future__ import annotations
@@ -62,8 +63,9 @@ class PendingExports:
             jobs.append((str(path), _job(sources, path, fmt, kwargs)))
         with self._lock:
             self._jobs.update(jobs)
-            while len(self._jobs) > self.max_pending:
-                self._jobs.popitem(last=False)
+            dropped = [self._jobs.popitem(last=False)[0] for _ in range(len(self._jobs) - self.max_pending)]
+        for key in dropped:  # never an empty download: a file no longer pending is gone
+            Path(key).unlink(missing_ok=True)
         return paths
 
     def pending(self, path: str) -> bool:

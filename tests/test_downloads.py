@@ -87,3 +87,11 @@ def test_old_export_folders_are_pruned_with_what_is_pending(answer, tmp_path):
     assert pending.prune() == 1
     assert not old.parent.exists() and fresh.exists()
     assert not pending.pending(str(old)) and pending.pending(str(fresh))
+
+
+def test_beyond_max_pending_the_oldest_reserved_files_are_removed(answer, tmp_path):
+    pending = PendingExports(tmp_path, max_pending=2)
+    first = pending.add(answer.sources, "een", ("csv",), meta=ExportMeta())[0]
+    later = [pending.add(answer.sources, n, ("csv",), meta=ExportMeta())[0] for n in ("twee", "drie")]
+    assert not first.exists() and not pending.pending(str(first))
+    assert all(p.exists() and pending.pending(str(p)) for p in later)
