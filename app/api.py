@@ -17,18 +17,25 @@ the page; without a login (loopback only, `ServeConfig.check`) the API is open. 
 4xx with a Dutch `detail`; bodies over `MAX_BODY_BYTES` are refused with 413 before they are read.
 
 Handlers are plain functions: FastAPI runs them in its thread pool, and the answer service is
-thread-safe, so requests are answered in parallel.
+thread-safe, so requests are answered in parallel. They return their JSON object already encoded
+(`_json`): FastAPI's own path (a response model, `jsonable_encoder` over every nested value, then
+encoding) cost more CPU than the extractive answer itself (docs/benchmarks.md, "Latentie na
+profilering"); the bytes are the same object.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.routing import BaseRoute, Mount, Route
@@ -45,6 +52,8 @@ MAX_BODY_BYTES = 64 * 1024  # a question is at most a few thousand characters; h
 MAX_K = 100
 MAX_HISTORY = 50
 MAX_LIST = 100  # respondents per request
+# encoded answers kept (AnswerCache); CITAAT_ANSWER_CACHE=0 turns the cache off
+ANSWER_CACHE_SIZE = 256
 
 SessionUser = Callable[[Request], str | None]
 
@@ -67,6 +76,97 @@ class SearchRequest(BaseModel):
     k: int = Field(10, description=f"Aantal resultaten (1–{MAX_K}).")
     respondents: list[str] = Field(default_factory=list, max_length=MAX_LIST, description="Alleen deze respondenten.")
     kind: str | None = Field(None, description="quote, passage, table of turn.")
+
+
+# ---------------------------------------------------------------------- responses
+
+# what the OpenAPI description says the JSON handlers return (they build their Response themselves)
+_OBJECT: dict[int | str, dict[str, Any]] = {200: {"content": {"application/json": {"schema": {"type": "object"}}}}}
+
+
+def _encode(obj: Any) -> bytes:
+    """`obj` (plain JSON types: the records' to_dict()) as the bytes a JSONResponse would send."""
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+def _bytes(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
+
+
+def _json(obj: Any) -> Response:
+    """`obj` as a JSON response, encoded once, without FastAPI's response validation."""
+    return _bytes(_encode(obj))
+
+
+class AnswerCache:
+    """The last `size` encoded /api/ask answers of the extractive mode, least recently used out.
+
+    The extractive answer is a function of the question, the earlier questions, the filters and
+    the index, so a repeated request gets the same bytes without answering again. The key holds
+    the first three; an entry also remembers the searcher it was answered on and its published
+    index version, and counts only while both are still the answerer's (after an upload the chat
+    swaps in a new searcher: every older entry misses). With a language model nothing is cached
+    (its answers need not repeat). `hits` and `misses` count lookups. Concurrent requests for the
+    same missing answer compute it once (`get_or_compute`): the others wait for that one."""
+
+    def __init__(self, size: int = ANSWER_CACHE_SIZE) -> None:
+        self.size = size
+        self.hits = self.misses = 0
+        self._entries: OrderedDict[Any, tuple[Any, str, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._flights: dict[Any, threading.Event] = {}
+
+    def get_or_compute(self, key: Any, searcher: Any, compute: Callable[[], bytes]) -> bytes:
+        """The cached answer, or `compute()` once for all concurrent callers with this key and searcher."""
+        body = self.get(key, searcher)
+        if body is not None:
+            return body
+        flight_key = (key, id(searcher), _version_of(searcher))
+        with self._lock:
+            flight = self._flights.get(flight_key)
+            leader = flight is None
+            if flight is None:
+                flight = self._flights[flight_key] = threading.Event()
+        if not leader:
+            flight.wait(timeout=120)
+            body = self.get(key, searcher)
+            return body if body is not None else compute()  # the first one failed: answer here
+        try:
+            body = compute()
+            self.put(key, searcher, body)
+            return body
+        finally:
+            with self._lock:
+                self._flights.pop(flight_key, None)
+            flight.set()
+
+    def get(self, key: Any, searcher: Any) -> bytes | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] is searcher and entry[1] == _version_of(searcher):
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return entry[2]
+            self.misses += 1
+            return None
+
+    def put(self, key: Any, searcher: Any, body: bytes) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._entries[key] = (searcher, _version_of(searcher), body)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+def _version_of(searcher: Any) -> str:
+    return str(getattr(searcher, "version", "") or "")
+
+
+def _cache_size() -> int:
+    raw = os.environ.get("CITAAT_ANSWER_CACHE", "")
+    return int(raw) if raw.strip().isdigit() else ANSWER_CACHE_SIZE
 
 
 # ---------------------------------------------------------------------- errors
@@ -160,10 +260,11 @@ def create_api(
     auth: tuple[str, str] | None = None,
     session_user: SessionUser | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
+    cache_size: int | None = None,
 ) -> FastAPI:
     """The API over one answerer. `auth` is the page's (user, password) or None for an open API;
-    `session_user` (optional) names the user of a request logged in on the page, or None."""
-    searcher = answerer.searcher
+    `session_user` (optional) names the user of a request logged in on the page, or None.
+    `cache_size`: answers kept by `AnswerCache` (default CITAAT_ANSWER_CACHE or 256; 0: none)."""
     max_chars = answerer.config.max_question_chars
     api = FastAPI(
         title="Citaat API",
@@ -214,31 +315,42 @@ def create_api(
 
     protected = [Depends(login)]
 
-    @api.post("/ask", dependencies=protected, summary="Beantwoord een vraag met geciteerde bronnen")
-    def ask(body: AskRequest) -> dict[str, Any]:
+    cache = AnswerCache(_cache_size() if cache_size is None else cache_size)
+    api.state.answer_cache = cache
+
+    @api.post("/ask", dependencies=protected, summary="Beantwoord een vraag met geciteerde bronnen",
+              response_class=Response, responses=_OBJECT)
+    def ask(body: AskRequest) -> Response:
         question = text(body.question, "question")
         history = [h for h in (text(h, "history") if h.strip() else "" for h in body.history) if h]
         filters = Filters(respondents=codes(body.respondents))
-        return answerer.answer(question, history, filters).to_dict()
+        def compute() -> bytes:
+            return _encode(answerer.answer(question, history, filters).to_dict())
 
-    @api.post("/search", dependencies=protected, summary="Zoek citaten en passages")
-    def search(body: SearchRequest) -> dict[str, Any]:
+        if answerer.llm is not None or cache.size <= 0:
+            return _bytes(compute())
+        return _bytes(cache.get_or_compute((question, tuple(history), filters), answerer.searcher, compute))
+
+    @api.post("/search", dependencies=protected, summary="Zoek citaten en passages",
+              response_class=Response, responses=_OBJECT)
+    def search(body: SearchRequest) -> Response:
         query = text(body.query, "query")
         if not 1 <= body.k <= MAX_K:
             raise HTTPException(422, f"veld 'k' moet tussen 1 en {MAX_K} liggen (niet {body.k})")
         if body.kind is not None and body.kind not in CHUNK_KINDS:
             raise HTTPException(422, f"soort {body.kind!r} bestaat niet; kies uit {', '.join(CHUNK_KINDS)}")
         filters = Filters(respondents=codes(body.respondents), kind=body.kind)
-        hits = searcher.search(query, k=body.k, filters=filters)
-        return {"q": query, "hits": [h.to_dict() for h in hits]}
+        hits = answerer.searcher.search(query, k=body.k, filters=filters)
+        return _json({"q": query, "hits": [h.to_dict() for h in hits]})
 
-    @api.get("/chunks/{chunk_id}", dependencies=protected, summary="Eén chunk, zoals in chunks.jsonl")
-    def chunk(chunk_id: str) -> dict[str, Any]:
+    @api.get("/chunks/{chunk_id}", dependencies=protected, summary="Eén chunk, zoals in chunks.jsonl",
+             response_class=Response, responses=_OBJECT)
+    def chunk(chunk_id: str) -> Response:
         try:
-            found = searcher.chunk(chunk_id)
+            found = answerer.searcher.chunk(chunk_id)
         except KeyError:
             raise HTTPException(404, f"chunk {chunk_id!r} bestaat niet in deze index") from None
-        return found.to_dict()
+        return _json(found.to_dict())
 
     @api.get("/respondents", dependencies=protected, summary="De respondentcodes in de index")
     def respondents() -> dict[str, list[str]]:
@@ -246,8 +358,8 @@ def create_api(
 
     api.state.health = lambda: {
         "status": "ok",
-        "chunks": len(searcher.chunks),
-        "embedder": searcher.embedder_name,
+        "chunks": len(answerer.searcher.chunks),
+        "embedder": answerer.searcher.embedder_name,
     }
     return api
 
@@ -296,4 +408,12 @@ def _version() -> str:
         return "0.0.0+unknown"
 
 
-__all__ = ["MAX_BODY_BYTES", "AskRequest", "SearchRequest", "api_routes", "create_api", "gradio_session_user"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "AnswerCache",
+    "AskRequest",
+    "SearchRequest",
+    "api_routes",
+    "create_api",
+    "gradio_session_user",
+]

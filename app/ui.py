@@ -28,13 +28,15 @@ from citaat.index.claims import claim_sentences
 from citaat.index.search import Filters, Searcher
 from citaat.ingest.attributes import RespondentSheet
 from citaat.ingest.errors import CitaatError, ConfigError
+from citaat.ingest.fsio import atomic_write_text
 from citaat.ingest.respondents import parse_respondents
 from citaat.ingest.store import read_sources
 
 from .config import ServeConfig
 from .conversations import CONVERSATIONS_FILE, ConversationStore, Turn, new_owner
+from .downloads import PendingExports
 from .export import FORMATS as EXPORT_FORMATS
-from .export import ExportMeta, write_exports
+from .export import ExportMeta
 from .finder import QuoteFinder, claim_markdown
 from .records import KIND_LABELS, Answer, Source, attributes_text, join_dutch
 from .service import Answerer
@@ -293,7 +295,11 @@ def build_app(
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
-    exports = Path(export_dir or tempfile.mkdtemp(prefix="citaat-export-"))
+    exports = Path(export_dir or tempfile.mkdtemp(prefix="citaat-export-")).resolve()
+    pending = PendingExports(exports)
+    # Gradio serves the export directory in place (no hash and copy into its cache per file); the
+    # file names sit in random subdirectories (PendingExports), the conversation's under its random id
+    gr.set_static_paths([exports])
     data = Path(data_dir) if data_dir is not None else None
     try:
         store = ConversationStore((data or Path(tempfile.mkdtemp(prefix="citaat-conv-"))) / CONVERSATIONS_FILE)
@@ -329,9 +335,11 @@ def build_app(
         question: str | None = None,
         answer: str | None = None,
         filters: Filters | None = None,
+        enabled: bool = False,
     ) -> tuple[Any, ...]:
         """The four export buttons (CSV with ';' for Dutch Excel, XLSX, Markdown, REFI-QDA .qdpx) for
-        these sources; each file records the date, the question or query, the filters and the index."""
+        these sources; each file records the date, the question or query, the filters and the index.
+        `enabled`: the buttons are interactive already, so only their files are sent (see `_file`)."""
         if not sources:
             return (gr.DownloadButton(value=None, interactive=False),) * len(EXPORT_FORMATS)
         meta = ExportMeta(
@@ -340,28 +348,37 @@ def build_app(
             index_version=str(getattr(answerer.searcher, "version", "") or ""),
             kind="vraag" if answer else "zoekopdracht",
         )
-        paths = write_exports(
+        # the files are written when first downloaded (app/downloads.py); their content is fixed now
+        paths = pending.add(
             sources,
-            exports,
             name,
-            title,
-            question,
-            answer,
-            meta,
             EXPORT_FORMATS,
+            meta=meta,
+            title=title,
+            question=question,
+            answer=answer,
             sep=";",
             sheet=getattr(answerer.searcher, "attributes", None),
-            index_dir=data,
+            directory=data,
         )
-        return tuple(gr.DownloadButton(value=str(path), interactive=True) for path in paths)
+        return tuple(_file(path, enabled) for path in paths)
 
-    def conversation_download(conv: str | None, owner: str) -> Any:
+    def _file(path: Path, enabled: bool) -> Any:
+        """A download button's new file. A component returned from a handler is a property update:
+        Gradio builds a new component and its config for the session, with the JSON schema of its
+        file model (pydantic, built again for every new instance): about 10 ms of CPU per button. A
+        button that is interactive already needs only its value, a plain path; the page is the same.
+        (A subclass with the schema built once would save the rest, but Gradio writes a .pyi stub
+        next to the module of every component class it sees defined.)"""
+        return str(path) if enabled else gr.DownloadButton(value=str(path), interactive=True)
+
+    def conversation_download(conv: str | None, owner: str, enabled: bool = False) -> Any:
         text = store.export_markdown(conv, owner) if conv else None
         if text is None:
             return gr.DownloadButton(value=None, interactive=False)
         path = exports / f"citaat-gesprek-{conv}.md"
-        path.write_text(text, encoding="utf-8")
-        return gr.DownloadButton(value=str(path), interactive=True)
+        atomic_write_text(path, text, durable=False)  # served in place (a static path): never half written
+        return _file(path, enabled)
 
     def sources_for_choices(turns: Turns) -> Any:
         choices = [(f"{k + 1}. {t['q'][:70]}", k) for k, t in enumerate(turns)]
@@ -414,6 +431,11 @@ def build_app(
         note = filter_note(question, filters)
         shown = (f"_{note}_\n\n" if note else "") + answer_markdown(final, k)
         messages[-1] = {"role": "assistant", "content": shown}
+        # which download buttons are interactive already: the chat's exports after an answer with
+        # sources (respond and load_conversation set them so), the conversation's export once the
+        # session has a conversation (it is set together with `conv`)
+        exports_on = bool(turns and turns[-1]["sources"])
+        conversation_on = bool((browser or {}).get("conv"))
         new_asked = [*(asked or []), final] if final.question else list(asked or [])
         new_turns = [*(turns or []), {"q": " ".join(question.split()), "sources": list(final.sources)}]
         owner = (browser or {}).get("owner") or new_owner()
@@ -431,6 +453,7 @@ def build_app(
             final.question,
             final.text,
             filters,
+            enabled=exports_on,
         )
         yield (
             messages,
@@ -443,7 +466,7 @@ def build_app(
             *buttons,
             gr.Dropdown(choices=conversation_choices(store, owner), value=conv),
             sources_for_choices(new_turns),
-            conversation_download(conv, owner),
+            conversation_download(conv, owner, enabled=conversation_on),
         )
 
     def load_conversation(browser: dict[str, str] | None, conv: str | None = None) -> tuple[Any, ...]:
@@ -916,12 +939,14 @@ def build_app(
 
     # Queue limits, from measurement (docs/benchmarks.md, "Serveren"): searches run in parallel (no
     # lock), but on 2 cores the work is CPU-bound, so 20 sessions × 5 questions gave the same p95
-    # with 2, 4 or 8 parallel workers (6.3 / 6.1 / 7.1 s at load 15); 4 lets rendering and export
-    # writes of one session overlap another's search. max_size bounds the waiting line: under
+    # with 2, 4 or 8 parallel workers (6.3 / 6.1 / 7.1 s at load 15), and again after the profiling
+    # work with 1, 2 or 4 (p95 0.91-0.97 / 0.85 / 0.83-0.89 s, "Latentie na profilering"); 4 lets
+    # Gradio's own work for one session overlap another's answer. max_size bounds the waiting line: under
     # overload a user gets Gradio's "queue is full" at once instead of a minute-long wait.
     # An upload parses and embeds in child processes and holds one slot of its own ("upload").
     demo.queue(default_concurrency_limit=4, max_size=64)
     demo.citaat_max_upload_mb = limits.max_total_mb
+    demo.citaat_exports = pending  # launch() puts WriteOnDownload in front of the app
     return demo
 
 
@@ -952,6 +977,13 @@ def launch(
 
         api = create_api(answerer, auth=serve.auth(), session_user=gradio_session_user(demo))
         app_kwargs["routes"] = api_routes(api)  # before Gradio's own routes, so they take precedence
+    pending = getattr(demo, "citaat_exports", None)
+    if pending is not None:
+        from starlette.middleware import Middleware
+
+        from .downloads import WriteOnDownload
+
+        app_kwargs["middleware"] = [Middleware(WriteOnDownload, pending=pending)]
     return demo.launch(
         app_kwargs=app_kwargs,
         server_name=serve.host,

@@ -158,17 +158,28 @@ def _whole(quotation: str) -> str:
     return normalize(quotation).strip(_EDGE_PUNCT)
 
 
+@lru_cache(maxsize=8192)
+def _normalized(source: str) -> str:
+    """normalize(source), kept: the same evidence chunks are searched for every quotation of an
+    answer and again in the next answers."""
+    return normalize(source)
+
+
 def occurs_in(quotation: str, source: str) -> bool:
     """True when `quotation` occurs verbatim, on word boundaries, in `source` (after normalisation).
     An ellipsis in the quotation may skip text, but never a negation (see `NEGATIONS`)."""
-    pieces = _pieces(quotation)
+    return _occurs(_pieces(quotation), _whole(quotation), _normalized(source))
+
+
+def _occurs(pieces: Sequence[str], whole: str, haystack: str) -> bool:
+    """occurs_in for a quotation already split (`_pieces`, `_whole`) and a normalised source."""
     if not pieces:
         return False
-    haystack = normalize(source)
-    whole = _whole(quotation)
-    if whole and _piece_pattern(whole).search(haystack):
+    # a piece matches only where its text after the first letter occurs literally (_piece_pattern):
+    # a substring test rules out most sources before any regular expression runs
+    if whole and whole[1:] in haystack and _piece_pattern(whole).search(haystack):
         return True
-    return len(pieces) > 1 and _pieces_at(pieces, haystack)
+    return len(pieces) > 1 and all(p[1:] in haystack for p in pieces) and _pieces_at(pieces, haystack)
 
 
 # ---------------------------------------------------------------------------- finding quotations
@@ -310,8 +321,9 @@ def echoes_instruction(sentence: str, payloads: set[tuple[str, ...]]) -> bool:
 
 
 def locate(quotation: str, evidence: Sequence[EvidenceChunk]) -> list[EvidenceChunk]:
-    """The evidence chunks that contain the quotation verbatim."""
-    return [c for c in evidence if occurs_in(quotation, c.text)]
+    """The evidence chunks that contain the quotation verbatim (`occurs_in`)."""
+    pieces, whole = _pieces(quotation), _whole(quotation)
+    return [c for c in evidence if _occurs(pieces, whole, _normalized(c.text))]
 
 
 def owners(containing: Sequence[EvidenceChunk]) -> set[str]:

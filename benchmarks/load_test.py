@@ -7,12 +7,22 @@ Usage (repository root, venv active):
     # or start one on a free port for the run, on an index directory, and write docs/benchmarks.md:
     python -m citaat.benchmarks.load_test --index data --docs
 
-Each session is its own Gradio client (its own session hash, so its own conversation state) and
-asks its questions one after another through the app's `/vraag` endpoint, the one the chat box
-uses; the 2nd to Mth question are follow-ups in the same conversation. All sessions run at once.
-A request counts as an error when it raises, times out, or returns no answer text. Only loopback
-addresses are accepted as targets. The number of requests is fixed (sessions × questions) and the
-whole run stops at `max_seconds`; requests not started by then count as errors.
+Each session has its own session hash (so its own conversation state) and asks its questions one
+after another through the app's `/vraag` endpoint, the one the chat box uses; the 2nd to Mth
+question are follow-ups in the same conversation. All sessions run at once. A request counts as an
+error when it raises, times out, or returns no answer text. Only loopback addresses are accepted as
+targets. The number of requests is fixed (sessions × questions) and the whole run stops at
+`max_seconds`; requests not started by then count as errors.
+
+Two clients (`--client`):
+- `http` (default): one asyncio task per session with its own HTTP connection (aiohttp), speaking
+  Gradio's REST protocol directly: `POST /gradio_api/call/vraag` with the session hash,
+  then the event's SSE stream `GET /gradio_api/call/vraag/<event_id>` up to its `complete` event.
+  Latency is send to final answer. It costs a few ms of CPU per question, so on a small machine it
+  leaves the cores to the app being measured.
+- `gradio_client`: one `gradio_client.Client` per session (a thread each), as a browser-less user
+  of the official client would; it also downloads every output file (the four exports) and costs
+  several times the app's CPU per question.
 """
 
 from __future__ import annotations
@@ -116,6 +126,10 @@ def answer_text(output: Any) -> str:
     return ""
 
 
+CHAT_API = "vraag"  # the chat box's endpoint (app/ui.py, api_name="vraag")
+CLIENTS = ("http", "gradio_client")
+
+
 def run_load(
     url: str,
     sessions: int = 20,
@@ -123,25 +137,46 @@ def run_load(
     request_timeout: float = 120.0,
     max_seconds: float = 600.0,
     questions: list[str] | None = None,
+    client: str = "http",
 ) -> LoadResult:
     """Run the load (see module docstring) and return counts and latencies; never raises for request errors."""
     check_loopback(url)
+    if client not in CLIENTS:
+        raise ValueError(f"unknown client {client!r}; choose from {', '.join(CLIENTS)}")
+    result = LoadResult(url, sessions, questions_per_session)
+    run = _run_http if client == "http" else _run_gradio_client
+    t0 = time.perf_counter()
+    run(result, url, sessions, questions_per_session, request_timeout, max_seconds, questions or QUESTIONS)
+    result.wall_s = time.perf_counter() - t0
+    return result
+
+
+def _judge(result: LoadResult, question: str, output: Any, ms: float) -> None:
+    text = answer_text(output)
+    if not text.strip() or text.startswith("Zoeken in de interviews"):
+        result.record(False, None, f"{question}: empty answer")
+    else:
+        result.record(True, ms)
+
+
+def _run_gradio_client(
+    result: LoadResult, url: str, sessions: int, per_session: int, request_timeout: float, max_seconds: float,
+    qs: list[str],
+) -> None:
+    """One gradio_client.Client per session, each in its own thread."""
     from gradio_client import Client
 
-    qs = questions or QUESTIONS
-    result = LoadResult(url, sessions, questions_per_session)
     deadline = time.monotonic() + max_seconds
-
     record = result.record
 
     def session(n: int) -> None:
         try:
             client = Client(url, verbose=False)
         except Exception as exc:  # noqa: BLE001 - every failure is an error of this run
-            for _ in range(questions_per_session):
+            for _ in range(per_session):
                 record(False, None, f"connect: {exc!r}")
             return
-        for i in range(questions_per_session):
+        for i in range(per_session):
             left = deadline - time.monotonic()
             if left <= 0:
                 record(False, None, "run deadline reached before the request started")
@@ -149,27 +184,105 @@ def run_load(
             question = qs[(n + i) % len(qs)]
             t = time.perf_counter()
             try:
-                job = client.submit(question, api_name="/vraag")
+                job = client.submit(question, api_name="/" + CHAT_API)
                 output = job.result(timeout=min(request_timeout, left))
             except Exception as exc:  # noqa: BLE001
                 record(False, None, f"{question}: {exc!r}")
                 continue
-            ms = (time.perf_counter() - t) * 1000
-            text = answer_text(output)
-            if not text.strip() or text.startswith("Zoeken in de interviews"):
-                record(False, None, f"{question}: empty answer")
-            else:
-                record(True, ms)
+            _judge(result, question, output, (time.perf_counter() - t) * 1000)
         try:
             client.close()
         except Exception:  # noqa: BLE001,S110 - closing is best effort
             pass
 
-    t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=sessions) as pool:
         list(pool.map(session, range(sessions)))
-    result.wall_s = time.perf_counter() - t0
-    return result
+
+
+def _chat_defaults(url: str, timeout: float) -> list[Any]:
+    """The chat endpoint's parameters after the question, at their defaults (no filters), from the
+    app's own API description, so the load test sends what the page would send."""
+    with urllib.request.urlopen(url.rstrip("/") + "/gradio_api/info", timeout=timeout) as r:  # noqa: S310 - loopback
+        info = json.load(r)
+    params = info["named_endpoints"]["/" + CHAT_API]["parameters"]
+    return [p.get("parameter_default") for p in params[1:]]
+
+
+async def ask_chat(http: Any, base: str, question: str, session_hash: str, rest: list[Any]) -> Any:
+    """One question through the chat endpoint in Gradio's REST protocol: POST the call with the
+    session's hash (its conversation state), then read the event's SSE stream up to `complete`;
+    returns that event's data (the endpoint's outputs, the chat messages first). `http` is an
+    aiohttp.ClientSession."""
+    call = f"{base}/gradio_api/call/{CHAT_API}"
+    async with http.post(call, json={"data": [question, *rest], "session_hash": session_hash}) as r:
+        r.raise_for_status()
+        event_id = (await r.json())["event_id"]
+    event = ""
+    async with http.get(f"{call}/{event_id}") as stream:
+        stream.raise_for_status()
+        async for raw in stream.content:
+            line = raw.decode("utf-8").rstrip("\r\n")
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:") and event in ("complete", "error"):
+                data = json.loads(line[5:])
+                if event == "error":
+                    raise RuntimeError(f"error event: {str(data)[:200]}")
+                return data
+    raise RuntimeError("the stream ended without a complete event")
+
+
+def run_sessions(sessions: int, session: Any) -> None:
+    """Run `session(n)` (a coroutine function) for n in range(sessions), all at once, in one event loop."""
+    import asyncio
+
+    async def main() -> None:
+        await asyncio.gather(*(session(n) for n in range(sessions)))
+
+    asyncio.run(main())
+
+
+def _run_http(
+    result: LoadResult, url: str, sessions: int, per_session: int, request_timeout: float, max_seconds: float,
+    qs: list[str],
+) -> None:
+    """One asyncio task and one HTTP connection per session (see module docstring)."""
+    import asyncio
+    import uuid
+
+    import aiohttp
+
+    base = url.rstrip("/")
+    try:
+        rest = _chat_defaults(url, min(request_timeout, 30.0))
+    except Exception as exc:  # noqa: BLE001
+        for _ in range(sessions * per_session):
+            result.record(False, None, f"connect: {exc!r}")
+        return
+    deadline = time.monotonic() + max_seconds
+    record = result.record
+
+    async def session(n: int) -> None:
+        session_hash = uuid.uuid4().hex
+        timeout = aiohttp.ClientTimeout(total=request_timeout)
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1), timeout=timeout) as http:
+            for i in range(per_session):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    record(False, None, "run deadline reached before the request started")
+                    continue
+                question = qs[(n + i) % len(qs)]
+                t = time.perf_counter()
+                try:
+                    output = await asyncio.wait_for(
+                        ask_chat(http, base, question, session_hash, rest), min(request_timeout, left)
+                    )
+                except Exception as exc:  # noqa: BLE001 - every failure is an error of this run
+                    record(False, None, f"{question}: {exc!r}")
+                    continue
+                _judge(result, question, output, (time.perf_counter() - t) * 1000)
+
+    run_sessions(sessions, session)
 
 
 # --------------------------------------------------------------------------- a server for the run
@@ -276,9 +389,11 @@ def cpu_note(r: dict[str, Any]) -> str:
     if "server_cpu_s" not in r or not r.get("ok"):
         return ""
     per = r["server_cpu_s"] / r["ok"] * 1000
+    client = r["client_cpu_s"] / r["ok"] * 1000
     return (
         f" CPU in deze run: de app {r['server_cpu_s']:.1f} s ({per:.0f} ms per vraag), de load-generator "
-        f"{r['client_cpu_s']:.1f} s; load average {r['load_start']:.1f} → {r['load_end']:.1f}."
+        f"{r['client_cpu_s']:.1f} s ({client:.0f} ms per vraag); load average {r['load_start']:.1f} → "
+        f"{r['load_end']:.1f}."
     )
 
 
@@ -289,8 +404,8 @@ def markdown(r: dict[str, Any], index_desc: str) -> str:
                 f"`python -m citaat.benchmarks.load_test --index DIR` tegen `citaat chat` op loopback "
                 f"(extractieve modus, geen taalmodel), index: {index_desc}. {r['sessions']} gelijktijdige sessies × "
                 f"{r['questions_per_session']} vragen (vraag 2–{r['questions_per_session']} als vervolgvraag in "
-                "hetzelfde gesprek), via het `/vraag`-endpoint van de chat met `gradio_client`; elke sessie is een "
-                f"eigen client. Machine: {os.cpu_count()} cores. Gradio-wachtrij: `{queue_settings()}`.",
+                f"hetzelfde gesprek), via het `/vraag`-endpoint van de chat met {_client_desc(r)}. "
+                f"Machine: {os.cpu_count()} cores. Gradio-wachtrij: `{queue_settings()}`.",
                 "",
                 "| verzoeken | fouten | p50 | p95 | max | doorvoer | totale tijd |",
                 "|---|---|---|---|---|---|---|",
@@ -303,6 +418,15 @@ def markdown(r: dict[str, Any], index_desc: str) -> str:
             ]
         )
         + "\n"
+    )
+
+
+def _client_desc(r: dict[str, Any]) -> str:
+    if r.get("client") == "gradio_client":
+        return "`gradio_client` (`--client gradio_client`; elke sessie een eigen client en thread)"
+    return (
+        "een eigen HTTP-verbinding per sessie (`--client http`: Gradio's REST-protocol, "
+        "`POST /gradio_api/call/vraag` met de sessie-hash en dan de SSE-stroom van die aanroep; asyncio)"
     )
 
 
@@ -335,6 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--questions", type=int, default=5, help="questions per session")
     ap.add_argument("--max-seconds", type=float, default=600.0, help="the whole run stops after this")
+    ap.add_argument("--client", choices=CLIENTS, default="http", help="the load generator (see module docstring)")
     ap.add_argument("--docs", action="store_true", help="write the result into docs/benchmarks.md (## Belasting)")
     args = ap.parse_args(argv)
     proc = None
@@ -345,15 +470,16 @@ def main(argv: list[str] | None = None) -> int:
         url = f"http://127.0.0.1:{port}/"
     try:
         # One user alone first: the service time per question, without waiting in the queue.
-        single = run_load(url, 1, args.questions, max_seconds=args.max_seconds).summary()
+        single = run_load(url, 1, args.questions, max_seconds=args.max_seconds, client=args.client).summary()
         cpu = CpuMeter(proc)
-        res = run_load(url, args.sessions, args.questions, max_seconds=args.max_seconds)
+        res = run_load(url, args.sessions, args.questions, max_seconds=args.max_seconds, client=args.client)
         cpu_use = cpu.stop()
     finally:
         if proc is not None:
             stop_app(proc)
     summary = res.summary()
     summary["single"] = {k: single[k] for k in ("requests", "errors", "p50_ms", "p95_ms")}
+    summary["client"] = args.client
     summary.update(cpu_use)
     print(json.dumps(summary, indent=1, ensure_ascii=False), file=sys.stderr)
     if args.docs:

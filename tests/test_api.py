@@ -174,3 +174,83 @@ def test_concurrent_requests_answer_as_sequential_ones(client, answerer):
         found = list(pool.map(lambda q: client.post("/api/search", json={"query": q, "k": 8}).json(), questions))
     assert asked == expected
     assert [f["hits"] for f in found] == json.loads(json.dumps(searched))
+
+
+class _Counting:
+    """An answerer stand-in that counts answers and lets a test swap the searcher (as an upload does)."""
+
+    def __init__(self, real: Answerer) -> None:
+        self.real, self.calls, self.llm = real, 0, None
+        self.searcher, self.config = real.searcher, real.config
+
+    def answer(self, *args, **kwargs):
+        self.calls += 1
+        return self.real.answer(*args, **kwargs)
+
+    def respondents(self) -> list[str]:
+        return self.real.respondents()
+
+
+def test_a_repeated_question_is_answered_once_until_the_index_changes(answerer):
+    import copy
+
+    counting = _Counting(answerer)
+    api = create_api(counting, cache_size=8)  # type: ignore[arg-type]
+    client = TestClient(Starlette(routes=api_routes(api)))
+    first = client.post("/api/ask", json={"question": QUESTION})
+    again = client.post("/api/ask", json={"question": QUESTION})
+    assert first.status_code == again.status_code == 200
+    assert first.content == again.content and counting.calls == 1
+    assert api.state.answer_cache.hits == 1
+    # another history or filter is another answer
+    client.post("/api/ask", json={"question": QUESTION, "history": ["Hoe ging de harmonisatie van systemen?"]})
+    assert counting.calls == 2
+    # a new searcher (an upload swapped the index in): answered again, on the new index
+    counting.searcher = copy.copy(answerer.searcher)
+    client.post("/api/ask", json={"question": QUESTION})
+    assert counting.calls == 3
+    # the same searcher with another published version: answered again
+    counting.searcher.version = "v-nieuw"
+    client.post("/api/ask", json={"question": QUESTION})
+    assert counting.calls == 4
+
+
+def test_no_cache_with_a_language_model_or_size_zero(answerer):
+    counting = _Counting(answerer)
+    client = TestClient(Starlette(routes=api_routes(create_api(counting, cache_size=0))))  # type: ignore[arg-type]
+    for _ in range(2):
+        client.post("/api/ask", json={"question": QUESTION})
+    assert counting.calls == 2
+    counting = _Counting(answerer)
+    counting.llm = object()  # any model (the answer itself stays extractive here): its answers need not repeat
+    client = TestClient(Starlette(routes=api_routes(create_api(counting, cache_size=8))))  # type: ignore[arg-type]
+    for _ in range(2):
+        client.post("/api/ask", json={"question": QUESTION})
+    assert counting.calls == 2
+
+
+def test_concurrent_misses_of_one_answer_compute_it_once():
+    import threading
+
+    from citaat.app.api import AnswerCache
+
+    cache, calls, started = AnswerCache(4), [], threading.Event()
+    searcher = object()
+
+    def compute() -> bytes:
+        calls.append(1)
+        started.set()
+        threading.Event().wait(0.2)  # long enough for the others to arrive
+        return b"{}"
+
+    results: list[bytes] = []
+    first = threading.Thread(target=lambda: results.append(cache.get_or_compute("k", searcher, compute)))
+    first.start()
+    started.wait(5)
+    others = [threading.Thread(target=lambda: results.append(cache.get_or_compute("k", searcher, compute)))
+              for _ in range(5)]
+    for t in others:
+        t.start()
+    for t in [first, *others]:
+        t.join(10)
+    assert results == [b"{}"] * 6 and len(calls) == 1

@@ -2,7 +2,7 @@
 
 The app runs as `citaat chat` in a child process (extractive mode, no language model) on the
 report and the example transcripts; benchmarks/load_test.py drives it through the chat endpoint
-with one Gradio client per session. The run is bounded: exactly 100 requests, and it stops after
+with one HTTP connection per session (Gradio's REST protocol; `gradio_client` is the other option). The run is bounded: exactly 100 requests, and it stops after
 `MAX_SECONDS` whatever happens. Latencies are printed, not asserted (the machine is shared).
 """
 
@@ -71,10 +71,41 @@ def test_follow_up_questions_stay_in_their_own_session(app_url: str) -> None:
     assert texts == ["Hoe belangrijk is vertrouwen tussen gemeenten?", "En over personeel?"]
 
 
-def test_a_dead_server_counts_every_request_as_an_error() -> None:
+def test_the_lean_client_gets_the_answers_gradio_client_gets(app_url: str) -> None:
+    """The same conversation (a question and a follow-up) through the REST/SSE client and through
+    gradio_client, each in its own session: the same final answers."""
+    import asyncio
+    import uuid
+
+    import aiohttp
+    from gradio_client import Client
+
+    questions = ["Hoe belangrijk is vertrouwen tussen gemeenten?", "En over personeel?"]
+    official = Client(app_url, verbose=False)
+    expected = [lt.answer_text(official.predict(q, api_name="/vraag")) for q in questions]
+
+    async def lean() -> list[str]:
+        rest = lt._chat_defaults(app_url, 30)
+        session = uuid.uuid4().hex
+        async with aiohttp.ClientSession() as http:
+            return [lt.answer_text(await lt.ask_chat(http, app_url.rstrip("/"), q, session, rest)) for q in questions]
+
+    got = asyncio.run(lean())
+    assert got == expected and all(a.strip() for a in got)
+    assert got[0] != got[1]  # the follow-up is answered in its conversation, not as the first question again
+
+
+def test_both_clients_run_the_load_without_errors(app_url: str) -> None:
+    for client in lt.CLIENTS:
+        res = lt.run_load(app_url, sessions=2, questions_per_session=2, client=client, max_seconds=120)
+        assert res.requests == res.ok == 4, (client, res.error_samples)
+
+
+@pytest.mark.parametrize("client", lt.CLIENTS)
+def test_a_dead_server_counts_every_request_as_an_error(client: str) -> None:
     """The zero-errors check can fail: with nothing listening every request is an error, quickly."""
     res = lt.run_load(f"http://127.0.0.1:{lt.free_port()}/", sessions=2, questions_per_session=3,
-                      request_timeout=5, max_seconds=30)
+                      request_timeout=5, max_seconds=30, client=client)
     assert res.requests == 6 and res.errors == 6 and res.ok == 0
 
 
