@@ -49,6 +49,22 @@ CHUNKINGS: dict[str, ChunkConfig] = {
 }
 
 
+# Sentence (piece) vectors in the index (IndexConfig): none, per piece alone, per piece after its
+# section path (the answer scorer's scheme), or per piece with the chunk vector as their mean.
+PIECE_INDEX: dict[str, dict[str, Any]] = {
+    "geen": {"sentence_vectors": False, "sentence_section": False, "chunk_vectors": "window"},
+    "zin": {"sentence_vectors": True, "sentence_section": False, "chunk_vectors": "window"},
+    "kop+zin": {"sentence_vectors": True, "sentence_section": True, "chunk_vectors": "window"},
+    "gemiddelde": {"sentence_vectors": True, "sentence_section": False, "chunk_vectors": "piece-mean"},
+}
+
+
+def piece_variant(index: Mapping[str, Any]) -> str:
+    """The PIECE_INDEX name of an index override mapping ("geen" when it sets none)."""
+    key = {f: index.get(f, PIECE_INDEX["geen"][f]) for f in PIECE_INDEX["geen"]}
+    return next((name for name, v in PIECE_INDEX.items() if v == key), "?")
+
+
 @dataclass(frozen=True)
 class Candidate:
     """One point of the grid: chunking name, IndexConfig overrides and the SearchConfig."""
@@ -71,8 +87,18 @@ class Candidate:
         )
         prefix = f"kop d{int(idx.get('section_prefix_dense', True))}b{int(idx.get('section_prefix_bm25', True))}"
         bm25 = f"{'lemma+' if idx.get('bm25_lemma', True) else ''}snowball/{idx.get('bm25_stopwords', 'question')}"
-        return (
-            SEP.join((self.chunking, prefix, bm25, fusion, f"strip={s.strip_scaffolding}", f"boost={s.kind_boost:g}"))
+        sentences = f"{piece_variant(idx)}/{s.sentence_dense}"
+        return SEP.join(
+            (
+                self.chunking,
+                prefix,
+                bm25,
+                fusion,
+                f"strip={s.strip_scaffolding}",
+                f"boost={s.kind_boost:g}",
+                sentences,
+                f"prf={s.prf_beta:g}",
+            )
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,18 +120,26 @@ class Grid:
     )
     strips: tuple[str, ...] = ("off", "bm25")
     boosts: tuple[float, ...] = (0.0, 0.15)
+    # (PIECE_INDEX name, SearchConfig.sentence_dense) pairs, and dense pseudo-relevance feedback betas
+    sentences: tuple[tuple[str, str], ...] = (("geen", "off"),)
+    prfs: tuple[float, ...] = (0.0,)
 
     def candidates(self) -> list[Candidate]:
         out = []
-        for chunking, (pd, pb), (lemma, stop) in itertools.product(self.chunkings, self.prefixes, self.analyzers):
+        for chunking, (pd, pb), (lemma, stop), (pieces, how) in itertools.product(
+            self.chunkings, self.prefixes, self.analyzers, self.sentences
+        ):
             index = {
                 "section_prefix_dense": pd,
                 "section_prefix_bm25": pb,
                 "bm25_lemma": lemma,
                 "bm25_stopwords": stop,
                 "quote_context_chars": 0,
+                **PIECE_INDEX[pieces],
             }
-            for (fusion, rrf_k, wd), strip, boost in itertools.product(self.fusions, self.strips, self.boosts):
+            for (fusion, rrf_k, wd), strip, boost, prf in itertools.product(
+                self.fusions, self.strips, self.boosts, self.prfs
+            ):
                 search = SearchConfig(
                     fusion="rrf" if fusion == "rrf" else "weighted",
                     rrf_k=rrf_k or SearchConfig().rrf_k,
@@ -114,6 +148,8 @@ class Grid:
                     normalization="zscore",
                     strip_scaffolding=strip,  # type: ignore[arg-type]
                     kind_boost=boost,
+                    sentence_dense=how,  # type: ignore[arg-type]
+                    prf_beta=prf,
                 )
                 out.append(Candidate(chunking, index, search))
         return out
@@ -126,6 +162,32 @@ SMALL_GRID = Grid(
     strips=("off", "bm25"),
     boosts=(0.0, 0.15),
 )
+
+
+# "Zoeken v3" (docs/benchmarks.md): the settings the v2 cross-validation chose stay fixed (sentence
+# windows, no section header, lemma BM25 with question stopwords, no kind boost); the new axes are
+# sentence vectors (how they are stored and how they score a chunk), dense pseudo-relevance
+# feedback, and the fusion and scaffolding settings v2 did not measure.
+V3_GRID = Grid(
+    chunkings=("windows",),
+    prefixes=((False, False),),
+    analyzers=((True, "question"),),
+    fusions=(("rrf", 10, 1.5), ("rrf", 5, 1.5), ("rrf", 10, 0.7), ("rrf", 10, 2.0), ("rrf", 10, 3.0)),
+    strips=("bm25", "both"),
+    boosts=(0.0,),
+    sentences=(
+        ("geen", "off"),
+        ("zin", "replace"),
+        ("zin", "list"),
+        ("zin", "max"),
+        ("kop+zin", "replace"),
+        ("kop+zin", "list"),
+        ("kop+zin", "max"),
+        ("gemiddelde", "off"),
+    ),
+    prfs=(0.0, 0.5),
+)
+GRIDS = {"v2": Grid(), "small": SMALL_GRID, "v3": V3_GRID}
 
 
 class _CachedEmbedder:
@@ -301,7 +363,7 @@ def run_tune(
     return results, report
 
 
-FACTORS = ("chunking", "kop", "bm25", "fusie", "strip", "boost")
+FACTORS = ("chunking", "kop", "bm25", "fusie", "strip", "boost", "zinnen", "prf")
 SEP = " · "
 
 
@@ -351,4 +413,4 @@ def _one_at_a_time(results: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-__all__ = ["Candidate", "Grid", "SMALL_GRID", "assign_folds", "cross_validate", "run_tune"]
+__all__ = ["GRIDS", "V3_GRID", "Candidate", "Grid", "SMALL_GRID", "assign_folds", "cross_validate", "run_tune"]
