@@ -147,7 +147,8 @@ def eval_tune(
         str,
         typer.Option(
             "--grid",
-            help="Rooster: v3 (zinsvectoren, feedback, fusie; de v2-keuzes vast), v2 (384 kandidaten) of small.",
+            help="Rooster: v3 (zinsvectoren, feedback, fusie; de v2-keuzes vast), v3-zinnen (alleen de zinsvectoren), "
+            "v2 (384 kandidaten) of small.",
         ),
     ] = "v3",
     out: Annotated[Path, typer.Option("--out", "-o", help="Map voor tune.json en tune.md.")] = Path("eval/out"),

@@ -25,17 +25,17 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from citaat.index.config import SearchConfig
+from citaat.index.config import IndexConfig, SearchConfig
 from citaat.ingest.chunker import ChunkConfig
 
 from . import metrics as M
-from .dataset import Item, judge_items, load_questions
+from .dataset import PARAPHRASE, Item, judge_items, load_questions
 from .run import EvalError, K, _open_or_build, ensure_default_index, open_variant_searcher, run_config
 
 log = logging.getLogger(__name__)
@@ -187,7 +187,9 @@ V3_GRID = Grid(
     ),
     prfs=(0.0, 0.5),
 )
-GRIDS = {"v2": Grid(), "small": SMALL_GRID, "v3": V3_GRID}
+# The sentence axis alone, everything else at today's default (the second, narrower v3 run).
+V3_SENTENCES_GRID = replace(V3_GRID, fusions=(("rrf", 10, 1.5),), strips=("bm25",), prfs=(0.0,))
+GRIDS = {"v2": Grid(), "small": SMALL_GRID, "v3": V3_GRID, "v3-zinnen": V3_SENTENCES_GRID}
 
 
 class _CachedEmbedder:
@@ -266,6 +268,16 @@ def cross_validate(
     return {"folds": out, "held_out_mean": held}
 
 
+def current_default(candidates: Sequence[Candidate]) -> int | None:
+    """Position of the candidate that is today's default (SearchConfig(), IndexConfig(), sentence
+    windows), if the grid has it."""
+    index, search = IndexConfig(), SearchConfig()
+    for n, c in enumerate(candidates):
+        if c.chunking == "windows" and c.search == search and all(getattr(index, k) == v for k, v in c.index.items()):
+            return n
+    return None
+
+
 def score_candidates(
     candidates: Sequence[Candidate],
     items: Sequence[Item],
@@ -334,7 +346,14 @@ def run_tune(
     folds_of = {q: f for q, f in assign_folds([i for i in items if i.id in judged_ids], folds).items()}
     cv = cross_validate(scores, folds_of, folds)
     all_means = {n: _means(s, judged_ids) for n, s in scores.items()}
+    paraphrases = [i.id for i in items if i.id in judged_ids and i.category == PARAPHRASE]
+    for n, s in scores.items():
+        all_means[n]["paraphrase_hit@5"] = _means(s, paraphrases)["hit@5"]
     best = max(all_means, key=lambda c: (_objective(all_means[c]), -c))
+    current = current_default(candidates)
+    if current is not None:  # what keeping today's default scores on each held-out fold
+        for r in cv["folds"]:
+            r["default_held_out"] = _means(scores[current], [q for q, g in folds_of.items() if g == r["fold"]])
     results = {
         "set": qset.source,
         "split": "dev",
@@ -351,6 +370,7 @@ def run_tune(
             ],
         },
         "chosen": {"label": candidates[best].label(), **candidates[best].to_dict(), "dev": all_means[best]},
+        "default": None if current is None else {"label": candidates[current].label(), "dev": all_means[current]},
         "candidates": [{"label": c.label(), "dev": all_means[n]} for n, c in enumerate(candidates)],
         "seconds": round(time.perf_counter() - t0, 1),
     }
@@ -382,16 +402,29 @@ def markdown(results: Mapping[str, Any]) -> str:
             f"| {r['fold']} | {r['n']} | {r['chosen']} | {h['hit@1']:.3f} | {h['hit@5']:.3f} | {h['mrr@10']:.3f} |"
         )
     h = cv["held_out_mean"]
+    lines.append(f"| gem. | | | {h['hit@1']:.3f} | {h['hit@5']:.3f} | {h['mrr@10']:.3f} |")
+    if results.get("default") is not None:
+        lines += [
+            "",
+            f"Ter vergelijking de huidige standaard (`{results['default']['label']}`) op dezelfde uitgehouden folds:",
+            "",
+            "| fold | n | Hit@1 | Hit@5 | MRR@10 |",
+            "|---:|---:|---:|---:|---:|",
+        ]
+        for r in cv["folds"]:
+            d = r["default_held_out"]
+            lines.append(f"| {r['fold']} | {r['n']} | {d['hit@1']:.3f} | {d['hit@5']:.3f} | {d['mrr@10']:.3f} |")
+        mean = {m: float(np.mean([r["default_held_out"][m] for r in cv["folds"]])) for m in REPORTED}
+        lines.append(f"| gem. | | {mean['hit@1']:.3f} | {mean['hit@5']:.3f} | {mean['mrr@10']:.3f} |")
     lines += [
-        f"| gem. | | | {h['hit@1']:.3f} | {h['hit@5']:.3f} | {h['mrr@10']:.3f} |",
         "",
         f"Gekozen (beste op alle dev-folds samen): `{results['chosen']['label']}` — dev "
         + " / ".join(f"{m} {results['chosen']['dev'][m]:.3f}" for m in REPORTED),
         "",
         "Eén instelling tegelijk, de rest zoals gekozen (dev, alle folds):",
         "",
-        "| instelling | waarde | Hit@1 | Hit@5 | MRR@10 |",
-        "|---|---|---:|---:|---:|",
+        "| instelling | waarde | Hit@1 | Hit@5 | MRR@10 | parafrase Hit@5 |",
+        "|---|---|---:|---:|---:|---:|",
     ]
     lines += _one_at_a_time(results)
     return "\n".join(lines) + "\n"
@@ -409,7 +442,10 @@ def _one_at_a_time(results: Mapping[str, Any]) -> list[str]:
                 continue
             d = by_label[key]
             mark = " (gekozen)" if value == chosen[pos] else ""
-            lines.append(f"| {factor} | {value}{mark} | {d['hit@1']:.3f} | {d['hit@5']:.3f} | {d['mrr@10']:.3f} |")
+            para = f"{d['paraphrase_hit@5']:.3f}" if "paraphrase_hit@5" in d else "–"
+            lines.append(
+                f"| {factor} | {value}{mark} | {d['hit@1']:.3f} | {d['hit@5']:.3f} | {d['mrr@10']:.3f} | {para} |"
+            )
     return lines
 
 
