@@ -147,10 +147,10 @@ def eval_tune(
         str,
         typer.Option(
             "--grid",
-            help="Rooster: v3 (zinsvectoren, feedback, fusie; de v2-keuzes vast), v3-zinnen (alleen de zinsvectoren), "
-            "v2 (384 kandidaten) of small.",
+            help="Rooster: v2 (384 kandidaten, standaard), v3 (zinsvectoren, feedback, fusie; de v2-keuzes vast), "
+            "v3-zinnen (alleen de zinsvectoren) of small.",
         ),
-    ] = "v3",
+    ] = "v2",
     out: Annotated[Path, typer.Option("--out", "-o", help="Map voor tune.json en tune.md.")] = Path("eval/out"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Geen voortgangsbalk.")] = False,
 ) -> None:
