@@ -41,16 +41,14 @@ import numpy as np
 
 from citaat.index.bm25 import tokenize
 from citaat.index.evidence import TermStats
+from citaat.index.pieces import Span, pieces
 from citaat.index.records import section_path
 from citaat.ingest.fsio import atomic_write_bytes
 from citaat.ingest.model import Chunk
 from citaat.ingest.respondents import parse_respondents
 
-from .verify import split_sentences
-
 log = logging.getLogger(__name__)
 
-Span = tuple[int, int]
 PREFIX = 8
 # Bump when the text a piece is embedded as changes: cached vectors of another scheme are ignored.
 SCHEME = "section-path+piece-v1"
@@ -64,32 +62,6 @@ class EmbedderLike(Protocol):
     def embed_queries(self, texts: list[str]) -> np.ndarray: ...
 
     def embed_passages(self, texts: list[str]) -> np.ndarray: ...
-
-
-def _trim(text: str, start: int, end: int) -> Span:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-def pieces(chunk: Chunk) -> list[Span]:
-    """The spans of `chunk.text` that are scored (and shown) one by one."""
-    text = chunk.text
-    if chunk.kind == "table":
-        out: list[Span] = []
-        pos = 0
-        for line in text.split("\n"):
-            span = _trim(text, pos, pos + len(line))
-            pos += len(line) + 1
-            if span[0] < span[1] and "|" in text[span[0] : span[1]]:
-                out.append(span)
-        return out[1:]  # the first line with columns names them (N | Gemiddelde)
-    if chunk.kind == "passage":
-        spans = [_trim(text, s, e) for s, e in split_sentences(text)]
-        return [(s, e) for s, e in spans if e > s] or [_trim(text, 0, len(text))]
-    return [_trim(text, 0, len(text))]
 
 
 class SentenceScorer:

@@ -38,6 +38,7 @@ from functools import lru_cache
 from typing import Literal, Protocol
 
 from citaat.ingest.model import ChunkKind
+from citaat.ingest.quotations import MAX_QUOTATION_CHARS, Quotation, find_quotations, split_sentences
 from citaat.ingest.respondents import MENTION, CodeMention, find_codes
 from citaat.ingest.sentences import sentence_spans
 from citaat.ingest.text import normalize
@@ -73,17 +74,6 @@ class Issue:
     kind: IssueKind
     text: str
     detail: str
-
-
-@dataclass(frozen=True)
-class Quotation:
-    """A span between quote marks: [start, end) is the inner text, [outer_start, outer_end) with marks."""
-
-    start: int
-    end: int
-    outer_start: int
-    outer_end: int
-    text: str
 
 
 @dataclass(frozen=True)
@@ -184,42 +174,6 @@ def _occurs(pieces: Sequence[str], whole: str, haystack: str) -> bool:
 
 # ---------------------------------------------------------------------------- finding quotations
 
-# opening mark -> the closing marks that may end it
-_PAIRS: dict[str, str] = {"“": "”“", "„": "”“", "”": "”", "«": "»", '"': '"', "‘": "’"}
-_MAX_QUOTATION_CHARS = 2000
-
-
-def _closing(text: str, open_pos: int, closers: str) -> int:
-    """Index of the mark that closes the quotation opened at `open_pos`, or -1."""
-    limit = min(len(text), open_pos + 1 + _MAX_QUOTATION_CHARS)
-    for i in range(open_pos + 1, limit):
-        ch = text[i]
-        if ch in closers:
-            if ch == "’" and i + 1 < len(text) and text[i + 1].isalpha():
-                continue  # an apostrophe: auto’s, zo’n
-            return i
-        if ch == "\n" and i + 1 < len(text) and text[i + 1] == "\n":
-            return -1  # a quotation does not run across paragraphs
-    return -1
-
-
-def find_quotations(text: str) -> list[Quotation]:
-    """Non-overlapping quotations in reading order. Straight single quotes are never quote marks
-    (Dutch uses them as apostrophes: auto's, 's avonds)."""
-    out: list[Quotation] = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch in _PAIRS and not (ch == "‘" and i > 0 and text[i - 1].isalpha()):
-            j = _closing(text, i, _PAIRS[ch])
-            if j > i + 1 and text[i + 1 : j].strip():
-                out.append(Quotation(i + 1, j, i, j + 1, text[i + 1 : j]))
-                i = j + 1
-                continue
-        i += 1
-    return out
-
-
 # ---------------------------------------------------------------------------- respondent codes
 
 # What may stand between a quotation and the code that cites it: “…” [R13] / “…” (R3, R13) /
@@ -275,12 +229,6 @@ def _words(text: str) -> list[str]:
 
 def _shingles(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) spans of sentences (ingest.sentences); a full stop inside a quotation does not
-    end a sentence, a newline always does."""
-    return sentence_spans(text, [(q.outer_start, q.outer_end) for q in find_quotations(text)])
 
 
 def injected_instructions(evidence: Iterable[EvidenceChunk]) -> list[str]:
@@ -478,7 +426,7 @@ def _find_close(text: str, i: int, mixed: bool = True) -> int | None:
     serves when none of the same comes (mixed marks). None: the quotation is never closed."""
     family = _DOUBLE_MARKS if text[i] in _DOUBLE_MARKS else _SINGLE_MARKS
     para = text.find("\n\n", i)
-    limit = min(len(text) if para == -1 else para, i + 1 + _MAX_QUOTATION_CHARS)
+    limit = min(len(text) if para == -1 else para, i + 1 + MAX_QUOTATION_CHARS)
     other: int | None = None
     k = i + 1
     while k < limit:

@@ -142,7 +142,15 @@ def eval_tune(
         Path | None, typer.Option("--set", help="Vragenset (JSONL); standaard eval/data/questions.jsonl.")
     ] = None,
     folds: Annotated[int, typer.Option("--folds", help="Aantal folds over de dev-vragen.")] = 5,
-    small: Annotated[bool, typer.Option("--small", help="Klein rooster (snelle controle).")] = False,
+    small: Annotated[bool, typer.Option("--small", help="Klein rooster (snelle controle); = --grid small.")] = False,
+    grid: Annotated[
+        str,
+        typer.Option(
+            "--grid",
+            help="Rooster: v2 (384 kandidaten, standaard), v3 (zinsvectoren, feedback, fusie; de v2-keuzes vast), "
+            "v3-zinnen (alleen de zinsvectoren) of small.",
+        ),
+    ] = "v2",
     out: Annotated[Path, typer.Option("--out", "-o", help="Map voor tune.json en tune.md.")] = Path("eval/out"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Geen voortgangsbalk.")] = False,
 ) -> None:
@@ -150,8 +158,11 @@ def eval_tune(
     import logging
 
     logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
-    from citaat.eval.tune import SMALL_GRID, Grid, run_tune
+    from citaat.eval.tune import GRIDS, run_tune
 
-    _, report = run_tune(question_set, folds, SMALL_GRID if small else Grid(), out, progress=not quiet)
+    name = "small" if small else grid
+    if name not in GRIDS:
+        raise EvalError(f"--grid {name!r} bestaat niet", f"kies {', '.join(GRIDS)}")
+    _, report = run_tune(question_set, folds, GRIDS[name], out, progress=not quiet)
     typer.echo(report)
     typer.echo(f"Geschreven: {out / 'tune.json'}, {out / 'tune.md'}", err=True)

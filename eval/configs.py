@@ -147,6 +147,20 @@ def builtin_configs() -> dict[str, EvalConfig]:
             replace(base, english_dense=False),
         ),
         EvalConfig(
+            "sentence-max",
+            "default met zinsvectoren: een chunk scoort de hoogste van zijn eigen cosinus en die van zijn beste zin "
+            "(Zoeken v3; verloor in de kruisvalidatie)",
+            replace(base, sentence_dense="max"),
+            index={"sentence_vectors": True},
+        ),
+        EvalConfig(
+            "sentence-max-prf",
+            "sentence-max met rrf_k 5 en dense pseudo-relevantiefeedback (beta 0,5, top 5): de beste kandidaat "
+            "van het v3-rooster op heel dev",
+            replace(base, sentence_dense="max", rrf_k=5, prf_beta=0.5),
+            index={"sentence_vectors": True},
+        ),
+        EvalConfig(
             "no-respondent-parse",
             "default zonder 'R13 in de vraag wordt filter'",
             base,

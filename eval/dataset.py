@@ -56,6 +56,7 @@ CATEGORIES: tuple[str, ...] = ("broad", "who", "table", "paraphrase", "detail", 
 SPLITS: tuple[str, ...] = ("dev", "test")
 NOANSWER = "noanswer"
 WHO = "who"
+PARAPHRASE = "paraphrase"
 GRADE_ANSWER = 2
 GRADE_CONTEXT = 1
 GRADES: tuple[int, ...] = (0, 1, 2)

@@ -130,7 +130,14 @@ def _slug(text: str) -> str:
 
 
 # IndexConfig fields that change the vectors (a second index is built); the others only change BM25.
-DENSE_FIELDS = ("embedder", "section_prefix_dense", "quote_context_chars")
+DENSE_FIELDS = (
+    "embedder",
+    "section_prefix_dense",
+    "quote_context_chars",
+    "sentence_vectors",
+    "sentence_section",
+    "chunk_vectors",
+)
 BM25_FIELDS = ("section_prefix_bm25", "bm25_k1", "bm25_b", "bm25_lemma", "bm25_stopwords")
 
 

@@ -25,17 +25,17 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from citaat.index.config import SearchConfig
+from citaat.index.config import IndexConfig, SearchConfig
 from citaat.ingest.chunker import ChunkConfig
 
 from . import metrics as M
-from .dataset import Item, judge_items, load_questions
+from .dataset import PARAPHRASE, Item, judge_items, load_questions
 from .run import EvalError, K, _open_or_build, ensure_default_index, open_variant_searcher, run_config
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,22 @@ CHUNKINGS: dict[str, ChunkConfig] = {
     "windows": ChunkConfig(whole_paragraphs=False),
     "paragraphs": ChunkConfig(whole_paragraphs=True),
 }
+
+
+# Sentence (piece) vectors in the index (IndexConfig): none, per piece alone, per piece after its
+# section path (the answer scorer's scheme), or per piece with the chunk vector as their mean.
+PIECE_INDEX: dict[str, dict[str, Any]] = {
+    "geen": {"sentence_vectors": False, "sentence_section": False, "chunk_vectors": "window"},
+    "zin": {"sentence_vectors": True, "sentence_section": False, "chunk_vectors": "window"},
+    "kop+zin": {"sentence_vectors": True, "sentence_section": True, "chunk_vectors": "window"},
+    "gemiddelde": {"sentence_vectors": True, "sentence_section": False, "chunk_vectors": "piece-mean"},
+}
+
+
+def piece_variant(index: Mapping[str, Any]) -> str:
+    """The PIECE_INDEX name of an index override mapping ("geen" when it sets none)."""
+    key = {f: index.get(f, PIECE_INDEX["geen"][f]) for f in PIECE_INDEX["geen"]}
+    return next((name for name, v in PIECE_INDEX.items() if v == key), "?")
 
 
 @dataclass(frozen=True)
@@ -71,8 +87,18 @@ class Candidate:
         )
         prefix = f"kop d{int(idx.get('section_prefix_dense', True))}b{int(idx.get('section_prefix_bm25', True))}"
         bm25 = f"{'lemma+' if idx.get('bm25_lemma', True) else ''}snowball/{idx.get('bm25_stopwords', 'question')}"
-        return (
-            SEP.join((self.chunking, prefix, bm25, fusion, f"strip={s.strip_scaffolding}", f"boost={s.kind_boost:g}"))
+        sentences = f"{piece_variant(idx)}/{s.sentence_dense}"
+        return SEP.join(
+            (
+                self.chunking,
+                prefix,
+                bm25,
+                fusion,
+                f"strip={s.strip_scaffolding}",
+                f"boost={s.kind_boost:g}",
+                sentences,
+                f"prf={s.prf_beta:g}",
+            )
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,18 +120,26 @@ class Grid:
     )
     strips: tuple[str, ...] = ("off", "bm25")
     boosts: tuple[float, ...] = (0.0, 0.15)
+    # (PIECE_INDEX name, SearchConfig.sentence_dense) pairs, and dense pseudo-relevance feedback betas
+    sentences: tuple[tuple[str, str], ...] = (("geen", "off"),)
+    prfs: tuple[float, ...] = (0.0,)
 
     def candidates(self) -> list[Candidate]:
         out = []
-        for chunking, (pd, pb), (lemma, stop) in itertools.product(self.chunkings, self.prefixes, self.analyzers):
+        for chunking, (pd, pb), (lemma, stop), (pieces, how) in itertools.product(
+            self.chunkings, self.prefixes, self.analyzers, self.sentences
+        ):
             index = {
                 "section_prefix_dense": pd,
                 "section_prefix_bm25": pb,
                 "bm25_lemma": lemma,
                 "bm25_stopwords": stop,
                 "quote_context_chars": 0,
+                **PIECE_INDEX[pieces],
             }
-            for (fusion, rrf_k, wd), strip, boost in itertools.product(self.fusions, self.strips, self.boosts):
+            for (fusion, rrf_k, wd), strip, boost, prf in itertools.product(
+                self.fusions, self.strips, self.boosts, self.prfs
+            ):
                 search = SearchConfig(
                     fusion="rrf" if fusion == "rrf" else "weighted",
                     rrf_k=rrf_k or SearchConfig().rrf_k,
@@ -114,6 +148,8 @@ class Grid:
                     normalization="zscore",
                     strip_scaffolding=strip,  # type: ignore[arg-type]
                     kind_boost=boost,
+                    sentence_dense=how,  # type: ignore[arg-type]
+                    prf_beta=prf,
                 )
                 out.append(Candidate(chunking, index, search))
         return out
@@ -126,6 +162,34 @@ SMALL_GRID = Grid(
     strips=("off", "bm25"),
     boosts=(0.0, 0.15),
 )
+
+
+# "Zoeken v3" (docs/benchmarks.md): the settings the v2 cross-validation chose stay fixed (sentence
+# windows, no section header, lemma BM25 with question stopwords, no kind boost); the new axes are
+# sentence vectors (how they are stored and how they score a chunk), dense pseudo-relevance
+# feedback, and the fusion and scaffolding settings v2 did not measure.
+V3_GRID = Grid(
+    chunkings=("windows",),
+    prefixes=((False, False),),
+    analyzers=((True, "question"),),
+    fusions=(("rrf", 10, 1.5), ("rrf", 5, 1.5), ("rrf", 10, 0.7), ("rrf", 10, 2.0), ("rrf", 10, 3.0)),
+    strips=("bm25", "both"),
+    boosts=(0.0,),
+    sentences=(
+        ("geen", "off"),
+        ("zin", "replace"),
+        ("zin", "list"),
+        ("zin", "max"),
+        ("kop+zin", "replace"),
+        ("kop+zin", "list"),
+        ("kop+zin", "max"),
+        ("gemiddelde", "off"),
+    ),
+    prfs=(0.0, 0.5),
+)
+# The sentence axis alone, everything else at today's default (the second, narrower v3 run).
+V3_SENTENCES_GRID = replace(V3_GRID, fusions=(("rrf", 10, 1.5),), strips=("bm25",), prfs=(0.0,))
+GRIDS = {"v2": Grid(), "small": SMALL_GRID, "v3": V3_GRID, "v3-zinnen": V3_SENTENCES_GRID}
 
 
 class _CachedEmbedder:
@@ -204,6 +268,16 @@ def cross_validate(
     return {"folds": out, "held_out_mean": held}
 
 
+def current_default(candidates: Sequence[Candidate]) -> int | None:
+    """Position of the candidate that is today's default (SearchConfig(), IndexConfig(), sentence
+    windows), if the grid has it."""
+    index, search = IndexConfig(), SearchConfig()
+    for n, c in enumerate(candidates):
+        if c.chunking == "windows" and c.search == search and all(getattr(index, k) == v for k, v in c.index.items()):
+            return n
+    return None
+
+
 def score_candidates(
     candidates: Sequence[Candidate],
     items: Sequence[Item],
@@ -272,7 +346,14 @@ def run_tune(
     folds_of = {q: f for q, f in assign_folds([i for i in items if i.id in judged_ids], folds).items()}
     cv = cross_validate(scores, folds_of, folds)
     all_means = {n: _means(s, judged_ids) for n, s in scores.items()}
+    paraphrases = [i.id for i in items if i.id in judged_ids and i.category == PARAPHRASE]
+    for n, s in scores.items():
+        all_means[n]["paraphrase_hit@5"] = _means(s, paraphrases)["hit@5"]
     best = max(all_means, key=lambda c: (_objective(all_means[c]), -c))
+    current = current_default(candidates)
+    if current is not None:  # what keeping today's default scores on each held-out fold
+        for r in cv["folds"]:
+            r["default_held_out"] = _means(scores[current], [q for q, g in folds_of.items() if g == r["fold"]])
     results = {
         "set": qset.source,
         "split": "dev",
@@ -289,6 +370,7 @@ def run_tune(
             ],
         },
         "chosen": {"label": candidates[best].label(), **candidates[best].to_dict(), "dev": all_means[best]},
+        "default": None if current is None else {"label": candidates[current].label(), "dev": all_means[current]},
         "candidates": [{"label": c.label(), "dev": all_means[n]} for n, c in enumerate(candidates)],
         "seconds": round(time.perf_counter() - t0, 1),
     }
@@ -301,7 +383,7 @@ def run_tune(
     return results, report
 
 
-FACTORS = ("chunking", "kop", "bm25", "fusie", "strip", "boost")
+FACTORS = ("chunking", "kop", "bm25", "fusie", "strip", "boost", "zinnen", "prf")
 SEP = " · "
 
 
@@ -320,16 +402,29 @@ def markdown(results: Mapping[str, Any]) -> str:
             f"| {r['fold']} | {r['n']} | {r['chosen']} | {h['hit@1']:.3f} | {h['hit@5']:.3f} | {h['mrr@10']:.3f} |"
         )
     h = cv["held_out_mean"]
+    lines.append(f"| gem. | | | {h['hit@1']:.3f} | {h['hit@5']:.3f} | {h['mrr@10']:.3f} |")
+    if results.get("default") is not None:
+        lines += [
+            "",
+            f"Ter vergelijking de huidige standaard (`{results['default']['label']}`) op dezelfde uitgehouden folds:",
+            "",
+            "| fold | n | Hit@1 | Hit@5 | MRR@10 |",
+            "|---:|---:|---:|---:|---:|",
+        ]
+        for r in cv["folds"]:
+            d = r["default_held_out"]
+            lines.append(f"| {r['fold']} | {r['n']} | {d['hit@1']:.3f} | {d['hit@5']:.3f} | {d['mrr@10']:.3f} |")
+        mean = {m: float(np.mean([r["default_held_out"][m] for r in cv["folds"]])) for m in REPORTED}
+        lines.append(f"| gem. | | {mean['hit@1']:.3f} | {mean['hit@5']:.3f} | {mean['mrr@10']:.3f} |")
     lines += [
-        f"| gem. | | | {h['hit@1']:.3f} | {h['hit@5']:.3f} | {h['mrr@10']:.3f} |",
         "",
         f"Gekozen (beste op alle dev-folds samen): `{results['chosen']['label']}` — dev "
         + " / ".join(f"{m} {results['chosen']['dev'][m]:.3f}" for m in REPORTED),
         "",
         "Eén instelling tegelijk, de rest zoals gekozen (dev, alle folds):",
         "",
-        "| instelling | waarde | Hit@1 | Hit@5 | MRR@10 |",
-        "|---|---|---:|---:|---:|",
+        "| instelling | waarde | Hit@1 | Hit@5 | MRR@10 | parafrase Hit@5 |",
+        "|---|---|---:|---:|---:|---:|",
     ]
     lines += _one_at_a_time(results)
     return "\n".join(lines) + "\n"
@@ -347,8 +442,11 @@ def _one_at_a_time(results: Mapping[str, Any]) -> list[str]:
                 continue
             d = by_label[key]
             mark = " (gekozen)" if value == chosen[pos] else ""
-            lines.append(f"| {factor} | {value}{mark} | {d['hit@1']:.3f} | {d['hit@5']:.3f} | {d['mrr@10']:.3f} |")
+            para = f"{d['paraphrase_hit@5']:.3f}" if "paraphrase_hit@5" in d else "–"
+            lines.append(
+                f"| {factor} | {value}{mark} | {d['hit@1']:.3f} | {d['hit@5']:.3f} | {d['mrr@10']:.3f} | {para} |"
+            )
     return lines
 
 
-__all__ = ["Candidate", "Grid", "SMALL_GRID", "assign_folds", "cross_validate", "run_tune"]
+__all__ = ["GRIDS", "V3_GRID", "Candidate", "Grid", "SMALL_GRID", "assign_folds", "cross_validate", "run_tune"]

@@ -24,10 +24,13 @@ from citaat.ingest.store import read_chunks
 from .bm25 import BM25Index
 from .config import DEFAULT_EMBEDDER, IndexConfig
 from .embedders import Embedder, make_embedder, normalize_spec
+from .pieces import piece_text, pieces
 from .records import section_path
 from .store import (
     BM25_DIR,
     MANIFEST_FILE,
+    PIECE_ROWS_FILE,
+    PIECES_FILE,
     ROWS_FILE,
     VECTORS_FILE,
     SearchIndexError,
@@ -55,6 +58,7 @@ class BuildResult:
     reused: int
     seconds: float
     approximate: bool
+    pieces_embedded: int = 0
 
 
 def dense_text(chunk: Chunk, parent: Chunk | None, cfg: IndexConfig) -> str:
@@ -92,6 +96,35 @@ def index_config_for(directory: Path | str, embedder: str | None = None) -> Inde
 
 def _text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def index_pieces(chunks: list[Chunk], cfg: IndexConfig) -> tuple[list[int], list[tuple[int, int]], list[str]]:
+    """(chunk row, span, embedded text) of every piece the index stores (index/pieces.py); a chunk
+    without pieces (a table of only a header line) is one piece, its whole text."""
+    rows: list[int] = []
+    spans: list[tuple[int, int]] = []
+    texts: list[str] = []
+    for n, c in enumerate(chunks):
+        for span in pieces(c) or [(0, len(c.text))]:
+            rows.append(n)
+            spans.append(span)
+            texts.append(piece_text(c, span, cfg.sentence_section))
+    return rows, spans, texts
+
+
+def _previous_pieces(directory: Path, embedder: str, dim: int) -> dict[str, np.ndarray]:
+    """text hash -> piece vector from the current index, if it was made by the same embedder."""
+    try:
+        version, manifest = open_version(directory, deferred=(VECTORS_FILE, ROWS_FILE, PIECES_FILE, PIECE_ROWS_FILE))
+        if manifest.get("embedder") != embedder or manifest.get("dim") != dim or PIECES_FILE not in manifest["files"]:
+            return {}
+        meta = json.loads(read_verified(directory, version, manifest, PIECE_ROWS_FILE))
+        vectors = VectorIndex.from_bytes(read_verified(directory, version, manifest, PIECES_FILE)).vectors
+    except (SearchIndexError, OSError, KeyError, ValueError, RuntimeError):
+        return {}
+    if len(meta["text_hashes"]) != len(vectors):
+        return {}
+    return {h: vectors[n].copy() for n, h in enumerate(meta["text_hashes"])}
 
 
 def _previous_vectors(directory: Path, embedder: str, dim: int) -> dict[tuple[str, str], np.ndarray]:
@@ -160,16 +193,46 @@ def build_index(
     text_hashes = [_text_hash(t) for t in texts]
     previous = _previous_vectors(directory, cfg.embedder, model.dim)
     vectors = np.zeros((len(chunks), model.dim), dtype=np.float32)
+    piece_rows, piece_spans, piece_texts = index_pieces(chunks, cfg) if cfg.sentence_vectors else ([], [], [])
+    mean_of_pieces = cfg.chunk_vectors == "piece-mean"
     todo = []
     for n, (c, h) in enumerate(zip(chunks, text_hashes, strict=True)):
-        old = previous.get((c.id, h))
+        old = None if mean_of_pieces else previous.get((c.id, h))
         if old is None:
             todo.append(n)
         else:
             vectors[n] = old
+    if mean_of_pieces:
+        todo = []
+    # Piece texts to embed: not the chunk's own embedded text (its vector is reused), not embedded
+    # before by this embedder, each distinct text once.
+    piece_hashes = [_text_hash(t) for t in piece_texts]
+    old_pieces = _previous_pieces(directory, cfg.embedder, model.dim) if piece_texts else {}
+    same_as_chunk = [
+        not mean_of_pieces and " ".join(texts[r].split()) == t for r, t in zip(piece_rows, piece_texts, strict=True)
+    ]
+    new_pieces = list(
+        dict.fromkeys(
+            t
+            for t, h, same in zip(piece_texts, piece_hashes, same_as_chunk, strict=True)
+            if not same and h not in old_pieces
+        )
+    )
+    embedded = embed_in_batches(model, [texts[n] for n in todo] + new_pieces, cfg.batch_size, progress)
     if todo:
-        vectors[todo] = embed_in_batches(model, [texts[n] for n in todo], cfg.batch_size, progress)
-    log.info("embedded %d chunks, reused %d", len(todo), len(chunks) - len(todo))
+        vectors[todo] = embedded[: len(todo)]
+    fresh = {t: embedded[len(todo) + i] for i, t in enumerate(new_pieces)}
+    piece_vectors = np.zeros((len(piece_texts), model.dim), dtype=np.float32)
+    if piece_texts:
+        by_hash = {**old_pieces, **{_text_hash(t): v for t, v in fresh.items()}}
+        for i, (r, h, same) in enumerate(zip(piece_rows, piece_hashes, same_as_chunk, strict=True)):
+            piece_vectors[i] = vectors[r] if same else by_hash[h]
+        if mean_of_pieces:
+            np.add.at(vectors, np.asarray(piece_rows), piece_vectors)
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    log.info(
+        "embedded %d chunks and %d pieces, reused %d chunks", len(todo), len(new_pieces), len(chunks) - len(todo)
+    )
 
     vindex = VectorIndex.build(vectors, cfg)
     bm25 = BM25Index.build([bm25_text(c, cfg) for c in chunks], k1=cfg.bm25_k1, b=cfg.bm25_b, analyzer=cfg.analyzer)
@@ -178,6 +241,10 @@ def build_index(
     try:
         (tmp / VECTORS_FILE).write_bytes(vindex.to_bytes())
         write_rows(tmp, [c.id for c in chunks], text_hashes)
+        if cfg.sentence_vectors:
+            (tmp / PIECES_FILE).write_bytes(VectorIndex.build(piece_vectors, cfg).to_bytes())
+            meta = {"rows": piece_rows, "spans": [list(s) for s in piece_spans], "text_hashes": piece_hashes}
+            (tmp / PIECE_ROWS_FILE).write_text(json.dumps(meta), encoding="utf-8")
         (tmp / BM25_DIR).mkdir()
         bm25.save(tmp / BM25_DIR)
         manifest = {
@@ -185,6 +252,7 @@ def build_index(
             "embedder": cfg.embedder,
             "dim": model.dim,
             "chunk_count": len(chunks),
+            "piece_count": len(piece_texts),
             **hashes,
             "index_type": "hnsw" if vindex.approximate else "flat",
             "tokenizer": cfg.analyzer.id,
@@ -198,6 +266,7 @@ def build_index(
         path=final,
         chunk_count=len(chunks),
         embedded=len(todo),
+        pieces_embedded=len(new_pieces),
         reused=len(chunks) - len(todo),
         seconds=time.perf_counter() - t0,
         approximate=vindex.approximate,

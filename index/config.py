@@ -19,6 +19,10 @@ Fusion = Literal["rrf", "weighted"]
 Normalization = Literal["minmax", "zscore"]
 VectorStoreKind = Literal["faiss", "qdrant"]
 Scaffolding = Literal["off", "bm25", "both"]
+ChunkVectors = Literal["window", "piece-mean"]
+SentenceDense = Literal["off", "replace", "list", "max"]
+CHUNK_VECTORS: tuple[ChunkVectors, ...] = get_args(ChunkVectors)
+SENTENCE_DENSE: tuple[SentenceDense, ...] = get_args(SentenceDense)
 SCAFFOLDING: tuple[Scaffolding, ...] = get_args(Scaffolding)
 MODES: tuple[Mode, ...] = get_args(Mode)
 FUSIONS: tuple[Fusion, ...] = get_args(Fusion)
@@ -52,6 +56,14 @@ class IndexConfig:
     bm25_k1 / bm25_b: BM25 term-frequency saturation and length normalisation.
     bm25_lemma / bm25_stopwords: the BM25 analysis (index/bm25.py `Analyzer`): simplemma lemmas
         before the Snowball stem, and which stopwords are dropped ("question" words only, or "nltk").
+    sentence_vectors: also store one vector per piece of a chunk (index/pieces.py: the sentences of
+        a passage, the rows of a table, a whole quote or turn) with a piece -> chunk map, so a search
+        can score a chunk by its best sentence (`SearchConfig.sentence_dense`). A piece whose text is
+        its chunk's embedded text reuses the chunk's vector.
+    sentence_section: embed a piece after its chunk's section path (the answer scorer's scheme,
+        index/pieces.py `SCHEME`) instead of alone.
+    chunk_vectors: "window" embeds each chunk's text; "piece-mean" (needs sentence_vectors) takes
+        the renormalised mean of its piece vectors instead, so every text is embedded once.
     """
 
     embedder: str = DEFAULT_EMBEDDER
@@ -69,8 +81,17 @@ class IndexConfig:
     bm25_b: float = 0.75
     bm25_lemma: bool = True
     bm25_stopwords: Stopwords = "question"
+    sentence_vectors: bool = False
+    sentence_section: bool = False
+    chunk_vectors: ChunkVectors = "window"
 
     def __post_init__(self) -> None:
+        if self.chunk_vectors not in CHUNK_VECTORS:
+            raise ConfigError(
+                f"onbekende waarde chunk_vectors {self.chunk_vectors!r}", f"kies uit {', '.join(CHUNK_VECTORS)}"
+            )
+        if self.chunk_vectors == "piece-mean" and not self.sentence_vectors:
+            raise ConfigError("chunk_vectors='piece-mean' heeft sentence_vectors nodig")
         if self.bm25_stopwords not in STOPWORD_LISTS:
             raise ConfigError(
                 f"onbekende stopwoordenlijst {self.bm25_stopwords!r}", f"kies uit {', '.join(STOPWORD_LISTS)}"
@@ -124,6 +145,14 @@ class SearchConfig:
     english_dense: a question in English (index/language.py) is answered by the multilingual dense
         retriever alone in hybrid mode: Dutch BM25 only adds noise for it (measured on English
         translations of dev questions, eval/data/english.jsonl; docs/benchmarks.md "Zoeken v2").
+    sentence_dense: how the piece (sentence) vectors of an index built with
+        `IndexConfig.sentence_vectors` take part: "off" (chunk vectors only), "replace" (a chunk's
+        dense score is its best piece's cosine), "list" (the max-sim ranking is a third RRF list,
+        weighted like dense) or "max" (a chunk scores the higher of its own and its best piece's
+        cosine). `Hit.dense_score` stays the chunk vector's cosine (the evidence rule reads it).
+    prf_beta / prf_depth: dense pseudo-relevance feedback (Rocchio): the query vector becomes
+        normalise(q + prf_beta * mean of the chunk vectors of the top `prf_depth` fused hits) and
+        the dense lists are searched again (0 = off).
     """
 
     # Chosen by 5-fold cross-validation on the dev split of eval/data/questions.jsonl (`citaat eval
@@ -146,8 +175,17 @@ class SearchConfig:
     strip_scaffolding: Scaffolding = "bm25"
     kind_boost: float = 0.0
     english_dense: bool = True
+    sentence_dense: SentenceDense = "off"
+    prf_beta: float = 0.0
+    prf_depth: int = 5
 
     def __post_init__(self) -> None:
+        if self.sentence_dense not in SENTENCE_DENSE:
+            raise ConfigError(
+                f"onbekende waarde sentence_dense {self.sentence_dense!r}", f"kies uit {', '.join(SENTENCE_DENSE)}"
+            )
+        if self.prf_beta < 0 or self.prf_depth < 1:
+            raise ConfigError("prf_beta mag niet negatief zijn, prf_depth moet minstens 1 zijn")
         if self.strip_scaffolding not in SCAFFOLDING:
             raise ConfigError(
                 f"onbekende waarde strip_scaffolding {self.strip_scaffolding!r}", f"kies uit {', '.join(SCAFFOLDING)}"

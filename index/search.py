@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 import logging
 import re
 from collections import defaultdict
@@ -42,6 +43,8 @@ from .records import SECTION_SEP, Filters, Hit, MatchedBy
 from .store import (
     BM25_DIR,
     INDEX_DIR,
+    PIECE_ROWS_FILE,
+    PIECES_FILE,
     ROWS_FILE,
     VECTORS_FILE,
     IndexMismatchError,
@@ -51,7 +54,7 @@ from .store import (
     read_verified,
     reindex_hint,
 )
-from .vectors import VectorIndex, VectorStore
+from .vectors import PieceIndex, VectorIndex, VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +74,10 @@ class Searcher:
         manifest: dict[str, Any],
         config: SearchConfig,
         attributes: RespondentSheet | None = None,
+        pieces: PieceIndex | None = None,
     ) -> None:
         self.directory = directory
+        self.pieces = pieces
         self.attributes = attributes or RespondentSheet()
         self.version = ""  # the index version opened (DIR/index/CURRENT), set by `open`
         self._chunks = tuple(chunks)
@@ -114,7 +119,7 @@ class Searcher:
         directory = Path(directory)
         if directory.name == INDEX_DIR and not (directory / CHUNKS_FILE).is_file():
             directory = directory.parent  # DIR/index given instead of DIR
-        version, manifest = open_version(directory, deferred=(VECTORS_FILE, ROWS_FILE))
+        version, manifest = open_version(directory, deferred=(VECTORS_FILE, ROWS_FILE, PIECES_FILE, PIECE_ROWS_FILE))
         check_sources(directory, manifest)
         hint = reindex_hint(directory)
         icfg = IndexConfig.from_dict(manifest.get("config") or {})
@@ -155,13 +160,24 @@ class Searcher:
                 f"{directory}: embedder {requested!r} geeft dimensie {model.dim}, de index heeft "
                 f"{manifest.get('dim')}; {hint}"
             )
+        pieces = None
+        if PIECES_FILE in manifest["files"]:
+            meta = json.loads(read_verified(directory, version, manifest, PIECE_ROWS_FILE))
+            data = read_verified(directory, version, manifest, PIECES_FILE)
+            piece_vectors = VectorIndex.from_bytes(data, icfg.hnsw_ef_search)
+            try:
+                pieces = PieceIndex(piece_vectors, np.asarray(meta["rows"], dtype=np.int64), len(chunks))
+            except ValueError:
+                raise IndexMismatchError(f"{directory}: zinsvectoren passen niet bij de chunks; {hint}") from None
         config = config or SearchConfig()
+        if config.sentence_dense != "off" and pieces is None:
+            raise IndexMismatchError(f"{directory}: de index heeft geen zinsvectoren; {hint}")
         store = _vector_store(vectors, version.name, chunks, config)
         try:
             attributes = read_attributes(directory)
         except SheetError as exc:
             raise IndexMismatchError(str(exc)) from None
-        searcher = cls(directory, chunks, store, bm25, model, manifest, config, attributes)
+        searcher = cls(directory, chunks, store, bm25, model, manifest, config, attributes, pieces)
         searcher.version = version.name
         return searcher
 
@@ -272,6 +288,75 @@ class Searcher:
                 return result
             depth *= 4  # duplicates ate the candidates: look deeper
 
+    def _dense_lists(
+        self, qvec: np.ndarray, depth: int, allowed: np.ndarray | None
+    ) -> tuple[list[int], dict[int, float], list[tuple[list[int], dict[int, float]]]]:
+        """The chunk-vector ranking (rows, cosines) and the dense rankings that take part in the
+        fusion, as `SearchConfig.sentence_dense` asks (each a list of rows best first and its scores)."""
+        rows, scores = self.vectors.search(qvec, depth, allowed)
+        chunk_rows = rows.tolist()
+        chunk = dict(zip(chunk_rows, scores.tolist(), strict=True))
+        how = self.config.sentence_dense
+        if how == "off":
+            return chunk_rows, chunk, [(chunk_rows, chunk)]
+        pieces = self._require_pieces()
+        piece_rows, best = pieces.search(qvec, depth, allowed)
+        if how == "replace":
+            return chunk_rows, chunk, [(piece_rows, best)]
+        if how == "list":
+            return chunk_rows, chunk, [(chunk_rows, chunk), (piece_rows, best)]
+        # "max": a chunk scores the higher of its own cosine and its best piece's, exactly, over
+        # every chunk that could reach the top `depth` (the union of both top lists).
+        union = np.asarray(list(dict.fromkeys([*chunk_rows, *piece_rows])), dtype=np.int64)
+        both = np.maximum(self.vectors.scores_for(qvec, union), pieces.max_scores(qvec, union))
+        order = np.argsort(-both, kind="stable")[:depth]
+        top = union[order].tolist()
+        return chunk_rows, chunk, [(top, dict(zip(top, both[order].tolist(), strict=True)))]
+
+    def _require_pieces(self) -> PieceIndex:
+        if self.pieces is None:
+            raise ConfigError(
+                f"{self.directory}: de index heeft geen zinsvectoren (sentence_dense={self.config.sentence_dense!r})",
+                reindex_hint(self.directory),
+            )
+        return self.pieces
+
+    def _fuse(
+        self,
+        mode: Mode,
+        qvec: np.ndarray | None,
+        dense_lists: list[tuple[list[int], dict[int, float]]],
+        lexical_rows: list[int],
+        lexical: dict[int, float],
+        bm25_all: np.ndarray | None,
+    ) -> dict[int, float]:
+        cfg = self.config
+        if mode == "bm25":
+            return lexical
+        if mode == "dense" and len(dense_lists) == 1:
+            return dense_lists[0][1]
+        if mode == "dense":
+            return rrf([rows for rows, _ in dense_lists], k=cfg.rrf_k)
+        if cfg.fusion == "rrf":
+            lists = [rows for rows, _ in dense_lists] + [lexical_rows]
+            weights = [cfg.dense_weight] * len(dense_lists) + [cfg.bm25_weight]
+            return rrf(lists, k=cfg.rrf_k, weights=weights)
+        union = list(dict.fromkeys([*(n for rows, _ in dense_lists for n in rows), *lexical_rows]))
+        assert qvec is not None and bm25_all is not None
+        rows = np.asarray(union, dtype=np.int64)
+        exact = self.vectors.scores_for(qvec, rows)
+        how = cfg.sentence_dense
+        maps: list[dict[int, float]] = []
+        if how in ("off", "list"):
+            maps.append(dict(zip(union, exact.tolist(), strict=True)))
+        if how != "off":
+            best = self._require_pieces().max_scores(qvec, rows)
+            if how == "max":
+                best = np.maximum(best, exact)
+            maps.append(dict(zip(union, best.tolist(), strict=True)))
+        maps.append({n: float(bm25_all[n]) for n in union})
+        return weighted(maps, [cfg.dense_weight] * (len(maps) - 1) + [cfg.bm25_weight], cfg.normalization)
+
     def _rank(
         self,
         mode: Mode,
@@ -286,36 +371,31 @@ class Searcher:
         cfg = self.config
         dense_rows: list[int] = []
         dense: dict[int, float] = {}
+        dense_lists: list[tuple[list[int], dict[int, float]]] = []
         if qvec is not None:
-            rows, scores = self.vectors.search(qvec, depth, allowed)
-            dense_rows = rows.tolist()
-            dense = dict(zip(dense_rows, scores.tolist(), strict=True))
+            dense_rows, dense, dense_lists = self._dense_lists(qvec, depth, allowed)
         lexical_rows: list[int] = []
         lexical: dict[int, float] = {}
         if bm25_all is not None:
             lexical_rows, lexical = _top_positive(bm25_all, allowed, depth)
         exhausted = len(dense_rows) < depth and len(lexical_rows) < depth
 
-        if mode == "dense":
-            fused = dense
-        elif mode == "bm25":
-            fused = lexical
-        elif cfg.fusion == "rrf":
-            fused = rrf([dense_rows, lexical_rows], k=cfg.rrf_k, weights=[cfg.dense_weight, cfg.bm25_weight])
-        else:
-            union = list(dict.fromkeys([*dense_rows, *lexical_rows]))
-            assert qvec is not None and bm25_all is not None
-            exact = self.vectors.scores_for(qvec, np.asarray(union, dtype=np.int64)).tolist()
-            fused = weighted(
-                [dict(zip(union, exact, strict=True)), {n: float(bm25_all[n]) for n in union}],
-                [cfg.dense_weight, cfg.bm25_weight],
-                cfg.normalization,
-            )
+        fused = self._fuse(mode, qvec, dense_lists, lexical_rows, lexical, bm25_all)
+        matrix = getattr(self.vectors, "vectors", None)
+        if cfg.prf_beta > 0 and qvec is not None and fused and matrix is not None:
+            # Dense pseudo-relevance feedback (Rocchio): move the query towards the top hits' vectors
+            # and search the dense side again. Hit.dense_score keeps the question's own cosines.
+            top = np.asarray(ranked(fused)[: cfg.prf_depth], dtype=np.int64)
+            moved = qvec + cfg.prf_beta * np.asarray(matrix[top], dtype=np.float32).mean(axis=0)
+            moved = (moved / max(float(np.linalg.norm(moved)), 1e-12)).astype(np.float32)
+            _, _, dense_lists = self._dense_lists(moved, depth, allowed)
+            fused = self._fuse(mode, moved, dense_lists, lexical_rows, lexical, bm25_all)
         if prefer is not None and fused:
             # Soft preference for the kind of chunk the question asks for (never a filter).
             bonus = cfg.kind_boost * (max(fused.values()) - min(fused.values()))
             fused = {n: s + bonus if self._chunks[n].kind == prefer else s for n, s in fused.items()}
-        found_by: tuple[tuple[MatchedBy, set[int]], ...] = (("dense", set(dense_rows)), ("bm25", set(lexical_rows)))
+        dense_found = {n for rows, _ in dense_lists for n in rows} | set(dense_rows)
+        found_by: tuple[tuple[MatchedBy, set[int]], ...] = (("dense", dense_found), ("bm25", set(lexical_rows)))
 
         def hits() -> Iterator[Hit]:
             for rank, n in enumerate(ranked(fused), 1):

@@ -143,3 +143,65 @@ class VectorIndex:
     def scores_for(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Exact inner products of `query` with the stored vectors of `rows`."""
         return self.vectors[np.asarray(rows, dtype=np.int64)] @ np.asarray(query, dtype=np.float32).ravel()
+
+
+class PieceIndex:
+    """Piece (sentence) vectors beside the chunk vectors: row i of `vectors` is a piece of chunk
+    `rows[i]` (pieces stored in chunk order). A chunk scores by its best piece (max-sim)."""
+
+    def __init__(self, vectors: VectorIndex, rows: np.ndarray, n_chunks: int) -> None:
+        self.vectors = vectors
+        self.rows = np.asarray(rows, dtype=np.int64)
+        if len(self.rows) != len(vectors) or (len(self.rows) and np.any(np.diff(self.rows) < 0)):
+            raise ValueError("piece rows must be one per vector, in chunk order")
+        self.n_chunks = n_chunks
+        # pieces of chunk r are [starts[r], ends[r])
+        self.starts = np.searchsorted(self.rows, np.arange(n_chunks), side="left")
+        self.ends = np.searchsorted(self.rows, np.arange(n_chunks), side="right")
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def allowed_pieces(self, allowed: np.ndarray | None) -> np.ndarray | None:
+        """The piece rows of the allowed chunk rows (None = all)."""
+        if allowed is None:
+            return None
+        parts = [np.arange(self.starts[r], self.ends[r]) for r in np.asarray(allowed, dtype=np.int64).tolist()]
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+
+    def search(
+        self, query: np.ndarray, depth: int, allowed: np.ndarray | None = None
+    ) -> tuple[list[int], dict[int, float]]:
+        """The `depth` chunk rows whose best piece is closest to `query`, best first, with that
+        piece's cosine; only among `allowed` chunk rows if given."""
+        pieces = self.allowed_pieces(allowed)
+        available = len(self) if pieces is None else len(pieces)
+        want = depth * 4
+        while True:
+            prows, pscores = self.vectors.search(query, want, pieces)
+            best: dict[int, float] = {}
+            for r, s in zip(self.rows[prows].tolist(), pscores.tolist(), strict=True):
+                if r not in best:  # pieces come best first: the first one of a chunk is its best
+                    best[r] = s
+            if len(best) >= depth or want >= available:
+                break
+            want *= 4
+        top = list(best)[:depth]
+        return top, {r: best[r] for r in top}
+
+    def max_scores(self, query: np.ndarray, chunk_rows: np.ndarray) -> np.ndarray:
+        """Exact best-piece cosine of each given chunk row (-1 for a chunk without pieces)."""
+        chunk_rows = np.asarray(chunk_rows, dtype=np.int64)
+        out = np.full(len(chunk_rows), -1.0, dtype=np.float32)
+        if not len(chunk_rows):
+            return out
+        counts = self.ends[chunk_rows] - self.starts[chunk_rows]
+        has = counts > 0
+        if not has.any():
+            return out
+        ranges = [np.arange(self.starts[r], self.ends[r]) for r in chunk_rows[has].tolist()]
+        idx = np.concatenate(ranges).astype(np.int64)
+        scores = self.vectors.scores_for(query, idx)
+        offsets = np.concatenate([[0], np.cumsum(counts[has])[:-1]]).astype(np.int64)
+        out[has] = np.maximum.reduceat(scores, offsets)
+        return out
