@@ -33,6 +33,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -176,12 +177,16 @@ class SentenceScorer:
             self._vectors[c.id] = np.asarray(vectors[pos : pos + n], dtype=np.float32)
             pos += n
 
-    def warm(self, batch: int = 64) -> None:
-        """Embed the pieces of every chunk now (the chat does this in the background) and save them."""
+    def warm(self, batch: int = 8, pause: float = 0.005) -> None:
+        """Embed the pieces of every chunk now (the chat does this in the background) and save them.
+
+        Small batches with a pause between them: each batch holds the embedder's lock, so a
+        question asked meanwhile waits for at most one batch instead of the whole warm-up."""
         with self._warming:
             todo = [c for c in self._chunks if len(self._vectors.get(c.id, ())) != len(self.spans(c))]
             for i in range(0, len(todo), batch):
                 self._ensure(todo[i : i + batch])
+                time.sleep(pause)  # lets a waiting question take the lock before the next batch
             self.save()
 
     def query_vector(self, query: str) -> np.ndarray | None:
