@@ -10,7 +10,7 @@ import csv
 import re
 
 import pytest
-from test_ui_browser import CHROMIUM, app_url, index_dir, page  # noqa: F401  (fixtures)
+from test_ui_browser import CHROMIUM, app_url, index_dir, page, playwright  # noqa: F401  (fixtures)
 
 pytestmark = [
     pytest.mark.browser,
