@@ -16,8 +16,10 @@ Login follows the page: when the chat runs with a login (`--user` and `--passwor
 the page; without a login (loopback only, `ServeConfig.check`) the API is open. Bad input gets a
 4xx with a Dutch `detail`; bodies over `MAX_BODY_BYTES` are refused with 413 before they are read.
 
-Handlers are plain functions: FastAPI runs them in its thread pool, and the answer service is
-thread-safe, so requests are answered in parallel. They return their JSON object already encoded
+Answers and searches run on one worker thread in arrival order (`_on_worker`): the work holds the
+GIL, so parallel threads only took turns and made the latency tail long; with a language model the
+answer waits on the model server and runs in FastAPI's thread pool instead, in parallel. The login
+check is a coroutine, so a request does not hop through the thread pool twice. They return their JSON object already encoded
 (`_json`): FastAPI's own path (a response model, `jsonable_encoder` over every nested value, then
 encoding) cost more CPU than the extractive answer itself (docs/benchmarks.md, "Latentie na
 profilering"); the bytes are the same object.
@@ -25,17 +27,20 @@ profilering"); the bytes are the same object.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.routing import BaseRoute, Mount, Route
@@ -56,6 +61,14 @@ MAX_LIST = 100  # respondents per request
 ANSWER_CACHE_SIZE = 256
 
 SessionUser = Callable[[Request], str | None]
+
+# CPU-bound work (extractive answers, searches) runs on one thread, first come first served: on the
+# GIL more threads only take turns, and their switching made the latency tail long.
+_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citaat-api")
+
+
+async def _on_worker(fn: Callable[[], Any]) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(_WORKER, fn)
 
 
 # ---------------------------------------------------------------------- request bodies
@@ -278,7 +291,7 @@ def create_api(
     api.add_middleware(BodyLimit, limit=max_body_bytes)
     basic = HTTPBasic(auto_error=False, realm="Citaat")
 
-    def login(request: Request, credentials: HTTPBasicCredentials | None = Depends(basic)) -> None:  # noqa: B008
+    async def login(request: Request, credentials: HTTPBasicCredentials | None = Depends(basic)) -> None:  # noqa: B008
         if auth is None:
             return
         if credentials is not None:
@@ -320,28 +333,34 @@ def create_api(
 
     @api.post("/ask", dependencies=protected, summary="Beantwoord een vraag met geciteerde bronnen",
               response_class=Response, responses=_OBJECT)
-    def ask(body: AskRequest) -> Response:
+    async def ask(body: AskRequest) -> Response:
         question = text(body.question, "question")
         history = [h for h in (text(h, "history") if h.strip() else "" for h in body.history) if h]
         filters = Filters(respondents=codes(body.respondents))
         def compute() -> bytes:
             return _encode(answerer.answer(question, history, filters).to_dict())
 
-        if answerer.llm is not None or cache.size <= 0:
-            return _bytes(compute())
-        return _bytes(cache.get_or_compute((question, tuple(history), filters), answerer.searcher, compute))
+        if answerer.llm is not None:  # waits on the model server: the thread pool, in parallel
+            return _bytes(await run_in_threadpool(compute))
+        if cache.size <= 0:
+            return _bytes(await _on_worker(compute))
+        key = (question, tuple(history), filters)
+        return _bytes(await _on_worker(lambda: cache.get_or_compute(key, answerer.searcher, compute)))
 
     @api.post("/search", dependencies=protected, summary="Zoek citaten en passages",
               response_class=Response, responses=_OBJECT)
-    def search(body: SearchRequest) -> Response:
+    async def search(body: SearchRequest) -> Response:
         query = text(body.query, "query")
         if not 1 <= body.k <= MAX_K:
             raise HTTPException(422, f"veld 'k' moet tussen 1 en {MAX_K} liggen (niet {body.k})")
         if body.kind is not None and body.kind not in CHUNK_KINDS:
             raise HTTPException(422, f"soort {body.kind!r} bestaat niet; kies uit {', '.join(CHUNK_KINDS)}")
         filters = Filters(respondents=codes(body.respondents), kind=body.kind)
-        hits = answerer.searcher.search(query, k=body.k, filters=filters)
-        return _json({"q": query, "hits": [h.to_dict() for h in hits]})
+        def compute() -> bytes:
+            hits = answerer.searcher.search(query, k=body.k, filters=filters)
+            return _encode({"q": query, "hits": [h.to_dict() for h in hits]})
+
+        return _bytes(await _on_worker(compute))
 
     @api.get("/chunks/{chunk_id}", dependencies=protected, summary="Eén chunk, zoals in chunks.jsonl",
              response_class=Response, responses=_OBJECT)

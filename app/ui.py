@@ -12,6 +12,7 @@ script (HEAD) and sent as `ref:K:N` / `page:K:N` (answer K, source N) through a 
 
 from __future__ import annotations
 
+import gc
 import html
 import logging
 import os
@@ -962,6 +963,14 @@ def theme() -> Any:
     )
 
 
+def freeze_heap() -> None:
+    """Move everything loaded so far (index, model, page) out of the garbage collector's sight.
+    A full collection over those objects stalled every request for ~140 ms once per few seconds
+    under load (docs/benchmarks.md, "Serveren"); they live as long as the process anyway."""
+    gc.collect()
+    gc.freeze()
+
+
 def launch(
     demo: Any, serve: ServeConfig, block: bool = True, quiet: bool = False, answerer: Answerer | None = None
 ) -> Any:
@@ -984,6 +993,7 @@ def launch(
         from .downloads import WriteOnDownload
 
         app_kwargs["middleware"] = [Middleware(WriteOnDownload, pending=pending)]
+    freeze_heap()
     return demo.launch(
         app_kwargs=app_kwargs,
         server_name=serve.host,

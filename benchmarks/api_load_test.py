@@ -15,7 +15,9 @@ by then count as errors). The result goes to docs/benchmarks.md, section "## Ser
 
 The 12 questions of `load_test.QUESTIONS` come back again and again, so with the app's answer
 cache (app/api.py, `AnswerCache`, on by default) all but the first of each are answered from it;
-`--no-answer-cache` starts the app with CITAAT_ANSWER_CACHE=0 to measure every answer computed.
+`--no-answer-cache` starts the app with CITAAT_ANSWER_CACHE=0 to measure every answer computed, and
+`--distinct` asks every request a different question of the eval set, so not even the query
+embedding comes from a cache (the worst case: each request embeds its question, ~8 ms).
 """
 
 from __future__ import annotations
@@ -49,8 +51,12 @@ def run_api_load(
     request_timeout: float = 60.0,
     max_seconds: float = 600.0,
     auth: tuple[str, str] | None = None,
+    questions: list[str] | None = None,
+    distinct: bool = False,
 ) -> LoadResult:
-    """Run the load (see module docstring); never raises for request errors."""
+    """Run the load (see module docstring); never raises for request errors. `questions` default to
+    `load_test.QUESTIONS`; with `distinct`, request j of client n asks question n * per_client + j,
+    so no two requests share a question while the list lasts."""
     check_loopback(url)
     import aiohttp
 
@@ -60,6 +66,7 @@ def run_api_load(
     basic = aiohttp.BasicAuth(*auth) if auth else None
 
     record = result.record
+    pool = questions or QUESTIONS
 
     async def client(n: int) -> None:
         timeout = aiohttp.ClientTimeout(total=request_timeout)
@@ -70,7 +77,8 @@ def run_api_load(
                 if left <= 0:
                     record(False, None, "run deadline reached before the request started")
                     continue
-                question = QUESTIONS[(n + i) % len(QUESTIONS)]
+                j = n * questions_per_client + i if distinct else n + i
+                question = pool[j % len(pool)]
                 t = time.perf_counter()
                 try:
                     limit = aiohttp.ClientTimeout(total=min(request_timeout, left))
@@ -86,6 +94,13 @@ def run_api_load(
     run_sessions(clients, client)
     result.wall_s = time.perf_counter() - t0
     return result
+
+
+def eval_questions() -> list[str]:
+    """The eval set's questions, in file order (the 12 load questions excluded)."""
+    from citaat.eval.dataset import load_questions
+
+    return [item.q for item in load_questions().items if item.q not in QUESTIONS]
 
 
 def markdown(r: dict[str, Any], index_desc: str, load: str) -> str:
@@ -128,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-seconds", type=float, default=600.0, help="the whole run stops after this")
     ap.add_argument("--no-answer-cache", action="store_true",
                     help="with --index: start the app without its answer cache (CITAAT_ANSWER_CACHE=0)")
+    ap.add_argument("--distinct", action="store_true",
+                    help="every request a different question of the eval set (eval/data/questions.jsonl): "
+                         "no query embedding or answer comes from a cache")
     args = ap.parse_args(argv)
     if args.no_answer_cache:
         os.environ["CITAAT_ANSWER_CACHE"] = "0"
@@ -138,10 +156,17 @@ def main(argv: list[str] | None = None) -> int:
         proc = start_app(args.index, port)
         url = f"http://127.0.0.1:{port}/"
     try:
-        run_api_load(url, 2, 3, max_seconds=60)  # warm up: the embedder's first calls, the thread pool
+        pool = eval_questions() if args.distinct else None
+        if pool is not None and len(pool) < args.clients * args.questions + len(QUESTIONS):
+            ap.error(f"--distinct: {len(pool)} questions, the run needs {args.clients * args.questions} "
+                     f"plus {len(QUESTIONS)} for the warm-up; lower --clients or --questions")
+        # warm up: the 12 load questions once (query embeddings, thread pool); with --distinct these
+        # are the last questions of the pool, which the run never asks
+        run_api_load(url, len(QUESTIONS), 1, max_seconds=60, questions=pool[-len(QUESTIONS):] if pool else None)
         load = load_average()
         cpu = CpuMeter(proc)
-        res = run_api_load(url, args.clients, args.questions, max_seconds=args.max_seconds)
+        res = run_api_load(url, args.clients, args.questions, max_seconds=args.max_seconds,
+                           questions=pool, distinct=args.distinct)
         cpu_use = cpu.stop()
     finally:
         if proc is not None:
@@ -149,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = res.summary()
     summary.update(cpu_use)
     summary["answer_cache"] = not args.no_answer_cache if args.index else None
+    summary["distinct"] = args.distinct
     print(json.dumps(summary, indent=1, ensure_ascii=False), file=sys.stderr)
     print(markdown(summary, _describe(args.index) if args.index else url, load))
     return 0 if res.errors == 0 else 1
