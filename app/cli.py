@@ -603,7 +603,7 @@ def chat(
     import threading
 
     # embed every sentence ahead, so answers after the first minute score them from memory
-    threading.Thread(target=answerer.warm, name="citaat-warm", daemon=True).start()
+    threading.Thread(target=answerer.warm, kwargs={"quiet": 1.0}, name="citaat-warm", daemon=True).start()
     demo = build_app(answerer, llm_cfg.describe(), data_dir=searcher.directory, allow_upload=serve.allows_upload)
     where = "via een publieke link" if share else f"op http://{host}:{port}"
     typer.echo(f"Citaat-chat {where}, API op /api (documentatie: /docs) (Ctrl+C stopt)", err=True)

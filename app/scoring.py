@@ -101,6 +101,7 @@ class SentenceScorer:
         self._keys: dict[str, list[set[str]]] = {}
         self._lock = lock  # the embedder's (shared with the searcher)
         self._warming = threading.Lock()  # one warm-up at a time: a second caller waits, then has nothing to do
+        self._asked = 0.0  # monotonic time of the last question scored; the warm-up waits for a quiet moment
         self._matrix: _Matrix | None = None
         if cache_file is not None:
             self.load()
@@ -157,8 +158,10 @@ class SentenceScorer:
             spans = self._spans[chunk.id] = pieces(chunk)
         return spans
 
-    def _ensure(self, chunks: Sequence[Chunk]) -> None:
+    def _ensure(self, chunks: Sequence[Chunk], background: bool = False) -> None:
         """Embed the pieces of the chunks not yet cached (one batch)."""
+        if not background:
+            self._asked = time.monotonic()
         if self.embedder is None:
             return
         todo = list({c.id: c for c in chunks if len(self._vectors.get(c.id, ())) != len(self.spans(c))}.values())
@@ -177,19 +180,25 @@ class SentenceScorer:
             self._vectors[c.id] = np.asarray(vectors[pos : pos + n], dtype=np.float32)
             pos += n
 
-    def warm(self, batch: int = 8, pause: float = 0.005) -> None:
+    def warm(self, batch: int = 8, pause: float = 0.005, quiet: float = 0.0) -> None:
         """Embed the pieces of every chunk now (the chat does this in the background) and save them.
 
         Small batches with a pause between them: each batch holds the embedder's lock, so a
-        question asked meanwhile waits for at most one batch instead of the whole warm-up."""
+        question asked meanwhile waits for at most one batch instead of the whole warm-up. With
+        `quiet` > 0 a batch starts only when no question was scored for that many seconds: on 2
+        cores the warm-up otherwise takes the CPU the first users' answers need, and each answer
+        embeds the pieces it scores itself (docs/benchmarks.md, "Koude start")."""
         with self._warming:
             todo = [c for c in self._chunks if len(self._vectors.get(c.id, ())) != len(self.spans(c))]
             for i in range(0, len(todo), batch):
-                self._ensure(todo[i : i + batch])
+                while quiet > 0 and time.monotonic() - self._asked < quiet:
+                    time.sleep(quiet / 4)
+                self._ensure(todo[i : i + batch], background=True)
                 time.sleep(pause)  # lets a waiting question take the lock before the next batch
             self.save()
 
     def query_vector(self, query: str) -> np.ndarray | None:
+        self._asked = time.monotonic()
         if self.embedder is None:
             return None
         text, _ = parse_respondents(query)  # what the searcher embeds, so its memo serves us

@@ -92,10 +92,11 @@ class Answerer:
             self.config.context_weight,
         )
 
-    def warm(self) -> None:
+    def warm(self, quiet: float = 0.0) -> None:
         """Embed every sentence of the corpus now (else each is embedded the first time it is
-        scored); the chat calls this in a background thread."""
-        self.scorer.warm()
+        scored). The chat calls this in a background thread with `quiet` set: it then embeds only
+        while no question has been answered for that many seconds."""
+        self.scorer.warm(quiet=quiet)
 
     def save(self) -> None:
         """Keep the sentence vectors embedded so far for the next run (`citaat ask` calls this)."""

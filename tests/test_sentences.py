@@ -43,3 +43,38 @@ def test_bounds_are_offsets_of_sentence_starts():
         "Vijf",
     ]
     assert sentence_spans("   ") == []
+
+
+def test_background_warm_up_waits_while_questions_are_answered():
+    """The chat's warm-up (quiet > 0) embeds nothing while questions keep coming, then finishes."""
+    import threading
+    import time
+
+    import numpy as np
+
+    from citaat.app.scoring import SentenceScorer
+    from tests.sample_index import sample_chunks
+
+    class CountingEmbedder:
+        def __init__(self) -> None:
+            self.passages = 0
+
+        def embed_queries(self, texts: list[str]) -> np.ndarray:
+            return np.ones((len(texts), 4), dtype=np.float32)
+
+        def embed_passages(self, texts: list[str]) -> np.ndarray:
+            self.passages += len(texts)
+            return np.ones((len(texts), 4), dtype=np.float32)
+
+    emb = CountingEmbedder()
+    scorer = SentenceScorer(sample_chunks(), emb, 0.3, threading.Lock())
+    scorer.query_vector("Wat zegt R7 over vertrouwen?")  # a question was just answered
+    warming = threading.Thread(target=scorer.warm, kwargs={"quiet": 0.4})
+    warming.start()
+    for _ in range(6):  # questions keep coming for ~0.6 s
+        time.sleep(0.1)
+        scorer.query_vector("Nog een vraag")
+    assert emb.passages == 0 and warming.is_alive()
+    warming.join(timeout=10)
+    assert not warming.is_alive()
+    assert emb.passages == sum(len(scorer.spans(c)) for c in sample_chunks())
