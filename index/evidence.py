@@ -7,6 +7,9 @@ question the corpus knows at all (`TermStats.known_share`, with rare compounds s
 index/compounds.py), the question's mean cosine over the whole corpus (`DenseBaseline`), and the best
 BM25 score. For the calibrated embedder the first three are combined by a small logistic model whose
 weights ship in `evidence_model.json` (fitted on the dev split by benchmarks/calibrate_evidence.py).
+Two more signals a model file may name, `list_agreement` (BM25 against dense top lists) and
+`hit_coverage` (the question's terms in the best hits), lost in cross-validation and are not used
+(docs/benchmarks.md, "Weigeren v4").
 """
 
 from __future__ import annotations
