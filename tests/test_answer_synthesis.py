@@ -72,16 +72,15 @@ def test_figure_question_shows_the_survey_table_rows(answerer):
     [
         "Hoe vraag ik een paspoort aan?",
         "Wat voor weer wordt het morgen in Utrecht?",
-        pytest.param(
-            "Wordt het morgen regenachtig?",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known miss: its best dense cosine (0.866) is above dense_sure (0.855), the threshold that "
-                "keeps 97 % of the answerable dev questions (benchmarks/calibrate_evidence.py)",
-            ),
-        ),
+        # once a known miss of the threshold rule (dense 0.866 above dense_sure); refusal v4's model refuses it
+        "Wordt het morgen regenachtig?",
+        # dev questions of refusal v4 (q395, q413, q425): a report word in another sense, or a compound
+        # whose parts the report lacks ("zonuren", "schaakopening")
+        "Welke gemeente in Nederland heeft de meeste zonuren per jaar?",
+        "Welke schaakopening raad je een beginnende schaker aan?",
+        "Hoe werkt de samenwerking tussen bijen en bloemen bij de bestuiving?",
     ],
-    ids=["paspoort", "weer", "regen"],
+    ids=["paspoort", "weer", "regen", "zonuren", "schaak", "bijen"],
 )
 def test_off_topic_is_refused_never_under_the_badge(answerer, question):
     from citaat.app.ui import answer_markdown
