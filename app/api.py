@@ -19,10 +19,10 @@ the page; without a login (loopback only, `ServeConfig.check`) the API is open. 
 Answers and searches run on one worker thread in arrival order (`_on_worker`): the work holds the
 GIL, so parallel threads only took turns and made the latency tail long; with a language model the
 answer waits on the model server and runs in FastAPI's thread pool instead, in parallel. The login
-check is a coroutine, so a request does not hop through the thread pool twice. They return their JSON object already encoded
-(`_json`): FastAPI's own path (a response model, `jsonable_encoder` over every nested value, then
-encoding) cost more CPU than the extractive answer itself (docs/benchmarks.md, "Latentie na
-profilering"); the bytes are the same object.
+check is a coroutine, so a request does not hop through the thread pool twice. Handlers return
+their JSON object already encoded (`_json`): FastAPI's own path (a response model,
+`jsonable_encoder` over every nested value, then encoding) cost more CPU than the extractive answer
+itself (docs/benchmarks.md, "Latentie na profilering"); the bytes are the same object.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.routing import BaseRoute, Mount, Route

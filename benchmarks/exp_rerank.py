@@ -47,6 +47,7 @@ CACHE = REPO / "eval" / "out" / "rerank"
 FEATURES_FILE = CACHE / "features.pkl"
 KINDS = ("quote", "passage", "table", "turn")
 FOLDS = 5
+OBJECTIVE = ("mrr@10", "hit@5")
 K = 10
 
 
@@ -506,7 +507,7 @@ def run_cv(quick: bool = False, feature_sets: Sequence[str] = (), out: str = "cv
         print(f"[{n + 1}/{len(settings)}] {s.label_text()} {time.perf_counter() - t0:.0f} s", flush=True)
 
     # Nested: the setting for fold f is chosen by an inner CV over the other four folds.
-    nested_rows = []
+    nested_rows: list[dict[str, Any]] = []
     nested_pq: dict[str, dict[str, float]] = defaultdict(dict)
     for f in range(FOLDS):
         inner = [g for g in range(FOLDS) if g != f]
@@ -545,13 +546,10 @@ def run_cv(quick: bool = False, feature_sets: Sequence[str] = (), out: str = "cv
         "default_fold_means": {
             m: float(np.mean([r["default"][m] for r in nested_rows])) for m in ("hit@1", "hit@5", "mrr@10")
         },
-        "flat": sorted(
-            (
-                {"setting": s.label_text(), **means(pq, all_ids), "paraphrase_hit@5": means(pq, para)["hit@5"]}
-                for s, pq in flat.items()
-            ),
-            key=lambda r: -(r["mrr@10"] + r["hit@5"]),
-        ),
+        "flat": [
+            {"setting": s.label_text(), **means(pq, all_ids), "paraphrase_hit@5": means(pq, para)["hit@5"]}
+            for s, pq in sorted(flat.items(), key=lambda kv: -sum(means(kv[1], all_ids)[m] for m in OBJECTIVE))
+        ],
         "seconds": round(time.perf_counter() - t0, 1),
     }
     (CACHE / out).write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

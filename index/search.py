@@ -107,9 +107,8 @@ class Searcher:
     def reranker(self) -> Reranker | None:
         """The learned reranker when `SearchConfig.rerank` asks for it and the index has piece
         vectors embedded without their section path (its features need them); otherwise None
-        (fused order). Made
-        once per model file and BM25 index (a copy of the searcher with another config or BM25,
-        as the eval harness makes, gets its own)."""
+        (fused order). Made once per model file and BM25 index (a copy of the searcher with another
+        config or BM25, as the eval harness makes, gets its own)."""
         if not self.config.rerank:
             return None
         key = (self.config.rerank_model or str(MODEL_FILE), id(self.bm25))
@@ -437,7 +436,6 @@ class Searcher:
                 )
 
         return hits(), exhausted
-
 
     def rerank_candidates(
         self, fused: dict[int, float], qvec: np.ndarray, bm25_all: np.ndarray, dense_rows: list[int],
