@@ -203,7 +203,7 @@ class Reranker:
         for r in rows[:20]:
             top20[self.chunks[r].section] += 1
         q_terms = frozenset(self.analyzer.tokenize(match))
-        q_idf = sum(self.idf(t) for t in q_terms) or 1.0
+        q_idf = sum(self.idf(t) for t in sorted(q_terms)) or 1.0  # sorted: the same sum in every process
         X = np.zeros((len(head), len(FEATURES)), dtype=np.float64)
         for i, r in enumerate(head):
             c = self.chunks[r]
@@ -226,7 +226,7 @@ class Reranker:
                 float(bool(c.respondents)),
                 math.log(1 + len(c.text)),
                 len(shared) / len(q_terms) if q_terms else 0.0,
-                sum(self.idf(t) for t in shared) / q_idf,
+                sum(self.idf(t) for t in sorted(shared)) / q_idf,
                 cand.piece_max[i],
                 cand.piece_max[i] - max_piece,
                 cand.piece_mean[i],
