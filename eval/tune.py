@@ -150,6 +150,7 @@ class Grid:
                     kind_boost=boost,
                     sentence_dense=how,  # type: ignore[arg-type]
                     prf_beta=prf,
+                    rerank=False,  # these grids tune the fusion; the reranker (Zoeken v4) is tuned on top of it
                 )
                 out.append(Candidate(chunking, index, search))
         return out
@@ -270,10 +271,16 @@ def cross_validate(
 
 def current_default(candidates: Sequence[Candidate]) -> int | None:
     """Position of the candidate that is today's default (SearchConfig(), IndexConfig(), sentence
-    windows), if the grid has it."""
-    index, search = IndexConfig(), SearchConfig()
+    windows), if the grid has it. The grids tune the fusion stage: the reranker is off in them, and
+    with `sentence_dense` off the piece vectors of the index (which only the reranker reads) do not
+    change the fused order."""
+    index, search = IndexConfig(), replace(SearchConfig(), rerank=False)
+    unread = ("sentence_vectors", "sentence_section")
     for n, c in enumerate(candidates):
-        if c.chunking == "windows" and c.search == search and all(getattr(index, k) == v for k, v in c.index.items()):
+        same_index = all(
+            getattr(index, k) == v for k, v in c.index.items() if not (k in unread and c.search.sentence_dense == "off")
+        )
+        if c.chunking == "windows" and c.search == search and same_index:
             return n
     return None
 

@@ -81,7 +81,8 @@ class IndexConfig:
     bm25_b: float = 0.75
     bm25_lemma: bool = True
     bm25_stopwords: Stopwords = "question"
-    sentence_vectors: bool = False
+    # On since Zoeken v4: the learned reranker reads the best and mean cosine of a chunk's pieces.
+    sentence_vectors: bool = True
     sentence_section: bool = False
     chunk_vectors: ChunkVectors = "window"
 
@@ -153,6 +154,11 @@ class SearchConfig:
     prf_beta / prf_depth: dense pseudo-relevance feedback (Rocchio): the query vector becomes
         normalise(q + prf_beta * mean of the chunk vectors of the top `prf_depth` fused hits) and
         the dense lists are searched again (0 = off).
+    rerank: in hybrid mode, reorder the fused top candidates with the learned linear reranker
+        (index/rerank.py; chosen by nested cross-validation on dev, docs/benchmarks.md "Zoeken v4").
+        Needs an index with piece vectors embedded alone (`IndexConfig.sentence_vectors` without
+        `sentence_section`, the default); without them the fused order stays (with a warning).
+    rerank_model: a model JSON file other than the shipped one (index/rerank_model.json); "" = that one.
     """
 
     # Chosen by 5-fold cross-validation on the dev split of eval/data/questions.jsonl (`citaat eval
@@ -178,6 +184,8 @@ class SearchConfig:
     sentence_dense: SentenceDense = "off"
     prf_beta: float = 0.0
     prf_depth: int = 5
+    rerank: bool = True
+    rerank_model: str = ""
 
     def __post_init__(self) -> None:
         if self.sentence_dense not in SENTENCE_DENSE:

@@ -40,6 +40,7 @@ from .fusion import collapse_duplicates, ranked, rrf, weighted
 from .language import is_english
 from .query import plan
 from .records import SECTION_SEP, Filters, Hit, MatchedBy
+from .rerank import MODEL_FILE, Candidates, Reranker, RerankModel, reorder_scores
 from .store import (
     BM25_DIR,
     INDEX_DIR,
@@ -94,12 +95,34 @@ class Searcher:
         self._by_kind: dict[str, list[int]] = defaultdict(list)
         self._by_doc: dict[str, list[int]] = defaultdict(list)
         self._by_section: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        self._reranker: tuple[tuple[str, int], Reranker | None] | None = None
         for n, c in enumerate(self._chunks):
             for r in c.respondents:
                 self._by_resp[r].append(n)
             self._by_kind[c.kind].append(n)
             self._by_doc[c.doc].append(n)
             self._by_section[c.section].append(n)
+
+    @property
+    def reranker(self) -> Reranker | None:
+        """The learned reranker when `SearchConfig.rerank` asks for it and the index has piece
+        vectors embedded without their section path (its features need them); otherwise None
+        (fused order). Made once per model file and BM25 index (a copy of the searcher with another
+        config or BM25, as the eval harness makes, gets its own)."""
+        if not self.config.rerank:
+            return None
+        key = (self.config.rerank_model or str(MODEL_FILE), id(self.bm25))
+        if self._reranker is None or self._reranker[0] != key:
+            reranker = None
+            if self.pieces is None or self.index_config.sentence_section:
+                log.warning(
+                    "%s: herrangschikken staat aan, maar de index heeft geen zinsvectoren (zonder sectiepad); "
+                    "zoeken in gefuseerde volgorde (%s)", self.directory, reindex_hint(self.directory)
+                )
+            else:
+                reranker = Reranker(self._chunks, self.bm25, RerankModel.load(key[0]))
+            self._reranker = (key, reranker)
+        return self._reranker[1]
 
     # ------------------------------------------------------------------ opening
 
@@ -282,7 +305,7 @@ class Searcher:
         depth = max(cfg.candidates, 3 * k)
         prefer = qp.prefer if cfg.kind_boost > 0 else None
         while True:
-            hits, exhausted = self._rank(mode, qvec, bm25_all, allowed, depth, prefer)
+            hits, exhausted = self._rank(mode, qvec, bm25_all, allowed, depth, prefer, qp.match, qp.prefer)
             result = collapse_duplicates(hits, limit=k) if cfg.dedup else list(itertools.islice(hits, k))
             if len(result) >= k or exhausted or depth >= available:
                 return result
@@ -365,6 +388,8 @@ class Searcher:
         allowed: np.ndarray | None,
         depth: int,
         prefer: str | None = None,
+        match: str = "",
+        asked_kind: str | None = None,
     ) -> tuple[Iterator[Hit], bool]:
         """Fused candidates as lazily built hits, best first, and whether the retrievers ran dry
         (returned fewer than `depth` rows, so looking deeper cannot add any)."""
@@ -394,6 +419,8 @@ class Searcher:
             # Soft preference for the kind of chunk the question asks for (never a filter).
             bonus = cfg.kind_boost * (max(fused.values()) - min(fused.values()))
             fused = {n: s + bonus if self._chunks[n].kind == prefer else s for n, s in fused.items()}
+        if mode == "hybrid" and qvec is not None and bm25_all is not None and fused and self.reranker is not None:
+            fused = self._rerank(fused, qvec, bm25_all, dense_rows, lexical_rows, match, asked_kind)
         dense_found = {n for rows, _ in dense_lists for n in rows} | set(dense_rows)
         found_by: tuple[tuple[MatchedBy, set[int]], ...] = (("dense", dense_found), ("bm25", set(lexical_rows)))
 
@@ -409,6 +436,39 @@ class Searcher:
                 )
 
         return hits(), exhausted
+
+    def rerank_candidates(
+        self, fused: dict[int, float], qvec: np.ndarray, bm25_all: np.ndarray, dense_rows: list[int],
+        lexical_rows: list[int],
+    ) -> tuple[list[int], Candidates]:
+        """The fused candidates, best first, with what the reranker's features read of them."""
+        rows = ranked(fused)
+        arr = np.asarray(rows, dtype=np.int64)
+        piece_max, piece_mean = self._require_pieces().max_and_mean_scores(qvec, arr)
+        dense_rank = {n: i for i, n in enumerate(dense_rows, 1)}
+        bm25_rank = {n: i for i, n in enumerate(lexical_rows, 1)}
+        cand = Candidates(
+            rows=arr,
+            fused=np.asarray([fused[n] for n in rows], dtype=np.float64),
+            dense_rank=np.asarray([dense_rank.get(n, 0) for n in rows], dtype=np.int64),
+            bm25_rank=np.asarray([bm25_rank.get(n, 0) for n in rows], dtype=np.int64),
+            cosine=np.asarray(self.vectors.scores_for(qvec, arr), dtype=np.float64),
+            bm25=np.asarray(bm25_all[arr], dtype=np.float64),
+            piece_max=np.asarray(piece_max, dtype=np.float64),
+            piece_mean=np.asarray(piece_mean, dtype=np.float64),
+        )
+        return rows, cand
+
+    def _rerank(
+        self, fused: dict[int, float], qvec: np.ndarray, bm25_all: np.ndarray, dense_rows: list[int],
+        lexical_rows: list[int], match: str, asked_kind: str | None,
+    ) -> dict[int, float]:
+        """The fused candidates reordered by the learned reranker (index/rerank.py); the fused
+        scores are handed down by position, so they stay descending."""
+        reranker = self.reranker
+        assert reranker is not None
+        rows, cand = self.rerank_candidates(fused, qvec, bm25_all, dense_rows, lexical_rows)
+        return reorder_scores(fused, rows, reranker.order(cand, match, asked_kind).tolist())
 
 
 def _vector_store(faiss_index: VectorIndex, version: str, chunks: Sequence[Chunk], config: SearchConfig) -> VectorStore:

@@ -191,17 +191,23 @@ class PieceIndex:
 
     def max_scores(self, query: np.ndarray, chunk_rows: np.ndarray) -> np.ndarray:
         """Exact best-piece cosine of each given chunk row (-1 for a chunk without pieces)."""
+        return self.max_and_mean_scores(query, chunk_rows)[0]
+
+    def max_and_mean_scores(self, query: np.ndarray, chunk_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Exact best and mean piece cosine of each given chunk row (-1 and 0 for a chunk without pieces)."""
         chunk_rows = np.asarray(chunk_rows, dtype=np.int64)
-        out = np.full(len(chunk_rows), -1.0, dtype=np.float32)
+        best = np.full(len(chunk_rows), -1.0, dtype=np.float32)
+        mean = np.zeros(len(chunk_rows), dtype=np.float32)
         if not len(chunk_rows):
-            return out
+            return best, mean
         counts = self.ends[chunk_rows] - self.starts[chunk_rows]
         has = counts > 0
         if not has.any():
-            return out
+            return best, mean
         ranges = [np.arange(self.starts[r], self.ends[r]) for r in chunk_rows[has].tolist()]
         idx = np.concatenate(ranges).astype(np.int64)
         scores = self.vectors.scores_for(query, idx)
         offsets = np.concatenate([[0], np.cumsum(counts[has])[:-1]]).astype(np.int64)
-        out[has] = np.maximum.reduceat(scores, offsets)
-        return out
+        best[has] = np.maximum.reduceat(scores, offsets)
+        mean[has] = np.add.reduceat(scores, offsets) / counts[has]
+        return best, mean

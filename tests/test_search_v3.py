@@ -114,11 +114,11 @@ def test_prf_moves_the_query_but_not_the_dense_score(sample):
 def test_sentence_scoring_needs_an_index_with_sentence_vectors(tmp_path, sample):
     copy = tmp_path / "plain"
     shutil.copytree(sample, copy)
-    build_index(copy, IndexConfig(), progress=False)
+    build_index(copy, IndexConfig(sentence_vectors=False), progress=False)
     assert not (current_version_dir(copy) / PIECES_FILE).exists()
     with pytest.raises(IndexMismatchError, match="zinsvectoren"):
         Searcher.open(copy, SearchConfig(sentence_dense="max"))
-    s = Searcher.open(copy)
+    s = Searcher.open(copy, SearchConfig(rerank=False))
     s.config = replace(s.config, sentence_dense="max")
     with pytest.raises(ConfigError, match="zinsvectoren"):
         s.search("vertrouwen")
@@ -133,7 +133,7 @@ def test_piece_mean_chunk_vectors_are_the_normalised_mean_of_their_pieces(tmp_pa
         mean = s.pieces.vectors.vectors[s.pieces.rows == r].sum(axis=0)
         assert np.allclose(s.vectors.vectors[r], mean / np.linalg.norm(mean), atol=1e-5)
     with pytest.raises(ConfigError):
-        IndexConfig(chunk_vectors="piece-mean")
+        IndexConfig(chunk_vectors="piece-mean", sentence_vectors=False)
 
 
 def test_the_v3_grid_fixes_the_v2_choices_and_varies_only_the_new_axes():
