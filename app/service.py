@@ -140,7 +140,8 @@ class Answerer:
         if not self.config.evidence.use_model or embedder is None:
             return None
         baseline = DenseBaseline.of(getattr(getattr(self.searcher, "vectors", None), "vectors", None))
-        return baseline.of_query(embedder, query) if baseline is not None else None
+        text, _ = parse_respondents(query)  # what the searcher embeds, so its cached vector serves
+        return baseline.of_query(embedder, text or query) if baseline is not None else None
 
     def _search(self, query: str, k: int, filters: Filters | None) -> list[Hit]:
         # No lock: Searcher.search only reads (FAISS, bm25s and the embedder are safe to share).
