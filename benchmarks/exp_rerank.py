@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from citaat.benchmarks.common import REPO
+from citaat.index.rerank import FEATURES as _PRODUCT_FEATURES
 
 CACHE = REPO / "eval" / "out" / "rerank"
 FEATURES_FILE = CACHE / "features.pkl"
@@ -109,38 +110,10 @@ def _piece_vectors(searcher: Any, section: bool) -> tuple[np.ndarray, np.ndarray
     return vectors, np.asarray(rows)
 
 
-FEATURES = (
-    "rrf",
-    "rrf_rel",
-    "fused_rr",
-    "fused_logrank",
-    "dense_cos",
-    "dense_gap",
-    "dense_rr",
-    "bm25",
-    "bm25_rel",
-    "bm25_rr",
-    "kind_quote",
-    "kind_passage",
-    "kind_table",
-    "kind_turn",
-    "prefer_match",
-    "has_respondent",
-    "log_len",
-    "overlap",
-    "overlap_idf",
-    "piece_max",
-    "piece_gap",
-    "piece_mean",
-    "piece_max_kop",
-    "section_cos",
-    "parent_cand",
-    "parent_rr",
-    "children_cand",
-    "child_rr",
-    "section_rr",
-    "section_count20",
-)
+# the product's features (index/rerank.py) plus two that need extra vectors at build time: the best
+# sentence cosine with the section path, and the cosine of the section path itself
+_AT = list(_PRODUCT_FEATURES).index("piece_mean") + 1
+FEATURES = (*_PRODUCT_FEATURES[:_AT], "piece_max_kop", "section_cos", *_PRODUCT_FEATURES[_AT:])
 PIECE_FEATURES = ("piece_max", "piece_gap", "piece_mean", "piece_max_kop")
 
 
