@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import Protocol, TypeVar
 
 from citaat.ingest.text import squash_spaces
@@ -114,23 +115,36 @@ class Span(Protocol):
     def parent(self) -> str | None: ...
 
 
+@lru_cache(maxsize=8192)
 def _norm_text(text: str) -> str:
     return squash_spaces(text).casefold()
+
+
+# What the duplicate rule reads of a chunk, read once per chunk: (id, parent, doc, start, end,
+# normalised text). Comparing these tuples instead of the objects' properties keeps collapsing the
+# ~30 hits of a search cheap (it compares each hit with every kept one).
+_Key = tuple[str, str | None, str, int, int, str]
+
+
+def _key(span: Span) -> _Key:
+    return (span.id, span.parent, span.doc, span.start, span.end, _norm_text(span.text))
 
 
 def is_duplicate(a: Span, b: Span) -> bool:
     """True when one chunk is the other's parent, lies inside it (same document), or repeats its
     text (whitespace- and case-insensitive, at least MIN_CONTAINED_CHARS long)."""
-    return _duplicates(a, b, _norm_text(a.text), _norm_text(b.text))
+    return _duplicates(_key(a), _key(b))
 
 
-def _duplicates(a: Span, b: Span, ta: str, tb: str) -> bool:
-    """`is_duplicate` with the normalised texts `ta`, `tb` already computed."""
-    if a.parent == b.id or b.parent == a.id:
+def _duplicates(a: _Key, b: _Key) -> bool:
+    """`is_duplicate` on the keys of two chunks."""
+    a_id, a_parent, a_doc, a_start, a_end, ta = a
+    b_id, b_parent, b_doc, b_start, b_end, tb = b
+    if a_parent == b_id or b_parent == a_id:
         return True
-    if a.doc != b.doc:
+    if a_doc != b_doc:
         return False
-    if (a.start >= b.start and a.end <= b.end) or (b.start >= a.start and b.end <= a.end):
+    if (a_start >= b_start and a_end <= b_end) or (b_start >= a_start and b_end <= a_end):
         return True
     short, long = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
     return len(short) >= MIN_CONTAINED_CHARS and short in long
@@ -143,16 +157,16 @@ def collapse_duplicates(hits: Iterable[Hit], limit: int | None = None) -> list[H
     `hits` (which may be a lazy iterator) once that many hits are kept.
     """
     kept: list[Hit] = []
-    texts: list[str] = []
+    keys: list[_Key] = []
     for hit in hits:
         if limit is not None and len(kept) >= limit:
             break
-        text = _norm_text(hit.text)
-        for i, prev in enumerate(kept):
-            if _duplicates(prev, hit, texts[i], text):
-                kept[i] = replace(prev, collapsed=(*prev.collapsed, hit.id, *hit.collapsed))
+        key = _key(hit)
+        for i, prev in enumerate(keys):
+            if _duplicates(prev, key):
+                kept[i] = replace(kept[i], collapsed=(*kept[i].collapsed, hit.id, *hit.collapsed))
                 break
         else:
             kept.append(hit)
-            texts.append(text)
+            keys.append(key)
     return [replace(h, rank=i) for i, h in enumerate(kept, 1)]
