@@ -44,6 +44,7 @@ from citaat.index.evidence import (
 )
 from citaat.index.language import is_english
 from citaat.index.search import Filters, Hit, Searcher
+from citaat.ingest.fsio import atomic_write_bytes
 
 from .common import REPO, ensure_report_index
 
@@ -336,7 +337,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     print("model fitted on all of dev:", json.dumps(fitted.to_dict()["weights"]), f"bias {bias:.4f}")
     if args.write:
-        MODEL_FILE.write_text(json.dumps(fitted.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        text = json.dumps(fitted.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        atomic_write_bytes(MODEL_FILE, text.encode("utf-8"))
+        EvidenceModel.forget_loaded()  # the rates below read the model just written
         print(f"written: {MODEL_FILE}")
         print("rates (judge_evidence, model):", rates(judged(items, EvidenceConfig(), embedder, terms)))
 

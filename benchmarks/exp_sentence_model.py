@@ -28,15 +28,13 @@ from citaat.app.config import AnswerConfig
 from citaat.app.extractive import Excerpter, extractive_answer
 from citaat.app.records import Answer
 from citaat.app.scoring import SentenceScorer, _keys
-from citaat.app.service import Answerer
 from citaat.eval.answers import contains_snippet
-from citaat.eval.dataset import NOANSWER, Item, load_questions, normalize_text
-from citaat.index.evidence import judge_evidence
-from citaat.index.search import Filters, Hit, Searcher
+from citaat.eval.dataset import Item, normalize_text
+from citaat.index.search import Filters, Hit
 from citaat.ingest.model import Chunk
 from citaat.ingest.respondents import parse_respondents
 
-from .common import REPO, ensure_report_index
+from .tune_answers import dev_cases
 
 FEATURES = (
     "dense", "lexical", "prior", "context", "lead", "first",
@@ -136,20 +134,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
-    directory = args.index or ensure_report_index(REPO / "bench-work" / "report")
-    searcher = Searcher.open(directory)
     cfg = AnswerConfig()
-    answerer = Answerer(searcher, cfg)
-    answerer.warm()
+    searcher, answerer, answerable = dev_cases(args.index, cfg)
     scorer = answerer.scorer
     excerpter = Excerpter(searcher, cfg)
     cases: list[Case] = []
-    for item in load_questions().select("dev"):
-        if item.category == NOANSWER:
-            continue
-        hits = searcher.search(item.q, k=max(cfg.k, cfg.evidence_k), filters=Filters())
-        judged = judge_evidence(hits, cfg.evidence, searcher.embedder_name, item.q, answerer.terms)
-        if not judged.relevant:
+    for item, hits in answerable:
+        if hits is None:  # refused
             continue
         _, codes = parse_respondents(item.q)
         found = excerpter.candidates(hits, Filters(), codes)
@@ -164,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
             ])
             rows[c.id] = (feats[c.id], labels)
         cases.append(Case(item, hits, codes, rows))
-    n_dev = len([i for i in load_questions().select("dev") if i.category != NOANSWER])
+    n_dev = len(answerable)
     print(f"{len(cases)} answered dev questions (of {n_dev} answerable); "
           f"{sum(int(r[1].sum() > 0) for c in cases for r in c.rows.values())} chunks with a labelled piece")
     current = np.array([answer_contains(excerpter, case, scorer) for case in cases])

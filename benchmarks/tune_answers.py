@@ -29,9 +29,9 @@ from citaat.app.extractive import Excerpter, extractive_answer
 from citaat.app.records import Answer
 from citaat.app.service import Answerer
 from citaat.eval.answers import contains_snippet
-from citaat.eval.dataset import NOANSWER, load_questions
+from citaat.eval.dataset import NOANSWER, Item, load_questions
 from citaat.index.evidence import judge_evidence
-from citaat.index.search import Filters, Searcher
+from citaat.index.search import Filters, Hit, Searcher
 from citaat.ingest.respondents import parse_respondents
 
 from .common import REPO, ensure_report_index
@@ -45,23 +45,32 @@ GRID = {
 }
 
 
+def dev_cases(index: Path | None, cfg: AnswerConfig) -> tuple[Searcher, Answerer, list[tuple[Item, list[Hit] | None]]]:
+    """The report's index (built under bench-work/ unless `index` is given) with every sentence
+    embedded, and each answerable dev question with its hits, searched once (None when the evidence
+    thresholds refuse it: such an answer holds no snippet whatever the sentence score)."""
+    directory = index or ensure_report_index(REPO / "bench-work" / "report")
+    searcher = Searcher.open(directory)
+    answerer = Answerer(searcher, cfg)
+    answerer.warm()
+    cases: list[tuple[Item, list[Hit] | None]] = []
+    for item in load_questions().select("dev"):
+        if item.category == NOANSWER:
+            continue
+        hits = searcher.search(item.q, k=max(cfg.k, cfg.evidence_k), filters=Filters())
+        judged = judge_evidence(hits, cfg.evidence, searcher.embedder_name, item.q, answerer.terms)
+        cases.append((item, hits if judged.relevant else None))
+    return searcher, answerer, cases
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, default=None)
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args(argv)
-    directory = args.index or ensure_report_index(REPO / "bench-work" / "report")
-    searcher = Searcher.open(directory)
     base_cfg = AnswerConfig()
-    answerer = Answerer(searcher, base_cfg)
-    answerer.warm()
+    searcher, answerer, cases = dev_cases(args.index, base_cfg)
     scorer = answerer.scorer
-    items = [i for i in load_questions().select("dev") if i.category != NOANSWER]
-    cases: list[tuple[Any, list[Any] | None]] = []
-    for item in items:
-        hits = searcher.search(item.q, k=max(base_cfg.k, base_cfg.evidence_k), filters=Filters())
-        judged = judge_evidence(hits, base_cfg.evidence, searcher.embedder_name, item.q, answerer.terms)
-        cases.append((item, hits if judged.relevant else None))
 
     settings: list[dict[str, Any]] = [
         dict(zip(GRID, values, strict=True)) for values in itertools.product(*GRID.values())

@@ -16,6 +16,7 @@ stems with the full stopword list removed.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import unicodedata
@@ -88,6 +89,12 @@ class Analyzer:
 
 DEFAULT_ANALYZER = Analyzer()
 TOKENIZER_ID = DEFAULT_ANALYZER.id
+
+
+def idf(n_docs: int, df: int) -> float:
+    """BM25's (Lucene) inverse document frequency of a term found in `df` of `n_docs` documents;
+    the evidence rule and the reranker weigh query terms by it."""
+    return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
 
 
 def tokenize(text: str) -> list[str]:

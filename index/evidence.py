@@ -15,7 +15,6 @@ Two more signals a model file may name, `list_agreement` (BM25 against dense top
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,6 +25,7 @@ from typing import Any, Protocol, cast
 
 import numpy as np
 
+from .bm25 import idf as bm25_idf
 from .bm25 import tokenize
 from .compounds import compound_parts, zipf
 from .config import EvidenceConfig
@@ -79,7 +79,7 @@ class TermStats:
     def idf(self, term: str) -> float:
         """BM25's idf: rare terms weigh more; a term the corpus never uses weighs most."""
         df = self.df.get(term, 0)
-        return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
+        return bm25_idf(self.n_docs, df)
 
     def known_share(self, text: str, rare_zipf: float = 0.0, part_zipf: float = 0.0) -> float | None:
         """The idf-weighted share of the terms of `text` that occur in the corpus (None: no terms).
@@ -196,12 +196,19 @@ class EvidenceModel:
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> EvidenceModel | None:
-        """The stored model (None when the file is missing)."""
-        return _load_model(str(path)) if path.is_file() else None
+        """The stored model (None when the file is missing), read once per process."""
+        return _load_model(str(path))
+
+    @staticmethod
+    def forget_loaded() -> None:
+        """Drop the models read so far (after a new model file was written)."""
+        _load_model.cache_clear()
 
 
 @lru_cache(maxsize=4)
-def _load_model(path: str) -> EvidenceModel:
+def _load_model(path: str) -> EvidenceModel | None:
+    if not Path(path).is_file():
+        return None
     return EvidenceModel.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
 

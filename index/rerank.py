@@ -29,6 +29,7 @@ import numpy as np
 from citaat.ingest.model import Chunk
 
 from .bm25 import BM25Index
+from .bm25 import idf as bm25_idf
 
 MODEL_FILE = Path(__file__).resolve().parent / "rerank_model.json"
 MODEL_FORMAT = 1
@@ -172,7 +173,7 @@ class Reranker:
 
     def idf(self, term: str) -> float:
         df = self._df.get(term, 0)
-        return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
+        return bm25_idf(self.n_docs, df)
 
     def terms(self, row: int) -> frozenset[str]:
         terms = self._terms.get(row)
