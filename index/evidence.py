@@ -189,7 +189,7 @@ class EvidenceModel:
     def from_dict(cls, d: Mapping[str, Any]) -> EvidenceModel:
         unknown = set(d["weights"]) - set(MODEL_FEATURES)
         if unknown:
-            raise ValueError(f"unknown evidence signals: {sorted(unknown)}")
+            raise ValueError(f"weigermodel: onbekende signalen {sorted(unknown)}; bekend zijn {list(MODEL_FEATURES)}")
         weights = {name: float(w) for name, w in d["weights"].items()}
         return cls(str(d["embedder"]), weights, float(d["bias"]), float(d["rare_zipf"]), float(d["part_zipf"]),
                    dict(d.get("info") or {}))
