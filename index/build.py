@@ -54,8 +54,8 @@ class BuildResult:
 
     path: Path
     chunk_count: int
-    embedded: int
-    reused: int
+    embedded: int  # chunks whose vector needed a new embedding (with "piece-mean": a new piece)
+    reused: int  # chunks whose vector came from the previous index or its pieces alone
     seconds: float
     approximate: bool
     pieces_embedded: int = 0
@@ -128,10 +128,14 @@ def _previous_pieces(directory: Path, embedder: str, dim: int) -> dict[str, np.n
 
 
 def _previous_vectors(directory: Path, embedder: str, dim: int) -> dict[tuple[str, str], np.ndarray]:
-    """(chunk id, text hash) -> vector from the current index, if it was made by the same embedder."""
+    """(chunk id, text hash) -> vector from the current index, if it was made by the same embedder
+    from the chunk's own text: a chunk vector that is the mean of its pieces ("piece-mean") is not
+    the embedding of that text, so it is never reused as one."""
     try:
         version, manifest = open_version(directory, deferred=(VECTORS_FILE, ROWS_FILE))
         if manifest.get("embedder") != embedder or manifest.get("dim") != dim:
+            return {}
+        if (manifest.get("config") or {}).get("chunk_vectors", "window") != "window":
             return {}
         rows = parse_rows(read_verified(directory, version, manifest, ROWS_FILE))
         vectors = VectorIndex.from_bytes(read_verified(directory, version, manifest, VECTORS_FILE)).vectors
@@ -230,9 +234,11 @@ def build_index(
         if mean_of_pieces:
             np.add.at(vectors, np.asarray(piece_rows), piece_vectors)
             vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    log.info(
-        "embedded %d chunks and %d pieces, reused %d chunks", len(todo), len(new_pieces), len(chunks) - len(todo)
-    )
+    renewed = len(todo)  # chunks whose vector needed a new embedding
+    if mean_of_pieces:  # ... of one of its pieces
+        fresh_hashes = {_text_hash(t) for t in new_pieces}
+        renewed = len({r for r, h in zip(piece_rows, piece_hashes, strict=True) if h in fresh_hashes})
+    log.info("embedded %d chunks and %d pieces, reused %d chunks", renewed, len(new_pieces), len(chunks) - renewed)
 
     vindex = VectorIndex.build(vectors, cfg)
     bm25 = BM25Index.build([bm25_text(c, cfg) for c in chunks], k1=cfg.bm25_k1, b=cfg.bm25_b, analyzer=cfg.analyzer)
@@ -265,9 +271,9 @@ def build_index(
     return BuildResult(
         path=final,
         chunk_count=len(chunks),
-        embedded=len(todo),
+        embedded=renewed,
         pieces_embedded=len(new_pieces),
-        reused=len(chunks) - len(todo),
+        reused=len(chunks) - renewed,
         seconds=time.perf_counter() - t0,
         approximate=vindex.approximate,
     )

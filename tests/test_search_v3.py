@@ -22,7 +22,7 @@ from citaat.index.store import PIECE_ROWS_FILE, PIECES_FILE, IndexMismatchError,
 from citaat.ingest.errors import ConfigError
 from citaat.ingest.store import read_chunks
 
-SENTENCES = IndexConfig(sentence_vectors=True)
+SENTENCES = IndexConfig(sentence_vectors=True, chunk_vectors="window")  # window vectors: a quote reuses its own
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +134,19 @@ def test_piece_mean_chunk_vectors_are_the_normalised_mean_of_their_pieces(tmp_pa
         assert np.allclose(s.vectors.vectors[r], mean / np.linalg.norm(mean), atol=1e-5)
     with pytest.raises(ConfigError):
         IndexConfig(chunk_vectors="piece-mean", sentence_vectors=False)
+
+
+def test_switching_from_piece_mean_to_window_vectors_embeds_the_windows_again(tmp_path):
+    # a piece-mean chunk vector is not the embedding of the chunk's text: it must not be reused as one
+    directory = write_sample(tmp_path / "s")
+    build_index(directory, IndexConfig(chunk_vectors="piece-mean"), progress=False)
+    mean_vectors = Searcher.open(directory).vectors.vectors.copy()
+    result = build_index(directory, IndexConfig(chunk_vectors="window"), progress=False)
+    assert result.embedded == result.chunk_count > 0 and result.reused == 0
+    window = Searcher.open(directory).vectors.vectors
+    assert not np.allclose(window, mean_vectors, atol=1e-4)
+    again = build_index(directory, IndexConfig(chunk_vectors="window"), progress=False)
+    assert again.embedded == 0 and again.reused == again.chunk_count  # window vectors are reused
 
 
 def test_the_v3_grid_fixes_the_v2_choices_and_varies_only_the_new_axes():

@@ -183,7 +183,7 @@ def test_an_index_without_its_kind_of_piece_vectors_searches_in_fused_order(tmp_
     ("question", "answer"),
     [
         # dev questions (eval/data/questions.jsonl q079, q081) whose answering table the fused order
-        # ranks third and the reranker first
+        # ranks lower (window vectors: third; piece-mean vectors: below the top 5) and the reranker first
         ("Welk motief om samen te werken scoort gemiddeld het hoogst in de vragenlijst?", "te grote kwetsbaarheid"),
         ("Welke vorm van samenhang tussen de gemeenten scoort het hoogst?", "Geografische samenhang"),
     ],
@@ -194,5 +194,5 @@ def test_on_the_report_the_reranker_puts_the_answering_table_first(report_index,
     fused = Searcher.open(report_index, SearchConfig(rerank=False))
     top = reranked.search(question, k=5)
     assert top[0].kind == "table" and answer in " ".join(top[0].text.split())
-    before = [n for n, h in enumerate(fused.search(question, k=5), 1) if h.id == top[0].id]
+    before = [n for n, h in enumerate(fused.search(question, k=50), 1) if h.id == top[0].id]
     assert before and before[0] > 1  # the fusion alone does not put it first
