@@ -195,19 +195,18 @@ def build_index(
 
     texts = [dense_text(c, by_id.get(c.parent) if c.parent else None, cfg) for c in chunks]
     text_hashes = [_text_hash(t) for t in texts]
-    previous = _previous_vectors(directory, cfg.embedder, model.dim)
     vectors = np.zeros((len(chunks), model.dim), dtype=np.float32)
     piece_rows, piece_spans, piece_texts = index_pieces(chunks, cfg) if cfg.sentence_vectors else ([], [], [])
     mean_of_pieces = cfg.chunk_vectors == "piece-mean"
-    todo = []
-    for n, (c, h) in enumerate(zip(chunks, text_hashes, strict=True)):
-        old = None if mean_of_pieces else previous.get((c.id, h))
-        if old is None:
-            todo.append(n)
-        else:
-            vectors[n] = old
-    if mean_of_pieces:
-        todo = []
+    todo = []  # chunk rows whose own text is embedded (window vectors only)
+    if not mean_of_pieces:
+        previous = _previous_vectors(directory, cfg.embedder, model.dim)
+        for n, (c, h) in enumerate(zip(chunks, text_hashes, strict=True)):
+            old = previous.get((c.id, h))
+            if old is None:
+                todo.append(n)
+            else:
+                vectors[n] = old
     # Piece texts to embed: not the chunk's own embedded text (its vector is reused), not embedded
     # before by this embedder, each distinct text once.
     piece_hashes = [_text_hash(t) for t in piece_texts]
@@ -234,10 +233,10 @@ def build_index(
         if mean_of_pieces:
             np.add.at(vectors, np.asarray(piece_rows), piece_vectors)
             vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    renewed = len(todo)  # chunks whose vector needed a new embedding
-    if mean_of_pieces:  # ... of one of its pieces
-        fresh_hashes = {_text_hash(t) for t in new_pieces}
-        renewed = len({r for r, h in zip(piece_rows, piece_hashes, strict=True) if h in fresh_hashes})
+    # chunks whose vector needed a new embedding (with piece-mean: of one of its pieces)
+    renewed = len(todo)
+    if mean_of_pieces:
+        renewed = len({r for r, t in zip(piece_rows, piece_texts, strict=True) if t in fresh})
     log.info("embedded %d chunks and %d pieces, reused %d chunks", renewed, len(new_pieces), len(chunks) - renewed)
 
     vindex = VectorIndex.build(vectors, cfg)
