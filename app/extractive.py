@@ -24,6 +24,7 @@ from typing import Protocol
 import numpy as np
 
 from citaat.index.bm25 import tokenize
+from citaat.index.pieces import pieces
 from citaat.index.search import Filters, Hit
 from citaat.ingest.model import Chunk, ChunkKind
 from citaat.ingest.respondents import find_codes
@@ -319,6 +320,7 @@ class Excerpter:
         lead = sorted((x for x in chosen if x is not opener), key=lambda x: (found[x[1].id][1], x[2]))
         if opener is not None:
             lead.insert(0, opener)
+        lead = self._with_antecedents(lead)
         said = keep(quotes, cfg.quote_max)
         lead_text = {" ".join(c.text[s:e].split()) for _, c, s, e in lead}
         said = [x for x in said if not any(" ".join(x[1].text[x[2] : x[3]].split()) in t for t in lead_text)]
@@ -345,6 +347,37 @@ class Excerpter:
         if not out and hits:
             unit = self.unit(1, hits[0], set(tokenize(query)), filters, tuple(codes))
             out = [unit] if unit is not None else []
+        return out
+
+    def _with_antecedents(
+        self, lead: list[tuple[float, Chunk, int, int]]
+    ) -> list[tuple[float, Chunk, int, int]]:
+        """The lead's report sentences, each one that leans on the sentence before it ("Het eerste
+        wordt gezien als …") shown together with that sentence (at most two back), when it is the
+        report's own text in the same passage: the excerpt stays one verbatim span and now reads as
+        the report meant it. Excerpts of one passage that then overlap or touch become one, in the
+        place of the first."""
+        widened: list[tuple[float, Chunk, int, int]] = []
+        for score, chunk, s, e in lead:
+            if chunk.kind == "passage":
+                spans = pieces(chunk)
+                for _ in range(2):
+                    before = [sp for sp in spans if sp[1] <= s]
+                    if not leans_back(chunk.text[s:e]) or not before:
+                        break
+                    if not self._report_sentence(chunk, chunk.text[before[-1][0] : before[-1][1]]):
+                        break
+                    s = before[-1][0]
+            widened.append((score, chunk, s, e))
+        out: list[tuple[float, Chunk, int, int]] = []
+        for score, chunk, s, e in widened:
+            for i, (k_score, k_chunk, ks, ke) in enumerate(out):
+                # overlapping spans leave an empty gap; touching ones only whitespace
+                if k_chunk.id == chunk.id and not chunk.text[min(e, ke) : max(s, ks)].strip():
+                    out[i] = (max(score, k_score), chunk, min(s, ks), max(e, ke))
+                    break
+            else:
+                out.append((score, chunk, s, e))
         return out
 
     def _allowed(self, rows: Iterable[int] | None, codes: Sequence[str]) -> np.ndarray | None:

@@ -115,6 +115,7 @@ def _piece_vectors(searcher: Any, section: bool) -> tuple[np.ndarray, np.ndarray
 _AT = list(_PRODUCT_FEATURES).index("piece_mean") + 1
 FEATURES = (*_PRODUCT_FEATURES[:_AT], "piece_max_kop", "section_cos", *_PRODUCT_FEATURES[_AT:])
 PIECE_FEATURES = ("piece_max", "piece_gap", "piece_mean", "piece_max_kop")
+SECTION_TERM_FEATURES = ("section_overlap", "section_overlap_idf")
 
 
 def build_features(progress: bool = True) -> dict[str, Any]:
@@ -149,6 +150,7 @@ def build_features(progress: bool = True) -> dict[str, Any]:
 
     sec_vecs = searcher.embedder.embed_passages([section_path(s) or "rapport" for s in sections])
     sec_index = {s: i for i, s in enumerate(sections)}
+    section_terms = {s: frozenset(analyzer.tokenize(section_path(s))) if s else frozenset() for s in sections}
     by_id = {c.id: n for n, c in enumerate(chunks)}
     children: dict[int, list[int]] = defaultdict(list)
     for n, c in enumerate(chunks):
@@ -243,10 +245,20 @@ def build_features(progress: bool = True) -> dict[str, Any]:
         # the product's features (index/rerank.py), exactly as the searcher computes them
         _, cand = searcher.rerank_candidates(fused, qvec, bm25_all, fc["dense_rows"], fc["lexical_rows"])
         xp = product.features(cand, fc["match"], fc["prefer"], len(rows))
+        # candidate extra: the question's terms in the candidate's section path (its headings), as a
+        # share of the question's terms and idf-weighted ("Wat zijn de succesfactoren?" names a heading)
+        xs = np.zeros((len(rows), len(SECTION_TERM_FEATURES)), dtype=np.float64)
+        for i, n in enumerate(rows):
+            shared_sec = q_terms & section_terms[chunks[n].section]
+            xs[i] = (
+                len(shared_sec) / len(q_terms) if q_terms else 0.0,
+                sum(product.idf(t) for t in sorted(shared_sec)) / (sum(product.idf(t) for t in sorted(q_terms)) or 1.0),
+            )
         questions.append(
             {
                 "id": item.id,
                 "Xp": xp,
+                "Xs": xs,
                 "category": item.category,
                 "rows": rows,
                 "ids": [chunks[n].id for n in rows],
@@ -340,7 +352,11 @@ BASE_FEATURES = ("rrf", "rrf_rel", "fused_rr", "fused_logrank", "dense_cos", "de
 
 def matrix(q: Mapping[str, Any], which: str) -> np.ndarray:
     """The candidate feature matrix a feature set reads: the product's (index/rerank.py) or the experiment's."""
-    return q["Xp"] if which == "product" else q["X"]
+    if which == "product":
+        return q["Xp"]
+    if which == "product+secterm":
+        return np.hstack([q["Xp"], q["Xs"]])
+    return q["X"]
 
 
 def feature_columns(names: Sequence[str], which: str) -> list[int]:
@@ -348,6 +364,10 @@ def feature_columns(names: Sequence[str], which: str) -> list[int]:
         from citaat.index.rerank import FEATURES as PRODUCT_FEATURES
 
         return list(range(len(PRODUCT_FEATURES)))
+    if which == "product+secterm":
+        from citaat.index.rerank import FEATURES as PRODUCT_FEATURES
+
+        return list(range(len(PRODUCT_FEATURES) + len(SECTION_TERM_FEATURES)))
     if which == "all":
         return list(range(len(names)))
     if which == "no-pieces":

@@ -123,6 +123,19 @@ def test_filler_below_the_floor_is_left_out(answerer):
     assert len(report) <= cfg.lead_max and len(quotes) <= cfg.quote_max
 
 
+def test_a_sentence_that_leans_back_is_shown_with_the_sentence_before_it(answerer):
+    """"Het eerste wordt gezien als belangrijkste succesfactor" means nothing alone: the answer shows
+    the report's sentence before it in the same excerpt, verbatim, and not a second time."""
+    answer = answerer.answer("Wat zijn de belangrijkste succesfactoren?")
+    assert answer.verified
+    leaning = "Het eerste wordt gezien als belangrijkste succesfactor"
+    shown = [s for s in answer.sources if leaning in s.text]
+    assert shown, "the sentence is no longer among the evidence: pick another golden example"
+    for s in shown:
+        assert s.text.startswith("Het gaat om goede relaties, en het gaat om goede resultaten. " + leaning)
+    assert answer.text.count("Het gaat om goede relaties") == len(shown) == 1
+
+
 # ---------------------------------------------------------------------------- citaat ask
 
 
@@ -277,3 +290,50 @@ def test_corpus_wide_answer_is_verified_source_text(report_index, sentence_cache
     assert answer.mode == "extractive" and answer.verified and answer.sources
     filtered = wide.answer("Wat zegt men over vertrouwen?", filters=Filters(respondents=("R13",)))
     assert filtered.verified and {c for s in filtered.sources for c in s.respondents} == {"R13"}
+
+
+def test_leaning_sentences_take_their_antecedent_and_overlapping_excerpts_merge():
+    """Unit check of the widening on a made-up passage: "Dit …" and "Het eerste …" are shown with the
+    report sentence before them; a sentence holding a quotation is never pulled in; excerpts of one
+    passage that overlap or touch after widening become one, in the place of the first."""
+    from citaat.app.extractive import Excerpter
+    from citaat.ingest.model import Chunk
+
+    text = (
+        "Het gaat om goede relaties en om goede resultaten. Het eerste wordt gezien als de belangrijkste factor. "
+        "Iemand zegt: “Wij vertrouwen elkaar volledig” (R3). Dit geldt vooral voor de kleinere gemeenten daar. "
+        "Een tweede punt betreft de financiering van het geheel. Dit wordt door velen genoemd als een risico."
+    )
+    passage = Chunk(id="d:p:1", doc="d.txt", kind="passage", text=text, respondents=(), section=("Factoren",),
+                    page=1, start=0, end=len(text))
+
+    class Source:
+        chunks = (passage,)
+
+        def chunk(self, chunk_id: str) -> Chunk:
+            return passage
+
+    excerpter = Excerpter(Source(), AnswerConfig())
+
+    def span(sentence: str) -> tuple[int, int]:
+        i = text.index(sentence)
+        return i, i + len(sentence)
+
+    first = "Het eerste wordt gezien als de belangrijkste factor."
+    after_quote = "Dit geldt vooral voor de kleinere gemeenten daar."
+    second = "Een tweede punt betreft de financiering van het geheel."
+    risk = "Dit wordt door velen genoemd als een risico."
+    lead = [(0.9, passage, *span(risk)), (0.8, passage, *span(first)), (0.7, passage, *span(after_quote)),
+            (0.6, passage, *span(second))]
+    out = excerpter._with_antecedents(lead)
+    shown = [text[s:e] for _, _, s, e in out]
+    # "Dit wordt …" takes "Een tweede punt …"; "Dit geldt …", chosen too, touches that excerpt: one
+    # excerpt of three sentences, in the place of the first, with the best score
+    assert shown[0] == f"{after_quote} {second} {risk}" and out[0][0] == 0.9
+    assert shown[1] == "Het gaat om goede relaties en om goede resultaten. " + first
+    # the sentence before "Dit geldt …" holds a respondent's quotation: never pulled into report text
+    assert "“" not in shown[0] and len(out) == 2
+    # alone, "Dit geldt …" stays as it is (its antecedent is the quotation)
+    assert [text[s:e] for _, _, s, e in excerpter._with_antecedents([(0.5, passage, *span(after_quote))])] == [
+        after_quote
+    ]
