@@ -73,6 +73,12 @@ _LEANS_BACK_RE = re.compile(
 )
 
 
+def is_question(text: str) -> bool:
+    """True for a sentence that asks (also when a closing quotation mark follows the "?"): the
+    researchers' own questions are never evidence."""
+    return text.rstrip().rstrip("'\"’”»").rstrip().endswith("?")
+
+
 def leans_back(sentence: str) -> bool:
     """True for a sentence that only makes sense after the one before it (it should not open an answer)."""
     return bool(_LEANS_BACK_RE.match(sentence.strip()))
@@ -127,7 +133,7 @@ class Excerpter:
         (the first sentences when none does)."""
         spans = split_sentences(chunk.text) or [(0, len(chunk.text))]
         # a question sentence ("Wat maakt … tot een succes?") restates, it does not answer
-        scores = [-1 if chunk.text[s:e].rstrip().endswith("?") else overlap(terms, chunk.text[s:e]) for s, e in spans]
+        scores = [-1 if is_question(chunk.text[s:e]) else overlap(terms, chunk.text[s:e]) for s, e in spans]
         best = max(range(len(spans)), key=lambda i: (scores[i], -i))
         start, end = spans[best]
         nxt = best + 1
@@ -184,11 +190,11 @@ class Excerpter:
         are always evidence."""
         if unit.respondents:
             return True
-        if unit.text.rstrip().endswith("?"):
+        if is_question(unit.text):
             return False
         if unit.kind == "passage":
             spans = split_sentences(unit.context)
-            asking = sum(e - s for s, e in spans if unit.context[s:e].rstrip().endswith("?"))
+            asking = sum(e - s for s, e in spans if is_question(unit.context[s:e]))
             if asking >= QUESTION_SHARE * len(unit.context):
                 return False  # a passage that mostly poses questions ("… tot een succes? Dit is de centrale vraag")
         return not (self._has_sections and not unit.section)
@@ -399,7 +405,7 @@ class Excerpter:
         """A sentence of the report's own text that may lead an answer: not a question, not holding
         a quotation or a respondent code (those are shown as quotes), not front matter."""
         stripped = text.strip()
-        if len(stripped) < 25 or stripped.endswith("?") or QUOTE_MARK_RE.search(stripped):
+        if len(stripped) < 25 or is_question(stripped) or QUOTE_MARK_RE.search(stripped):
             return False
         if find_codes(stripped):
             return False

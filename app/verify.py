@@ -105,15 +105,73 @@ def _pieces(quotation: str) -> list[str]:
     return [p for p in parts if p]
 
 
+def _word_char(ch: str) -> bool:
+    """`\\w` of Python's re on str: a Unicode letter or digit, or the underscore."""
+    return ch.isalnum() or ch == "_"
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """Where a piece was found in a haystack: [start, end)."""
+
+    begin: int
+    stop: int
+
+    def start(self) -> int:
+        return self.begin
+
+    def end(self) -> int:
+        return self.stop
+
+
+class _Piece:
+    """A literal piece found on word boundaries ("realistische" is not found in "irrealistische");
+    only its first letter may differ in case. The same matches as the regular expression
+    `(?<!\\w)[aA]rest(?!\\w)` (boundaries only where the piece starts or ends with a word
+    character), found with str.find instead: compiling one expression per quotation cost more than
+    the rest of the check."""
+
+    __slots__ = ("_firsts", "_rest", "_before", "_after")
+
+    def __init__(self, piece: str) -> None:
+        first = piece[0]
+        # a regex character class [lower upper] holds every character of both case forms
+        self._firsts = frozenset(first.lower() + first.upper()) if first.isalpha() else frozenset(first)
+        self._rest = piece[1:]
+        self._before = _word_char(first)
+        self._after = _word_char(piece[-1])
+
+    def _fits(self, haystack: str, begin: int, stop: int) -> bool:
+        return (
+            haystack[begin] in self._firsts
+            and not (self._before and begin > 0 and _word_char(haystack[begin - 1]))
+            and not (self._after and stop < len(haystack) and _word_char(haystack[stop]))
+        )
+
+    def finditer(self, haystack: str, pos: int = 0) -> Iterable[_Found]:
+        """Non-overlapping matches from `pos` on, left to right (as re's finditer)."""
+        rest, width = self._rest, len(self._rest) + 1
+        begin = pos
+        while begin + width <= len(haystack):
+            if rest:
+                at = haystack.find(rest, begin + 1)
+                if at < 0:
+                    return
+                begin = at - 1
+            if self._fits(haystack, begin, begin + width):
+                yield _Found(begin, begin + width)
+                begin += width
+            else:
+                begin += 1
+
+    def search(self, haystack: str) -> _Found | None:
+        return next(iter(self.finditer(haystack)), None)
+
+
 @lru_cache(maxsize=4096)
-def _piece_pattern(piece: str) -> re.Pattern[str]:
-    """Literal match of a piece on word boundaries ("realistische" is not found in "irrealistische");
-    only its first letter may differ in case."""
-    first, rest = piece[0], piece[1:]
-    head = f"[{re.escape(first.lower())}{re.escape(first.upper())}]" if first.isalpha() else re.escape(first)
-    before = r"(?<!\w)" if re.match(r"\w", first) else ""
-    after = r"(?!\w)" if re.match(r"\w", piece[-1]) else ""
-    return re.compile(before + head + re.escape(rest) + after)
+def _piece_pattern(piece: str) -> _Piece:
+    """The matcher of one piece (see `_Piece`), kept: the same quotations come back in every answer."""
+    return _Piece(piece)
 
 
 # Words an ellipsis may never skip: leaving one out turns a statement around.

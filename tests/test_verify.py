@@ -366,3 +366,40 @@ def test_check_generated_keeps_every_quote_of_the_report_with_its_speaker(pdf_ch
         assert {i.kind for i in bad.issues} == {"quote", "respondent"}, c.id
         checked += 1
     assert checked > 100
+
+
+def test_piece_matcher_finds_what_the_word_boundary_expression_finds():
+    """The str.find matcher of app/verify.py gives the same matches as the regular expression it
+    replaced, on made-up texts full of word boundaries, case, digits, punctuation and non-ASCII."""
+    import random
+    import re
+
+    from citaat.app.verify import _Piece
+
+    def expression(piece: str) -> re.Pattern[str]:
+        first, rest = piece[0], piece[1:]
+        head = f"[{re.escape(first.lower())}{re.escape(first.upper())}]" if first.isalpha() else re.escape(first)
+        before = r"(?<!\w)" if re.match(r"\w", first) else ""
+        after = r"(?!\w)" if re.match(r"\w", piece[-1]) else ""
+        return re.compile(before + head + re.escape(rest) + after)
+
+    rng = random.Random(7)
+    alphabet = "aAbBeé ÉiIrR1_ .,-“”'ßİ"
+    words = ["realistische", "irrealistische", "Realistische", "niet", "R1", "R13", "één", "Één", "ß", "a", ".", "“a”"]
+    for _ in range(3000):
+        haystack = "".join(rng.choice([rng.choice(alphabet), " " + rng.choice(words) + rng.choice(" .,")])
+                           for _ in range(rng.randint(0, 30)))
+        if rng.random() < 0.5 and haystack:
+            i = rng.randrange(len(haystack))
+            piece = haystack[i : i + rng.randint(1, 12)]
+        else:
+            piece = rng.choice(words)
+        if not piece:
+            continue
+        pos = rng.randint(0, len(haystack))
+        want = [(m.start(), m.end()) for m in expression(piece).finditer(haystack, pos)]
+        got = [(m.start(), m.end()) for m in _Piece(piece).finditer(haystack, pos)]
+        assert got == want, (piece, haystack, pos)
+        first = _Piece(piece).search(haystack)
+        expected = expression(piece).search(haystack)
+        assert (first and (first.start(), first.end())) == (expected and (expected.start(), expected.end()))
