@@ -23,6 +23,8 @@ The test split is never read.
     python -m citaat.benchmarks.exp_rerank cv         # nested CV; prints Markdown tables
     python -m citaat.benchmarks.exp_rerank cv --quick --features product --out cv-product.json
     python -m citaat.benchmarks.exp_rerank fit --out cv-product.json   # index/rerank_model.json
+    python -m citaat.benchmarks.exp_rerank cv --quick --features product,product+secterm   # lost (docs/benchmarks.md)
+    python -m citaat.benchmarks.exp_rerank cv --quick --features product,product+hub       # lost (docs/benchmarks.md)
 """
 
 from __future__ import annotations
@@ -116,6 +118,7 @@ _AT = list(_PRODUCT_FEATURES).index("piece_mean") + 1
 FEATURES = (*_PRODUCT_FEATURES[:_AT], "piece_max_kop", "section_cos", *_PRODUCT_FEATURES[_AT:])
 PIECE_FEATURES = ("piece_max", "piece_gap", "piece_mean", "piece_max_kop")
 SECTION_TERM_FEATURES = ("section_overlap", "section_overlap_idf")
+HUB_FEATURES = ("chunk_hub", "chunk_csls", "piece_csls_max")  # CSLS hubness correction (k = 10)
 
 
 def build_features(progress: bool = True) -> dict[str, Any]:
@@ -150,6 +153,15 @@ def build_features(progress: bool = True) -> dict[str, Any]:
 
     sec_vecs = searcher.embedder.embed_passages([section_path(s) or "rapport" for s in sections])
     sec_index = {s: i for i, s in enumerate(sections)}
+
+    def hubness(m: np.ndarray, k: int = 10) -> np.ndarray:
+        # CSLS-style r: the mean cosine of each vector to its k nearest others (generic text scores high)
+        sims = m @ m.T
+        np.fill_diagonal(sims, -1.0)
+        return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
+
+    chunk_hub = hubness(np.asarray(searcher.vectors.vectors, dtype=np.float64))
+    piece_hub = hubness(np.asarray(pv, dtype=np.float64))
     section_terms = {s: frozenset(analyzer.tokenize(section_path(s))) if s else frozenset() for s in sections}
     by_id = {c.id: n for n, c in enumerate(chunks)}
     children: dict[int, list[int]] = defaultdict(list)
@@ -247,6 +259,10 @@ def build_features(progress: bool = True) -> dict[str, Any]:
         xp = product.features(cand, fc["match"], fc["prefer"], len(rows))
         # candidate extra: the question's terms in the candidate's section path (its headings), as a
         # share of the question's terms and idf-weighted ("Wat zijn de succesfactoren?" names a heading)
+        csls = 2 * piece_cos - piece_hub
+        pcsls = np.full(n_docs, -2.0)
+        np.maximum.at(pcsls, prow, csls)
+        xh = np.asarray([(chunk_hub[n], 2 * cos_all[n] - chunk_hub[n], pcsls[n]) for n in rows], dtype=np.float64)
         xs = np.zeros((len(rows), len(SECTION_TERM_FEATURES)), dtype=np.float64)
         for i, n in enumerate(rows):
             shared_sec = q_terms & section_terms[chunks[n].section]
@@ -259,6 +275,7 @@ def build_features(progress: bool = True) -> dict[str, Any]:
                 "id": item.id,
                 "Xp": xp,
                 "Xs": xs,
+                "Xh": xh,
                 "category": item.category,
                 "rows": rows,
                 "ids": [chunks[n].id for n in rows],
@@ -356,6 +373,8 @@ def matrix(q: Mapping[str, Any], which: str) -> np.ndarray:
         return q["Xp"]
     if which == "product+secterm":
         return np.hstack([q["Xp"], q["Xs"]])
+    if which == "product+hub":
+        return np.hstack([q["Xp"], q["Xh"]])
     return q["X"]
 
 
@@ -368,6 +387,10 @@ def feature_columns(names: Sequence[str], which: str) -> list[int]:
         from citaat.index.rerank import FEATURES as PRODUCT_FEATURES
 
         return list(range(len(PRODUCT_FEATURES) + len(SECTION_TERM_FEATURES)))
+    if which == "product+hub":
+        from citaat.index.rerank import FEATURES as PRODUCT_FEATURES
+
+        return list(range(len(PRODUCT_FEATURES) + len(HUB_FEATURES)))
     if which == "all":
         return list(range(len(names)))
     if which == "no-pieces":
