@@ -65,10 +65,13 @@ def overlap(terms: set[str], text: str) -> int:
     return len(terms & set(tokenize(text))) if terms else 0
 
 
-# Openers that refer back to the sentence before ("Het eerste wordt gezien als …", "Dit geldt …").
+# Openers that refer back to the sentence before ("Het eerste wordt gezien als …", "Dit geldt …",
+# "Hieruit kwam naar voren …", "Wel is duidelijk …", "Zo noemt iemand …"; not "Zo'n …").
 _LEANS_BACK_RE = re.compile(
     r"^[“‘\"']?(?:het eerste|het laatste|het tweede|dit|deze|dat|die|daarnaast|daarbij|daardoor|hierdoor|"
-    r"hierbij|hiermee|ook|bovendien|verder|tevens|zij|ze|hij|het eerstgenoemde|het laatstgenoemde)\b",
+    r"hierbij|hiermee|hieruit|hiervan|hierin|hierop|hiervoor|hierover|daarom|daarmee|daarin|daarvan|daaruit|"
+    r"daarover|daarna|dus|wel|zo(?![’'])|ook|bovendien|verder|tevens|zij|ze|hij|het eerstgenoemde|"
+    r"het laatstgenoemde)\b",
     re.IGNORECASE,
 )
 

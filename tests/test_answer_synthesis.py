@@ -337,3 +337,22 @@ def test_leaning_sentences_take_their_antecedent_and_overlapping_excerpts_merge(
     assert [text[s:e] for _, _, s, e in excerpter._with_antecedents([(0.5, passage, *span(after_quote))])] == [
         after_quote
     ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "leans"),
+    [
+        ("Het eerste wordt gezien als belangrijkste succesfactor.", True),
+        ("Hieruit kwam naar voren dat vertrouwen altijd gaat over integriteit.", True),
+        ("Wel is duidelijk dat vertrouwen en succes hand in hand gaan.", True),
+        ("Zo wijst één van de geïnterviewden op een doorwerkend risico.", True),
+        ("Zo'n samenwerking vraagt om vertrouwen.", False),
+        ("Welwillendheid en elkaar iets gunnen is van belang.", False),
+        ("Zoals in hoofdstuk 2 beschreven, gaat het om vertrouwen.", False),
+        ("De relatie is de meest genoemde succesfactor.", False),
+    ],
+)
+def test_which_sentences_lean_on_the_one_before(sentence, leans):
+    from citaat.app.extractive import leans_back
+
+    assert leans_back(sentence) is leans
