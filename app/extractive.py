@@ -369,14 +369,13 @@ class Excerpter:
         widened: list[tuple[float, Chunk, int, int]] = []
         for score, chunk, s, e in lead:
             if chunk.kind == "passage":
-                spans = pieces(chunk)
-                for _ in range(2):
-                    before = [sp for sp in spans if sp[1] <= s]
-                    if not leans_back(chunk.text[s:e]) or not before:
-                        break
-                    if not self._report_sentence(chunk, chunk.text[before[-1][0] : before[-1][1]]):
-                        break
-                    s = before[-1][0]
+                earlier = [sp for sp in pieces(chunk) if sp[1] <= s][-2:]  # at most two sentences back
+                while (
+                    earlier
+                    and leans_back(chunk.text[s:e])
+                    and self._report_sentence(chunk, chunk.text[slice(*earlier[-1])])
+                ):
+                    s = earlier.pop()[0]
             widened.append((score, chunk, s, e))
         out: list[tuple[float, Chunk, int, int]] = []
         for score, chunk, s, e in widened:

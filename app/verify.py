@@ -32,7 +32,7 @@ phone number that no source has, are removed like injected instructions.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, Protocol
@@ -110,20 +110,6 @@ def _word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
-@dataclass(frozen=True, slots=True)
-class _Found:
-    """Where a piece was found in a haystack: [start, end)."""
-
-    begin: int
-    stop: int
-
-    def start(self) -> int:
-        return self.begin
-
-    def end(self) -> int:
-        return self.stop
-
-
 class _Piece:
     """A literal piece found on word boundaries ("realistische" is not found in "irrealistische");
     only its first letter may differ in case. The same matches as the regular expression
@@ -148,8 +134,8 @@ class _Piece:
             and not (self._after and stop < len(haystack) and _word_char(haystack[stop]))
         )
 
-    def finditer(self, haystack: str, pos: int = 0) -> Iterable[_Found]:
-        """Non-overlapping matches from `pos` on, left to right (as re's finditer)."""
+    def finditer(self, haystack: str, pos: int = 0) -> Iterator[tuple[int, int]]:
+        """[start, end) of each non-overlapping match from `pos` on, left to right (as re's finditer)."""
         rest, width = self._rest, len(self._rest) + 1
         begin = pos
         while begin + width <= len(haystack):
@@ -159,17 +145,17 @@ class _Piece:
                     return
                 begin = at - 1
             if self._fits(haystack, begin, begin + width):
-                yield _Found(begin, begin + width)
+                yield begin, begin + width
                 begin += width
             else:
                 begin += 1
 
-    def search(self, haystack: str) -> _Found | None:
-        return next(iter(self.finditer(haystack)), None)
+    def search(self, haystack: str) -> tuple[int, int] | None:
+        return next(self.finditer(haystack), None)
 
 
 @lru_cache(maxsize=4096)
-def _piece_pattern(piece: str) -> _Piece:
+def _piece_matcher(piece: str) -> _Piece:
     """The matcher of one piece (see `_Piece`), kept: the same quotations come back in every answer."""
     return _Piece(piece)
 
@@ -191,12 +177,12 @@ def _pieces_at(pieces: Sequence[str], haystack: str, pos: int = 0, first: bool =
     ellipsis skips between two of them holds a negation."""
     if not pieces:
         return True
-    for n, m in enumerate(_piece_pattern(pieces[0]).finditer(haystack, pos)):
+    for n, (start, end) in enumerate(_piece_matcher(pieces[0]).finditer(haystack, pos)):
         if n >= _MAX_OCCURRENCES:
             break
-        if not first and _negation_in(haystack[pos : m.start()]):
+        if not first and _negation_in(haystack[pos:start]):
             continue
-        if _pieces_at(pieces[1:], haystack, m.end(), first=False):
+        if _pieces_at(pieces[1:], haystack, end, first=False):
             return True
     return False
 
@@ -223,9 +209,9 @@ def _occurs(pieces: Sequence[str], whole: str, haystack: str) -> bool:
     """occurs_in for a quotation already split (`_pieces`, `_whole`) and a normalised source."""
     if not pieces:
         return False
-    # a piece matches only where its text after the first letter occurs literally (_piece_pattern):
+    # a piece matches only where its text after the first letter occurs literally (_piece_matcher):
     # a substring test rules out most sources before any regular expression runs
-    if whole and whole[1:] in haystack and _piece_pattern(whole).search(haystack):
+    if whole and whole[1:] in haystack and _piece_matcher(whole).search(haystack):
         return True
     return len(pieces) > 1 and all(p[1:] in haystack for p in pieces) and _pieces_at(pieces, haystack)
 
@@ -673,16 +659,16 @@ def _placements(quotation: str, src: NumberedSource) -> tuple[list[_Place], str 
     if not src.speech and src.respondents:
         stretches = [(normalize(src.text), frozenset(src.respondents) if len(src.respondents) == 1 else frozenset())]
     haystack = normalize(src.text)
-    if whole and _piece_pattern(whole).search(haystack):
-        owners = [who for hay, who in stretches if _piece_pattern(whole).search(hay)]
+    if whole and _piece_matcher(whole).search(haystack):
+        owners = [who for hay, who in stretches if _piece_matcher(whole).search(hay)]
         return [_Place(src.n, src.id, who) for who in owners] or [_Place(src.n, src.id, frozenset())], None
     if len(pieces) < 2:
         return [], None
     inside = [who for hay, who in stretches if who and _pieces_at(pieces, hay)]
     if inside:
         return [_Place(src.n, src.id, who) for who in inside], None
-    if any(_piece_pattern(p).search(haystack) for p in pieces) and all(
-        _piece_pattern(p).search(haystack) for p in pieces
+    if any(_piece_matcher(p).search(haystack) for p in pieces) and all(
+        _piece_matcher(p).search(haystack) for p in pieces
     ):
         return [], "het beletselteken slaat tekst over buiten één citaat van één respondent of laat een ontkenning weg"
     return [], None

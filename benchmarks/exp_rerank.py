@@ -119,6 +119,8 @@ FEATURES = (*_PRODUCT_FEATURES[:_AT], "piece_max_kop", "section_cos", *_PRODUCT_
 PIECE_FEATURES = ("piece_max", "piece_gap", "piece_mean", "piece_max_kop")
 SECTION_TERM_FEATURES = ("section_overlap", "section_overlap_idf")
 HUB_FEATURES = ("chunk_hub", "chunk_csls", "piece_csls_max")  # CSLS hubness correction (k = 10)
+# feature sets "product+NAME": the product's features and one block of extra candidate features
+EXTRA_SETS = {"product+secterm": ("Xs", SECTION_TERM_FEATURES), "product+hub": ("Xh", HUB_FEATURES)}
 
 
 def build_features(progress: bool = True) -> dict[str, Any]:
@@ -257,18 +259,19 @@ def build_features(progress: bool = True) -> dict[str, Any]:
         # the product's features (index/rerank.py), exactly as the searcher computes them
         _, cand = searcher.rerank_candidates(fused, qvec, bm25_all, fc["dense_rows"], fc["lexical_rows"])
         xp = product.features(cand, fc["match"], fc["prefer"], len(rows))
-        # candidate extra: the question's terms in the candidate's section path (its headings), as a
-        # share of the question's terms and idf-weighted ("Wat zijn de succesfactoren?" names a heading)
-        csls = 2 * piece_cos - piece_hub
+        # candidate extras (EXTRA_SETS): hubness (CSLS: 2 cos - hub) of the chunk and of its best piece
         pcsls = np.full(n_docs, -2.0)
-        np.maximum.at(pcsls, prow, csls)
+        np.maximum.at(pcsls, prow, 2 * piece_cos - piece_hub)
         xh = np.asarray([(chunk_hub[n], 2 * cos_all[n] - chunk_hub[n], pcsls[n]) for n in rows], dtype=np.float64)
+        # ... and the question's terms in the candidate's section path (its headings), as a share of the
+        # question's terms and idf-weighted ("Wat zijn de succesfactoren?" names a heading)
+        q_idf_product = sum(product.idf(t) for t in sorted(q_terms)) or 1.0
         xs = np.zeros((len(rows), len(SECTION_TERM_FEATURES)), dtype=np.float64)
         for i, n in enumerate(rows):
             shared_sec = q_terms & section_terms[chunks[n].section]
             xs[i] = (
                 len(shared_sec) / len(q_terms) if q_terms else 0.0,
-                sum(product.idf(t) for t in sorted(shared_sec)) / (sum(product.idf(t) for t in sorted(q_terms)) or 1.0),
+                sum(product.idf(t) for t in sorted(shared_sec)) / q_idf_product,
             )
         questions.append(
             {
@@ -371,10 +374,8 @@ def matrix(q: Mapping[str, Any], which: str) -> np.ndarray:
     """The candidate feature matrix a feature set reads: the product's (index/rerank.py) or the experiment's."""
     if which == "product":
         return q["Xp"]
-    if which == "product+secterm":
-        return np.hstack([q["Xp"], q["Xs"]])
-    if which == "product+hub":
-        return np.hstack([q["Xp"], q["Xh"]])
+    if which in EXTRA_SETS:
+        return np.hstack([q["Xp"], q[EXTRA_SETS[which][0]]])
     return q["X"]
 
 
@@ -383,14 +384,8 @@ def feature_columns(names: Sequence[str], which: str) -> list[int]:
         from citaat.index.rerank import FEATURES as PRODUCT_FEATURES
 
         return list(range(len(PRODUCT_FEATURES)))
-    if which == "product+secterm":
-        from citaat.index.rerank import FEATURES as PRODUCT_FEATURES
-
-        return list(range(len(PRODUCT_FEATURES) + len(SECTION_TERM_FEATURES)))
-    if which == "product+hub":
-        from citaat.index.rerank import FEATURES as PRODUCT_FEATURES
-
-        return list(range(len(PRODUCT_FEATURES) + len(HUB_FEATURES)))
+    if which in EXTRA_SETS:
+        return list(range(len(_PRODUCT_FEATURES) + len(EXTRA_SETS[which][1])))
     if which == "all":
         return list(range(len(names)))
     if which == "no-pieces":

@@ -398,8 +398,7 @@ def test_piece_matcher_finds_what_the_word_boundary_expression_finds():
             continue
         pos = rng.randint(0, len(haystack))
         want = [(m.start(), m.end()) for m in expression(piece).finditer(haystack, pos)]
-        got = [(m.start(), m.end()) for m in _Piece(piece).finditer(haystack, pos)]
+        got = list(_Piece(piece).finditer(haystack, pos))
         assert got == want, (piece, haystack, pos)
-        first = _Piece(piece).search(haystack)
         expected = expression(piece).search(haystack)
-        assert (first and (first.start(), first.end())) == (expected and (expected.start(), expected.end()))
+        assert _Piece(piece).search(haystack) == (expected and (expected.start(), expected.end()))
