@@ -30,20 +30,18 @@ class AnswerConfig:
         turn) is read as a follow-up and gets the previous question's topic added.
     search_k: rows in the "Zoek citaten" table.
     evidence_k: hits whose sentences the extractive answer scores (sentence level, app/scoring.py).
-    lead_max / quote_max / row_max: at most this many report sentences lead the answer, respondent
-        quotes follow, and (for a question about figures) survey table rows.
+    main_max / main_chars: the answer itself shows at most this many excerpts, and after the first
+        no more than this many characters of excerpt text; the rest of the evidence (up to
+        `max_sources` excerpts in all) is shown collapsed ("Meer uit de interviews").
+    lead_chars: the search's top hit opens the answer with up to this many characters of the
+        report sentences around its best sentence.
     lexical_weight: weight of the sentence-level term overlap beside the dense cosine.
     rank_weight: weight of the search rank of the hit a piece comes from (app/scoring.py).
     lead_bonus: added to the first sentence of a section (its topic sentence; 0 = off, the dev
         split did not gain from it).
-    floor_margin: a piece scoring more than this below the best piece is left out (filler).
+    floor_margin: a piece scoring more than this below the best piece is not in the answer itself;
+        more than twice this below, it is left out altogether (filler).
     context_weight: weight of the mean dense cosine of a piece's chunk (its context) in its score.
-    corpus_wide: score every sentence of the corpus, the search rank as a prior (app/scoring.py
-        `score_corpus`), instead of only the sentences of the `evidence_k` hits. Off: on dev it
-        did not raise "bevat" (0.610 against 0.616, benchmarks/tune_answers.py) and it needs every
-        sentence embedded before the first answer.
-    corpus_pool: with `corpus_wide`, the best this many pieces of the corpus (beside the hits'
-        pieces) are candidates for the answer.
     Tuned on the dev split (docs/benchmarks.md, "Antwoorden").
     """
 
@@ -56,16 +54,15 @@ class AnswerConfig:
     followup_max_content_words: int = 1
     search_k: int = 30
     evidence_k: int = 30
-    lead_max: int = 5
-    quote_max: int = 6
-    row_max: int = 12
+    main_max: int = 3
+    main_chars: int = 800
+    lead_chars: int = 450
+    max_sources: int = 10
     lexical_weight: float = 0.05
     rank_weight: float = 0.2
     floor_margin: float = 0.08
     lead_bonus: float = 0.0
     context_weight: float = 0.0
-    corpus_wide: bool = False
-    corpus_pool: int = 200
 
     def __post_init__(self) -> None:
         if self.k < 1 or self.search_k < 1:
@@ -74,6 +71,8 @@ class AnswerConfig:
             raise ConfigError("min_units moet tussen 1 en max_units liggen")
         if self.max_question_chars < 20:
             raise ConfigError("max_question_chars moet minstens 20 zijn")
+        if self.main_max < 1 or self.max_sources < self.main_max:
+            raise ConfigError("main_max moet minstens 1 zijn en max_sources minstens main_max")
         if self.max_sentences_per_passage < 1:
             raise ConfigError("max_sentences_per_passage moet minstens 1 zijn")
 

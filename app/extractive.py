@@ -17,15 +17,15 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
-from typing import Protocol
-
-import numpy as np
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal, Protocol
 
 from citaat.index.bm25 import tokenize
 from citaat.index.pieces import pieces
+from citaat.index.query import Shape
 from citaat.index.search import Filters, Hit
+from citaat.ingest.apparatus import apparatus_kind, is_reading_guidance
 from citaat.ingest.model import Chunk, ChunkKind
 from citaat.ingest.respondents import find_codes
 
@@ -36,7 +36,6 @@ from .verify import split_sentences, verify
 
 log = logging.getLogger(__name__)
 
-_UNRANKED = 1_000_000  # the "search rank" of a chunk the search did not return (corpus-wide scoring)
 QUESTION_SHARE = 0.4  # a passage whose sentences are this much (by length) questions is not evidence
 SPEECH: tuple[ChunkKind, ...] = ("quote", "turn")  # chunk kinds that are a respondent's own words
 _FIGURE_RE = re.compile(
@@ -87,6 +86,117 @@ def leans_back(sentence: str) -> bool:
     return bool(_LEANS_BACK_RE.match(sentence.strip()))
 
 
+Role = Literal["report", "quote", "row", "apparatus"]
+MIN_QUOTE_WORDS = 4  # a shorter quote ("wij") is never an excerpt on its own
+_NUMBER_RE = re.compile(r"\d")
+_PERCENT_RE = re.compile(r"%|\bprocent\b|\bpercentage\b|\bper\s*cent\b", re.IGNORECASE)
+# Question words about figures say nothing about the topic a figure must be on.
+_FIGURE_WORDS = frozenset(
+    tokenize("hoeveel procent percentage score scoort scoren gemiddeld gemiddelde cijfer cijfers tabel enquête "
+             "vragenlijst respondenten geïnterviewden hoog laag vaak groot")
+)
+
+
+@dataclass
+class _Piece:
+    """A scored candidate: chunk.text[start:end], the rank of the hit that brought it, its role."""
+
+    score: float
+    chunk: Chunk
+    start: int
+    end: int
+    rank: int
+    role: Role
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text[self.start : self.end]
+
+
+@dataclass
+class _Shown:
+    """A piece as shown: its (possibly widened) span and the other places of the same text."""
+
+    piece: _Piece
+    start: int
+    end: int
+    also: tuple[tuple[tuple[str, ...], int | None], ...] = ()
+
+    @property
+    def text(self) -> str:
+        return self.piece.chunk.text[self.start : self.end]
+
+
+@dataclass(frozen=True)
+class Composition:
+    """An answer's evidence: `main` (the answer itself), `more` (collapsed), a `notice` for the
+    reader (a figure question the report gives no number for) and the question's `shape`."""
+
+    shape: Shape
+    main: list[Source]
+    more: list[Source]
+    notice: str | None
+
+    @property
+    def sources(self) -> list[Source]:
+        return [*self.main, *self.more]
+
+
+_LEADS: dict[Shape, tuple[Role, ...]] = {
+    "who": ("quote",),
+    "person": ("quote",),
+    "overview": ("report",),
+    "figure": ("row",),
+    "fact": (),
+    "views": (),
+}
+
+
+def _by_shape(items: list[_Piece], shape: Shape) -> list[_Piece]:
+    """The pieces (best first) in the order the question's shape shows them: the roles it leads
+    with first ("who": quotes), each group in score order; "views" opens with the best report
+    sentence, then the quotes, then the rest."""
+    if shape == "views":
+        report = next((x for x in items if x.role == "report"), None)
+        quotes = [x for x in items if x.role == "quote"]
+        rest = [x for x in items if x is not report and x.role != "quote"]
+        return [*([report] if report else []), *quotes, *rest]
+    lead = _LEADS[shape]
+    return [x for x in items if x.role in lead] + [x for x in items if x.role not in lead]
+
+
+def _owners(piece: _Piece) -> tuple[str, ...] | None:
+    """The excerpt's attribution: a respondent's words keep their chunk's codes (None); a report
+    sentence, a table row or the apparatus belongs to no respondent."""
+    return None if piece.role == "quote" else ()
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _keys(text: str) -> set[str]:
+    return {t[:8] for t in tokenize(text)}
+
+
+def _topic_keys(question: str) -> set[str]:
+    """The question's topic terms (stems, first 8 letters), without the words that ask for a figure."""
+    return {t[:8] for t in tokenize(question) if t not in _FIGURE_WORDS}
+
+
+def _table_caption(chunk: Chunk) -> str:
+    return str(chunk.meta.get("caption") or "") if chunk.kind == "table" else ""
+
+
+def _is_heading(chunk: Chunk, text: str) -> bool:
+    """A heading or a lead-in shown as a sentence ("Aan bestuurders en raadsleden:"): it ends
+    without a full stop, or is one of the headings of its own section path."""
+    stripped = " ".join(text.split())
+    if stripped.rstrip("\"”’)»").endswith(":") or stripped in {" ".join(h.split()) for h in chunk.section}:
+        return True
+    return not stripped.rstrip("\"”’)»*").endswith((".", "!", "?", "…"))
+
+
 class Excerpter:
     """Turns chunks and hits of one index into numbered `Source`s."""
 
@@ -107,6 +217,8 @@ class Excerpter:
         end: int | None = None,
         score: float | None = None,
         respondents: tuple[str, ...] | None = None,
+        also: tuple[tuple[tuple[str, ...], int | None], ...] = (),
+        in_answer: bool = True,
     ) -> Source:
         """A Source for chunk.text[start:end] (the whole chunk by default), placed inside its parent
         passage when it has one. `respondents` overrides the chunk's attribution for an excerpt."""
@@ -129,6 +241,8 @@ class Excerpter:
             chunk_offset=offset,
             score=score,
             excerpt_respondents=None if respondents == chunk.respondents else respondents,
+            also=also,
+            in_answer=in_answer,
         )
 
     def excerpt(self, chunk: Chunk, terms: set[str]) -> tuple[int, int]:
@@ -242,7 +356,7 @@ class Excerpter:
         for hit in hits[: self.config.evidence_k]:
             ids = [hit.id, *hit.collapsed]
             if hit.kind == "passage":
-                ids += [c.id for c in self._children.get(hit.id, []) if c.kind == "quote"]
+                ids += [c.id for c in self._children.get(hit.id, []) if c.kind in SPEECH]
             for cid in ids:
                 try:
                     chunk = self.searcher.chunk(cid)
@@ -255,153 +369,182 @@ class Excerpter:
                 out.setdefault(chunk.id, (chunk, hit.rank))
         return out
 
-    def select(
+    def compose(
         self,
         hits: Sequence[Hit],
         query: str,
         filters: Filters,
         codes: Sequence[str],
         scorer: SentenceScorer,
-        allowed_rows: Iterable[int] | None = None,
-    ) -> list[Source]:
-        """The evidence of an answer, in the order the answer shows it (numbered 1..n): the report's
-        own sentences that best answer the question (in the order of the passages' search rank,
-        each passage's sentences in text order), the survey table rows of a question about
-        figures, then respondent quotes grouped per respondent. Pieces scoring more than
-        `floor_margin` below the best piece of their kind are left out.
+        shape: Shape,
+        allow_apparatus: bool = False,
+    ) -> Composition:
+        """The evidence of an answer in the order the answer shows it, cut into the short answer
+        itself (`main`, at most `main_max` excerpts, each within `floor_margin` of the best) and
+        the rest (`more`, shown collapsed under "Meer uit de interviews").
 
-        With `config.corpus_wide` every piece of the corpus is scored, the hits' search rank as a
-        prior; `allowed_rows` are the corpus rows that pass `filters` (`Searcher.allowed_rows`).
-        With filters set and no `allowed_rows`, only the hits' pieces are scored."""
+        Every piece (a report sentence, a respondent's quote or turn, a table row) of the hits is
+        scored (app/scoring.py: dense + terms + the hit's search rank). The order is the score's,
+        with two rules on top: the search's top hit keeps a place among the first `main_max`
+        excerpts (an answer never ranks its evidence worse than its own search did), and the
+        question's shape decides which kind of evidence leads (quotes for "who"/"person", a report
+        sentence then quotes for "views", report sentences for "overview", figures for "figure").
+        Left out: the publication's apparatus (unless `allow_apparatus`), headings and reading
+        guidance, one- or two-word quotes, and a text shown already (a quote the report prints
+        twice is shown once, its other places on its card)."""
         cfg = self.config
         found = self.candidates(hits, filters, codes)
         ranks = {cid: rank for cid, (_, rank) in found.items()}
-        corpus = cfg.corpus_wide and (allowed_rows is not None or (filters.is_empty() and not codes))
-        if corpus and scorer.covers(self.searcher.chunks):
-            allowed = self._allowed(allowed_rows, codes)
-            scored = scorer.score_corpus(query, ranks, allowed, cfg.corpus_pool)
-            for cid in scored:
-                if cid not in found:
-                    found[cid] = (self.searcher.chunk(cid), _UNRANKED)
-        else:
-            scored = scorer.score(query, [chunk for chunk, _ in found.values()], ranks)
-        by_id = {cid: chunk for cid, (chunk, _) in found.items()}
-        report: list[tuple[float, Chunk, int, int]] = []
-        quotes: list[tuple[float, Chunk, int, int]] = []
-        rows: list[tuple[float, Chunk, int, int]] = []
+        scored = scorer.score(query, [chunk for chunk, _ in found.values()], ranks)
+        items: list[_Piece] = []
         for cid, pieces_ in scored.items():
-            chunk = by_id[cid]
+            chunk, rank = found[cid]
+            apparatus = apparatus_kind(chunk) is not None
+            if apparatus and not allow_apparatus:
+                continue
             for (s, e), score in pieces_:
-                text = chunk.text[s:e]
-                if chunk.kind == "table":
-                    rows.append((score, chunk, s, e))
-                elif chunk.kind in SPEECH and chunk.respondents:
-                    quotes.append((score, chunk, s, e))
-                # a quote without a respondent code is the report's text too (e.g. the mix of
-                # statements the recommendations quote); its card says "citaat, geen respondentcode"
-                elif chunk.kind != "turn" and not codes and self._report_sentence(chunk, text):
-                    report.append((score, chunk, s, e))
-        best = max((x[0] for x in (*report, *quotes, *rows)), default=0.0)
-
-        def keep(items: list[tuple[float, Chunk, int, int]], limit: int) -> list[tuple[float, Chunk, int, int]]:
-            items = sorted(items, key=lambda x: -x[0])
-            if not items:
-                return []
-            floor = max(items[0][0] - cfg.floor_margin, best - 2 * cfg.floor_margin)
-            out: list[tuple[float, Chunk, int, int]] = []
-            seen: set[str] = set()
-            for item in items:
-                if item[0] < floor or len(out) >= limit:
-                    break
-                key = " ".join(item[1].text[item[2] : item[3]].split()).casefold()
-                if key in seen:
-                    continue
-                seen.add(key)
-                out.append(item)
-            return out
-
-        # the chosen report sentences read as the report wrote them (passages in search-rank order,
-        # the sentences of one passage in text order), except that the answer opens with the best
-        # scoring sentence that stands on its own (not "Het eerste …", "Dit …": those lean on the
-        # sentence before them, which the answer may not show)
-        chosen = keep(report, cfg.lead_max)
-        opener = next((x for x in chosen if not leans_back(x[1].text[x[2] : x[3]])), None)
-        lead = sorted((x for x in chosen if x is not opener), key=lambda x: (found[x[1].id][1], x[2]))
-        if opener is not None:
-            lead.insert(0, opener)
-        lead = self._with_antecedents(lead)
-        said = keep(quotes, cfg.quote_max)
-        lead_text = {" ".join(c.text[s:e].split()) for _, c, s, e in lead}
-        said = [x for x in said if not any(" ".join(x[1].text[x[2] : x[3]].split()) in t for t in lead_text)]
-        table: list[tuple[float, Chunk, int, int]] = []
-        if rows:
-            top = max(rows, key=lambda x: x[0])
-            if is_figure_question(query):
-                table = sorted((x for x in rows if x[1].id == top[1].id), key=lambda x: x[2])[: cfg.row_max]
-            elif top[0] >= best - cfg.floor_margin:
-                table = sorted(keep([x for x in rows if x[1].id == top[1].id], 3), key=lambda x: x[2])
-        # quotes grouped per respondent, the respondent with the best quote first
-        order: dict[tuple[str, ...], int] = {}
-        for _, chunk, _, _ in said:
-            order.setdefault(chunk.respondents, len(order))
-        said.sort(key=lambda x: order[x[1].respondents])
-        picked = [*lead, *(table if is_figure_question(query) else []), *said]
-        if not is_figure_question(query):
-            picked += table
-        # a report sentence or a table row is the researchers' text: it belongs to no respondent
-        out = [
-            self.source(n, chunk, s, e, score, None if chunk.kind in SPEECH else ())
-            for n, (score, chunk, s, e) in enumerate(picked, 1)
-        ]
-        if not out and hits:
+                role = self._role(chunk, chunk.text[s:e], codes, apparatus)
+                if role is not None:
+                    items.append(_Piece(score, chunk, s, e, rank, role))
+        if not items:
+            return Composition(shape, [], [], None)
+        best = max(x.score for x in items)
+        items = [x for x in items if x.score >= best - 2 * cfg.floor_margin]
+        items.sort(key=lambda x: (-x.score, x.rank, x.chunk.start + x.start))
+        # the search's top hit opens the answer (its best piece, widened to the sentences around
+        # it); the question's shape then decides which kind of evidence leads
+        top = min(x.rank for x in items)
+        first = next(x for x in items if x.rank == top)
+        items.remove(first)
+        items.insert(0, self._lead_window(first, codes, cfg.lead_chars))
+        ordered = _by_shape(items, shape)
+        if ordered[0].role == "row":  # a table answers with its best rows, read in the table's order
+            rows = [x for x in ordered if x.chunk.id == ordered[0].chunk.id][: cfg.main_max]
+            ordered = sorted(rows, key=lambda x: x.start) + [x for x in ordered if x not in rows]
+        notice = None
+        if shape == "figure":
+            ordered, notice = self._figures(ordered, query)
+        shown = self._distinct(ordered)
+        main: list[_Shown] = []
+        more: list[_Shown] = []
+        chars = 0
+        for x in shown:
+            fits = len(main) < cfg.main_max and (not main or chars + len(x.text) <= cfg.main_chars)
+            if fits and (x.piece.score >= best - cfg.floor_margin or not main) and not more:
+                main.append(x)
+                chars += len(x.text)
+            elif len(main) + len(more) < cfg.max_sources:
+                more.append(x)
+        if not main and hits:
             unit = self.unit(1, hits[0], set(tokenize(query)), filters, tuple(codes))
-            out = [unit] if unit is not None else []
-        return out
+            return Composition(shape, [unit] if unit is not None else [], [], notice)
+        sources = [
+            self.source(n, x.piece.chunk, x.start, x.end, x.piece.score, _owners(x.piece), x.also, n <= len(main))
+            for n, x in enumerate([*main, *more], 1)
+        ]
+        return Composition(shape, sources[: len(main)], sources[len(main) :], notice)
 
-    def _with_antecedents(
-        self, lead: list[tuple[float, Chunk, int, int]]
-    ) -> list[tuple[float, Chunk, int, int]]:
-        """The lead's report sentences, each one that leans on the sentence before it ("Het eerste
-        wordt gezien als …") shown together with that sentence (at most two back), when it is the
-        report's own text in the same passage: the excerpt stays one verbatim span and now reads as
-        the report meant it. Excerpts of one passage that then overlap or touch become one, in the
-        place of the first."""
-        widened: list[tuple[float, Chunk, int, int]] = []
-        for score, chunk, s, e in lead:
-            if chunk.kind == "passage":
-                earlier = [sp for sp in pieces(chunk) if sp[1] <= s][-2:]  # at most two sentences back
-                while (
-                    earlier
-                    and leans_back(chunk.text[s:e])
-                    and self._report_sentence(chunk, chunk.text[slice(*earlier[-1])])
-                ):
-                    s = earlier.pop()[0]
-            widened.append((score, chunk, s, e))
-        out: list[tuple[float, Chunk, int, int]] = []
-        for score, chunk, s, e in widened:
-            for i, (k_score, k_chunk, ks, ke) in enumerate(out):
-                # overlapping spans leave an empty gap; touching ones only whitespace
-                if k_chunk.id == chunk.id and not chunk.text[min(e, ke) : max(s, ks)].strip():
-                    out[i] = (max(score, k_score), chunk, min(s, ks), max(e, ke))
+    def _lead_window(self, x: _Piece, codes: Sequence[str], limit: int) -> _Piece:
+        """The top hit's excerpt: a run of its passage's consecutive report sentences around its
+        best one, within `limit` characters, reaching back as far as fits (measured on dev:
+        lead@1 0.349 -> 0.363 against the best sentence alone)."""
+        if x.role != "report" or x.chunk.kind != "passage":
+            return x
+        spans = pieces(x.chunk)
+        ok = [self._role(x.chunk, x.chunk.text[s:e], codes, False) == "report" for s, e in spans]
+        try:
+            i = spans.index((x.start, x.end))
+        except ValueError:
+            return x
+        best = (x.start, x.end)
+        for a in range(i, -1, -1):
+            if not ok[a]:
+                break
+            for b in range(i, len(spans)):
+                if not ok[b] or spans[b][1] - spans[a][0] > limit:
                     break
-            else:
-                out.append((score, chunk, s, e))
+                # the longest run wins, and of runs that reach further back the earliest (a
+                # passage's first sentence is often its topic sentence)
+                if spans[b][1] - spans[a][0] > best[1] - best[0] or (a < i and best[0] > spans[a][0]):
+                    best = (spans[a][0], spans[b][1])
+        return _Piece(x.score, x.chunk, best[0], best[1], x.rank, x.role)
+
+    def _role(self, chunk: Chunk, text: str, codes: Sequence[str], apparatus: bool) -> Role | None:
+        """What a piece is in an answer, or None when it cannot be one: "quote" (a respondent's own
+        words, at least `MIN_QUOTE_WORDS` long), "row" (a survey table row), "report" (a sentence of
+        the researchers' own text that stands as a statement), "apparatus" (the publication's)."""
+        if chunk.kind == "table":
+            return None if codes else "row"
+        if chunk.kind in SPEECH and chunk.respondents:
+            return "quote" if len(text.split()) >= MIN_QUOTE_WORDS else None
+        if chunk.meta.get("interview"):
+            return None  # a transcript's exchange: its turns are the candidates
+        if codes:
+            return None
+        if apparatus:
+            return "apparatus" if text.strip() else None
+        if not self._report_sentence(chunk, text) or is_reading_guidance(text) or _is_heading(chunk, text):
+            return None
+        return "report"
+
+    def _figures(self, ordered: list[_Piece], query: str) -> tuple[list[_Piece], str | None]:
+        """For a question about a number: the figures first (table rows, with the other rows of
+        the best row's table beside it, and report sentences holding a number) and, when none of
+        them answers (no number on the question's topic, no percentage where one is asked for),
+        a notice that says so: the figures shown are then the nearest ones."""
+        figures = [x for x in ordered if x.role == "row" or (x.role == "report" and _NUMBER_RE.search(x.text))]
+        if not figures:
+            return ordered, "Het rapport geeft hier geen cijfer voor."
+        best = figures[0]
+        if best.role == "row":  # the rows of one table read together, in the table's order
+            rows = sorted((x for x in figures if x.chunk.id == best.chunk.id), key=lambda x: x.start)
+            figures = [*rows, *(x for x in figures if x.chunk.id != best.chunk.id)]
+        rest = [x for x in ordered if x not in figures]
+        topic = _topic_keys(query)
+        answers = any(
+            (not topic or topic & _keys(x.text + " " + _table_caption(x.chunk)))
+            and (not _PERCENT_RE.search(query) or _PERCENT_RE.search(x.text))
+            for x in figures[:3]
+        )
+        if answers:
+            return [*figures, *rest], None
+        what = "percentage" if _PERCENT_RE.search(query) else "cijfer"
+        return [*figures, *rest], f"Het rapport geeft hier geen {what} voor. De cijfers die er het dichtst bij komen:"
+
+    def _distinct(self, ordered: list[_Piece]) -> list[_Shown]:
+        """The pieces as excerpts, each text once: a report sentence that leans on the one before
+        is widened to it (`_with_antecedents`); a text shown already (the same quote printed in
+        two places, a sentence reached through two windows) adds its place to the first one; a
+        text inside another excerpt is left out."""
+        out: list[_Shown] = []
+        for x in ordered:
+            s, e = self._widen(x)
+            text = x.chunk.text[s:e]
+            key = _norm(text)
+            same = next((o for o in out if _norm(o.text) == key), None)
+            if same is not None:
+                if (x.chunk.section, x.chunk.page) != (same.piece.chunk.section, same.piece.chunk.page):
+                    place = (x.chunk.section, x.chunk.page)
+                    if place not in same.also:
+                        same.also = (*same.also, place)
+                continue
+            if any(key in _norm(o.text) or _norm(o.text) in key for o in out):
+                continue
+            out.append(_Shown(x, s, e))
         return out
 
-    def _allowed(self, rows: Iterable[int] | None, codes: Sequence[str]) -> np.ndarray | None:
-        """A boolean mask over the corpus chunks: in `rows` (None = all) and, with respondent codes
-        from the question, spoken by one of them (as `candidates` keeps them)."""
-        chunks = self.searcher.chunks
-        if rows is None and not codes:
-            return None
-        mask = np.ones(len(chunks), dtype=bool)
-        if rows is not None:
-            mask[:] = False
-            mask[np.fromiter(rows, dtype=np.int64)] = True
-        if codes:
-            wanted = set(codes)
-            mask &= np.array([bool(wanted & set(c.respondents)) for c in chunks], dtype=bool)
-        return mask
+    def _widen(self, x: _Piece) -> tuple[int, int]:
+        """A report sentence that leans on the sentence before it ("Het eerste wordt gezien als …")
+        together with that sentence (at most two back) when it is the report's own text: the
+        excerpt stays one verbatim span and reads as the report meant it."""
+        s, e = x.start, x.end
+        if x.role != "report" or x.chunk.kind != "passage":
+            return s, e
+        earlier = [sp for sp in pieces(x.chunk) if sp[1] <= s][-2:]
+        text = x.chunk.text
+        while earlier and leans_back(text[s:e]) and self._report_sentence(x.chunk, text[slice(*earlier[-1])]):
+            s = earlier.pop()[0]
+        return s, e
 
     def _report_sentence(self, chunk: Chunk, text: str) -> bool:
         """A sentence of the report's own text that may lead an answer: not a question, not holding
@@ -460,29 +603,33 @@ def role(unit: Source) -> str:
 
 
 def count_line(quotes: Sequence[Source]) -> str:
-    """'In de getoonde citaten noemen 3 geïnterviewden dit: R3 [2], R5 [3, 4] en R13 [5].' The count
-    is of the distinct respondent codes among the quotes shown, each with the numbers of its quotes."""
+    """'Citaten van R3 [2], R5 [3] [4] en R13 [5].': whose quotes are shown, each number its own
+    link. It names the speakers and claims nothing about what they all said."""
     numbers: dict[str, list[int]] = {}
     for u in quotes:
         for code in u.respondents:
             numbers.setdefault(code, []).append(u.n)
-    parts = [f"{code} [{', '.join(map(str, ns))}]" for code, ns in numbers.items()]
-    n = len(numbers)
-    verb = "noemt 1 geïnterviewde" if n == 1 else f"noemen {n} geïnterviewden"
-    return f"In de getoonde citaten {verb} dit: {join_dutch(parts)}."
+    parts = [f"{code} {' '.join(f'[{n}]' for n in ns)}" for code, ns in numbers.items()]
+    return f"{'Citaat' if len(quotes) == 1 else 'Citaten'} van {join_dutch(parts)}."
 
 
 def _table_header(unit: Source) -> str:
-    """'**Tabel 1 Vertrouwen** (N | Gemiddelde)': the table's caption and column line, verbatim."""
-    lines = [line.strip() for line in unit.chunk.text[: unit.start].split("\n") if line.strip()]
+    """'**Tabel 1 Vertrouwen** (N | Gemiddelde; Schaal: 1 (zeer oneens) - 5 (zeer eens))': the
+    table's caption, its column line and its scale note, verbatim."""
+    text = unit.chunk.text
+    lines = [line.strip() for line in text[: unit.start].split("\n") if line.strip()]
     caption = lines[0] if lines else unit.theme
     columns = next((line for line in lines[1:] if "|" in line), "")
-    return f"**{' '.join(caption.split())}**" + (f" ({' '.join(columns.split())})" if columns else "")
+    after = [line.strip() for line in text[unit.end :].split("\n") if line.strip() and "|" not in line]
+    scale = " ".join(after[-1].split()) if after else ""
+    extra = "; ".join(x for x in (" ".join(columns.split()), scale) if x)
+    return f"**{' '.join(caption.split())}**" + (f" ({extra})" if extra else "")
 
 
 def _blocks(units: Sequence[Source]) -> list[str]:
-    """The answer's paragraphs: runs of report sentences as one paragraph, respondent quotes with
-    the count line and one group per respondent, table rows under their table's caption."""
+    """The paragraphs of a run of excerpts: report sentences as one paragraph, respondent quotes
+    one group per respondent (with a line naming them when there are several), table rows
+    under their table's caption, column names and scale."""
     runs: list[tuple[str, list[Source]]] = []
     for u in units:
         r = role(u)
@@ -495,10 +642,11 @@ def _blocks(units: Sequence[Source]) -> list[str]:
         if r == "report":
             blocks.append(" ".join(f"{quoted(u.text)} [{u.n}]" for u in members))
         elif r == "quote":
-            blocks.append(count_line(members))
             groups: dict[str, list[Source]] = {}
             for u in members:
                 groups.setdefault(u.who, []).append(u)
+            if len(groups) > 1:
+                blocks.append(count_line(members))
             for who, group in groups.items():
                 blocks.append(f"**{who}**\n\n{bullets(group)}")
         else:
@@ -510,28 +658,55 @@ def _blocks(units: Sequence[Source]) -> list[str]:
     return blocks
 
 
+MORE_TITLE = "Meer uit de interviews"
+
+
+def more_block(more: Sequence[Source]) -> str:
+    """The rest of the evidence, collapsed: a <details> element the chat shows closed."""
+    body = "\n\n".join(_blocks(more))
+    return f"<details><summary>{MORE_TITLE} ({len(more)})</summary>\n\n{body}\n\n</details>"
+
+
 def extractive_answer(
-    units: Sequence[Source], codes: Sequence[str], base: Answer, scores: dict[str, float | None]
+    composition: Composition, base: Answer, scores: dict[str, float | None]
 ) -> Iterator[str | Answer]:
     """Yield the answer as it grows (one paragraph at a time), then the final `Answer` built on
-    `base`. The units are renumbered [1], [2], … in the order the text shows them. Every word is
-    source text (between quote marks, with its [n]) or a fixed template word; the answer is checked
-    by the verifier all the same."""
-    units = [u if u.n == n else replace(u, n=n) for n, u in enumerate(units, 1)]
-    del codes  # the respondent filter already chose the units; the count line names their codes
-    blocks = _blocks(units)
+    `base`: the notice (if any), the short answer, then the rest collapsed. Every word is source
+    text (between quote marks, with its [n]) or a fixed template word; the answer is checked by
+    the verifier all the same."""
+    units = composition.sources
+    main = [b for b in ([composition.notice] if composition.notice else [])] + _blocks(composition.main)
     parts: list[str] = []
-    for block in blocks:
+    for block in main:
         parts.append(block)
         yield with_notes("\n\n".join(parts), base.notes)
+    if composition.more:
+        parts.append(more_block(composition.more))
     text = with_notes("\n\n".join(parts), base.notes)
-    lead = blocks[0].split("\n")[0] if blocks else ""
+    lead = main[0].split("\n")[0] if main else ""
     check = verify(text, units)  # self-check: the template must never produce unverifiable text
     if not check.ok:
         log.error("extractive answer failed its own verification: %s", check.issues)
     yield replace(
-        base, text=text, lead=lead, sources=tuple(units), verified=check.ok, issues=check.issues, scores=scores
+        base,
+        text=text,
+        lead=lead,
+        sources=tuple(units),
+        verified=check.ok,
+        issues=check.issues,
+        scores=scores,
+        shape=composition.shape,
     )
 
 
-__all__ = ["ChunkSource", "Excerpter", "bullets", "count_line", "extractive_answer", "role"]
+__all__ = [
+    "ChunkSource",
+    "Composition",
+    "Excerpter",
+    "MORE_TITLE",
+    "bullets",
+    "count_line",
+    "extractive_answer",
+    "more_block",
+    "role",
+]

@@ -25,7 +25,7 @@ from dataclasses import replace
 
 from citaat.ingest.model import Chunk
 
-from .extractive import SPEECH, bullets, extractive_answer
+from .extractive import SPEECH, Composition, bullets, extractive_answer
 from .llm import LLMClient, LLMError, LLMIncomplete, build_messages, prompt_text
 from .records import Answer, Source, with_notes
 from .verify import (
@@ -154,7 +154,7 @@ def generated_answer(
 
     def fallback(why: str) -> Iterator[str | Answer]:
         fallback_base = replace(base, mode="fallback", notes=(*base.notes, why))
-        yield from extractive_answer(units, (), fallback_base, scores)
+        yield from extractive_answer(Composition(base.shape or "fact", list(units), [], None), fallback_base, scores)
 
     try:
         for piece in llm.stream(messages):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from citaat.index.query import Shape
 from citaat.index.search import Filters
 from citaat.ingest.attributes import RespondentSheet
 from citaat.ingest.model import Chunk, ChunkKind, HoldsChunk
@@ -110,7 +111,9 @@ class Source(HoldsChunk):
     text begins at `chunk_offset`, so `context[mark_start:mark_end] == text`. `n` is the 1-based
     number shown in the answer and the sources panel. `excerpt_respondents` is set when the
     excerpt is attributed differently from its chunk (a passage excerpt belongs to the quotes
-    inside it, or to nobody: the researchers' own text).
+    inside it, or to nobody: the researchers' own text). `also` holds the other places (section
+    path, page) where the document prints the same text. `in_answer` is False for the evidence the
+    answer shows collapsed ("Meer uit de interviews") rather than up front.
     """
 
     n: int
@@ -121,6 +124,8 @@ class Source(HoldsChunk):
     chunk_offset: int = 0
     score: float | None = None
     excerpt_respondents: tuple[str, ...] | None = None
+    also: tuple[tuple[tuple[str, ...], int | None], ...] = ()
+    in_answer: bool = True
 
     def __post_init__(self) -> None:
         if not 0 <= self.start < self.end <= len(self.chunk.text) or not self.text.strip():
@@ -183,6 +188,9 @@ class Source(HoldsChunk):
         parts = [self.who, self.theme]
         if self.page is not None:
             parts.append(f"p. {self.page}")
+        for section, page in self.also:
+            where = section_label(section, self.doc)
+            parts.append(f"ook {where}" + (f", p. {page}" if page is not None else ""))
         return " · ".join(parts)
 
     def to_row(self) -> dict[str, Any]:
@@ -212,7 +220,8 @@ class Answer:
     "message" (no search was done: empty question, unknown respondent, …). query: what was
     searched (the question, plus the previous topic for a follow-up). topic: the topic words a
     follow-up inherits. notes: remarks for the user (question cut short, LLM unavailable, …).
-    issues: what the verifier removed or marked.
+    issues: what the verifier removed or marked. shape: the question's answer shape
+    (index/query.py `question_shape`) when the answer was composed from evidence.
     """
 
     question: str
@@ -229,6 +238,7 @@ class Answer:
     issues: tuple[Issue, ...] = ()
     filters: Filters | None = None
     scores: dict[str, float | None] = field(default_factory=dict)
+    shape: Shape | None = None
 
     def __post_init__(self) -> None:
         numbers = [s.n for s in self.sources]
@@ -246,6 +256,7 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "mode": self.mode,
+            "shape": self.shape,
             "no_evidence": self.no_evidence,
             "verified": self.verified,
             "flags": [{"kind": i.kind, "text": i.text} for i in self.issues],
@@ -259,6 +270,8 @@ class Answer:
                     "respondents": list(src.respondents),
                     "section": list(src.section),
                     "page": src.page,
+                    "in_answer": src.in_answer,
+                    "also": [{"section": list(sec), "page": pg} for sec, pg in src.also],
                 }
                 for src in self.sources
             ],

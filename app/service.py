@@ -24,6 +24,7 @@ from typing import Protocol
 from citaat.index.config import Mode as SearchMode
 from citaat.index.embedders import QueryCache
 from citaat.index.evidence import DenseBaseline, TermStats, judge_evidence
+from citaat.index.query import about_publication, question_shape
 from citaat.index.search import Filters, Hit
 from citaat.ingest.model import Chunk, ChunkKind
 from citaat.ingest.respondents import parse_respondents
@@ -271,10 +272,10 @@ class Answerer:
             previous_q = previous if followup else None
             yield from generated_answer(self.llm, q, previous_q, units, evidence, base, scores)
             return
-        units = self.excerpter.select(
-            hits, query, filters, codes, self.scorer, self.searcher.allowed_rows(filters)
-        )
-        yield from extractive_answer(units, codes, base, scores)
+        shape = question_shape(q, bool(codes))
+        allow = about_publication(q)
+        composition = self.excerpter.compose(hits, query, filters, codes, self.scorer, shape, allow)
+        yield from extractive_answer(composition, base, scores)
 
 
 __all__ = ["Answerer", "SearcherLike"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 _ASKERS = (
     r"(?:respondent(?:en)?|geïnterviewde[n]?|geinterviewde[n]?|interviewee?s?|"
@@ -88,3 +89,84 @@ def plan(question: str, strip: bool = True, who_hint: bool = False) -> QueryPlan
     respondent code that the caller already took out (it asks what that respondent said)."""
     prefer = "quote" if who_hint else preferred_kind(question)
     return QueryPlan(strip_scaffolding(question) if strip else question, prefer)
+
+
+# ---------------------------------------------------------------------------- answer shapes
+
+Shape = Literal["who", "person", "views", "fact", "figure", "overview"]
+SHAPES: tuple[Shape, ...] = ("who", "person", "views", "fact", "figure", "overview")
+
+# Groups of respondents a question can ask about ("wat zeggen de bestuurders …").
+_GROUPS = (
+    r"(?:bestuurders?|wethouders?|burgemeesters?|gemeentesecretariss(?:en)?|gemeentesecretaris|secretariss(?:en)?|"
+    r"directeur(?:en|s)?|raadsleden|(?:de\s+)?(?:ambtenaren|medewerkers)|administrators|directors|mayors|aldermen)"
+)
+_EVERYONE = (
+    r"(?:de\s+|het\s+|the\s+)?(?:geïnterviewden|geinterviewden|respondenten|ondervraagden|gesprekspartners|"
+    r"sleutelfiguren|ze|zij|men|mensen|interviewees|respondents|people)"
+)
+_OPINION = r"(?:vinden|vindt|denken|denkt|zeggen|zegt|vertellen|ervaren|kijken|oordelen|think|say|feel)"
+_SHAPE_RULES: tuple[tuple[Shape, re.Pattern[str]], ...] = (
+    (
+        "who",
+        re.compile(
+            rf"^(?:wie\b|welke\s+(?:\w+\s+)?{_ASKERS}\b|welk\s+(?:\w+\s+)?{_ASKERS}\b|van\s+wie\b|"
+            r"who\b|which\s+(?:\w+\s+)?(?:respondent|interviewee|person)s?\b)",
+            re.I,
+        ),
+    ),
+    (
+        "person",
+        re.compile(rf"^(?:wat|hoe|waarom|welke?|what|how|why)\s+{_OPINION}\s+(?:de\s+|the\s+)?{_GROUPS}\b", re.I),
+    ),
+    (
+        "figure",
+        re.compile(
+            r"\b(?:hoeveel|hoe\s+(?:hoog|laag|vaak|groot)|percentage|procent|scoort|scoren|score|gemiddeld\w*|"
+            r"cijfers?|tabel|enquête|vragenlijst|how\s+(?:many|much|high|often)|per\s*cent|average)\b|%",
+            re.I,
+        ),
+    ),
+    (
+        "views",
+        re.compile(
+            rf"^(?:wat|hoe|what|how)\s+{_OPINION}\s+{_EVERYONE}\b|\b(?:mening|opvatting|ervaring)(?:en)?\s+(?:van|over)\b"
+            r"|\bhoe\s+(?:kijken|denken|oordelen)\b",
+            re.I,
+        ),
+    ),
+    (
+        "overview",
+        re.compile(
+            r"\b(?:belangrijkste|voornaamste|grootste|meest\s+genoemde|welke\s+\w+(?:\s+\w+)?\s+(?:noemen|noemt|zijn|worden)|"
+            r"overzicht|opsomming|main|most\s+important|biggest)\b",
+            re.I,
+        ),
+    ),
+)
+# A question about the publication itself (who wrote or commissioned it, its steering group,
+# its footnotes): only then may the publication's apparatus (ingest/apparatus.py) answer.
+_PUBLICATION_RE = re.compile(
+    r"\b(?:auteurs?|onderzoekers?|schrijver|uitgevoerd|geschreven|opgesteld|schrijven|opdrachtgever|"
+    r"in\s+opdracht|begeleid\w*|colofon|voetnoot|uitgave|publicatie|nummering|author|commissioned|written)\b",
+    re.I,
+)
+
+
+def question_shape(question: str, has_codes: bool = False) -> Shape:
+    """The answer shape a question asks for (see app/extractive.py `Excerpter.compose`): "person"
+    when it names respondents (`has_codes`) or a group of them, "who" for who said it, "figure"
+    for a number, "views" for what the interviewees think, "overview" for the main points, else
+    "fact"."""
+    text = question.strip()
+    if has_codes:
+        return "person"
+    for shape, rule in _SHAPE_RULES:
+        if rule.search(text):
+            return shape
+    return "fact"
+
+
+def about_publication(question: str) -> bool:
+    """True for a question about the publication itself (its authors, commissioner, steering group)."""
+    return _PUBLICATION_RE.search(question) is not None

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .apparatus import mark_apparatus
 from .attributes import read_sheet, write_sheet
 from .chunker import ChunkConfig, chunk_report
 from .fsio import atomic_write_text, sha256_bytes, sha256_file
@@ -51,7 +52,7 @@ from .transcript import GUESS_PREFIX, SpeakerOverrides, override_key
 log = logging.getLogger(__name__)
 
 # Bump when loaders or chunkers change their output, so unchanged files are chunked again.
-CHUNKER_VERSION = 3
+CHUNKER_VERSION = 4
 
 PARTIAL_DIR = ".partial"  # per-file checkpoints of an unfinished run, inside the output directory
 DEFAULT_MAX_FILE_MB = 200.0
@@ -158,7 +159,7 @@ def chunk_document(doc: Document, cfg: IngestConfig) -> list[Chunk]:
         from .transcript_chunker import chunk_transcript
 
         return chunk_transcript(doc, max_chars=cfg.chunk.max_chars)
-    return chunk_report(doc, cfg.chunk)
+    return mark_apparatus(chunk_report(doc, cfg.chunk))
 
 
 def _doc_name(path: Path, taken: dict[str, str]) -> str:
