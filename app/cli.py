@@ -374,7 +374,7 @@ def search(
     searcher = _open_searcher(index_dir, qdrant_url)
 
     if queries is not None:
-        for qid, text in batch:
+        for qid, text, _ in batch:
             hits = searcher.search(text, k=k, filters=filters, mode=mode)
             typer.echo(json.dumps({"id": qid, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False))
         return
@@ -485,12 +485,12 @@ def _search_config(qdrant_url: str | None) -> Any:
     return SearchConfig(vector_store="qdrant", qdrant_location=qdrant_url.strip())
 
 
-def _read_queries(path: Path) -> list[tuple[object, str]]:
-    """(id, question) pairs of a query file; a bad line ends the command naming file and line."""
+def _read_queries(path: Path) -> list[tuple[object, str, list[str]]]:
+    """(id, question, earlier questions) of a query file; a bad line ends the command naming file and line."""
     from citaat.index.queries import QueryFileError, read_query_file
 
     try:
-        return [(record.id, record.q) for record in read_query_file(path)]
+        return [(record.id, record.q, record.history) for record in read_query_file(path)]
     except QueryFileError as exc:
         fail(str(exc))
 
@@ -653,8 +653,8 @@ def ask(
 
     answerer = Answerer(Searcher.open(index_dir), AnswerConfig(), LLMClient(llm_cfg) if llm_cfg.enabled else None)
     if queries is not None:
-        for qid, text in batch:
-            answer = answerer.answer(text, filters=filters)
+        for qid, text, history in batch:
+            answer = answerer.answer(text, history=history, filters=filters)
             typer.echo(json.dumps(answer.to_dict(qid), ensure_ascii=False))
         answerer.save()
         return

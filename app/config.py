@@ -26,8 +26,9 @@ class AnswerConfig:
         anyway) and the user is told so.
     evidence: when the hits count as relevant evidence (thresholds calibrated in docs/chat.md);
         otherwise the answer says so and shows the nearest passages.
-    followup_max_content_words: a question with at most this many topic words (after a previous
-        turn) is read as a follow-up and gets the previous question's topic added.
+    followup_max_content_words: a question with at most this many topic words of its own (after a
+        previous turn; the people it asks about do not count) is read as a follow-up and gets the
+        previous question's topic added (app/question.py `is_followup`).
     search_k: rows in the "Zoek citaten" table.
     evidence_k: hits whose sentences the extractive answer scores (sentence level, app/scoring.py).
     main_max / main_chars: the answer itself shows at most this many excerpts, and after the first
@@ -51,7 +52,7 @@ class AnswerConfig:
     max_sentences_per_passage: int = 2
     max_question_chars: int = 1000
     evidence: EvidenceConfig = field(default_factory=EvidenceConfig)
-    followup_max_content_words: int = 1
+    followup_max_content_words: int = 0
     search_k: int = 30
     evidence_k: int = 30
     main_max: int = 3

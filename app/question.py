@@ -18,18 +18,27 @@ CONNECTIVES = frozenset("en maar ook dus of and but also so".split())
 ANAPHORA = frozenset(
     """daarover hierover erover waarover daarvan hiervan ervan daarbij hierbij erbij daarin hierin erin
     daarmee hiermee ermee daaraan hieraan eraan daardoor hierdoor erdoor daarop hierop erop daaruit
-    hieruit eruit it them they""".split()
-)
+    hieruit eruit daar hier it""".split()
+)  # "daar"/"hier" also in their split form: "Kun je daar een voorbeeld van geven?"
 _EN_ANAPHORA_RE = re.compile(r"\babout (?:it|that|this|them)\b", re.IGNORECASE)
 # English question words are not in the Dutch stopword list; they say nothing about the topic.
 _EXTRA_STOP = frozenset(
-    """wat wie hoe welke welk waarom waar wanneer vinden vindt vind denken denkt gaat gaan
-    what who how which why where when does do did is are the of about say says said think""".split()
+    """wat wie hoe welke welk waarom waar wanneer vinden vindt vind denken denkt gaat gaan zeggen zegt
+    noemen noemt vertellen vertelt ervaren kijken mening ze zij hun hen men
+    what who how which why where when does do did is are the of about say says said think they them""".split()
+)
+# Who a question asks about is not what it is about: "en wat zeggen de bestuurders daarover?" keeps
+# the previous topic and adds the group ("bestuurders" + "herindeling").
+_PEOPLE_RE = re.compile(
+    r"^(?:r\d+|respondent(?:en)?|geïnterviewden?|geinterviewden?|bestuurders?|wethouders?|burgemeesters?|"
+    r"(?:gemeente)?secretariss?(?:en)?|directeur(?:en|s)?|raadsleden|ambtenaren|medewerkers|interviewees?|"
+    r"respondents?|directors?|mayors?|aldermen|administrators?|secretaries)$",
+    re.IGNORECASE,
 )
 
 
 def content_words(text: str) -> list[str]:
-    """Topic words of a question in order, once each: stopwords, question words and anaphora removed."""
+    """Words of a question in order, once each: stopwords, question words and anaphora removed."""
     seen: dict[str, None] = {}
     for word in words(text):
         low = word.lower()
@@ -39,15 +48,29 @@ def content_words(text: str) -> list[str]:
     return list(seen)
 
 
-def is_followup(question: str, max_content_words: int = 1) -> bool:
-    """A question that leans on the previous one: it opens with a connective ('en wat zeggen …'),
-    refers back ('daarover', 'about it') or has at most `max_content_words` topic words."""
+def topic_words(text: str) -> list[str]:
+    """What a question is about: its content words without the people it asks about (respondent
+    codes, "de bestuurders", "the directors")."""
+    return [w for w in content_words(text) if not _PEOPLE_RE.match(w)]
+
+
+def is_followup(question: str, max_content_words: int = 0) -> bool:
+    """A question that leans on the previous one: it opens with a connective ('en wat zeggen …',
+    'and what …'), refers back to it ('daarover', 'about it'), or names no topic of its own (at most
+    `max_content_words` topic words: 'Wat zegt R13?', 'En de gemeentesecretarissen?'). A pronoun for
+    people ('ze', 'hun') is no such sign: 'Wat vinden ze van herindelingen?' asks something new."""
     low = [w.lower() for w in words(question)]
     if not low:
         return False
     if low[0] in CONNECTIVES or any(w in ANAPHORA for w in low) or _EN_ANAPHORA_RE.search(question):
         return True
-    return len(content_words(question)) <= max_content_words
+    return len(topic_words(question)) <= max_content_words
+
+
+def followup_topic(question: str, topic: str) -> str:
+    """The topic after a follow-up: the previous topic plus the follow-up's own topic words."""
+    have = {w.lower() for w in topic.split()}
+    return " ".join([*topic.split(), *(w for w in topic_words(question) if w.lower() not in have)])
 
 
 def rewrite_query(question: str, topic: str) -> str:
@@ -87,8 +110,10 @@ def replay(history: Sequence[str | Answer], max_chars: int, followup_max_content
             continue
         if previous is None or not topic or not is_followup(q, followup_max_content_words):
             topic = " ".join(content_words(q))
+        else:
+            topic = followup_topic(q, topic)
         previous = q
     return previous, topic
 
 
-__all__ = ["clean_question", "content_words", "is_followup", "replay", "rewrite_query"]
+__all__ = ["clean_question", "content_words", "followup_topic", "is_followup", "replay", "rewrite_query", "topic_words"]

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from citaat.index.query import Shape
 from citaat.index.search import Filters
+from citaat.ingest.apparatus import apparatus_kind
 from citaat.ingest.attributes import RespondentSheet
 from citaat.ingest.model import Chunk, ChunkKind, HoldsChunk
 from citaat.ingest.text import join_dutch
@@ -247,16 +248,22 @@ class Answer:
 
     def to_dict(self, item_id: Any = None) -> dict[str, Any]:
         """The JSON object of one answer, as `citaat ask --json` prints it (and the HTTP API returns
-        it): `answer` is exactly the Markdown the chat shows; `verified` is true only when every
+        it): `answer` is exactly the Markdown the chat shows, the answer itself first and the rest of
+        the evidence after it in one collapsed `<details>` element ("Meer uit de interviews");
+        `shape` is the question's answer shape, `followup` whether it was read as a follow-up;
+        `verified` is true only when every
         quotation and R-number in it was checked against the sources; `flags` are what the checks
         removed or marked; `sources` are numbered as the [n] in the answer, each with its honest
-        `label` ('citaat — R13', 'citaat, geen respondentcode', 'rapporttekst', …)."""
+        `label` ('citaat — R13', 'citaat, geen respondentcode', 'rapporttekst', …), `in_answer`
+        (shown up front, not collapsed), `also` (other places of the same text) and `apparatus` (the
+        publication's own apparatus: "titelpagina", "voetnoot", …, or null)."""
         return {
             "id": item_id,
             "question": self.question,
             "answer": self.text,
             "mode": self.mode,
             "shape": self.shape,
+            "followup": self.followup,
             "no_evidence": self.no_evidence,
             "verified": self.verified,
             "flags": [{"kind": i.kind, "text": i.text} for i in self.issues],
@@ -271,6 +278,7 @@ class Answer:
                     "section": list(src.section),
                     "page": src.page,
                     "in_answer": src.in_answer,
+                    "apparatus": apparatus_kind(src.chunk),
                     "also": [{"section": list(sec), "page": pg} for sec, pg in src.also],
                 }
                 for src in self.sources

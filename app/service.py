@@ -33,7 +33,7 @@ from .config import AnswerConfig
 from .extractive import SPEECH, ChunkSource, Excerpter, bullets, extractive_answer
 from .generated import generated_answer
 from .llm import LLMClient
-from .question import clean_question, content_words, is_followup, replay, rewrite_query
+from .question import clean_question, content_words, followup_topic, is_followup, replay, rewrite_query
 from .records import KIND_LABELS, Answer, Source, join_dutch, with_notes
 from .scoring import SentenceScorer
 
@@ -211,7 +211,7 @@ class Answerer:
         previous, topic = self.conversation(history)
         followup = bool(previous and topic and is_followup(q, cfg.followup_max_content_words))
         query = rewrite_query(q, topic) if followup else q
-        new_topic = topic if followup else " ".join(content_words(q))
+        new_topic = followup_topic(q, topic) if followup else " ".join(content_words(q))
         _, asked_codes = parse_respondents(q)
         codes = filters.respondents or asked_codes
         known = set(self.respondents())

@@ -308,6 +308,24 @@ class EvidenceJudgement:
     signals: Mapping[str, float] | None = None
 
 
+# A question about the asker's own life ("mijn huis", "my driving licence", "kan ik …") is not
+# about the interviews, unless the asker speaks from a role they are about ("als wethouder",
+# "in ons samenwerkingsverband", "mijn gemeente").
+_FIRST_PERSON_RE = re.compile(r"\b(?:ik|mijn|mij|me|m'n|i|my|me|mine|myself)\b", re.IGNORECASE)
+_ROLE_RE = re.compile(
+    r"\b(?:als|as)\s+(?:\w+\s+)?(?:wethouder|burgemeester|bestuurder|gemeentesecretaris|secretaris|directeur|"
+    r"raadslid|ambtenaar|gemeente|manager|alderman|mayor|director|civil\s+servant|municipality)\b"
+    r"|\b(?:mijn|onze|ons|my|our)\s+(?:\w+\s+)?(?:gemeente|samenwerkingsverband|samenwerking|organisatie|raad|"
+    r"college|ssc|bedrijfsvoering|uitvoeringsorganisatie|municipality|council|organisation|organization)\b",
+    re.IGNORECASE,
+)
+
+
+def is_personal(question: str) -> bool:
+    """True for a question in the first person about the asker's own affairs (see above)."""
+    return bool(_FIRST_PERSON_RE.search(question)) and not _ROLE_RE.search(question)
+
+
 def judge_evidence(
     hits: Sequence[Scored],
     cfg: EvidenceConfig,
@@ -339,6 +357,8 @@ def judge_evidence(
     lexical = [h.bm25_score for h in hits if h.bm25_score is not None]
     dense_top = max(dense) if dense else None
     bm25_top = max(lexical) if lexical else None
+    if is_personal(question):
+        return EvidenceJudgement(False, dense_top, bm25_top, None, None, "persoonlijke vraag")
     english = is_english(question)
     model = EvidenceModel.load() if cfg.use_model else None
     if model is not None and hits and dense_top is not None and baseline is not None and not english \
@@ -368,5 +388,5 @@ def judge_evidence(
 
 __all__ = [
     "DenseBaseline", "EvidenceJudgement", "EvidenceModel", "Scored", "TermStats", "evidence_signals",
-    "hit_coverage", "judge_evidence", "list_agreement",
+    "hit_coverage", "is_personal", "judge_evidence", "list_agreement",
 ]

@@ -1,4 +1,5 @@
-"""Query files: JSON Lines with one question per line, `{"id": "q1", "q": "Wat zegt R13 over …?"}`.
+"""Query files: JSON Lines with one question per line, `{"id": "q1", "q": "Wat zegt R13 over …?"}`,
+optionally with `"history"`: the earlier questions of a conversation (`citaat ask` replays them).
 
 One reader for `citaat search --queries` and the eval question set (which adds its own fields on
 top, see eval/dataset.py), so both accept and reject the same files with the same messages.
@@ -32,6 +33,11 @@ class QueryRecord:
         return str(self.data["q"])
 
     @property
+    def history(self) -> list[str]:
+        """The earlier questions of the conversation this question is asked in (`"history"`, optional)."""
+        return [str(h) for h in self.data.get("history") or []]
+
+    @property
     def id(self) -> Any:
         """The record's `id`, or its line number when it has none."""
         return self.data.get("id", self.line)
@@ -54,6 +60,9 @@ def parse_query_lines(lines: Iterable[str], source: str = "<geheugen>") -> list[
         q = data.get("q")
         if not isinstance(q, str) or not q.strip():
             raise QueryFileError(f'{source}:{n}: geen vraag ("q" ontbreekt of is leeg)')
+        history = data.get("history")
+        if history is not None and (not isinstance(history, list) or not all(isinstance(h, str) for h in history)):
+            raise QueryFileError(f'{source}:{n}: "history" moet een lijst met eerdere vragen (teksten) zijn')
         if "id" in data:
             qid = data["id"]
             if not isinstance(qid, str | int) or isinstance(qid, bool) or not str(qid).strip():
