@@ -513,20 +513,34 @@ class Excerpter:
 
     def _distinct(self, ordered: list[_Piece]) -> list[_Shown]:
         """The pieces as excerpts, each text once: a report sentence that leans on the one before
-        is widened to it (`_with_antecedents`); a text shown already (the same quote printed in
-        two places, a sentence reached through two windows) adds its place to the first one; a
-        text inside another excerpt is left out."""
+        is widened to it (`_widen`); pieces of one passage that then overlap or touch become one
+        excerpt, in the place of the first; a text shown already (the same quote printed in two
+        places, a sentence reached through two windows) adds its place to the first one; a text
+        inside another excerpt is left out."""
         out: list[_Shown] = []
         for x in ordered:
             s, e = self._widen(x)
+            joined = next(
+                (
+                    o
+                    for o in out
+                    if o.piece.chunk.id == x.chunk.id
+                    and o.piece.role == x.role == "report"
+                    and not x.chunk.text[min(e, o.end) : max(s, o.start)].strip()
+                    and max(e, o.end) - min(s, o.start) <= self.config.lead_chars
+                ),
+                None,
+            )
+            if joined is not None:
+                joined.start, joined.end = min(s, joined.start), max(e, joined.end)
+                continue
             text = x.chunk.text[s:e]
             key = _norm(text)
             same = next((o for o in out if _norm(o.text) == key), None)
             if same is not None:
-                if (x.chunk.section, x.chunk.page) != (same.piece.chunk.section, same.piece.chunk.page):
-                    place = (x.chunk.section, x.chunk.page)
-                    if place not in same.also:
-                        same.also = (*same.also, place)
+                place = (x.chunk.section, x.chunk.page)
+                if place != (same.piece.chunk.section, same.piece.chunk.page) and place not in same.also:
+                    same.also = (*same.also, place)
                 continue
             if any(key in _norm(o.text) or _norm(o.text) in key for o in out):
                 continue
@@ -658,6 +672,12 @@ def _blocks(units: Sequence[Source]) -> list[str]:
     return blocks
 
 
+def _lead_line(unit: Source) -> str:
+    """The answer's first excerpt as one line: 'R13: “…” [1]', or '“…” [1]' for the report's text."""
+    who = f"{unit.who}: " if unit.respondents else ""
+    return f"{who}{quoted(unit.text)} [{unit.n}]"
+
+
 MORE_TITLE = "Meer uit de interviews"
 
 
@@ -683,7 +703,7 @@ def extractive_answer(
     if composition.more:
         parts.append(more_block(composition.more))
     text = with_notes("\n\n".join(parts), base.notes)
-    lead = main[0].split("\n")[0] if main else ""
+    lead = composition.notice or (_lead_line(composition.main[0]) if composition.main else "")
     check = verify(text, units)  # self-check: the template must never produce unverifiable text
     if not check.ok:
         log.error("extractive answer failed its own verification: %s", check.issues)

@@ -21,11 +21,8 @@ score = dense + `lexical_weight` × lexical + `rank_weight` / (5 + r) + `context
 (+ `lead_bonus`). The pieces of a chunk are `pieces(chunk)`: sentences for a passage, the whole
 text for a quote or turn, rows for a table.
 
-`score` scores the pieces of given chunks (the hits of a search); `score_corpus` scores every piece
-of the corpus at once (one matrix product over the cached vectors) with the search rank as a prior
-for the pieces of the hits, so an answering sentence in a passage that the search ranked low (or
-missed) can still lead. It needs every piece's vector: it embeds whatever is missing first (the
-first answer on a fresh index waits for that; the vectors are then cached on disk).
+`score` scores the pieces of given chunks (the hits of a search). Scoring every sentence of the
+corpus instead (the search rank as a prior) lost on dev and was removed (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -102,7 +99,6 @@ class SentenceScorer:
         self._lock = lock  # the embedder's (shared with the searcher)
         self._warming = threading.Lock()  # one warm-up at a time: a second caller waits, then has nothing to do
         self._asked = 0.0  # monotonic time of the last question scored; the warm-up waits for a quiet moment
-        self._matrix: _Matrix | None = None
         if cache_file is not None:
             self.load()
 
@@ -230,65 +226,6 @@ class SentenceScorer:
         other._vectors = {cid: v for cid, v in self._vectors.items() if cid in known}
         return other
 
-    def covers(self, chunks: Sequence[Chunk]) -> bool:
-        """True when this scorer was made for exactly these chunks (corpus-wide scoring needs it)."""
-        return chunks is self._chunks or (
-            len(chunks) == len(self._chunks) and all(a.id == b.id for a, b in zip(chunks, self._chunks, strict=True))
-        )
-
-    def matrix(self) -> _Matrix:
-        """Every piece of the corpus in one table (built once; embeds the pieces still missing)."""
-        m = self._matrix
-        if m is None:
-            self.warm()
-            m = self._matrix = _Matrix.of(self)
-        return m
-
-    def score_corpus(
-        self,
-        query: str,
-        ranks: dict[str, int] | None = None,
-        allowed: np.ndarray | None = None,
-        limit: int = 200,
-    ) -> dict[str, list[tuple[Span, float]]]:
-        """Score every piece of the corpus (see the module docstring); chunk id -> [(span, score)]
-        in text order for the chunks of the best `limit` pieces and for every chunk in `ranks`.
-        `allowed`: a boolean mask over the corpus chunks (the filters); others are left out."""
-        ranks = ranks or {}
-        m = self.matrix()
-        qvec = self.query_vector(query)
-        n = len(m.chunk_of)
-        dense = m.vectors @ qvec if qvec is not None and len(m.vectors) else np.zeros(n, dtype=np.float32)
-        weights, total = self._weights(query)
-        lexical = np.zeros(n, dtype=np.float32)
-        for key, w in weights.items():
-            rows = m.postings.get(key)
-            if rows is not None:
-                lexical[rows] += w / total
-        n_chunks = len(self._chunks)
-        context = np.bincount(m.chunk_of, weights=dense, minlength=n_chunks) / np.maximum(m.counts, 1)
-        prior = np.zeros(n_chunks, dtype=np.float32)
-        for cid, r in ranks.items():
-            row = m.row.get(cid)
-            if row is not None:
-                prior[row] = self.rank_weight / (5 + r)
-        score = dense + self.lexical_weight * lexical + (self.context_weight * context + prior)[m.chunk_of]
-        if self.lead_bonus:
-            score = score + self.lead_bonus * m.opens
-        ok = np.ones(n, dtype=bool) if allowed is None else allowed[m.chunk_of]
-        order = np.flatnonzero(ok)
-        if len(order) > limit:
-            order = order[np.argpartition(-score[order], limit)[:limit]]
-        keep = set(m.chunk_of[order].tolist())
-        keep.update(m.row[cid] for cid in ranks if cid in m.row and (allowed is None or allowed[m.row[cid]]))
-        out: dict[str, list[tuple[Span, float]]] = {}
-        for row in sorted(keep):
-            lo = m.first[row]
-            out[self._chunks[row].id] = [
-                (span, float(score[lo + k])) for k, span in enumerate(self.spans(self._chunks[row]))
-            ]
-        return out
-
     def score(
         self, query: str, chunks: Sequence[Chunk], ranks: dict[str, int] | None = None
     ) -> dict[str, list[tuple[Span, float]]]:
@@ -323,50 +260,6 @@ class SentenceScorer:
                 scored.append(((s, e), float(d) + self.lexical_weight * lexical + bonus))
             out[c.id] = scored
         return out
-
-
-class _Matrix:
-    """The corpus's pieces as arrays, in chunk order: vectors (pieces x dim), the chunk row of each
-    piece, each chunk's first piece and piece count, the term postings (key -> piece rows) and
-    which pieces open their section."""
-
-    def __init__(
-        self,
-        vectors: np.ndarray,
-        chunk_of: np.ndarray,
-        first: np.ndarray,
-        counts: np.ndarray,
-        postings: dict[str, np.ndarray],
-        opens: np.ndarray,
-        row: dict[str, int],
-    ) -> None:
-        self.vectors, self.chunk_of, self.first, self.counts = vectors, chunk_of, first, counts
-        self.postings, self.opens, self.row = postings, opens, row
-
-    @classmethod
-    def of(cls, scorer: SentenceScorer) -> _Matrix:
-        chunks = scorer._chunks
-        counts = np.array([len(scorer.spans(c)) for c in chunks], dtype=np.int64)
-        first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(chunks) else counts
-        chunk_of = np.repeat(np.arange(len(chunks), dtype=np.int64), counts)
-        if scorer.embedder is not None and len(chunks):
-            vectors = np.concatenate([scorer._vectors[c.id] for c in chunks]).astype(np.float32)
-        else:
-            vectors = np.zeros((0, 1), dtype=np.float32)
-        lists: dict[str, list[int]] = {}
-        opens = np.zeros(int(counts.sum()), dtype=np.float32)
-        pos = 0
-        for c in chunks:
-            spans = scorer.spans(c)
-            if c.id in scorer._opens and spans:
-                opens[pos] = 1.0  # the first sentence of a section
-            for s, e in spans:
-                for key in _keys(c.text[s:e]):
-                    lists.setdefault(key, []).append(pos)
-                pos += 1
-        postings = {k: np.asarray(v, dtype=np.int64) for k, v in lists.items()}
-        row = {c.id: n for n, c in enumerate(chunks)}
-        return cls(vectors, chunk_of, first, counts, postings, opens, row)
 
 
 __all__ = ["SentenceScorer", "pieces"]
