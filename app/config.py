@@ -61,7 +61,7 @@ class AnswerConfig:
     max_sources: int = 10
     lexical_weight: float = 0.05
     rank_weight: float = 0.2
-    floor_margin: float = 0.08
+    floor_margin: float = 0.05
     lead_bonus: float = 0.0
     context_weight: float = 0.0
 

@@ -172,7 +172,9 @@ def _owners(piece: _Piece) -> tuple[str, ...] | None:
 
 
 def _norm(text: str) -> str:
-    return " ".join(text.split()).casefold()
+    """A text's letters and digits only, lowercased: the same quote printed twice ("z’n" / "z'n",
+    with or without a final full stop) is one text."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 def _keys(text: str) -> set[str]:
@@ -399,9 +401,13 @@ class Excerpter:
         items: list[_Piece] = []
         for cid, pieces_ in scored.items():
             chunk, rank = found[cid]
-            apparatus = apparatus_kind(chunk) is not None
-            if apparatus and not allow_apparatus:
-                continue
+            kind = apparatus_kind(chunk)
+            apparatus = kind is not None
+            if kind == "leeswijzer" or (apparatus and not allow_apparatus):
+                continue  # reading guidance answers nothing; the rest only questions about the publication
+            if apparatus and pieces_:  # the apparatus reads as a whole (a title page, a colophon)
+                best_piece = max(score for _, score in pieces_)
+                pieces_ = [((0, len(chunk.text.rstrip())), best_piece)]
             for (s, e), score in pieces_:
                 role = self._role(chunk, chunk.text[s:e], codes, apparatus)
                 if role is not None:
@@ -418,6 +424,8 @@ class Excerpter:
         items.remove(first)
         items.insert(0, self._lead_window(first, codes, cfg.lead_chars))
         ordered = _by_shape(items, shape)
+        if allow_apparatus:  # a question about the publication: its own apparatus answers it first
+            ordered = [x for x in ordered if x.role == "apparatus"] + [x for x in ordered if x.role != "apparatus"]
         if ordered[0].role == "row":  # a table answers with its best rows, read in the table's order
             rows = [x for x in ordered if x.chunk.id == ordered[0].chunk.id][: cfg.main_max]
             ordered = sorted(rows, key=lambda x: x.start) + [x for x in ordered if x not in rows]

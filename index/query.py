@@ -161,6 +161,8 @@ def question_shape(question: str, has_codes: bool = False) -> Shape:
     text = question.strip()
     if has_codes:
         return "person"
+    if about_publication(text):
+        return "fact"  # "Wie heeft het onderzoek uitgevoerd?" asks about the publication, not a respondent
     for shape, rule in _SHAPE_RULES:
         if rule.search(text):
             return shape

@@ -15,8 +15,8 @@ from citaat.app.service import Answerer
 from citaat.eval.answers import contains_snippet, parse_answers, score_answers
 from citaat.eval.dataset import parse_questions
 
-ANSWER_KEYS = {"id", "question", "answer", "mode", "no_evidence", "verified", "flags", "sources"}
-SOURCE_KEYS = {"n", "id", "kind", "label", "text", "respondents", "section", "page"}
+ANSWER_KEYS = {"id", "question", "answer", "mode", "shape", "followup", "no_evidence", "verified", "flags", "sources"}
+SOURCE_KEYS = {"n", "id", "kind", "label", "text", "respondents", "section", "page", "in_answer", "also", "apparatus"}
 SUCCESS = (
     "De relatie, en in het bijzonder het vertrouwen, tussen de samenwerkende gemeenten is de meest genoemde "
     "succesfactor"
@@ -60,7 +60,9 @@ def test_success_factors_lead_with_the_reports_answer(answerer):
 def test_figure_question_shows_the_survey_table_rows(answerer):
     answer = answerer.answer("Hoe belangrijk is vertrouwen volgens de enquête?")
     assert answer.verified and not answer.no_evidence
-    assert "**Tabel 1 Vertrouwen** (N | Gemiddelde)" in answer.text
+    # caption, columns and the scale, verbatim from the table
+    assert "**Tabel 1 Vertrouwen** (N | Gemiddelde; Schaal: 1 (zeer oneens) - 5 (zeer eens))" in answer.text
+    assert answer.shape == "figure" and answer.sources[0].kind == "table"
     rows = [s for s in answer.sources if s.kind == "table"]
     assert any("gemeentesecretarissen | 33 | 3,94" in s.text for s in rows)
     assert "3,94" in answer.text
@@ -112,15 +114,12 @@ def test_numbers_follow_the_text_order(answerer, question):
 def test_filler_below_the_floor_is_left_out(answerer):
     cfg = answerer.config
     answer = answerer.answer("Wat zijn de belangrijkste succesfactoren?")
-    scored = [s for s in answer.sources if s.kind != "table"]
-    report = [s.score for s in scored if not s.respondents]
-    quotes = [s.score for s in scored if s.respondents]
-    best = max(report + quotes)
-    for group in (report, quotes):
-        if group:
-            assert min(group) >= max(group) - cfg.floor_margin - 1e-9
-            assert min(group) >= best - 2 * cfg.floor_margin - 1e-9
-    assert len(report) <= cfg.lead_max and len(quotes) <= cfg.quote_max
+    scores = [s.score for s in answer.sources if s.score is not None]
+    best = max(scores)
+    assert all(score >= best - 2 * cfg.floor_margin - 1e-9 for score in scores)
+    shown = [s for s in answer.sources if s.in_answer]
+    assert all(s.score >= best - cfg.floor_margin - 1e-9 for s in shown[1:])
+    assert len(shown) <= cfg.main_max and len(answer.sources) <= cfg.max_sources
 
 
 def test_a_sentence_that_leans_back_is_shown_with_the_sentence_before_it(answerer):
@@ -161,7 +160,7 @@ def test_ask_text_and_respondent_option(report_index):
         app, ["ask", "Wat vinden zij van vertrouwen?", "--index", str(report_index), "-r", "R13"]
     )
     assert result.exit_code == 0, result.output
-    assert "R13 [1" in result.stdout and "✓ Alle citaten en R-nummers" in result.stdout
+    assert "**R13**\n\n- [1] “" in result.stdout and "✓ Alle citaten en R-nummers" in result.stdout
     assert "[1] R13 · " in result.stdout
 
 
@@ -255,48 +254,11 @@ def test_eval_answers_command(tmp_path):
     assert bad.exit_code == 1 and f"{broken}:1" in bad.output
 
 
-def test_corpus_wide_scores_are_the_hits_scores(answerer):
-    """`score_corpus` (one matrix product over every sentence) gives each piece the score that
-    `score` gives it among the hits, keeps the hits' chunks, and leaves out what the filter excludes."""
-    import numpy as np
-
-    scorer = answerer.scorer
-    q = "Wat zijn de belangrijkste succesfactoren?"
-    chunks = list(answerer.searcher.chunks)
-    some = chunks[:60]
-    ranks = {c.id: n for n, c in enumerate(some[:8], 1)}
-    each = scorer.score(q, some, ranks)
-    every = scorer.score_corpus(q, ranks, limit=10_000)
-    assert set(every) == {c.id for c in chunks}
-    for cid, pieces in each.items():
-        assert [s for s, _ in every[cid]] == [s for s, _ in pieces]
-        assert np.allclose([v for _, v in every[cid]], [v for _, v in pieces], atol=1e-5)
-    top = scorer.score_corpus(q, ranks, limit=5)
-    assert set(ranks) <= set(top) and len(top) <= 5 + len(ranks)
-    quotes = np.array([c.kind == "quote" for c in chunks])
-    only = scorer.score_corpus(q, {}, allowed=quotes, limit=10_000)
-    assert only and all(answerer.searcher.chunk(cid).kind == "quote" for cid in only)
-
-
-def test_corpus_wide_answer_is_verified_source_text(report_index, sentence_cache):
-    from dataclasses import replace
-
-    from citaat.index.search import Filters, Searcher
-
-    wide = Answerer(
-        Searcher.open(report_index), replace(AnswerConfig(), corpus_wide=True), sentence_cache=sentence_cache
-    )
-    answer = wide.answer("Wat zijn de belangrijkste succesfactoren?")
-    assert answer.mode == "extractive" and answer.verified and answer.sources
-    filtered = wide.answer("Wat zegt men over vertrouwen?", filters=Filters(respondents=("R13",)))
-    assert filtered.verified and {c for s in filtered.sources for c in s.respondents} == {"R13"}
-
-
 def test_leaning_sentences_take_their_antecedent_and_overlapping_excerpts_merge():
     """Unit check of the widening on a made-up passage: "Dit …" and "Het eerste …" are shown with the
     report sentence before them; a sentence holding a quotation is never pulled in; excerpts of one
     passage that overlap or touch after widening become one, in the place of the first."""
-    from citaat.app.extractive import Excerpter
+    from citaat.app.extractive import Excerpter, _Piece
     from citaat.ingest.model import Chunk
 
     text = (
@@ -315,28 +277,24 @@ def test_leaning_sentences_take_their_antecedent_and_overlapping_excerpts_merge(
 
     excerpter = Excerpter(Source(), AnswerConfig())
 
-    def span(sentence: str) -> tuple[int, int]:
+    def piece(score: float, sentence: str) -> _Piece:
         i = text.index(sentence)
-        return i, i + len(sentence)
+        return _Piece(score, passage, i, i + len(sentence), 1, "report")
 
     first = "Het eerste wordt gezien als de belangrijkste factor."
     after_quote = "Dit geldt vooral voor de kleinere gemeenten daar."
     second = "Een tweede punt betreft de financiering van het geheel."
     risk = "Dit wordt door velen genoemd als een risico."
-    lead = [(0.9, passage, *span(risk)), (0.8, passage, *span(first)), (0.7, passage, *span(after_quote)),
-            (0.6, passage, *span(second))]
-    out = excerpter._with_antecedents(lead)
-    shown = [text[s:e] for _, _, s, e in out]
+    out = excerpter._distinct([piece(0.9, risk), piece(0.8, first), piece(0.7, after_quote), piece(0.6, second)])
+    shown = [x.text for x in out]
     # "Dit wordt …" takes "Een tweede punt …"; "Dit geldt …", chosen too, touches that excerpt: one
     # excerpt of three sentences, in the place of the first, with the best score
-    assert shown[0] == f"{after_quote} {second} {risk}" and out[0][0] == 0.9
+    assert shown[0] == f"{after_quote} {second} {risk}" and out[0].piece.score == 0.9
     assert shown[1] == "Het gaat om goede relaties en om goede resultaten. " + first
     # the sentence before "Dit geldt …" holds a respondent's quotation: never pulled into report text
     assert "“" not in shown[0] and len(out) == 2
     # alone, "Dit geldt …" stays as it is (its antecedent is the quotation)
-    assert [text[s:e] for _, _, s, e in excerpter._with_antecedents([(0.5, passage, *span(after_quote))])] == [
-        after_quote
-    ]
+    assert [x.text for x in excerpter._distinct([piece(0.5, after_quote)])] == [after_quote]
 
 
 @pytest.mark.parametrize(
