@@ -165,6 +165,26 @@ def _by_shape(items: list[_Piece], shape: Shape) -> list[_Piece]:
     return [x for x in items if x.role in lead] + [x for x in items if x.role not in lead]
 
 
+def _grouped(shown: list[_Shown]) -> list[_Shown]:
+    """The quotes of one respondent together (at the place of that respondent's first quote)."""
+    first: dict[tuple[str, ...], int] = {}
+    for i, x in enumerate(shown):
+        if x.piece.role == "quote":
+            first.setdefault(x.piece.chunk.respondents, i)
+    return sorted(shown, key=lambda x: (first.get(x.piece.chunk.respondents, 0) if x.piece.role == "quote" else 0))
+
+
+def _tidy(more: list[_Shown], shape: Shape) -> list[_Shown]:
+    """The collapsed rest by kind, as the shape leads (quotes first for "who"), each kind in its
+    order and the quotes grouped per respondent."""
+    order: tuple[Role, ...] = ("quote", "report", "row", "apparatus")
+    if shape in ("fact", "overview", "views"):
+        order = ("report", "quote", "row", "apparatus")
+    elif shape == "figure":
+        order = ("row", "report", "quote", "apparatus")
+    return _grouped(sorted(more, key=lambda x: order.index(x.piece.role)))
+
+
 def _owners(piece: _Piece) -> tuple[str, ...] | None:
     """The excerpt's attribution: a respondent's words keep their chunk's codes (None); a report
     sentence, a table row or the apparatus belongs to no respondent."""
@@ -448,7 +468,7 @@ class Excerpter:
             return Composition(shape, [unit] if unit is not None else [], [], notice)
         sources = [
             self.source(n, x.piece.chunk, x.start, x.end, x.piece.score, _owners(x.piece), x.also, n <= len(main))
-            for n, x in enumerate([*main, *more], 1)
+            for n, x in enumerate([*_grouped(main), *_tidy(more, shape)], 1)
         ]
         return Composition(shape, sources[: len(main)], sources[len(main) :], notice)
 
@@ -687,12 +707,13 @@ def _lead_line(unit: Source) -> str:
 
 
 MORE_TITLE = "Meer uit de interviews"
+MORE_MARK = "<details>"  # where the collapsed rest begins (the JSON contract: eval/answers.py reads it)
 
 
 def more_block(more: Sequence[Source]) -> str:
     """The rest of the evidence, collapsed: a <details> element the chat shows closed."""
     body = "\n\n".join(_blocks(more))
-    return f"<details><summary>{MORE_TITLE} ({len(more)})</summary>\n\n{body}\n\n</details>"
+    return f"{MORE_MARK}<summary>{MORE_TITLE} ({len(more)})</summary>\n\n{body}\n\n</details>"
 
 
 def extractive_answer(
@@ -731,6 +752,7 @@ __all__ = [
     "ChunkSource",
     "Composition",
     "Excerpter",
+    "MORE_MARK",
     "MORE_TITLE",
     "bullets",
     "count_line",

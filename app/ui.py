@@ -38,6 +38,7 @@ from .conversations import CONVERSATIONS_FILE, ConversationStore, Turn, new_owne
 from .downloads import PendingExports
 from .export import FORMATS as EXPORT_FORMATS
 from .export import ExportMeta
+from .extractive import MORE_MARK
 from .finder import QuoteFinder, claim_markdown
 from .records import KIND_LABELS, Answer, Source, attributes_text, join_dutch
 from .service import Answerer
@@ -182,7 +183,9 @@ def answer_markdown(answer: Answer, turn: int | None = None) -> str:
     else:
         n = len(answer.issues)
         badge = f"⚠ {n} {'onderdeel' if n == 1 else 'onderdelen'} niet geverifieerd en weggelaten of gemarkeerd."
-    return f"{text}\n\n<span class='cz-badge'>{badge}</span>"
+    # the badge under the answer itself; the collapsed rest ("Meer uit de interviews") after it
+    main, mark, more = text.partition(MORE_MARK)
+    return f"{main.rstrip()}\n\n<span class='cz-badge'>{badge}</span>" + (f"\n\n{mark}{more}" if mark else "")
 
 
 def user_markdown(question: str) -> str:
@@ -567,15 +570,16 @@ def build_app(
         return image, f'<div class="cz-where" id="pageview-caption">[{source.n}] {html.escape(caption)}</div>'
 
     def pick(value: str, turns: Turns) -> tuple[Any, ...]:
-        """`ref:K:N` selects source N of answer K; `page:K:N` also opens its page view."""
-        m = re.fullmatch(r"(ref|page):(\d+):(\d+)", value or "")
+        """`ref:K:N` selects source N of answer K; `page:K:N` also opens its page view; `turn:K:0`
+        shows the sources of answer K (the page script asks for it when the reader scrolls to it)."""
+        m = re.fullmatch(r"(ref|page|turn):(\d+):(\d+)", value or "")
         if not m or not turns or int(m.group(2)) >= len(turns):
             return (gr.skip(),) * 5
         what, k, n = m.group(1), int(m.group(2)), int(m.group(3))
         sources = turns[k]["sources"]
         panel = cards(sources, title=f"Bronnen bij vraag {k + 1}", turn=k, selected=n)
         chosen = next((s for s in sources if s.n == n), None)
-        if what == "ref" or chosen is None:
+        if what != "page" or chosen is None:
             return panel, gr.Dropdown(value=k), gr.skip(), gr.skip(), gr.skip()
         image, caption = page_view(chosen)
         return (
@@ -753,6 +757,9 @@ def build_app(
                                     "letterlijke citaten met respondent, sectie en pagina.",
                                     feedback_options=None,
                                     group_consecutive_messages=False,
+                                    # the page script shows a new answer from its first line
+                                    # (app/webpage.py), not from its end
+                                    autoscroll=False,
                                 )
                                 with gr.Row():
                                     question = gr.Textbox(

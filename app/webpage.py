@@ -146,7 +146,53 @@ HEAD = """
     var btn = document.querySelector("#cz-pick-btn");
     if (btn) btn.click();
   }, true);
+  // A new answer comes into view from its first line (the question above it), never from its end;
+  // the sources panel follows the answer the reader has in view (turn:K:0 asks the page for them).
+  var shownTurn = -1, seenQuestions = 0, quietPick = false;
+  function chatLog() { return document.querySelector("#chat [role=log]"); }
+  function showLatest(log) {
+    var users = log.querySelectorAll('[data-testid="user"]');
+    var bots = log.querySelectorAll('[data-testid="bot"]');
+    var q = users[users.length - 1], a = bots[bots.length - 1];
+    if (!q && !a) return;
+    var target = q && q.getBoundingClientRect().height < log.clientHeight / 3 ? q : (a || q);
+    log.scrollTop += target.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
+    var chat = document.querySelector("#chat"), box = chat.getBoundingClientRect();
+    if (box.top < 0 || box.top > window.innerHeight - 120) chat.scrollIntoView({ block: "start" });
+  }
+  function answerInView(log) {
+    var bots = log.querySelectorAll('[data-testid="bot"]'), best = -1, most = 0;
+    var top = log.getBoundingClientRect().top, bottom = log.getBoundingClientRect().bottom;
+    bots.forEach(function (b, i) {
+      var r = b.getBoundingClientRect(), seen = Math.min(r.bottom, bottom) - Math.max(r.top, top);
+      if (seen > most) { most = seen; best = i; }
+    });
+    return best;
+  }
+  var follow = null;
+  new MutationObserver(function () {
+    var log = chatLog();
+    if (!log) return;
+    var n = log.querySelectorAll('[data-testid="user"]').length;
+    if (n !== seenQuestions) { seenQuestions = n; showLatest(log); shownTurn = n - 1; }
+    if (!log.czWatched) {
+      log.czWatched = true;
+      log.addEventListener("scroll", function () {
+        clearTimeout(follow);
+        follow = setTimeout(function () {
+          var k = answerInView(log);
+          if (k < 0 || k === shownTurn) return;
+          shownTurn = k;
+          quietPick = true;
+          window.czPick = "turn:" + k + ":0";
+          var btn = document.querySelector("#cz-pick-btn");
+          if (btn) btn.click();
+        }, 250);
+      });
+    }
+  }).observe(document.documentElement, { subtree: true, childList: true });
   window.czShow = function () {
+    if (quietPick) { quietPick = false; return; }
     setTimeout(function () {
       var here = document.querySelector("#cz-here");
       if (here) here.scrollIntoView({ block: "center" });

