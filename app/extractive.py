@@ -38,18 +38,6 @@ log = logging.getLogger(__name__)
 
 QUESTION_SHARE = 0.4  # a passage whose sentences are this much (by length) questions is not evidence
 SPEECH: tuple[ChunkKind, ...] = ("quote", "turn")  # chunk kinds that are a respondent's own words
-_FIGURE_RE = re.compile(
-    r"\b(?:hoeveel|hoe (?:hoog|laag|vaak)|scoor\w*|scores?|gemiddeld\w*|percentage|procent|cijfers?|enquête|"
-    r"vragenlijst|tabel|hoogst\w*|laagst\w*|schaal)\b|%",
-    re.IGNORECASE,
-)
-
-
-def is_figure_question(question: str) -> bool:
-    """A question about figures (scores, averages, survey results): its answer shows table rows."""
-    return _FIGURE_RE.search(question) is not None
-
-
 class ChunkSource(Protocol):
     """What cutting units needs of a searcher: its chunks, and one chunk by id."""
 
@@ -88,7 +76,8 @@ def leans_back(sentence: str) -> bool:
 
 Role = Literal["report", "quote", "row", "apparatus"]
 MIN_QUOTE_WORDS = 4  # a shorter quote ("wij") is never an excerpt on its own
-_NUMBER_RE = re.compile(r"\d")
+# a figure in running text: a digit, or a number written out with its unit ("zeven procent")
+_FIGURE_RE = re.compile(r"\d|\b(?:procent|percent|helft|kwart|derde|tiende)\b", re.IGNORECASE)
 _PERCENT_RE = re.compile(r"%|\bprocent\b|\bpercentage\b|\bper\s*cent\b", re.IGNORECASE)
 # Question words about figures say nothing about the topic a figure must be on.
 _FIGURE_WORDS = frozenset(
@@ -520,9 +509,9 @@ class Excerpter:
         the best row's table beside it, and report sentences holding a number) and, when none of
         them answers (no number on the question's topic, no percentage where one is asked for),
         a notice that says so: the figures shown are then the nearest ones."""
-        figures = [x for x in ordered if x.role == "row" or (x.role == "report" and _NUMBER_RE.search(x.text))]
+        figures = [x for x in ordered if x.role == "row" or (x.role != "apparatus" and _FIGURE_RE.search(x.text))]
         if not figures:
-            return ordered, "Het rapport geeft hier geen cijfer voor."
+            return ordered, "De bronnen geven hier geen cijfer voor."
         best = figures[0]
         if best.role == "row":  # the rows of one table read together, in the table's order
             rows = sorted((x for x in figures if x.chunk.id == best.chunk.id), key=lambda x: x.start)
@@ -537,7 +526,7 @@ class Excerpter:
         if answers:
             return [*figures, *rest], None
         what = "percentage" if _PERCENT_RE.search(query) else "cijfer"
-        return [*figures, *rest], f"Het rapport geeft hier geen {what} voor. De cijfers die er het dichtst bij komen:"
+        return [*figures, *rest], f"De bronnen geven hier geen {what} voor. De cijfers die er het dichtst bij komen:"
 
     def _distinct(self, ordered: list[_Piece]) -> list[_Shown]:
         """The pieces as excerpts, each text once: a report sentence that leans on the one before

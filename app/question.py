@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from citaat.index.bm25 import STOPWORDS
 from citaat.index.language import words
+from citaat.index.query import PEOPLE_RE
 
 from .records import Answer
 
@@ -27,16 +28,6 @@ _EXTRA_STOP = frozenset(
     noemen noemt vertellen vertelt ervaren kijken mening ze zij hun hen men
     what who how which why where when does do did is are the of about say says said think they them""".split()
 )
-# Who a question asks about is not what it is about: "en wat zeggen de bestuurders daarover?" keeps
-# the previous topic and adds the group ("bestuurders" + "herindeling").
-_PEOPLE_RE = re.compile(
-    r"^(?:r\d+|respondent(?:en)?|geïnterviewden?|geinterviewden?|bestuurders?|wethouders?|burgemeesters?|"
-    r"(?:gemeente)?secretariss?(?:en)?|directeur(?:en|s)?|raadsleden|ambtenaren|medewerkers|interviewees?|"
-    r"respondents?|directors?|mayors?|aldermen|administrators?|secretaries)$",
-    re.IGNORECASE,
-)
-
-
 def content_words(text: str) -> list[str]:
     """Words of a question in order, once each: stopwords, question words and anaphora removed."""
     seen: dict[str, None] = {}
@@ -51,7 +42,7 @@ def content_words(text: str) -> list[str]:
 def topic_words(text: str) -> list[str]:
     """What a question is about: its content words without the people it asks about (respondent
     codes, "de bestuurders", "the directors")."""
-    return [w for w in content_words(text) if not _PEOPLE_RE.match(w)]
+    return [w for w in content_words(text) if not PEOPLE_RE.match(w)]
 
 
 def is_followup(question: str, max_content_words: int = 0) -> bool:

@@ -12,6 +12,8 @@ The harness reads answers as JSON (the `Answer.to_dict` contract), so it never i
 - refused: per kind of `noanswer` question (the note starts with "offtopic:" or "neardomain:";
   other noanswer items count as "overig"), the share answered with `no_evidence`.
 - verified: the share of answered questions whose answer is marked `verified`.
+- no figure said: for a question asking a number the sources do not give (`nofigure`), the share
+  of answers that say so up front ("De bronnen geven hier geen …") or refuse.
 - lead@1 / lead@3: the share of answerable questions whose first (first three) excerpt(s) shown
   up front (`in_answer`) hold a gold snippet: does the answer open with the answer.
 - answer characters (median, p90): the length of the answer itself, the Markdown before the
@@ -33,7 +35,7 @@ from typing import Any
 
 from citaat.ingest.errors import CitaatError
 
-from .dataset import NOANSWER, Item, QuestionSet, normalize_text
+from .dataset import NOANSWER, NOFIGURE, Item, QuestionSet, normalize_text
 
 NOANSWER_KINDS: tuple[str, ...] = ("offtopic", "neardomain", "overig")
 
@@ -81,6 +83,7 @@ def _share(values: list[bool]) -> float | None:
     return round(sum(values) / len(values), 4) if values else None
 
 
+NO_FIGURE_NOTICE = "De bronnen geven hier geen"  # the notice of app/extractive.py `Excerpter._figures`
 MORE_MARK = "<details>"  # where the collapsed rest of an answer begins (app/extractive.py `more_block`)
 
 
@@ -145,6 +148,7 @@ def score_answers(qset: QuestionSet, answers: Mapping[str, Mapping[str, Any]]) -
     missing: list[str] = []
     failed: list[str] = []
     rows: list[dict[str, Any]] = []
+    no_figure: list[bool] = []
     for item in qset:
         answer = answers.get(item.id)
         if answer is None:
@@ -153,6 +157,9 @@ def score_answers(qset: QuestionSet, answers: Mapping[str, Mapping[str, Any]]) -
         no_evidence = bool(answer.get("no_evidence"))
         if item.category == NOANSWER:
             refused[noanswer_kind(item)].append(no_evidence)
+            continue
+        if item.category == NOFIGURE:
+            no_figure.append(no_evidence or main_text(answer).lstrip("_").startswith(NO_FIGURE_NOTICE))
             continue
         accepted.append(not no_evidence)
         hit = not no_evidence and contains_snippet(item, str(answer["answer"]))
@@ -182,6 +189,8 @@ def score_answers(qset: QuestionSet, answers: Mapping[str, Mapping[str, Any]]) -
         "refused": {k: _share(v) for k, v in refused.items()},
         "refused_n": {k: len(v) for k, v in refused.items()},
         "verified": _share(verified),
+        "no_figure_said": _share(no_figure),
+        "no_figure_n": len(no_figure),
         "lead@1": _share([r["lead1"] for r in rows] + [False] * (len(contains) - len(rows))),
         "lead@3": _share([r["lead3"] for r in rows] + [False] * (len(contains) - len(rows))),
         "chars_median": lead["chars_median"],
@@ -213,6 +222,9 @@ def format_answer_report(result: Mapping[str, Any], title: str = "Antwoorden") -
         if n:
             lines.append(f"| geweigerd: {kind} | {pct(result['refused'][kind])} | {n} |")
     lines.append(f"| antwoord geverifieerd (✓) | {pct(result['verified'])} | |")
+    if result["no_figure_n"]:
+        said, n = pct(result["no_figure_said"]), result["no_figure_n"]
+        lines.append(f"| cijfervraag zonder cijfer: zegt het | {said} | {n} |")
     lines.append(f"| opent met het antwoord (lead@1) | {pct(result['lead@1'])} | {result['answerable']} |")
     lines.append(f"| antwoord in de eerste drie (lead@3) | {pct(result['lead@3'])} | {result['answerable']} |")
     lines.append(f"| tekens van het antwoord, mediaan / p90 | {result['chars_median']} / {result['chars_p90']} | |")

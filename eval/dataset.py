@@ -52,9 +52,12 @@ from citaat.index.queries import QueryFileError, QueryRecord, parse_query_lines,
 from citaat.ingest.respondents import normalize_code
 from citaat.ingest.text import squash_spaces, squash_spaces_with_map
 
-CATEGORIES: tuple[str, ...] = ("broad", "who", "table", "paraphrase", "detail", "claim", "noanswer")
+CATEGORIES: tuple[str, ...] = ("broad", "who", "table", "paraphrase", "detail", "claim", "noanswer", "nofigure")
 SPLITS: tuple[str, ...] = ("dev", "test")
 NOANSWER = "noanswer"
+# A question for a number the sources do not give: the answer must say so ("De bronnen geven hier
+# geen percentage voor") and may show the nearest figures; it has no snippets, like `noanswer`.
+NOFIGURE = "nofigure"
 WHO = "who"
 PARAPHRASE = "paraphrase"
 GRADE_ANSWER = 2
@@ -113,9 +116,9 @@ class Item:
                 if not isinstance(cid, str) or not cid or isinstance(grade, bool) or grade not in GRADES:
                     raise ValueError(f"`labels`: {cid!r}: {grade!r} is geen cijfer 0, 1 of 2")
             object.__setattr__(self, "labels", dict(self.labels))
-        if self.category == NOANSWER:
+        if self.category in (NOANSWER, NOFIGURE):
             if self.snippets or self.context_snippets or self.respondents or any((self.labels or {}).values()):
-                raise ValueError("een `noanswer`-vraag heeft geen snippets, respondenten of positieve labels")
+                raise ValueError(f"een `{self.category}`-vraag heeft geen snippets, respondenten of positieve labels")
         elif not self.snippets and not any(g == GRADE_ANSWER for g in (self.labels or {}).values()):
             raise ValueError(
                 "een beantwoordbare vraag heeft `snippets` of een label met cijfer 2 nodig (of categorie `noanswer`)"
@@ -123,7 +126,7 @@ class Item:
 
     @property
     def answerable(self) -> bool:
-        return self.category != NOANSWER
+        return self.category not in (NOANSWER, NOFIGURE)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {

@@ -30,6 +30,7 @@ from .bm25 import tokenize
 from .compounds import compound_parts, zipf
 from .config import EvidenceConfig
 from .language import is_english
+from .query import topic_text
 
 
 class Scored(Protocol):
@@ -246,7 +247,8 @@ def evidence_signals(
     dense_top = max(h.dense_score for h in hits if h.dense_score is not None)
     out = {"dense_top": dense_top, "baseline": baseline}
     if "known" in model.weights:
-        known = terms.known_share(question, model.rare_zipf, model.part_zipf) if terms is not None else None
+        topic = topic_text(question) or question  # the corpus need not know the words for who was asked
+        known = terms.known_share(topic, model.rare_zipf, model.part_zipf) if terms is not None else None
         out["known"] = 1.0 if known is None else known
     if "agreement" in model.weights:
         out["agreement"] = list_agreement(hits)

@@ -153,6 +153,23 @@ _PUBLICATION_RE = re.compile(
 )
 
 
+# Who a question asks about ("de geïnterviewden", "R13", "the directors") says nothing about its
+# topic: a transcript corpus never uses the word "geïnterviewden", a report uses it everywhere.
+PEOPLE_RE = re.compile(
+    r"^(?:r\s?\d+|respondent(?:en)?|geïnterviewden?|geinterviewden?|ondervraagden|bestuurders?|wethouders?|"
+    r"burgemeesters?|(?:gemeente)?secretariss?(?:en)?|directeur(?:en|s)?|raadsleden|ambtenaren|medewerkers|"
+    r"interviewees?|respondents?|directors?|mayors?|aldermen|administrators?|secretaries)$",
+    re.IGNORECASE,
+)
+
+
+def topic_text(question: str) -> str:
+    """The part of a question that says what it is about: without its frame ("Wat vinden de
+    geïnterviewden van …") and without the people it names."""
+    rest = strip_scaffolding(question)
+    return " ".join(w for w in rest.split() if not PEOPLE_RE.match(w.strip("?.,!;:'\"“”‘’()")))
+
+
 def question_shape(question: str, has_codes: bool = False) -> Shape:
     """The answer shape a question asks for (see app/extractive.py `Excerpter.compose`): "person"
     when it names respondents (`has_codes`) or a group of them, "who" for who said it, "figure"

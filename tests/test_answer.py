@@ -52,7 +52,7 @@ ITEM_RE = re.compile(r"(?:“(?P<q1>.+?)”|‘(?P<q2>.+?)’) \[(?P<n>\d+)\](?:
 COUNT_RE = re.compile(r"^Citaten? van (?P<rest>.+)\.$")
 GROUP_RE = re.compile(r"^\*\*(?P<label>[^*]+)\*\*(?: \((?P<cols>.*)\))?$")
 MORE_RE = re.compile(r"^<details><summary>Meer uit de interviews \((?P<k>\d+)\)</summary>$")
-NOTICE_RE = re.compile(r"^Het rapport geeft hier geen (?:cijfer|percentage) voor\.")
+NOTICE_RE = re.compile(r"^De bronnen geven hier geen (?:cijfer|percentage) voor\.")
 BULLET_RE = re.compile(r"^- \[(?P<n>\d+)\] (?:“(?P<q1>.+)”|‘(?P<q2>.+)’) — (?P<cite>.+)$")
 NUMBER_RE = re.compile(r"\[(\d+(?:, \d+)*)\]")
 
