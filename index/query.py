@@ -130,7 +130,8 @@ _SHAPE_RULES: tuple[tuple[Shape, re.Pattern[str]], ...] = (
     (
         "views",
         re.compile(
-            rf"^(?:wat|hoe|what|how)\s+{_OPINION}\s+{_EVERYONE}\b|\b(?:mening|opvatting|ervaring)(?:en)?\s+(?:van|over)\b"
+            rf"^(?:wat|hoe|what|how)\s+(?:do\s+|does\s+)?{_OPINION}\s+{_EVERYONE}\b"
+            rf"|^(?:what|how)\s+do\s+{_EVERYONE}\s+{_OPINION}\b|\b(?:mening|opvatting|ervaring)(?:en)?\s+(?:van|over)\b"
             r"|\bhoe\s+(?:kijken|denken|oordelen)\b",
             re.I,
         ),
