@@ -433,7 +433,8 @@ def build_app(
         assert final is not None
         k = len(turns or [])
         note = filter_note(question, filters)
-        shown = (f"_{note}_\n\n" if note else "") + answer_markdown(final, k)
+        # <span class='cz-end'>: the page script's sign that this answer is complete (app/webpage.py)
+        shown = (f"_{note}_\n\n" if note else "") + answer_markdown(final, k) + "<span class='cz-end'></span>"
         messages[-1] = {"role": "assistant", "content": shown}
         # which download buttons are interactive already: the chat's exports after an answer with
         # sources (respond and load_conversation set them so), the conversation's export once the

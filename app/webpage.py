@@ -169,15 +169,24 @@ HEAD = """
     });
     return best;
   }
-  var follow = null;
+  var follow = null, settling = false, movedAt = 0;
   new MutationObserver(function () {
     var log = chatLog();
     if (!log) return;
     var n = log.querySelectorAll('[data-testid="user"]').length;
-    if (n !== seenQuestions) { seenQuestions = n; showLatest(log); shownTurn = n - 1; }
+    if (n !== seenQuestions) { seenQuestions = n; settling = n > 0; shownTurn = n - 1; }
+    if (settling) {
+      // until the answer is complete (app/ui.py marks it cz-end), keep its question at the top of the chat
+      movedAt = Date.now();
+      showLatest(log);
+      var bots = log.querySelectorAll('[data-testid="bot"]');
+      var last = bots[bots.length - 1];
+      if (last && bots.length >= n && last.querySelector(".cz-end")) settling = false;
+    }
     if (!log.czWatched) {
       log.czWatched = true;
       log.addEventListener("scroll", function () {
+        if (settling || Date.now() - movedAt < 600) return;  // the page moved it, not the reader
         clearTimeout(follow);
         follow = setTimeout(function () {
           var k = answerInView(log);
