@@ -22,8 +22,9 @@ from dataclasses import dataclass, replace
 from typing import Literal, Protocol
 
 from citaat.index.bm25 import tokenize
+from citaat.index.language import is_english
 from citaat.index.pieces import pieces
-from citaat.index.query import Shape
+from citaat.index.query import Shape, topic_text
 from citaat.index.search import Filters, Hit
 from citaat.ingest.apparatus import apparatus_kind, is_reading_guidance
 from citaat.ingest.model import Chunk, ChunkKind
@@ -424,7 +425,15 @@ class Excerpter:
         if not items:
             return Composition(shape, [], [], None)
         best = max(x.score for x in items)
-        items = [x for x in items if x.score >= best - 2 * cfg.floor_margin]
+        # below the answer's own floor a quote must also share a topic word with the question: a
+        # long quote that is near every question in meaning (R24's "brink") is no evidence for it
+        topic = set() if is_english(query) else _keys(topic_text(query))
+        items = [
+            x
+            for x in items
+            if x.score >= best - cfg.floor_margin
+            or (x.score >= best - 2 * cfg.floor_margin and (x.role != "quote" or not topic or topic & _keys(x.text)))
+        ]
         items.sort(key=lambda x: (-x.score, x.rank, x.chunk.start + x.start))
         # the search's top hit opens the answer (its best piece, widened to the sentences around
         # it); the question's shape then decides which kind of evidence leads

@@ -40,7 +40,7 @@ from .export import FORMATS as EXPORT_FORMATS
 from .export import ExportMeta
 from .extractive import MORE_MARK
 from .finder import QuoteFinder, claim_markdown
-from .records import KIND_LABELS, Answer, Source, attributes_text, join_dutch
+from .records import KIND_LABELS, Answer, Source, attributes_text, join_dutch, section_label
 from .service import Answerer
 from .upload import UPLOAD_DIR, UploadLimits, accept_files, ingest_uploads
 from .webpage import CSS, HEAD
@@ -131,6 +131,8 @@ def sources_html(
         )
     for s in sources:
         where = s.theme + (f" · p. {s.page}" if s.page is not None else "")
+        for also_section, also_page in s.also:  # the same text printed elsewhere in the document
+            where += f" · ook {section_label(also_section, s.doc)}" + (f", p. {also_page}" if also_page else "")
         time_label = s.chunk.meta.get("time")
         if time_label:
             where += f" · {time_label}"
@@ -148,6 +150,8 @@ def sources_html(
         if s.interviewer:
             parts.append(f'<div class="cz-interviewer">Interviewer: {html.escape(s.interviewer)}</div>')
         parts.append(f'<div class="cz-ctx">{_context_html(s)}</div>')
+        if not s.in_answer:
+            parts.append('<div class="cz-more-note">onder “Meer uit de interviews”</div>')
         link = _viewable(s)
         if turn is not None and link:
             parts.append(f'<div class="cz-card-foot"><a href="#pagina-{turn}-{s.n}" class="cz-page">{link}</a></div>')

@@ -38,6 +38,7 @@ CSS = """
 .cz-interviewer { font-size: 0.8rem; font-style: italic; color: var(--body-text-color-subdued); margin-bottom: 4px; }
 .cz-empty { color: var(--body-text-color-subdued); font-size: 0.9rem; padding: 18px 6px; }
 .cz-badge { font-size: 0.8rem; color: var(--body-text-color-subdued); }
+.cz-more-note { font-size: 0.75rem; color: var(--body-text-color-subdued); margin-top: 4px; }
 #chat .message-content .prose, #chat .message-content .prose * { font-size: 14.5px; line-height: 1.55; }
 #chat .message-content .prose ul { padding-left: 1.1rem; margin: 0.3rem 0 0.6rem 0; }
 #chat .message-content .prose li { margin: 0.3rem 0; }

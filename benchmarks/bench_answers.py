@@ -6,7 +6,10 @@ Opens the index once (the report's, ingested into ./bench-work/report unless --i
 embeds every sentence of the corpus ahead (`Answerer.warm`, what the chat does in the background)
 and answers each question once: the time per question is a warm `citaat ask` (model loaded,
 sentence vectors cached, the question itself new). Writes the answers as `citaat ask --json`
-lines and prints the answer metrics of citaat.eval.answers and the latency p50 / p95.
+lines and prints the answer metrics of citaat.eval.answers (lead@1/lead@3, length, duplicates,
+apparatus, per shape) and the latency p50 / p95. Beside lead@1/lead@3 it prints the search's own
+Hit@1/Hit@3 on the same questions, judged the same way (a gold snippet in the hit's text), and the
+follow-up accuracy on the two-turn dialogues of the split (eval/data/dialogues.jsonl).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 
 from citaat.app.config import AnswerConfig
 from citaat.app.service import Answerer
-from citaat.eval.answers import format_answer_report, score_answers
+from citaat.eval.answers import contains_snippet, format_answer_report, load_dialogues, score_answers, score_dialogues
 from citaat.eval.dataset import load_questions
 from citaat.index.search import Searcher
 from citaat.index.stats import latency_summary
@@ -40,6 +43,7 @@ def main(argv: list[str] | None = None) -> None:
     answerer.warm()
     warm_s = time.perf_counter() - t0
     answers: dict[str, dict[str, object]] = {}
+    search_hits: list[list[bool]] = []
     ms: list[float] = []
     extractive_ms: list[float] = []
     lines = []
@@ -52,11 +56,25 @@ def main(argv: list[str] | None = None) -> None:
             extractive_ms.append(elapsed)
         obj = answer.to_dict(item.id)
         answers[item.id] = obj
+        if item.answerable:  # the search's own ranking, judged as the answer's excerpts are
+            hits = answerer.searcher.search(answer.query or item.q, k=3, filters=answer.filters)
+            search_hits.append([contains_snippet(item, h.text) for h in hits])
         lines.append(json.dumps(obj, ensure_ascii=False))
     if args.out:
         args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = score_answers(qset, answers)
     print(format_answer_report(result, f"Antwoorden ({args.split}, {len(qset)} vragen)"))
+    n = len(search_hits)
+    hit1 = sum(any(h[:1]) for h in search_hits) / n if n else 0.0
+    hit3 = sum(any(h[:3]) for h in search_hits) / n if n else 0.0
+    print(
+        f"\nzoeken op dezelfde vragen (snippet in de treffer): Hit@1 {hit1:.3f}, Hit@3 {hit3:.3f} (n={n}); "
+        f"antwoord: lead@1 {result['lead@1']:.3f}, lead@3 {result['lead@3']:.3f}"
+    )
+    dialogues = [d for d in load_dialogues() if args.split == "all" or d["split"] == args.split]
+    turns = {d["id"]: answerer.answer(d["q"], history=d["history"]).to_dict(d["id"]) for d in dialogues}
+    follow = score_dialogues(dialogues, turns)
+    print(f"vervolgvragen: {follow['followup_accuracy']} goed herkend (n={follow['n']}; fout: {follow['wrong']})")
     lat = latency_summary(extractive_ms)
     all_lat = latency_summary(ms)
     print(
