@@ -664,7 +664,9 @@ def ask(
     if as_json:
         typer.echo(json.dumps(answer.to_dict(None), ensure_ascii=False))
         return
-    typer.echo(answer.text)
+    from citaat.app.extractive import plain_text
+
+    typer.echo(plain_text(answer.text))
     if answer.mode != "message":
         typer.echo("")
         typer.echo(_badge(answer.mode, answer.no_evidence, answer.verified, len(answer.issues)))

@@ -161,7 +161,8 @@ def _grouped(shown: list[_Shown]) -> list[_Shown]:
     for i, x in enumerate(shown):
         if x.piece.role == "quote":
             first.setdefault(x.piece.chunk.respondents, i)
-    return sorted(shown, key=lambda x: (first.get(x.piece.chunk.respondents, 0) if x.piece.role == "quote" else 0))
+    place = {id(x): (first[x.piece.chunk.respondents] if x.piece.role == "quote" else i) for i, x in enumerate(shown)}
+    return sorted(shown, key=lambda x: place[id(x)])  # stable: a respondent's quotes keep their order
 
 
 def _tidy(more: list[_Shown], shape: Shape) -> list[_Shown]:
@@ -714,6 +715,12 @@ def more_block(more: Sequence[Source]) -> str:
     return f"{MORE_MARK}<summary>{MORE_TITLE} ({len(more)})</summary>\n\n{body}\n\n</details>"
 
 
+def plain_text(text: str) -> str:
+    """An answer for a terminal: the collapsed rest as a plain heading ("Meer uit de interviews (7):")."""
+    text = re.sub(r"<details><summary>(.*?)</summary>", r"\1:", text)
+    return text.replace("\n\n</details>", "").replace("</details>", "")
+
+
 def extractive_answer(
     composition: Composition, base: Answer, scores: dict[str, float | None]
 ) -> Iterator[str | Answer]:
@@ -756,5 +763,6 @@ __all__ = [
     "count_line",
     "extractive_answer",
     "more_block",
+    "plain_text",
     "role",
 ]

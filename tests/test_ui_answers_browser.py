@@ -51,13 +51,13 @@ QUESTION_AT_TOP = """() => {
 }"""
 
 
-def _last_bot(page):
-    return page.locator('#chat [data-testid="bot"]').last
+def _last_bot(pg):
+    return pg.locator('#chat [data-testid="bot"]').last
 
 
-def _shoot_answer(page, name: str) -> None:
-    page.wait_for_timeout(300)
-    page.screenshot(path=str(SHOTS / name))
+def _shoot_answer(pg, name: str) -> None:
+    pg.wait_for_timeout(300)
+    pg.screenshot(path=str(SHOTS / name))
 
 
 def test_answers_in_a_real_browser(page):  # noqa: F811
