@@ -104,7 +104,10 @@ def leads_with(item: Item, answer: Mapping[str, Any], k: int) -> bool:
 
 
 def has_duplicate(answer: Mapping[str, Any]) -> bool:
-    texts = [normalize_text(str(s.get("text") or "")).casefold() for s in answer.get("sources") or []]
+    """Two excerpts with one text: the same letters and digits ("z’n" and "z'n", with or without a
+    final full stop, are one quote printed twice)."""
+    sources = answer.get("sources") or []
+    texts = ["".join(ch for ch in str(s.get("text") or "").casefold() if ch.isalnum()) for s in sources]
     return len(texts) != len(set(texts))
 
 
