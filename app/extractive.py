@@ -79,14 +79,8 @@ Role = Literal["report", "quote", "row", "apparatus"]
 MIN_QUOTE_WORDS = 4  # a shorter quote ("wij") is never an excerpt on its own
 # a figure in running text: a digit, or a number written out with its unit ("zeven procent")
 _FIGURE_RE = re.compile(r"\d|\b(?:procent|percent|helft|kwart|derde|tiende)\b", re.IGNORECASE)
-_PERCENT_RE = re.compile(r"%|\bprocent\b|\bpercentage\b|\bper\s*cent\b", re.IGNORECASE)
-# Question words about figures say nothing about the topic a figure must be on.
-_FIGURE_WORDS = frozenset(
-    tokenize("hoeveel procent percentage score scoort scoren gemiddeld gemiddelde cijfer cijfers tabel enquête "
-             "vragenlijst respondenten geïnterviewden hoog laag vaak groot")
-)
-
-
+_PERCENT_RE = re.compile(r"%|procent|percentage|\bper\s*cent\b", re.IGNORECASE)  # also "ziekteverzuimpercentage"
+_EURO_RE = re.compile(r"€|\beuros?\b|\bkosten\s+in\s+euro", re.IGNORECASE)
 @dataclass
 class _Piece:
     """A scored candidate: chunk.text[start:end], the rank of the hit that brought it, its role."""
@@ -190,11 +184,6 @@ def _norm(text: str) -> str:
 
 def _keys(text: str) -> set[str]:
     return {t[:8] for t in tokenize(text)}
-
-
-def _topic_keys(question: str) -> set[str]:
-    """The question's topic terms (stems, first 8 letters), without the words that ask for a figure."""
-    return {t[:8] for t in tokenize(question) if t not in _FIGURE_WORDS}
 
 
 def _table_caption(chunk: Chunk) -> str:
@@ -516,8 +505,8 @@ class Excerpter:
 
     def _figures(self, ordered: list[_Piece], query: str) -> tuple[list[_Piece], str | None]:
         """For a question about a number: the figures first (table rows, with the other rows of
-        the best row's table beside it, and report sentences holding a number) and, when none of
-        them answers (no number on the question's topic, no percentage where one is asked for),
+        the best row's table beside it, and sentences holding a number) and, when none of them can
+        answer (no figure at all, or none in the unit asked for: a percentage, an amount in euros),
         a notice that says so: the figures shown are then the nearest ones."""
         figures = [x for x in ordered if x.role == "row" or (x.role != "apparatus" and _FIGURE_RE.search(x.text))]
         if not figures:
@@ -527,15 +516,13 @@ class Excerpter:
             rows = sorted((x for x in figures if x.chunk.id == best.chunk.id), key=lambda x: x.start)
             figures = [*rows, *(x for x in figures if x.chunk.id != best.chunk.id)]
         rest = [x for x in ordered if x not in figures]
-        topic = _topic_keys(query)
-        answers = any(
-            (not topic or topic & _keys(x.text + " " + _table_caption(x.chunk)))
-            and (not _PERCENT_RE.search(query) or _PERCENT_RE.search(x.text))
-            for x in figures[:3]
-        )
+        # said only when sure: the question asks for a unit (a percentage, an amount in euros) that
+        # no figure found has (a topic check on words proved unreliable: it denied answerable ones)
+        units = [rule for rule in (_PERCENT_RE, _EURO_RE) if rule.search(query)]
+        answers = any(all(rule.search(x.text) for rule in units) for x in figures[:3])
         if answers:
             return [*figures, *rest], None
-        what = "percentage" if _PERCENT_RE.search(query) else "cijfer"
+        what = "percentage" if _PERCENT_RE.search(query) else "bedrag" if _EURO_RE.search(query) else "cijfer"
         return [*figures, *rest], f"De bronnen geven hier geen {what} voor. De cijfers die er het dichtst bij komen:"
 
     def _distinct(self, ordered: list[_Piece]) -> list[_Shown]:
