@@ -30,7 +30,7 @@ from citaat.ingest.model import Chunk, ChunkKind
 from citaat.ingest.respondents import find_codes
 
 from .config import AnswerConfig
-from .records import QUOTE_MARK_RE, Answer, Source, join_dutch, quoted, with_notes
+from .records import QUOTE_MARK_RE, Answer, Source, escape_markdown, join_dutch, quoted, with_notes
 from .scoring import SentenceScorer
 from .verify import split_sentences, verify
 
@@ -449,7 +449,7 @@ def _inside(passage: Chunk, start: int, end: int, children: Sequence[Chunk]) -> 
 
 def bullets(units: Sequence[Source]) -> str:
     """One Markdown bullet per unit: - [n] “quote” — citation."""
-    return "\n".join(f"- [{u.n}] {quoted(u.text)} — {u.citation}" for u in units)
+    return "\n".join(f"- [{u.n}] {quoted(u.text)} — {escape_markdown(u.citation)}" for u in units)
 
 
 def role(unit: Source) -> str:
@@ -477,7 +477,7 @@ def _table_header(unit: Source) -> str:
     lines = [line.strip() for line in unit.chunk.text[: unit.start].split("\n") if line.strip()]
     caption = lines[0] if lines else unit.theme
     columns = next((line for line in lines[1:] if "|" in line), "")
-    return f"**{' '.join(caption.split())}**" + (f" ({' '.join(columns.split())})" if columns else "")
+    return f"**{escape_markdown(caption)}**" + (f" ({escape_markdown(columns)})" if columns else "")
 
 
 def _blocks(units: Sequence[Source]) -> list[str]:

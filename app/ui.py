@@ -39,7 +39,7 @@ from .downloads import PendingExports
 from .export import FORMATS as EXPORT_FORMATS
 from .export import ExportMeta
 from .finder import QuoteFinder, claim_markdown
-from .records import KIND_LABELS, Answer, Source, attributes_text, join_dutch
+from .records import KIND_LABELS, Answer, Source, attributes_text, escape_markdown, join_dutch
 from .service import Answerer
 from .upload import UPLOAD_DIR, UploadLimits, accept_files, ingest_uploads
 from .webpage import CSS, HEAD
@@ -56,7 +56,6 @@ EXAMPLES = [
 TABLE_HEADERS = ["Nr", "Citaat of passage", "Respondent", "Sectie", "Pagina", "Soort"]
 CONTEXT_CHARS = 700  # passage shown around a quote in the sources panel, each side at most
 _CITATION_RE = re.compile(r"(?<![\w\[])\[(\d{1,3})\](?!\()")
-_MD_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 Turns = list[dict[str, Any]]  # per answer of the conversation: {"q": question, "sources": [Source, ...]}
 
 
@@ -188,7 +187,7 @@ def answer_markdown(answer: Answer, turn: int | None = None) -> str:
 def user_markdown(question: str) -> str:
     """The user's question as typed: HTML escaped and Markdown characters backslash-escaped, so the
     chat shows `<b>` and `*x*` literally instead of rendering them; line breaks kept."""
-    return "  \n".join(_MD_SPECIAL_RE.sub(r"\\\1", html.escape(line, quote=False)) for line in question.splitlines())
+    return "  \n".join(escape_markdown(line) for line in question.splitlines())
 
 
 def filter_note(question: str, filters: Filters) -> str | None:
@@ -534,6 +533,10 @@ def build_app(
         k = int(k)
         return cards(turns[k]["sources"], title=f"Bronnen bij vraag {k + 1}", turn=k)
 
+    def page_cache_dir() -> Path | None:
+        directory = data or getattr(answerer.searcher, "directory", None)
+        return Path(directory) / "cache" / "pages" if directory else None
+
     def page_view(source: Source) -> tuple[Any, str]:
         """(image or None, caption HTML) for a source's page or transcript turn."""
         if source.kind == "turn" or source.chunk.meta.get("time"):
@@ -550,16 +553,16 @@ def build_app(
                 f'<div class="cz-notice">Geen pagina om te tonen: {html.escape(source.doc)} '
                 "is niet als PDF beschikbaar.</div>",
             )
-        from .pageview import render_quote
+        from .pageview import PageViewError, page_image
 
         try:
-            image, found = render_quote(path, source.page, source.text)
-        except Exception as exc:  # noqa: BLE001 - a damaged PDF must not break the chat
-            log.warning("page view of %s p. %s failed: %r", source.doc, source.page, exc)
+            image, found = page_image(path, source.page, source.text, page_cache_dir())
+        except PageViewError as exc:  # too large, too slow, damaged: one Dutch line, no traceback
+            log.warning("page view of %s p. %s refused: %s", source.doc, source.page, exc)
             return (
                 None,
                 f'<div class="cz-notice">De pagina kon niet getoond worden ({html.escape(source.doc)}, '
-                f"p. {source.page}).</div>",
+                f"p. {source.page}): {html.escape(exc.message)}.</div>",
             )
         caption = f"{source.label} · {source.theme} · p. {source.page}" + (
             "" if found else " · het citaat is op deze pagina niet teruggevonden; de hele pagina staat hieronder"

@@ -141,3 +141,34 @@ def join_dutch(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} en {items[-1]}"
+
+
+# Text from a document (or typed by a user) shown inside Markdown is data: it may not format, link
+# or embed anything. Markdown's inline syntax and HTML's `<` and `>` are backslash-escaped
+# (CommonMark: any ASCII punctuation may be, and an escaped `<` never opens a tag), an `&` only
+# where it would start an entity (`&lt;`), and a bare address ("http://", "www.", "a@b.nl") is
+# broken up so GFM's autolinker leaves it alone. The text is one line (a quotation is shown
+# inline), so only its very start can open a block (heading, list, quote).
+_MD_INLINE_RE = re.compile(
+    r"[\\`*_\[\]|~<>]|&(?=#?\w+;)|(?<=\w):(?=//)|(?<=\bwww)\.|(?<=\w)@(?=\w)", re.IGNORECASE
+)
+_MD_BLOCK_START_RE = re.compile(r"^(?:[#+=-]|\d+[.)])")
+_MD_UNESCAPE_RE = re.compile(r"\\([\\`*_\[\]|~<>&:.@#+=)-])")
+
+
+def escape_markdown(text: str) -> str:
+    """`text` as plain text inside Markdown (and the HTML it becomes): whitespace runs as one
+    space, Markdown syntax and `<`, `>` escaped, bare addresses not linkable; everything else,
+    `&` before a space included, reads as it is. The inverse is `unescape_markdown`."""
+    text = _MD_INLINE_RE.sub(lambda m: "\\" + m.group(0), " ".join(text.split()))
+    start = _MD_BLOCK_START_RE.match(text)
+    if start:
+        end = start.end()
+        text = text[: end - 1] + "\\" + text[end - 1 :]
+    return text
+
+
+def unescape_markdown(text: str) -> str:
+    """The text `escape_markdown` was given (whitespace runs aside): its backslash escapes undone.
+    The verifier compares quotations in this form with their sources."""
+    return _MD_UNESCAPE_RE.sub(r"\1", text)
