@@ -145,15 +145,16 @@ def join_dutch(items: Sequence[str]) -> str:
 
 # Text from a document (or typed by a user) shown inside Markdown is data: it may not format, link
 # or embed anything. Markdown's inline syntax and HTML's `<` and `>` are backslash-escaped
-# (CommonMark: any ASCII punctuation may be, and an escaped `<` never opens a tag), an `&` only
+# (CommonMark: any ASCII punctuation may be, and an escaped `<` never opens a tag; a `|` stays, as a
+# one-line text cannot open a table), an `&` only
 # where it would start an entity (`&lt;`), and a bare address ("http://", "www.", "a@b.nl") is
 # broken up so GFM's autolinker leaves it alone. The text is one line (a quotation is shown
 # inline), so only its very start can open a block (heading, list, quote).
 _MD_INLINE_RE = re.compile(
-    r"[\\`*_\[\]|~<>]|&(?=#?\w+;)|(?<=\w):(?=//)|(?<=\bwww)\.|(?<=\w)@(?=\w)", re.IGNORECASE
+    r"[\\`*_\[\]~<>]|&(?=#?\w+;)|(?<=\w):(?=//)|(?<=\bwww)\.|(?<=\w)@(?=\w)", re.IGNORECASE
 )
 _MD_BLOCK_START_RE = re.compile(r"^(?:[#+=-]|\d+[.)])")
-_MD_UNESCAPE_RE = re.compile(r"\\([\\`*_\[\]|~<>&:.@#+=)-])")
+_MD_UNESCAPE_RE = re.compile(r"\\([\\`*_\[\]~<>&:.@#+=)-])")
 
 
 def escape_markdown(text: str) -> str:
