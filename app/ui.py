@@ -989,13 +989,14 @@ def launch(
 
         api = create_api(answerer, auth=serve.auth(), session_user=gradio_session_user(demo))
         app_kwargs["routes"] = api_routes(api)  # before Gradio's own routes, so they take precedence
+    app_kwargs["middleware"] = guard_middleware(demo, serve)
     pending = getattr(demo, "citaat_exports", None)
     if pending is not None:
         from starlette.middleware import Middleware
 
         from .downloads import WriteOnDownload
 
-        app_kwargs["middleware"] = [Middleware(WriteOnDownload, pending=pending)]
+        app_kwargs["middleware"].append(Middleware(WriteOnDownload, pending=pending))
     freeze_heap()
     return demo.launch(
         app_kwargs=app_kwargs,
@@ -1014,4 +1015,25 @@ def launch(
         css=CSS,
         head=HEAD,
         max_file_size=f"{int(getattr(demo, 'citaat_max_upload_mb', 60) * 2)}mb",
+        ssl_certfile=serve.ssl_certfile,
+        ssl_keyfile=serve.ssl_keyfile,
+        ssl_verify=serve.ssl_certfile is None,
     )
+
+
+def guard_middleware(demo: Any, serve: ServeConfig) -> list[Any]:
+    """The guard in front of everything served (app/guard.py): login before any content, session
+    expiry and login throttling, Origin/Host checks, body limits, the Content-Security-Policy."""
+    from starlette.middleware import Middleware
+
+    from .api import MAX_BODY_BYTES
+    from .config import is_loopback
+    from .guard import Guard, GuardPolicy
+
+    policy = GuardPolicy(
+        auth=serve.auth(),
+        loopback=is_loopback(serve.host) and not serve.share,
+        max_body_bytes=MAX_BODY_BYTES,
+        session_hours=serve.session_hours,
+    )
+    return [Middleware(Guard, policy=policy, demo=demo)]
