@@ -51,7 +51,7 @@ SAFE_HEADERS = [
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 UPLOAD_PATHS = ("/gradio_api/upload",)
-OPEN_PATHS = frozenset({"/favicon.ico"})
+OPEN_PATHS = frozenset({"/favicon.ico", "/gradio_api/startup-events"})  # no content; Gradio calls the latter at start
 
 LOGIN_PAGE = """<!doctype html>
 <html lang="nl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -167,7 +167,6 @@ def _concrete(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "x", path)
 
 
-@pytest.mark.slow
 def test_no_route_serves_content_before_login(served):
     url, demo, answerer = served
     codes = answerer.respondents()
@@ -185,14 +184,43 @@ def test_no_route_serves_content_before_login(served):
                 assert r.status_code in (200, 303, 401, 404, 405, 422), (method, path, r.status_code)
         # after logging in, the page is the app
         r = client.post("/login", data={"username": AUTH[0], "password": AUTH[1]})
-        assert r.status_code == 200 and "R13" in client.get("/").text
+        assert r.status_code == 303 and "R13" in client.get("/").text
         assert client.get("/").headers["content-security-policy"] == CSP
 
 
-@pytest.mark.slow
 def test_the_chat_route_refuses_a_huge_question(served):
     url, _, _ = served
     with httpx.Client(base_url=url, timeout=30) as client:
         client.post("/login", data={"username": AUTH[0], "password": AUTH[1]})
         r = client.post("/gradio_api/queue/join", json={"data": ["x" * 200_000], "fn_index": 0, "session_hash": "s"})
         assert r.status_code == 413 and "groter dan 64 kB" in r.json()["detail"]
+
+
+# ---------------------------------------------------------------------------- the JSON API's edges
+
+
+@pytest.fixture(scope="module")
+def api_client(report_index):
+    from citaat.app.api import api_routes, create_api
+    from citaat.app.config import AnswerConfig
+    from citaat.app.service import Answerer
+    from citaat.index.search import Searcher
+
+    answerer = Answerer(Searcher.open(report_index), AnswerConfig())
+    return TestClient(Starlette(routes=api_routes(create_api(answerer))))
+
+
+def test_a_lone_surrogate_is_a_dutch_4xx_not_a_500(api_client):
+    r = api_client.post("/api/ask", content=b'{"question": "vertrouwen \\ud800 x"}',
+                        headers={"content-type": "application/json"})
+    assert r.status_code == 422 and "ongeldige Unicode" in r.json()["detail"]
+    r = api_client.post("/api/search", content=b'{"query": "\\udfff"}', headers={"content-type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_unparseable_bodies_and_unknown_paths_are_answered_in_dutch(api_client):
+    r = api_client.post("/api/ask", content=b"question=x", headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code in (400, 422) and not re.search(r"[Tt]here was|error|Field", r.text)
+    r = api_client.post("/api/ask", content=b"\xff\xfe{", headers={"content-type": "application/json"})
+    assert r.status_code in (400, 422) and "error" not in r.text
+    assert api_client.get("/api/bestaat-niet").json()["detail"] == "niet gevonden"
