@@ -168,7 +168,8 @@ class Guard:
                 elif path == "/" and method in SAFE_METHODS:
                     await self._login_page(send, error=b"fout=1" in scope.get("query_string", b""))
                 else:
-                    await self._reply(send, 401, "inloggen vereist", extra=[(b"www-authenticate", b'Basic realm="Citaat"')])
+                    basic = [(b"www-authenticate", b'Basic realm="Citaat"')]
+                    await self._reply(send, 401, "inloggen vereist", extra=basic)
                 return
         if method not in SAFE_METHODS and not path.startswith(UPLOAD_PATHS):
             length = headers.get(b"content-length")
@@ -243,7 +244,9 @@ class Guard:
                 self._born.pop(token, None)
         return False
 
-    async def _login(self, scope: Scope, receive: Receive, send: Send, client: str, headers: dict[bytes, bytes]) -> None:
+    async def _login(
+        self, scope: Scope, receive: Receive, send: Send, client: str, headers: dict[bytes, bytes]
+    ) -> None:
         """Gradio's POST /login, watched: the new session's time is recorded, a failure counted; a
         submission of `LOGIN_PAGE`'s form is answered with a redirect instead of JSON."""
         from_form = headers.get(b"content-type", b"").startswith(b"application/x-www-form-urlencoded")

@@ -41,7 +41,7 @@ from .export import ExportMeta
 from .finder import QuoteFinder, claim_markdown
 from .records import KIND_LABELS, Answer, Source, attributes_text, escape_markdown, join_dutch
 from .service import Answerer
-from .upload import UPLOAD_DIR, UploadLimits, accept_files, ingest_uploads
+from .upload import UPLOAD_DIR, UploadLimits, UploadOutcome, accept_files, ingest_uploads
 from .webpage import CSS, HEAD
 
 log = logging.getLogger(__name__)
@@ -254,6 +254,23 @@ def transcript_html(source: Source, chunks: Sequence[Any]) -> str:
         )
     parts.append("</div>")
     return "".join(parts)
+
+
+def upload_result_lines(outcome: UploadOutcome) -> list[str]:
+    """The upload log's lines: ✓ per file only when the index took it in (or nothing needed to be
+    indexed); after a refusal or failure the same files are named with ✗, never both."""
+    failed = bool(outcome.problems) and not outcome.indexed
+    files = [f"- ✗ {escape_markdown(line)} (niet toegevoegd)" if failed else f"- ✓ {escape_markdown(line)}"
+             for line in outcome.lines]
+    return files + [f"- ✗ {escape_markdown(p)}" for p in outcome.problems]
+
+
+def forget_uploads(stored: Sequence[Path], before: set[Path]) -> None:
+    """Remove the files this upload stored when they were not taken into the index (a file that was
+    there before, the same file uploaded again, stays)."""
+    for path in stored:
+        if path.resolve() not in {p.resolve() for p in before}:
+            path.unlink(missing_ok=True)
 
 
 def conversation_choices(store: ConversationStore, owner: str) -> list[tuple[str, str]]:
@@ -676,6 +693,7 @@ def build_app(
         try:
             progress(0.05, desc="Bestanden controleren")
             given = [(Path(f).name, Path(f)) for f in files]
+            before = set((data / UPLOAD_DIR).glob("*"))
             try:
                 stored, problems = accept_files(given, data / UPLOAD_DIR, limits)
             except OSError as exc:
@@ -684,7 +702,7 @@ def build_app(
                     *skips,
                 )
                 return
-            log_lines = [f"- ✗ {p}" for p in problems]
+            log_lines = [f"- ✗ {escape_markdown(p)}" for p in problems]
             if not stored:
                 yield ("\n\n".join(["**Niets ingelezen.**", "\n".join(log_lines)]), *skips)
                 return
@@ -694,7 +712,8 @@ def build_app(
             progress(0.9, desc="Nieuwe index in gebruik nemen")
             if outcome.indexed:
                 answerer.use_searcher(Searcher.open(data))
-            log_lines += [f"- ✓ {line}" for line in outcome.lines] + [f"- ✗ {p}" for p in outcome.problems]
+            log_lines += upload_result_lines(outcome)
+            forget_uploads(stored if not outcome.indexed else outcome.failed, before)
             if outcome.indexed:
                 codes = join_dutch(list(outcome.respondents)) or "geen respondentcodes"
                 head = (
@@ -708,10 +727,15 @@ def build_app(
             yield ("\n\n".join([head, "\n".join(log_lines)]), *refresh_choices())
         finally:
             upload_lock.release()
+            for f in files or ():  # Gradio's temporary copies: refused or stored, they are not needed
+                Path(f).unlink(missing_ok=True)
 
     # -------------------------------------------------------------- layout
 
-    with gr.Blocks(title="Citaat – vraag het de interviews", analytics_enabled=False) as demo:
+    # delete_cache: Gradio's temporary files (uploads, rendered values) older than an hour, hourly
+    with gr.Blocks(
+        title="Citaat – vraag het de interviews", analytics_enabled=False, delete_cache=(3600, 3600)
+    ) as demo:
         header = gr.HTML(header_html(answerer, llm_label))
         with gr.Row(equal_height=False, elem_id="cz-main"):
             with gr.Column(scale=1, min_width=250, elem_id="cz-filters"):

