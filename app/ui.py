@@ -256,6 +256,19 @@ def transcript_html(source: Source, chunks: Sequence[Any]) -> str:
     return "".join(parts)
 
 
+def question_refusal(question: str, max_chars: int) -> str | None:
+    """Why a question typed on the page is refused (the API's limits: characters, valid text), or None."""
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Je vraag bevat ongeldige tekens (ongeldige Unicode); typ hem opnieuw."
+    if len(question.strip()) > max_chars:
+        return f"Je vraag is {len(question.strip()):,} tekens lang; de grens is {max_chars:,}. Maak hem korter.".replace(
+            ",", "."
+        )
+    return None
+
+
 def upload_result_lines(outcome: UploadOutcome) -> list[str]:
     """The upload log's lines: ✓ per file only when the index took it in (or nothing needed to be
     indexed); after a refusal or failure the same files are named with ✗, never both."""
@@ -428,6 +441,11 @@ def build_app(
         n_out = 14
         if not (question or "").strip():
             # an empty (or repeated, after the box was cleared) send leaves the previous answer alone
+            yield (gr.skip(),) * n_out
+            return
+        refusal = question_refusal(question, answerer.config.max_question_chars)
+        if refusal:  # the page's own route has the API's limits: nothing stored, nothing searched
+            gr.Warning(refusal)
             yield (gr.skip(),) * n_out
             return
         filters = make_filters(resp, section, kind)
@@ -698,7 +716,7 @@ def build_app(
                 stored, problems = accept_files(given, data / UPLOAD_DIR, limits)
             except OSError as exc:
                 yield (
-                    f"**Niets ingelezen:** kan niet schrijven in {data / UPLOAD_DIR} ({exc.strerror or exc}).",
+                    f"**Niets ingelezen:** kan niet schrijven in {data / UPLOAD_DIR} (geen schrijfrechten of schijf vol).",
                     *skips,
                 )
                 return
@@ -1032,7 +1050,7 @@ def launch(
         prevent_thread_lock=not block,
         inbrowser=False,
         quiet=quiet,
-        show_error=True,
+        show_error=False,  # an unexpected exception's text is not for users (Gradio shows 'Error')
         ssr_mode=False,
         footer_links=[],
         theme=theme(),

