@@ -263,9 +263,8 @@ def question_refusal(question: str, max_chars: int) -> str | None:
     except UnicodeEncodeError:
         return "Je vraag bevat ongeldige tekens (ongeldige Unicode); typ hem opnieuw."
     if len(question.strip()) > max_chars:
-        return f"Je vraag is {len(question.strip()):,} tekens lang; de grens is {max_chars:,}. Maak hem korter.".replace(
-            ",", "."
-        )
+        size = f"{len(question.strip()):,}".replace(",", ".")
+        return f"Je vraag is {size} tekens lang; de grens is {max_chars:,}. Maak hem korter.".replace(",", ".")
     return None
 
 
@@ -714,9 +713,10 @@ def build_app(
             before = set((data / UPLOAD_DIR).glob("*"))
             try:
                 stored, problems = accept_files(given, data / UPLOAD_DIR, limits)
-            except OSError as exc:
+            except OSError:
                 yield (
-                    f"**Niets ingelezen:** kan niet schrijven in {data / UPLOAD_DIR} (geen schrijfrechten of schijf vol).",
+                    f"**Niets ingelezen:** kan niet schrijven in {data / UPLOAD_DIR} "
+                    "(geen schrijfrechten of schijf vol).",
                     *skips,
                 )
                 return

@@ -22,11 +22,13 @@ answering other users' questions goes on meanwhile; the caller opens the new ind
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import unicodedata
@@ -196,20 +198,45 @@ def accept_files(
 # ------------------------------------------------------------------------- the child processes
 
 
-def _run_child(args: list[str], timeout: float, env_extra: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run `python -m citaat.app.upload ARGS`; its last stdout line is a JSON object."""
-    env = {**os.environ, **(env_extra or {})}
-    proc = subprocess.run(
-        [sys.executable, "-m", "citaat.app.upload", *args],
-        capture_output=True,
+def _die_with_parent() -> None:
+    """In the child before exec (Linux): SIGKILL when the server dies, even by kill -9, so no
+    orphan goes on indexing and publishes an older version over a newer one."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def spawn_child(argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """A worker process in its own process group (a timeout ends the whole group; a Ctrl+C meant for
+    the server reaches it through the server) that dies with the server (`_die_with_parent`)."""
+    return subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=timeout,
         env=env,
-        check=False,
+        start_new_session=True,
+        preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, no locks taken
     )
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+
+
+def _run_child(args: list[str], timeout: float, env_extra: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run `python -m citaat.app.upload ARGS` (`spawn_child`); its last stdout line is a JSON object.
+    On timeout the child's whole process group is killed and TimeoutExpired raised."""
+    env = {**os.environ, **(env_extra or {})}
+    proc = spawn_child([sys.executable, "-m", "citaat.app.upload", *args], env)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
     if not lines:  # the child died (memory, a bug): its Python error goes to the log, not to the user
-        tail = (proc.stderr.strip().splitlines() or ["geen uitvoer"])[-1]
+        tail = (stderr.strip().splitlines() or ["geen uitvoer"])[-1]
         log.warning("upload child %s failed (exit %s): %s", args[0], proc.returncode, tail[:500])
         return {"error": f"het inlezen is mislukt: het hulpproces stopte onverwacht (code {proc.returncode})"}
     result: dict[str, Any] = json.loads(lines[-1])
@@ -286,8 +313,20 @@ def ingest_uploads(paths: Sequence[Path], data_dir: Path, limits: UploadLimits |
 def _child_main(argv: list[str]) -> int:
     """`python -m citaat.app.upload ingest DIR FILE…` or `… index DIR`: one JSON line on stdout."""
     from citaat.ingest.errors import CitaatError
+    from citaat.ingest.fsio import writer_lock
 
     command, data_dir = argv[0], Path(argv[1])
+    try:
+        with writer_lock(data_dir):
+            return _child_command(command, data_dir, argv)
+    except CitaatError as exc:
+        print(json.dumps({"error": str(exc)}))
+        return 1
+
+
+def _child_command(command: str, data_dir: Path, argv: list[str]) -> int:
+    from citaat.ingest.errors import CitaatError
+
     try:
         if command == "ingest":
             from citaat.ingest.pipeline import IngestConfig, ingest_paths

@@ -431,7 +431,7 @@ def _ingest_file(run: _Run, path: Path) -> FileReport:
         return run.failed(path, doc_name, exc.explanation)
     except Exception as exc:  # noqa: BLE001 - a bug or unexpected input must not stop the other files
         log.warning("unexpected error in %s: %r", path, exc, exc_info=log.isEnabledFor(logging.DEBUG))
-        return run.failed(path, doc_name, "onverwachte fout bij het lezen (het bestand is ongebruikelijk of beschadigd)")
+        return run.failed(path, doc_name, "onverwachte fout bij het lezen (ongebruikelijk of beschadigd bestand)")
     warnings = _warnings(doc, chunks)
     if repeats:
         warnings.append(f"{repeats} herhaalde fragmenten (precies dezelfde tekst) weggelaten")
