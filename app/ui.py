@@ -256,6 +256,21 @@ def transcript_html(source: Source, chunks: Sequence[Any]) -> str:
     return "".join(parts)
 
 
+def respondent_status(code: str, quotes: Sequence[Source]) -> str:
+    """'R13: 12 citaten in 5 secties', and when the quotes come from more than one document, from
+    which ('…, uit 2 documenten: rapport.pdf (10), R13-nagekomen.txt (2)'): the same code in two
+    documents need not be the same person."""
+    sections = len({q.section for q in quotes})
+    status = f"{code}: {len(quotes)} citaten in {sections} secties"
+    docs: dict[str, int] = {}
+    for q in quotes:
+        docs[q.doc] = docs.get(q.doc, 0) + 1
+    if len(docs) > 1:
+        listed = ", ".join(f"{escape_markdown(doc)} ({n})" for doc, n in docs.items())
+        status += f", uit {len(docs)} documenten: {listed}"
+    return status
+
+
 def question_refusal(question: str, max_chars: int) -> str | None:
     """Why a question typed on the page is refused (the API's limits: characters, valid text), or None."""
     try:
@@ -672,8 +687,7 @@ def build_app(
             off = gr.DownloadButton(value=None, interactive=False)
             return [], "Kies een respondent.", cards([], title="Citaten"), *(off,) * len(EXPORT_FORMATS)
         quotes = answerer.respondent_quotes(code)
-        sections = len({q.section for q in quotes})
-        status = f"{code}: {len(quotes)} citaten in {sections} secties"
+        status = respondent_status(code, quotes)
         buttons = downloads(quotes, code, f"Citaat: alle citaten van {code}", None, None, Filters(respondents=(code,)))
         rows = [[q.n, " ".join(q.text.split()), q.theme, "" if q.page is None else q.page] for q in quotes]
         return rows, status, cards(quotes, title=f"Citaten van {code}"), *buttons

@@ -292,6 +292,30 @@ class _Run:
         return rep
 
 
+def _speech_codes(chunks: list[Chunk]) -> set[str]:
+    return {r for c in chunks if c.kind in ("quote", "turn") for r in c.respondents}
+
+
+def _warn_shared_codes(run: _Run, reports: list[FileReport]) -> None:
+    """A new or changed document that attributes quotes to a code another document already quotes
+    gets a warning: an upload could otherwise put words in an existing respondent's mouth, or two
+    studies' R13 could be taken for one person."""
+    owners: dict[str, set[str]] = {}
+    for name, (_, chunks) in run.kept.items():
+        for code in _speech_codes(chunks):
+            owners.setdefault(code, set()).add(name)
+    for rep in reports:
+        if rep.status not in ("new", "changed") or rep.doc not in run.kept:
+            continue
+        for code in sorted(_speech_codes(run.kept[rep.doc][1]), key=lambda r: int(r[1:]) if r[1:].isdigit() else 0):
+            others = sorted(owners.get(code, set()) - {rep.doc})
+            if others:
+                rep.warnings.append(
+                    f"{code} wordt ook geciteerd in {', '.join(others)}; de citaten van {code} komen nu uit "
+                    "meer dan één document (controleer of het dezelfde respondent is)"
+                )
+
+
 def ingest_paths(
     paths: list[Path], out_dir: Path, cfg: IngestConfig | None = None, *, staged: bool = False
 ) -> IngestResult:
@@ -336,6 +360,7 @@ def ingest_paths(
         bar.update(pending)
         bar.close()
     dropped = _carry_over(run)
+    _warn_shared_codes(run, reports)
     notes.extend(_unmatched_overrides(cfg, [source for source, _ in run.kept.values()]))
     all_chunks = [c for name in sorted(run.kept) for c in run.kept[name][1]]
     changed = (

@@ -75,3 +75,33 @@ def test_refused_uploads_are_removed_and_earlier_files_kept(tmp_path):
     new.write_text("mislukt")
     forget_uploads([old, new], {old})
     assert old.exists() and not new.exists()
+
+
+def test_a_new_document_quoting_an_existing_code_is_warned_about(tmp_path):
+    first = tmp_path / "rapport.txt"
+    first.write_text("Inleiding\n\nDe secretaris zei: \u201cDe blauwe aanpak werkt bij ons heel goed, echt waar\u201d (R13).\n")
+    out = tmp_path / "data"
+    assert not ingest_paths([first], out, IngestConfig(progress=False)).files[0].warnings
+    later = tmp_path / "R13-nagekomen.txt"
+    later.write_text("Nagekomen\n\nIemand zei: \u201cDe blauwe aanpak heeft bij ons juist tot grote vertraging geleid\u201d (R13).\n")
+    result = ingest_paths([first, later], out, IngestConfig(progress=False))
+    added = next(f for f in result.files if f.doc == "R13-nagekomen.txt")
+    assert any(w.startswith("R13 wordt ook geciteerd in rapport.txt") for w in added.warnings), added.warnings
+    unchanged = next(f for f in result.files if f.doc == "rapport.txt")
+    assert not unchanged.warnings  # only the document that brings the second source is flagged
+
+
+def test_the_respondent_view_says_which_documents_a_code_comes_from():
+    from citaat.app.records import Source
+    from citaat.app.ui import respondent_status
+    from citaat.ingest.model import Chunk
+
+    def source(n: int, doc: str) -> Source:
+        chunk = Chunk(id=f"c{n}", doc=doc, kind="quote", text=f"citaat nummer {n}", respondents=("R13",),
+                      section=("Kop",), page=None, start=0, end=len(f"citaat nummer {n}"))
+        return Source(n, chunk, 0, len(chunk.text), chunk.text)
+
+    one = [source(1, "rapport.pdf"), source(2, "rapport.pdf")]
+    assert respondent_status("R13", one) == "R13: 2 citaten in 1 secties"
+    two = [*one, source(3, "R13-nagekomen.txt")]
+    assert respondent_status("R13", two).endswith("uit 2 documenten: rapport.pdf (2), R13-nagekomen.txt (1)")
