@@ -65,3 +65,81 @@ def test_a_dead_upload_child_is_a_dutch_line_without_python_text(tmp_path, monke
     monkeypatch.setattr(upload.sys, "executable", "/bin/false")  # the child dies without a word
     result = upload._run_child(["ingest", str(tmp_path)], 10)
     assert result == {"error": "het inlezen is mislukt: het hulpproces stopte onverwacht (code 1)"}
+
+
+class _HashEmbedder:
+    """Deterministic vectors from the text (a different `salt` is a different model)."""
+
+    def __init__(self, salt: str = "") -> None:
+        self.salt = salt
+
+    def embed_queries(self, texts):
+        return self.embed_passages(texts)
+
+    def embed_passages(self, texts):
+        import hashlib
+
+        import numpy as np
+
+        rows = [np.frombuffer(hashlib.sha256((self.salt + t).encode()).digest()[:16], dtype=np.uint8) for t in texts]
+        out = np.array(rows, dtype=np.float32).reshape(len(texts), 16) / 255.0
+        return out
+
+
+def _scorer(cache, salt=""):
+    import threading
+
+    from citaat.app.scoring import SentenceScorer
+    from tests.sample_index import sample_chunks
+
+    return SentenceScorer(sample_chunks(), _HashEmbedder(salt), 0.3, threading.Lock(), cache_file=cache)
+
+
+def test_a_damaged_sentence_cache_is_rebuilt_with_a_dutch_line(tmp_path, caplog):
+    cache = tmp_path / "cache" / "sentences-test.npz"
+    first = _scorer(cache)
+    first.warm()
+    assert cache.is_file() and first._vectors
+    raw = bytearray(cache.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF  # one byte flipped
+    cache.write_bytes(bytes(raw))
+    with caplog.at_level("WARNING"):
+        again = _scorer(cache)  # no zipfile.BadZipFile or zlib.error escapes
+    assert not again._vectors
+    assert "beschadigd" in caplog.text and "opnieuw berekend" in caplog.text and "Traceback" not in caplog.text
+
+
+def test_a_valid_cache_of_other_vectors_is_not_used(tmp_path, caplog):
+    cache = tmp_path / "sentences-test.npz"
+    _scorer(cache, salt="ander model").warm()  # a self-consistent file, but another model's vectors
+    with caplog.at_level("WARNING"):
+        scorer = _scorer(cache)
+    assert not scorer._vectors and "horen niet bij deze index of dit model" in caplog.text
+    scorer.warm()
+    assert _scorer(cache)._vectors  # rewritten: the right vectors are used from then on
+
+
+def test_the_evidence_statistics_follow_the_searcher_swap(tmp_path):
+    """After an upload the chat swaps in the new searcher; the no-evidence rule's term statistics
+    must be the new corpus's, not those of the index the chat started with."""
+    from dataclasses import replace
+
+    from citaat.app.config import AnswerConfig
+    from citaat.app.service import Answerer
+    from citaat.index.build import build_index
+    from citaat.index.search import Searcher
+    from citaat.ingest.store import write_chunks
+    from tests.sample_index import sample_chunks
+
+    chunks = sample_chunks()
+    write_chunks(tmp_path / "a", chunks)
+    build_index(tmp_path / "a", progress=False)
+    extra = replace(chunks[0], id="extra-zonnepanelen", text="Zonnepanelen op alle gemeentehuizen",
+                    start=0, end=len("Zonnepanelen op alle gemeentehuizen"), doc="nieuw.txt", parent=None)
+    write_chunks(tmp_path / "b", [*chunks, extra])
+    build_index(tmp_path / "b", progress=False)
+    answerer = Answerer(Searcher.open(tmp_path / "a"), AnswerConfig())
+    before = answerer.terms.idf("zonnepanel")
+    answerer.use_searcher(Searcher.open(tmp_path / "b"))
+    assert answerer.terms is not None and answerer.terms.idf("zonnepanel") != before
+    assert answerer.terms.idf("zonnepanel") == answerer.terms.of(answerer.searcher.chunks).idf("zonnepanel")
