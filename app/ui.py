@@ -1088,7 +1088,9 @@ def guard_middleware(demo: Any, serve: ServeConfig) -> list[Any]:
 
     policy = GuardPolicy(
         auth=serve.auth(),
-        loopback=is_loopback(serve.host) and not serve.share,
+        # the Host check guards the open loopback mode against DNS rebinding; with a login a rebound
+        # page has no session, and a reverse proxy in front keeps the public host name
+        loopback=is_loopback(serve.host) and not serve.share and serve.auth() is None,
         max_body_bytes=MAX_BODY_BYTES,
         session_hours=serve.session_hours,
     )
