@@ -127,3 +127,29 @@ def test_an_absurd_page_is_refused_and_a_normal_one_is_capped(page):
     pg.wait_for_selector("#pageview-img img")
     width = pg.eval_on_selector("#pageview-img img", "img => img.naturalWidth")
     assert 0 < width <= 2000 and "niet getoond" not in pg.inner_text("#pageview-info")
+
+
+def test_with_a_login_the_browser_sees_only_the_form_until_it_logs_in(hostile_index, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("CITAAT_TEST_WACHTWOORD", "geheim-voor-de-test")
+    with sync_playwright() as p, _serving(hostile_index, "--user", "onderzoeker",
+                                         "--password-env", "CITAAT_TEST_WACHTWOORD") as url:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
+        try:
+            pg = browser.new_page()
+            pg.set_default_timeout(30_000)
+            pg.goto(url)
+            assert "R41" not in pg.content() and pg.locator("input[name=password]").count() == 1
+            pg.fill("input[name=username]", "onderzoeker")
+            pg.fill("input[name=password]", "fout")
+            pg.click("button[type=submit]")
+            pg.wait_for_selector(".fout")
+            assert "klopt niet" in pg.inner_text(".fout")
+            pg.fill("input[name=username]", "onderzoeker")
+            pg.fill("input[name=password]", "geheim-voor-de-test")
+            pg.click("button[type=submit]")
+            pg.wait_for_selector("#question textarea")  # the chat itself, after the login
+            assert "R41" in pg.content()
+        finally:
+            browser.close()
