@@ -19,7 +19,8 @@ One ASGI middleware, so every route, Gradio's own included, gets the same rules:
   `max_file_size` covers those).
 - **The page loads nothing from elsewhere:** a Content-Security-Policy allowing only its own origin
   (plus inline script/style and data:/blob: images, which Gradio needs), `Referrer-Policy:
-  no-referrer` and `X-Content-Type-Options: nosniff` on every response.
+  same-origin` (no Referer to another site; `no-referrer` would make the browser send `Origin: null`
+  with the page's own form posts) and `X-Content-Type-Options: nosniff` on every response.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ CSP = (
 )
 SAFE_HEADERS = [
     (b"content-security-policy", CSP.encode()),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"x-content-type-options", b"nosniff"),
 ]
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})

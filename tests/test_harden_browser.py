@@ -75,10 +75,17 @@ def hostile_index(tmp_path_factory, beacon) -> Path:
 
 
 @pytest.fixture(scope="module")
-def page(hostile_index):
+def pw() -> Iterator[Any]:
+    """One Playwright driver for the module (the sync API allows only one at a time)."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p, _serving(hostile_index) as url, _browser_page(p, url) as pg:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def page(pw, hostile_index):
+    with _serving(hostile_index) as url, _browser_page(pw, url) as pg:
         yield pg, url
 
 
@@ -129,13 +136,10 @@ def test_an_absurd_page_is_refused_and_a_normal_one_is_capped(page):
     assert 0 < width <= 2000 and "niet getoond" not in pg.inner_text("#pageview-info")
 
 
-def test_with_a_login_the_browser_sees_only_the_form_until_it_logs_in(hostile_index, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
+def test_with_a_login_the_browser_sees_only_the_form_until_it_logs_in(pw, hostile_index, monkeypatch):
     monkeypatch.setenv("CITAAT_TEST_WACHTWOORD", "geheim-voor-de-test")
-    with sync_playwright() as p, _serving(hostile_index, "--user", "onderzoeker",
-                                         "--password-env", "CITAAT_TEST_WACHTWOORD") as url:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
+    with _serving(hostile_index, "--user", "onderzoeker", "--password-env", "CITAAT_TEST_WACHTWOORD") as url:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
         try:
             pg = browser.new_page()
             pg.set_default_timeout(30_000)

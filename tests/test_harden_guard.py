@@ -125,7 +125,7 @@ def test_every_response_carries_the_content_security_policy():
     client, _, _ = _stand_in(GuardPolicy(auth=None))
     r = client.get("/")
     assert r.headers["content-security-policy"] == CSP and "default-src 'self'" in CSP
-    assert r.headers["referrer-policy"] == "no-referrer"
+    assert r.headers["referrer-policy"] == "same-origin"
 
 
 # ---------------------------------------------------------------------------- the real process
