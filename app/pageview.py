@@ -119,16 +119,6 @@ def render_quote(
     return Image.alpha_composite(image, overlay).convert("RGB"), bool(rects)
 
 
-def _limit_memory(megabytes: int) -> Any:
-    def limit() -> None:  # runs in the child before exec
-        import resource
-
-        size = megabytes * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (size, size))
-
-    return limit
-
-
 def page_image(
     pdf_path: Path | str,
     page: int,
@@ -160,12 +150,11 @@ def page_image(
     out = out_dir / f"{key}.render"
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "citaat.app.pageview", str(pdf_path), str(page), str(out)],
+            [sys.executable, "-m", "citaat.app.pageview", str(pdf_path), str(page), str(out), str(memory_mb)],
             input=quote,
             capture_output=True,
             text=True,
             timeout=timeout,
-            preexec_fn=_limit_memory(memory_mb) if os.name == "posix" else None,  # noqa: PLW1509
             check=False,
         )
     except subprocess.TimeoutExpired:
@@ -191,11 +180,16 @@ def page_image(
 
 
 def _child_main(argv: list[str]) -> int:
-    """`python -m citaat.app.pageview PDF PAGE OUT` (quote on stdin): writes OUT as PNG, prints
-    {"found": bool} or {"error": Dutch reason}."""
+    """`python -m citaat.app.pageview PDF PAGE OUT MEMORY_MB` (quote on stdin): limits its own
+    address space to MEMORY_MB first, writes OUT as PNG, prints {"found": bool} or {"error": …}."""
     import io
 
     pdf_path, page, out = argv[0], int(argv[1]), Path(argv[2])
+    if os.name == "posix":  # set here, not in a preexec_fn: that is unsafe in the threaded server
+        import resource
+
+        limit = int(argv[3]) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     quote = sys.stdin.read()
     try:
         image, found = render_quote(pdf_path, page, quote)
@@ -207,6 +201,9 @@ def _child_main(argv: list[str]) -> int:
         return 1
     except ValueError:
         print(json.dumps({"error": f"pagina {page} bestaat niet in dit bestand"}))
+        return 1
+    except MemoryError:
+        print(json.dumps({"error": "er was te weinig geheugen"}))
         return 1
     except Exception:  # noqa: BLE001 - a damaged PDF: one Dutch line, the parent shows it
         print(json.dumps({"error": "het bestand is beschadigd of onleesbaar"}))

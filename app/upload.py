@@ -198,27 +198,35 @@ def accept_files(
 # ------------------------------------------------------------------------- the child processes
 
 
-def _die_with_parent() -> None:
-    """In the child before exec (Linux): SIGKILL when the server dies, even by kill -9, so no
-    orphan goes on indexing and publishes an older version over a newer one."""
-    if sys.platform.startswith("linux"):
-        import ctypes
+PARENT_ENV = "CITAAT_PARENT_PID"
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+def die_with_parent() -> None:
+    """Called first thing in a worker child (Linux): SIGKILL when the server dies, even by kill -9,
+    so no orphan goes on indexing and publishes an older version over a newer one. Set in the
+    child itself (a preexec_fn is unsafe in the threaded server); when the server died before
+    that, the child stops at once."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    parent = os.environ.get(PARENT_ENV, "")
+    if parent.isdigit() and os.getppid() != int(parent):
+        os._exit(1)
 
 
 def spawn_child(argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """A worker process in its own process group (a timeout ends the whole group; a Ctrl+C meant for
-    the server reaches it through the server) that dies with the server (`_die_with_parent`)."""
+    """A worker process in its own process group (a timeout ends the whole group); it learns the
+    server's pid (`PARENT_ENV`) for `die_with_parent`."""
     return subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env={**(os.environ if env is None else env), PARENT_ENV: str(os.getpid())},
         start_new_session=True,
-        preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, no locks taken
     )
 
 
@@ -315,6 +323,7 @@ def _child_main(argv: list[str]) -> int:
     from citaat.ingest.errors import CitaatError
     from citaat.ingest.fsio import writer_lock
 
+    die_with_parent()
     command, data_dir = argv[0], Path(argv[1])
     try:
         with writer_lock(data_dir):

@@ -52,12 +52,13 @@ def test_a_lock_left_by_a_killed_process_is_not_stale(tmp_path):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux")
 def test_the_worker_child_dies_with_the_server(tmp_path):
-    """A stand-in server spawns a worker the way the upload does and is killed with SIGKILL: the
-    worker must not live on as an orphan."""
+    """A stand-in server spawns a worker the way the upload does (the worker calls die_with_parent
+    first, as the upload child does) and is killed with SIGKILL: the worker must not live on."""
     server = (
         "import sys, time\n"
         "from citaat.app.upload import spawn_child\n"
-        "child = spawn_child([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+        "worker = 'from citaat.app.upload import die_with_parent; import time; die_with_parent(); time.sleep(600)'\n"
+        "child = spawn_child([sys.executable, '-c', worker])\n"
         "print(child.pid, flush=True)\n"
         "time.sleep(600)\n"
     )
@@ -67,7 +68,7 @@ def test_the_worker_child_dies_with_the_server(tmp_path):
     assert os.getpgid(child) == child  # its own process group
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    for _ in range(100):  # wait (up to ~10 s) for the kernel to deliver the death signal
+    for _ in range(300):  # wait (up to ~30 s): the worker may still be starting, then it stops itself
         try:
             os.kill(child, 0)
         except ProcessLookupError:
