@@ -43,6 +43,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -218,6 +219,28 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:  
     return _problem(422, "; ".join(dict.fromkeys(_dutch(e) for e in exc.errors())) or "ongeldig verzoek")
 
 
+# Starlette's and FastAPI's own English details, said in Dutch
+_DUTCH_DETAILS = {
+    "There was an error parsing the body": "de body kon niet gelezen worden (geen geldige JSON of UTF-8)",
+    "Not Found": "niet gevonden",
+    "Method Not Allowed": "deze methode is hier niet toegestaan",
+}
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:  # noqa: ARG001
+    assert isinstance(exc, StarletteHTTPException)
+    detail = _DUTCH_DETAILS.get(str(exc.detail), exc.detail)
+    return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class BodyLimit:
     """ASGI middleware: refuse request bodies over `limit` bytes with 413, by header or while reading."""
 
@@ -288,6 +311,7 @@ def create_api(
         openapi_url="/openapi.json",
     )
     api.add_exception_handler(RequestValidationError, _validation_error)
+    api.add_exception_handler(StarletteHTTPException, _http_error)
     api.add_middleware(BodyLimit, limit=max_body_bytes)
     basic = HTTPBasic(auto_error=False, realm="Citaat")
 
@@ -319,6 +343,8 @@ def create_api(
         return tuple(dict.fromkeys(out))
 
     def text(value: str, name: str) -> str:
+        if not _encodable(value):  # a lone surrogate ("\ud800") is valid JSON but no text
+            raise HTTPException(422, f"veld '{name}' bevat ongeldige Unicode (een losse surrogaat)")
         value = value.strip()
         if not value:
             raise HTTPException(422, f"veld '{name}' is leeg")

@@ -576,6 +576,10 @@ def chat(
     password_env: Annotated[
         str | None, typer.Option("--password-env", help="Naam van de omgevingsvariabele met het wachtwoord.")
     ] = None,
+    ssl_certfile: Annotated[
+        str | None, typer.Option("--ssl-certfile", help="TLS-certificaat (PEM) om via https te serveren.")
+    ] = None,
+    ssl_keyfile: Annotated[str | None, typer.Option("--ssl-keyfile", help="Sleutel (PEM) bij --ssl-certfile.")] = None,
     llm: LlmOpt = "uit",
     llm_url: LlmUrlOpt = "",
     llm_model: LlmModelOpt = "",
@@ -585,7 +589,10 @@ def chat(
     """Start the chat: a local web page that answers Dutch questions with verified, cited quotes."""
     from citaat.app.config import AnswerConfig, ServeConfig
 
-    serve = ServeConfig(host=host, port=port, share=share, user=user, password_env=password_env)
+    serve = ServeConfig(
+        host=host, port=port, share=share, user=user, password_env=password_env,
+        ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
+    )
     problem = serve.check()
     if problem:
         fail(problem)
@@ -605,7 +612,7 @@ def chat(
     # embed every sentence ahead, so answers after the first minute score them from memory
     threading.Thread(target=answerer.warm, kwargs={"quiet": 1.0}, name="citaat-warm", daemon=True).start()
     demo = build_app(answerer, llm_cfg.describe(), data_dir=searcher.directory, allow_upload=serve.allows_upload)
-    where = "via een publieke link" if share else f"op http://{host}:{port}"
+    where = "via een publieke link" if share else f"op {'https' if ssl_certfile else 'http'}://{host}:{port}"
     typer.echo(f"Citaat-chat {where}, API op /api (documentatie: /docs) (Ctrl+C stopt)", err=True)
     launch(demo, serve, block=True, quiet=True, answerer=answerer)
 

@@ -144,6 +144,8 @@ class ServeConfig:
 
     Binding to a non-loopback address or `share=True` is only allowed with a login (`user` plus the
     password read from the environment variable `password_env`); `check()` says why not.
+    session_hours: a login lasts this long (app/guard.py). ssl_certfile / ssl_keyfile: serve HTTPS
+    directly (PEM files, passed to the server; docs/security.md has a reverse-proxy recipe too).
     """
 
     host: str = "127.0.0.1"
@@ -151,6 +153,9 @@ class ServeConfig:
     share: bool = False
     user: str | None = None
     password_env: str | None = None
+    session_hours: float = 12.0
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
 
     def password(self) -> str | None:
         return os.environ.get(self.password_env) or None if self.password_env else None
@@ -179,6 +184,13 @@ class ServeConfig:
             return "geef --user en --password-env samen"
         if self.password_env and not self.password():
             return f"omgevingsvariabele {self.password_env} met het wachtwoord is leeg of niet gezet"
+        if bool(self.ssl_certfile) != bool(self.ssl_keyfile):
+            return "geef --ssl-certfile en --ssl-keyfile samen"
+        for name in (self.ssl_certfile, self.ssl_keyfile):
+            if name and not os.path.isfile(name):
+                return f"{name}: bestand voor TLS bestaat niet"
+        if self.session_hours <= 0:
+            return "een sessie moet langer dan 0 uur duren"
         if self.needs_login and self.auth() is None:
             where = "--share" if self.share else f"adres {self.host}"
             return (

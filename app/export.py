@@ -39,7 +39,7 @@ from citaat.ingest.attributes import RespondentSheet
 from citaat.ingest.errors import CitaatError
 from citaat.ingest.fsio import atomic_write_bytes, atomic_write_text
 
-from .records import Source, attributes_text, quoted
+from .records import Source, attributes_text, escape_markdown, quoted
 
 if TYPE_CHECKING:
     from .service import Answerer
@@ -216,17 +216,6 @@ def _xlsx_value(value: Any) -> Any:
     return _XLSX_ILLEGAL_RE.sub("", value) if isinstance(value, str) else value
 
 
-_MD_SPECIAL_RE = re.compile(r"([\\`*_\[\]|~])")  # inline syntax; the text never starts a line
-
-
-def escape_markdown(text: str) -> str:
-    """User text shown as typed in Markdown: HTML characters as entities, Markdown syntax escaped,
-    line breaks as spaces (a question is one line)."""
-    text = " ".join(text.split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL_RE.sub(r"\\\1", text)
-
-
 def to_markdown(
     sources: Sequence[Source],
     title: str,
@@ -256,8 +245,8 @@ def to_markdown(
         lines += [
             f"{s.n}. {quoted(s.text)}",
             "",
-            f"   — {s.citation} ({s.label}{'; ' + escape_markdown(attrs) if attrs else ''})  ",
-            f"   `{s.doc}` · `{s.chunk.id}`",
+            f"   — {escape_markdown(s.citation)} ({s.label}{'; ' + escape_markdown(attrs) if attrs else ''})  ",
+            f"   {escape_markdown(s.doc)} · `{s.chunk.id}`",
             "",
         ]
     if not sources:

@@ -31,7 +31,7 @@ from citaat.ingest.model import Chunk, ChunkKind
 from citaat.ingest.respondents import find_codes
 
 from .config import AnswerConfig
-from .records import QUOTE_MARK_RE, Answer, Source, join_dutch, quoted, with_notes
+from .records import QUOTE_MARK_RE, Answer, Source, escape_markdown, join_dutch, quoted, with_notes
 from .scoring import SentenceScorer
 from .verify import split_sentences, verify
 
@@ -620,7 +620,7 @@ def _inside(passage: Chunk, start: int, end: int, children: Sequence[Chunk]) -> 
 
 def bullets(units: Sequence[Source]) -> str:
     """One Markdown bullet per unit: - [n] “quote” — citation."""
-    return "\n".join(f"- [{u.n}] {quoted(u.text)} — {u.citation}" for u in units)
+    return "\n".join(f"- [{u.n}] {quoted(u.text)} — {escape_markdown(u.citation)}" for u in units)
 
 
 def role(unit: Source) -> str:
@@ -649,9 +649,9 @@ def _table_header(unit: Source) -> str:
     caption = lines[0] if lines else unit.theme
     columns = next((line for line in lines[1:] if "|" in line), "")
     after = [line.strip() for line in text[unit.end :].split("\n") if line.strip() and "|" not in line]
-    scale = " ".join(after[-1].split()) if after else ""
-    extra = "; ".join(x for x in (" ".join(columns.split()), scale) if x)
-    return f"**{' '.join(caption.split())}**" + (f" ({extra})" if extra else "")
+    scale = after[-1] if after else ""
+    extra = "; ".join(escape_markdown(x) for x in (columns, scale) if x)
+    return f"**{escape_markdown(caption)}**" + (f" ({extra})" if extra else "")
 
 
 def _blocks(units: Sequence[Source]) -> list[str]:

@@ -16,7 +16,7 @@ from citaat.index.search import Filters
 from citaat.ingest.apparatus import apparatus_kind
 from citaat.ingest.attributes import RespondentSheet
 from citaat.ingest.model import Chunk, ChunkKind, HoldsChunk
-from citaat.ingest.text import join_dutch
+from citaat.ingest.text import escape_markdown, join_dutch
 
 from .verify import Issue
 
@@ -91,9 +91,10 @@ def section_label(section: Sequence[str], doc: str = "") -> str:
 
 def quoted(text: str) -> str:
     """Source text between quote marks, whitespace runs shown as one space (line breaks of the PDF
-    are layout, not content): “…”, or ‘…’ when the text itself contains double quotes."""
+    are layout, not content): “…”, or ‘…’ when the text itself contains double quotes. The text is
+    Markdown-escaped (`escape_markdown`): a quotation never carries formatting or links of its own."""
     text = " ".join(text.split())
-    return f"‘{text}’" if QUOTE_MARK_RE.search(text) else f"“{text}”"
+    return f"‘{escape_markdown(text)}’" if QUOTE_MARK_RE.search(text) else f"“{escape_markdown(text)}”"
 
 
 def with_notes(text: str, notes: Sequence[str]) -> str:
@@ -294,6 +295,7 @@ __all__ = [
     "LABEL_UNATTRIBUTED",
     "Answer",
     "attributes_text",
+    "escape_markdown",
     "is_attributed_quote",
     "source_label",
     "Mode",

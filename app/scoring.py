@@ -27,6 +27,7 @@ corpus instead (the search rank as a prior) lost on dev and was removed (docs/be
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import threading
@@ -54,6 +55,20 @@ SCHEME = "section-path+piece-v1"
 
 def _keys(text: str) -> set[str]:
     return {t[:PREFIX] for t in tokenize(text)}
+
+
+def _digest(ids: Sequence[str], counts: np.ndarray, vectors: np.ndarray) -> str:
+    """The cache's recorded checksum: its chunk ids, piece counts and vectors."""
+    h = hashlib.sha256("\n".join(ids).encode("utf-8"))
+    h.update(np.ascontiguousarray(counts, dtype=np.int64).tobytes())
+    h.update(np.ascontiguousarray(vectors, dtype=np.float32).tobytes())
+    return h.hexdigest()
+
+
+def _reason(exc: Exception) -> str:
+    """A damaged cache's reason in Dutch (the Python exception goes no further than the debug log)."""
+    log.debug("sentence cache error", exc_info=exc)
+    return str(exc) if isinstance(exc, ValueError) and "klopt niet" in str(exc) else "onleesbaar bestand"
 
 
 class EmbedderLike(Protocol):
@@ -105,8 +120,11 @@ class SentenceScorer:
     # ------------------------------------------------------------------ the vector cache on disk
 
     def load(self) -> None:
-        """Read the cached piece vectors of `cache_file` (a missing or unreadable file is ignored):
-        ids hash the chunk text, so a vector is reused exactly while its chunk is unchanged."""
+        """Read the cached piece vectors of `cache_file`: ids hash the chunk text, so a vector is
+        reused exactly while its chunk is unchanged. Verified like the index: the file's recorded
+        digest must match its content, and the vectors of a sample of chunks must equal a fresh
+        embedding of them (a valid cache of another model's vectors would give other answers).
+        A damaged or mismatching cache is ignored with one Dutch log line and written anew."""
         path = self.cache_file
         if path is None or not path.is_file():
             return
@@ -116,15 +134,38 @@ class SentenceScorer:
                 if str(data["scheme"]) != SCHEME:
                     return
                 ids, counts, vectors = data["ids"].tolist(), data["counts"], data["vectors"]
-        except (OSError, ValueError, KeyError) as exc:
-            log.warning("zinvectoren in %s niet gelezen: %s", path, exc)
+                recorded = str(data["digest"]) if "digest" in data.files else None
+            if recorded is not None and recorded != _digest(ids, counts, vectors):
+                raise ValueError("de vastgelegde controlesom klopt niet")
+            if int(counts.sum()) != len(vectors):
+                raise ValueError("het aantal vectoren klopt niet")
+        except Exception as exc:  # noqa: BLE001 - any damage (zip, zlib, shapes): rebuild, never a traceback
+            log.warning("zinvectoren in %s beschadigd (%s); ze worden opnieuw berekend", path, _reason(exc))
             return
+        loaded: dict[str, np.ndarray] = {}
         pos = 0
         for cid, n in zip(ids, counts.tolist(), strict=True):
             if cid in known:
-                self._vectors[cid] = vectors[pos : pos + n]
+                loaded[cid] = vectors[pos : pos + n]
             pos += n
+        if not self._sample_matches(loaded):
+            log.warning("zinvectoren in %s horen niet bij deze index of dit model; ze worden opnieuw berekend", path)
+            return
+        self._vectors.update(loaded)
         self._saved = len(self._vectors)
+
+    def _sample_matches(self, loaded: dict[str, np.ndarray], sample: int = 2) -> bool:
+        """The cached vectors of up to `sample` chunks equal a fresh embedding of their pieces."""
+        if self.embedder is None or not loaded:
+            return True
+        by_id = {c.id: c for c in self._chunks}
+        ids = sorted(loaded)
+        picked = [by_id[i] for i in dict.fromkeys([ids[0], ids[len(ids) // 2]][:sample])]
+        for chunk in picked:
+            if len(loaded[chunk.id]) != len(self.spans(chunk)):
+                return False
+        fresh = self._embed(picked)
+        return all(np.allclose(fresh[c.id], loaded[c.id], atol=1e-3) for c in picked)
 
     def save(self) -> None:
         """Write the piece vectors to `cache_file` (atomically) when new ones were embedded."""
@@ -133,12 +174,15 @@ class SentenceScorer:
             return
         ids = list(self._vectors)
         buf = io.BytesIO()
+        counts = np.array([len(self._vectors[i]) for i in ids], dtype=np.int64)
+        vectors = np.concatenate([self._vectors[i] for i in ids]).astype(np.float32)
         np.savez(
             buf,
             scheme=np.array(SCHEME),
             ids=np.array(ids),
-            counts=np.array([len(self._vectors[i]) for i in ids], dtype=np.int64),
-            vectors=np.concatenate([self._vectors[i] for i in ids]).astype(np.float32),
+            counts=counts,
+            vectors=vectors,
+            digest=np.array(_digest(ids, counts, vectors)),
         )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -163,18 +207,25 @@ class SentenceScorer:
         todo = list({c.id: c for c in chunks if len(self._vectors.get(c.id, ())) != len(self.spans(c))}.values())
         if not todo:
             return
+        self._vectors.update(self._embed(todo))
+
+    def _embed(self, chunks: Sequence[Chunk]) -> dict[str, np.ndarray]:
+        """The piece vectors of `chunks`, embedded now (one batch, under the embedder's lock)."""
+        assert self.embedder is not None
         texts: list[str] = []
-        for c in todo:
+        for c in chunks:
             # embedded like the index embeds chunks: the section path, then the text
             head = f"{section_path(c.section)}\n" if c.section else ""
             texts.extend(head + " ".join(c.text[s:e].split()) for s, e in self.spans(c))
         with self._lock:
             vectors = self.embedder.embed_passages(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        out: dict[str, np.ndarray] = {}
         pos = 0
-        for c in todo:
+        for c in chunks:
             n = len(self.spans(c))
-            self._vectors[c.id] = np.asarray(vectors[pos : pos + n], dtype=np.float32)
+            out[c.id] = np.asarray(vectors[pos : pos + n], dtype=np.float32)
             pos += n
+        return out
 
     def warm(self, batch: int = 8, pause: float = 0.005, quiet: float = 0.0) -> None:
         """Embed the pieces of every chunk now (the chat does this in the background) and save them.

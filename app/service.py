@@ -109,8 +109,9 @@ class Answerer:
         index and the next one sees only the new one."""
         excerpter = Excerpter(searcher, self.config)
         scorer = self.scorer.for_chunks(searcher.chunks)  # the vectors of unchanged chunks carry over
+        terms = TermStats.of(searcher.chunks)  # the evidence rule's term statistics, of the new corpus
         with self._lock:
-            self.searcher, self.excerpter, self.scorer = searcher, excerpter, scorer
+            self.searcher, self.excerpter, self.scorer, self.terms = searcher, excerpter, scorer, terms
 
     # ------------------------------------------------------------------ listings
 

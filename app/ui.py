@@ -40,9 +40,9 @@ from .export import FORMATS as EXPORT_FORMATS
 from .export import ExportMeta
 from .extractive import MORE_MARK
 from .finder import QuoteFinder, claim_markdown
-from .records import KIND_LABELS, Answer, Source, attributes_text, join_dutch, section_label
+from .records import KIND_LABELS, Answer, Source, attributes_text, escape_markdown, join_dutch, section_label
 from .service import Answerer
-from .upload import UPLOAD_DIR, UploadLimits, accept_files, ingest_uploads
+from .upload import UPLOAD_DIR, UploadLimits, UploadOutcome, accept_files, ingest_uploads
 from .webpage import CSS, HEAD
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,6 @@ EXAMPLES = [
 TABLE_HEADERS = ["Nr", "Citaat of passage", "Respondent", "Sectie", "Pagina", "Soort"]
 CONTEXT_CHARS = 700  # passage shown around a quote in the sources panel, each side at most
 _CITATION_RE = re.compile(r"(?<![\w\[])\[(\d{1,3})\](?!\()")
-_MD_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 Turns = list[dict[str, Any]]  # per answer of the conversation: {"q": question, "sources": [Source, ...]}
 
 
@@ -195,7 +194,7 @@ def answer_markdown(answer: Answer, turn: int | None = None) -> str:
 def user_markdown(question: str) -> str:
     """The user's question as typed: HTML escaped and Markdown characters backslash-escaped, so the
     chat shows `<b>` and `*x*` literally instead of rendering them; line breaks kept."""
-    return "  \n".join(_MD_SPECIAL_RE.sub(r"\\\1", html.escape(line, quote=False)) for line in question.splitlines())
+    return "  \n".join(escape_markdown(line) for line in question.splitlines())
 
 
 def filter_note(question: str, filters: Filters) -> str | None:
@@ -262,6 +261,50 @@ def transcript_html(source: Source, chunks: Sequence[Any]) -> str:
         )
     parts.append("</div>")
     return "".join(parts)
+
+
+def respondent_status(code: str, quotes: Sequence[Source]) -> str:
+    """'R13: 12 citaten in 5 secties', and when the quotes come from more than one document, from
+    which ('…, uit 2 documenten: rapport.pdf (10), R13-nagekomen.txt (2)'): the same code in two
+    documents need not be the same person."""
+    sections = len({q.section for q in quotes})
+    status = f"{code}: {len(quotes)} citaten in {sections} secties"
+    docs: dict[str, int] = {}
+    for q in quotes:
+        docs[q.doc] = docs.get(q.doc, 0) + 1
+    if len(docs) > 1:
+        listed = ", ".join(f"{escape_markdown(doc)} ({n})" for doc, n in docs.items())
+        status += f", uit {len(docs)} documenten: {listed}"
+    return status
+
+
+def question_refusal(question: str, max_chars: int) -> str | None:
+    """Why a question typed on the page is refused (the API's limits: characters, valid text), or None."""
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Je vraag bevat ongeldige tekens (ongeldige Unicode); typ hem opnieuw."
+    if len(question.strip()) > max_chars:
+        size = f"{len(question.strip()):,}".replace(",", ".")
+        return f"Je vraag is {size} tekens lang; de grens is {max_chars:,}. Maak hem korter.".replace(",", ".")
+    return None
+
+
+def upload_result_lines(outcome: UploadOutcome) -> list[str]:
+    """The upload log's lines: ✓ per file only when the index took it in (or nothing needed to be
+    indexed); after a refusal or failure the same files are named with ✗, never both."""
+    failed = bool(outcome.problems) and not outcome.indexed
+    files = [f"- ✗ {escape_markdown(line)} (niet toegevoegd)" if failed else f"- ✓ {escape_markdown(line)}"
+             for line in outcome.lines]
+    return files + [f"- ✗ {escape_markdown(p)}" for p in outcome.problems]
+
+
+def forget_uploads(stored: Sequence[Path], before: set[Path]) -> None:
+    """Remove the files this upload stored when they were not taken into the index (a file that was
+    there before, the same file uploaded again, stays)."""
+    for path in stored:
+        if path.resolve() not in {p.resolve() for p in before}:
+            path.unlink(missing_ok=True)
 
 
 def conversation_choices(store: ConversationStore, owner: str) -> list[tuple[str, str]]:
@@ -421,6 +464,11 @@ def build_app(
             # an empty (or repeated, after the box was cleared) send leaves the previous answer alone
             yield (gr.skip(),) * n_out
             return
+        refusal = question_refusal(question, answerer.config.max_question_chars)
+        if refusal:  # the page's own route has the API's limits: nothing stored, nothing searched
+            gr.Warning(refusal)
+            yield (gr.skip(),) * n_out
+            return
         filters = make_filters(resp, section, kind)
         messages = list(messages or [])
         messages.append({"role": "user", "content": user_markdown(question.strip())})
@@ -542,6 +590,10 @@ def build_app(
         k = int(k)
         return cards(turns[k]["sources"], title=f"Bronnen bij vraag {k + 1}", turn=k)
 
+    def page_cache_dir() -> Path | None:
+        directory = data or getattr(answerer.searcher, "directory", None)
+        return Path(directory) / "cache" / "pages" if directory else None
+
     def page_view(source: Source) -> tuple[Any, str]:
         """(image or None, caption HTML) for a source's page or transcript turn."""
         if source.kind == "turn" or source.chunk.meta.get("time"):
@@ -558,16 +610,16 @@ def build_app(
                 f'<div class="cz-notice">Geen pagina om te tonen: {html.escape(source.doc)} '
                 "is niet als PDF beschikbaar.</div>",
             )
-        from .pageview import render_quote
+        from .pageview import PageViewError, page_image
 
         try:
-            image, found = render_quote(path, source.page, source.text)
-        except Exception as exc:  # noqa: BLE001 - a damaged PDF must not break the chat
-            log.warning("page view of %s p. %s failed: %r", source.doc, source.page, exc)
+            image, found = page_image(path, source.page, source.text, page_cache_dir())
+        except PageViewError as exc:  # too large, too slow, damaged: one Dutch line, no traceback
+            log.warning("page view of %s p. %s refused: %s", source.doc, source.page, exc)
             return (
                 None,
                 f'<div class="cz-notice">De pagina kon niet getoond worden ({html.escape(source.doc)}, '
-                f"p. {source.page}).</div>",
+                f"p. {source.page}): {html.escape(exc.message)}.</div>",
             )
         caption = f"{source.label} · {source.theme} · p. {source.page}" + (
             "" if found else " · het citaat is op deze pagina niet teruggevonden; de hele pagina staat hieronder"
@@ -644,8 +696,7 @@ def build_app(
             off = gr.DownloadButton(value=None, interactive=False)
             return [], "Kies een respondent.", cards([], title="Citaten"), *(off,) * len(EXPORT_FORMATS)
         quotes = answerer.respondent_quotes(code)
-        sections = len({q.section for q in quotes})
-        status = f"{code}: {len(quotes)} citaten in {sections} secties"
+        status = respondent_status(code, quotes)
         buttons = downloads(quotes, code, f"Citaat: alle citaten van {code}", None, None, Filters(respondents=(code,)))
         rows = [[q.n, " ".join(q.text.split()), q.theme, "" if q.page is None else q.page] for q in quotes]
         return rows, status, cards(quotes, title=f"Citaten van {code}"), *buttons
@@ -682,15 +733,17 @@ def build_app(
         try:
             progress(0.05, desc="Bestanden controleren")
             given = [(Path(f).name, Path(f)) for f in files]
+            before = set((data / UPLOAD_DIR).glob("*"))
             try:
                 stored, problems = accept_files(given, data / UPLOAD_DIR, limits)
-            except OSError as exc:
+            except OSError:
                 yield (
-                    f"**Niets ingelezen:** kan niet schrijven in {data / UPLOAD_DIR} ({exc.strerror or exc}).",
+                    f"**Niets ingelezen:** kan niet schrijven in {data / UPLOAD_DIR} "
+                    "(geen schrijfrechten of schijf vol).",
                     *skips,
                 )
                 return
-            log_lines = [f"- ✗ {p}" for p in problems]
+            log_lines = [f"- ✗ {escape_markdown(p)}" for p in problems]
             if not stored:
                 yield ("\n\n".join(["**Niets ingelezen.**", "\n".join(log_lines)]), *skips)
                 return
@@ -700,7 +753,8 @@ def build_app(
             progress(0.9, desc="Nieuwe index in gebruik nemen")
             if outcome.indexed:
                 answerer.use_searcher(Searcher.open(data))
-            log_lines += [f"- ✓ {line}" for line in outcome.lines] + [f"- ✗ {p}" for p in outcome.problems]
+            log_lines += upload_result_lines(outcome)
+            forget_uploads(stored if not outcome.indexed else outcome.failed, before)
             if outcome.indexed:
                 codes = join_dutch(list(outcome.respondents)) or "geen respondentcodes"
                 head = (
@@ -714,10 +768,15 @@ def build_app(
             yield ("\n\n".join([head, "\n".join(log_lines)]), *refresh_choices())
         finally:
             upload_lock.release()
+            for f in files or ():  # Gradio's temporary copies: refused or stored, they are not needed
+                Path(f).unlink(missing_ok=True)
 
     # -------------------------------------------------------------- layout
 
-    with gr.Blocks(title="Citaat – vraag het de interviews", analytics_enabled=False) as demo:
+    # delete_cache: Gradio's temporary files (uploads, rendered values) older than an hour, hourly
+    with gr.Blocks(
+        title="Citaat – vraag het de interviews", analytics_enabled=False, delete_cache=(3600, 3600)
+    ) as demo:
         header = gr.HTML(header_html(answerer, llm_label))
         with gr.Row(equal_height=False, elem_id="cz-main"):
             with gr.Column(scale=1, min_width=250, elem_id="cz-filters"):
@@ -998,13 +1057,14 @@ def launch(
 
         api = create_api(answerer, auth=serve.auth(), session_user=gradio_session_user(demo))
         app_kwargs["routes"] = api_routes(api)  # before Gradio's own routes, so they take precedence
+    app_kwargs["middleware"] = guard_middleware(demo, serve)
     pending = getattr(demo, "citaat_exports", None)
     if pending is not None:
         from starlette.middleware import Middleware
 
         from .downloads import WriteOnDownload
 
-        app_kwargs["middleware"] = [Middleware(WriteOnDownload, pending=pending)]
+        app_kwargs["middleware"].append(Middleware(WriteOnDownload, pending=pending))
     freeze_heap()
     return demo.launch(
         app_kwargs=app_kwargs,
@@ -1016,11 +1076,34 @@ def launch(
         prevent_thread_lock=not block,
         inbrowser=False,
         quiet=quiet,
-        show_error=True,
+        show_error=False,  # an unexpected exception's text is not for users (Gradio shows 'Error')
         ssr_mode=False,
         footer_links=[],
         theme=theme(),
         css=CSS,
         head=HEAD,
         max_file_size=f"{int(getattr(demo, 'citaat_max_upload_mb', 60) * 2)}mb",
+        ssl_certfile=serve.ssl_certfile,
+        ssl_keyfile=serve.ssl_keyfile,
+        ssl_verify=serve.ssl_certfile is None,
     )
+
+
+def guard_middleware(demo: Any, serve: ServeConfig) -> list[Any]:
+    """The guard in front of everything served (app/guard.py): login before any content, session
+    expiry and login throttling, Origin/Host checks, body limits, the Content-Security-Policy."""
+    from starlette.middleware import Middleware
+
+    from .api import MAX_BODY_BYTES
+    from .config import is_loopback
+    from .guard import Guard, GuardPolicy
+
+    policy = GuardPolicy(
+        auth=serve.auth(),
+        # the Host check guards the open loopback mode against DNS rebinding; with a login a rebound
+        # page has no session, and a reverse proxy in front keeps the public host name
+        loopback=is_loopback(serve.host) and not serve.share and serve.auth() is None,
+        max_body_bytes=MAX_BODY_BYTES,
+        session_hours=serve.session_hours,
+    )
+    return [Middleware(Guard, policy=policy, demo=demo)]

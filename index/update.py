@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from citaat.ingest.errors import CitaatError
+from citaat.ingest.fsio import writer_lock
 from citaat.ingest.pipeline import IngestConfig, IngestResult, ingest_paths
 from citaat.ingest.store import has_staged, publish_staged, staged_dir
 
@@ -43,7 +44,21 @@ def ingest_and_index(
 
     `on_ingested` sees the ingest result before the (slow) index build starts, e.g. to print it.
     Without `build_index` the new chunks take effect at once and an existing index turns stale.
+    One writer at a time: OUT's writer lock is held throughout (`writer_lock`).
     """
+    with writer_lock(out):
+        return _ingest_and_index(paths, out, ingest_config, build_index, embedder, progress, on_ingested)
+
+
+def _ingest_and_index(
+    paths: list[Path],
+    out: Path,
+    ingest_config: IngestConfig | None,
+    build_index: bool,
+    embedder: str | None,
+    progress: bool,
+    on_ingested: Callable[[IngestResult], object] | None,
+) -> UpdateResult:
     result = ingest_paths(paths, out, ingest_config, staged=build_index)
     if on_ingested is not None:
         on_ingested(result)
@@ -67,7 +82,15 @@ def update_index(
 
     `embedder` defaults to the one the current index was built with (`build.index_config_for`).
     `ray` (an address, see index/adapters/ray_embed.py) embeds the new chunks on a Ray cluster.
+    One writer at a time: DIR's writer lock is held throughout (`writer_lock`).
     """
+    with writer_lock(directory):
+        return _update_index(directory, embedder, progress, ray, ray_workers)
+
+
+def _update_index(
+    directory: Path, embedder: str | None, progress: bool, ray: str | None, ray_workers: int | None
+) -> build.BuildResult:
     config = build.index_config_for(directory, embedder)
     model = None
     if ray is not None:

@@ -11,7 +11,10 @@ import contextlib
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+from .errors import CitaatError
 
 
 def fsync_path(path: Path | str) -> None:
@@ -62,3 +65,55 @@ def sha256_file(path: Path) -> str:
     """Hex sha256 of a file's content (read in blocks, never whole)."""
     with Path(path).open("rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+# ---------------------------------------------------------------------------- one writer per directory
+
+WRITER_LOCK = ".writer.lock"
+_held: dict[str, tuple[int, int]] = {}  # resolved directory -> (fd, depth) held by this process
+
+
+@contextlib.contextmanager
+def writer_lock(directory: Path | str) -> Iterator[None]:
+    """Hold DIR/.writer.lock (an exclusive `flock`) while changing the data directory: one writer at
+    a time. Re-entrant within a process. The kernel drops the lock when its holder dies, however
+    it dies, so a lock file left by a killed process is never stale; a live holder's process id is
+    named in the refusal (`WriterBusy`)."""
+    import fcntl
+
+    directory = Path(directory)
+    key = str(directory.resolve())
+    if key in _held:
+        fd, depth = _held[key]
+        _held[key] = (fd, depth + 1)
+        try:
+            yield
+        finally:
+            fd, depth = _held[key]
+            _held[key] = (fd, depth - 1)
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    fd = os.open(directory / WRITER_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        os.close(fd)
+        raise WriterBusy(directory, holder) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    _held[key] = (fd, 1)
+    try:
+        yield
+    finally:
+        del _held[key]
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+class WriterBusy(CitaatError):
+    def __init__(self, directory: Path, holder: str) -> None:
+        who = f"proces {holder}" if holder.isdigit() else "een ander proces"
+        super().__init__(
+            f"{directory} wordt al bijgewerkt door {who}",
+            "wacht tot dat klaar is (of stop dat proces) en probeer het dan opnieuw",
+        )

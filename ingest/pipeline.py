@@ -162,6 +162,23 @@ def chunk_document(doc: Document, cfg: IngestConfig) -> list[Chunk]:
     return mark_apparatus(chunk_report(doc, cfg.chunk))
 
 
+def drop_duplicates(chunks: list[Chunk]) -> tuple[list[Chunk], int]:
+    """The chunks without exact repeats within one section of the document (same kind, text,
+    respondents and section; a PDF of 20,000 identical pages is one page's chunks), and how many
+    were dropped. A quote the report repeats in another section stays (it is cited there too), and
+    a chunk that another chunk names as its parent is always kept."""
+    parents = {c.parent for c in chunks if c.parent}
+    seen: set[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = set()
+    kept: list[Chunk] = []
+    for c in chunks:
+        key = (c.kind, " ".join(c.text.split()), c.respondents, tuple(c.section))
+        if key in seen and c.id not in parents:
+            continue
+        seen.add(key)
+        kept.append(c)
+    return kept, len(chunks) - len(kept)
+
+
 def _doc_name(path: Path, taken: dict[str, str]) -> str:
     """The chunk's `doc`: the file name, or parent/name when another file already has that name."""
     name = path.name
@@ -276,6 +293,30 @@ class _Run:
         return rep
 
 
+def _speech_codes(chunks: list[Chunk]) -> set[str]:
+    return {r for c in chunks if c.kind in ("quote", "turn") for r in c.respondents}
+
+
+def _warn_shared_codes(run: _Run, reports: list[FileReport]) -> None:
+    """A new or changed document that attributes quotes to a code another document already quotes
+    gets a warning: an upload could otherwise put words in an existing respondent's mouth, or two
+    studies' R13 could be taken for one person."""
+    owners: dict[str, set[str]] = {}
+    for name, (_, chunks) in run.kept.items():
+        for code in _speech_codes(chunks):
+            owners.setdefault(code, set()).add(name)
+    for rep in reports:
+        if rep.status not in ("new", "changed") or rep.doc not in run.kept:
+            continue
+        for code in sorted(_speech_codes(run.kept[rep.doc][1]), key=lambda r: int(r[1:]) if r[1:].isdigit() else 0):
+            others = sorted(owners.get(code, set()) - {rep.doc})
+            if others:
+                rep.warnings.append(
+                    f"{code} wordt ook geciteerd in {', '.join(others)}; de citaten van {code} komen nu uit "
+                    "meer dan één document (controleer of het dezelfde respondent is)"
+                )
+
+
 def ingest_paths(
     paths: list[Path], out_dir: Path, cfg: IngestConfig | None = None, *, staged: bool = False
 ) -> IngestResult:
@@ -320,6 +361,7 @@ def ingest_paths(
         bar.update(pending)
         bar.close()
     dropped = _carry_over(run)
+    _warn_shared_codes(run, reports)
     notes.extend(_unmatched_overrides(cfg, [source for source, _ in run.kept.values()]))
     all_chunks = [c for name in sorted(run.kept) for c in run.kept[name][1]]
     changed = (
@@ -408,15 +450,17 @@ def _ingest_file(run: _Run, path: Path) -> FileReport:
     try:
         doc = load(path, run.cfg.respondent_override, speakers=run.cfg.speaker_overrides)
         doc = Document(doc_name, doc.text, doc.blocks, doc.source_kind, doc.respondent, doc.warnings)
-        chunks = chunk_document(doc, run.cfg)
+        chunks, repeats = drop_duplicates(chunk_document(doc, run.cfg))
         if not chunks:
             raise IngestError(str(path), "geen tekst gevonden om te indexeren")
     except IngestError as exc:
         return run.failed(path, doc_name, exc.explanation)
     except Exception as exc:  # noqa: BLE001 - a bug or unexpected input must not stop the other files
-        log.debug("unexpected error in %s", path, exc_info=True)
-        return run.failed(path, doc_name, f"onverwachte fout: {exc!r}"[:200])
+        log.warning("unexpected error in %s: %r", path, exc, exc_info=log.isEnabledFor(logging.DEBUG))
+        return run.failed(path, doc_name, "onverwachte fout bij het lezen (ongebruikelijk of beschadigd bestand)")
     warnings = _warnings(doc, chunks)
+    if repeats:
+        warnings.append(f"{repeats} herhaalde fragmenten (precies dezelfde tekst) weggelaten")
     source = {
         **fingerprint,
         "path": str(path.resolve()),

@@ -19,6 +19,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# Zero-width characters (and the BOM) are invisible: 'R1\u200b3' reads as R13, so they are removed
+# before a code is parsed (text.clean_inline removes them from documents with the same pattern).
+ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def strip_zero_width(text: str) -> str:
+    return ZERO_WIDTH_RE.sub("", text)
+
+
 # Marks a footnote may leave after the number: superscript digits, an asterisk, a dagger.
 FOOTNOTE_MARKS = "¹²³⁴⁵⁶⁷⁸⁹⁰*†"
 _FOOTNOTE = f"[{re.escape(FOOTNOTE_MARKS)}]*"
@@ -76,7 +85,7 @@ def parse_code(value: str) -> str | None:
 
 def normalize_code(value: str) -> str | None:
     """A code given where only a code is expected (a filter, a field): also a bare '12' -> 'R12'."""
-    value = value.strip()
+    value = strip_zero_width(value).strip()
     return _valid(value) if value.isdigit() else parse_code(value)
 
 
@@ -112,6 +121,6 @@ def parse_respondents(query: str) -> tuple[str, tuple[str, ...]]:
                 codes.append(code)
         return " "
 
-    text = _LIST_RE.sub(take, query)
+    text = _LIST_RE.sub(take, strip_zero_width(query))
     text = re.sub(r"\s+([?.,!])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
     return text, tuple(codes)

@@ -8,11 +8,10 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
-from .respondents import REPORT_CODE
+from .respondents import REPORT_CODE, ZERO_WIDTH_RE
 
 _MULTISPACE_RE = re.compile(r"[ \u00a0\u2007\u202f]{2,}")
 _SOFT_HYPHEN = "\u00ad"
-_ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\ufeff]")
 TERMINAL = ".!?:;…"
 CLOSERS = "”’\"')]*»"
 # Words that follow an elliptical compound hyphen: "voor- en nadelen", "succes- of faalfactoren".
@@ -64,7 +63,7 @@ def normalize(text: str) -> str:
 def clean_inline(text: str) -> str:
     """Collapse runs of spaces (justified PDF text), drop soft hyphens and zero-width characters."""
     text = text.replace(_SOFT_HYPHEN, "")
-    text = _ZERO_WIDTH_RE.sub("", text)
+    text = ZERO_WIDTH_RE.sub("", text)
     return _MULTISPACE_RE.sub(" ", text).strip()
 
 
@@ -141,3 +140,35 @@ def join_dutch(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} en {items[-1]}"
+
+
+# Text from a document (or typed by a user) shown inside Markdown is data: it may not format, link
+# or embed anything. Markdown's inline syntax and HTML's `<` and `>` are backslash-escaped
+# (CommonMark: any ASCII punctuation may be, and an escaped `<` never opens a tag; a `|` stays, as a
+# one-line text cannot open a table), an `&` only
+# where it would start an entity (`&lt;`), and a bare address ("http://", "www.", "a@b.nl") is
+# broken up so GFM's autolinker leaves it alone. The text is one line (a quotation is shown
+# inline), so only its very start can open a block (heading, list, quote).
+_MD_INLINE_RE = re.compile(
+    r"[\\`*_\[\]~<>]|&(?=#?\w+;)|(?<=\w):(?=//)|(?<=\bwww)\.|(?<=\w)@(?=\w)", re.IGNORECASE
+)
+_MD_BLOCK_START_RE = re.compile(r"^(?:[#+=-]|\d+[.)])")
+_MD_UNESCAPE_RE = re.compile(r"\\([\\`*_\[\]~<>&:.@#+=)-])")
+
+
+def escape_markdown(text: str) -> str:
+    """`text` as plain text inside Markdown (and the HTML it becomes): whitespace runs as one
+    space, Markdown syntax and `<`, `>` escaped, bare addresses not linkable; everything else,
+    `&` before a space included, reads as it is. The inverse is `unescape_markdown`."""
+    text = _MD_INLINE_RE.sub(lambda m: "\\" + m.group(0), " ".join(text.split()))
+    start = _MD_BLOCK_START_RE.match(text)
+    if start:
+        end = start.end()
+        text = text[: end - 1] + "\\" + text[end - 1 :]
+    return text
+
+
+def unescape_markdown(text: str) -> str:
+    """The text `escape_markdown` was given (whitespace runs aside): its backslash escapes undone.
+    The verifier compares quotations in this form with their sources."""
+    return _MD_UNESCAPE_RE.sub(r"\1", text)

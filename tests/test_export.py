@@ -182,8 +182,8 @@ def test_empty_query_without_filters_is_refused(report_answerer, tmp_path):
 def test_markdown_shows_the_question_as_typed():
     question = "<img src=x onerror=alert(1)> **vet** [link](http://x)"
     md = to_markdown([], "Antwoord", question, None, ExportMeta(query=question, kind="vraag"))
-    assert "<img" not in md and "&lt;img src=x onerror=alert(1)&gt;" in md
-    assert "\\*\\*vet\\*\\*" in md and "\\[link\\](http://x)" in md
+    assert "<img" not in md.replace("\\<img", "") and "\\<img src=x onerror=alert(1)\\>" in md
+    assert "\\*\\*vet\\*\\*" in md and "\\[link\\](http\\://x)" in md
     assert "- geëxporteerd: " in md and "- filters: geen" in md
     assert escape_markdown("a\n_b_ `c`") == "a \\_b\\_ \\`c\\`"
 
