@@ -9,6 +9,7 @@ every layer raises a `CitaatError`, and `CitaatGroup` turns it into that line in
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -107,6 +108,18 @@ LlmModelOpt = Annotated[str, typer.Option("--llm-model", envvar="CITAAT_LLM_MODE
 LlmKeyEnvOpt = Annotated[
     str | None,
     typer.Option("--llm-key-env", envvar="CITAAT_LLM_KEY_ENV", help="Omgevingsvariabele met de API-sleutel."),
+]
+LlmGgufOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--llm-gguf",
+        envvar="CITAAT_LLM_GGUF",
+        help="Een eigen GGUF-model lokaal draaien (llama.cpp, extra local-llm); geen aparte server nodig.",
+    ),
+]
+LlmTimeoutOpt = Annotated[
+    float,
+    typer.Option("--llm-timeout", help="Seconden voor het taalmodel; daarna het extractieve antwoord."),
 ]
 QdrantUrlOpt = Annotated[
     str | None,
@@ -580,16 +593,18 @@ def chat(
     llm_url: LlmUrlOpt = "",
     llm_model: LlmModelOpt = "",
     llm_key_env: LlmKeyEnvOpt = None,
+    llm_gguf: LlmGgufOpt = None,
+    llm_timeout: LlmTimeoutOpt = 120.0,
     qdrant_url: QdrantUrlOpt = None,
 ) -> None:
     """Start the chat: a local web page that answers Dutch questions with verified, cited quotes."""
-    from citaat.app.config import AnswerConfig, ServeConfig
+    from citaat.app.config import ServeConfig
 
     serve = ServeConfig(host=host, port=port, share=share, user=user, password_env=password_env)
     problem = serve.check()
     if problem:
         fail(problem)
-    llm_cfg = _llm_config(llm, llm_url, llm_model, llm_key_env)
+    llm_cfg = _llm_config(llm, llm_url, llm_model, llm_key_env, llm_timeout, llm_gguf)
 
     import logging
 
@@ -599,7 +614,10 @@ def chat(
 
     logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
     searcher = _open_searcher(index_dir, qdrant_url)
-    answerer = Answerer(searcher, AnswerConfig(), LLMClient(llm_cfg) if llm_cfg.enabled else None)
+    local = _start_local_model(llm_gguf, searcher.directory)
+    if local is not None:
+        llm_cfg = replace(llm_cfg, base_url=local.url)
+    answerer = Answerer(searcher, _answer_config(llm_gguf), LLMClient(llm_cfg) if llm_cfg.enabled else None)
     import threading
 
     # embed every sentence ahead, so answers after the first minute score them from memory
@@ -607,7 +625,11 @@ def chat(
     demo = build_app(answerer, llm_cfg.describe(), data_dir=searcher.directory, allow_upload=serve.allows_upload)
     where = "via een publieke link" if share else f"op http://{host}:{port}"
     typer.echo(f"Citaat-chat {where}, API op /api (documentatie: /docs) (Ctrl+C stopt)", err=True)
-    launch(demo, serve, block=True, quiet=True, answerer=answerer)
+    try:
+        launch(demo, serve, block=True, quiet=True, answerer=answerer)
+    finally:
+        if local is not None:
+            local.stop()
 
 
 # --------------------------------------------------------------------------- ask
@@ -625,6 +647,8 @@ def ask(
     llm_url: LlmUrlOpt = "",
     llm_model: LlmModelOpt = "",
     llm_key_env: LlmKeyEnvOpt = None,
+    llm_gguf: LlmGgufOpt = None,
+    llm_timeout: LlmTimeoutOpt = 120.0,
     as_json: Annotated[bool, typer.Option("--json", help="Uitvoer als JSON (één object per vraag).")] = False,
     queries: Annotated[
         Path | None,
@@ -634,10 +658,8 @@ def ask(
     ] = None,
 ) -> None:
     """Answer one question (or a query file) with the chat's own answer service."""
-    import json
     import logging
 
-    from citaat.app.config import AnswerConfig
     from citaat.app.service import Answerer
     from citaat.index.search import Filters, Searcher
 
@@ -645,14 +667,31 @@ def ask(
         fail("geef óf een vraag óf --queries BESTAND.jsonl")
     if queries is not None and not as_json:
         fail("--queries geeft JSON-regels", "voeg --json toe")
-    llm_cfg = _llm_config(llm, llm_url, llm_model, llm_key_env)
+    llm_cfg = _llm_config(llm, llm_url, llm_model, llm_key_env, llm_timeout, llm_gguf)
     filters = Filters(tuple(respondent or ()))
     batch = _read_queries(queries) if queries is not None else []
     logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
     from citaat.app.llm import LLMClient
 
-    answerer = Answerer(Searcher.open(index_dir), AnswerConfig(), LLMClient(llm_cfg) if llm_cfg.enabled else None)
-    if queries is not None:
+    searcher = Searcher.open(index_dir)
+    local = _start_local_model(llm_gguf, searcher.directory)
+    try:
+        if local is not None:
+            llm_cfg = replace(llm_cfg, base_url=local.url)
+        answerer = Answerer(searcher, _answer_config(llm_gguf), LLMClient(llm_cfg) if llm_cfg.enabled else None)
+        _answer_all(answerer, question, batch if queries is not None else None, filters, as_json)
+    finally:
+        if local is not None:
+            local.stop()
+
+
+def _answer_all(
+    answerer: Any, question: str | None, batch: list[tuple[object, str]] | None, filters: Any, as_json: bool
+) -> None:
+    """Print the answer to `question`, or one JSON line per query of `batch`."""
+    import json
+
+    if batch is not None:
         for qid, text in batch:
             answer = answerer.answer(text, filters=filters)
             typer.echo(json.dumps(answer.to_dict(qid), ensure_ascii=False))
@@ -681,11 +720,47 @@ def _badge(mode: str, no_evidence: bool, verified: bool, issues: int) -> str:
     return f"⚠ {issues} {'onderdeel' if issues == 1 else 'onderdelen'} niet geverifieerd en weggelaten of gemarkeerd."
 
 
-def _llm_config(llm: str, llm_url: str, llm_model: str, llm_key_env: str | None) -> Any:
-    """The LLMConfig of the --llm options ("uit" = off)."""
+def _llm_config(
+    llm: str,
+    llm_url: str,
+    llm_model: str,
+    llm_key_env: str | None,
+    timeout: float = 120.0,
+    gguf: Path | None = None,
+) -> Any:
+    """The LLMConfig of the --llm options ("uit" = off). With --llm-gguf: an OpenAI-compatible
+    model whose URL is filled in once the local model runs (`_start_local_model`)."""
     from citaat.app.config import PROVIDERS, LLMConfig
+    from citaat.app.local_llm import LOCAL_MAX_TOKENS, check_gguf
 
+    if timeout <= 0:
+        fail("--llm-timeout moet groter dan 0 zijn")
+    if gguf is not None:
+        if llm.lower() not in ("uit", "off", "geen"):
+            fail("--llm-gguf gaat niet samen met --llm", "kies één van beide")
+        check_gguf(gguf)  # before the index is opened: a wrong file fails at once
+        return LLMConfig(provider="openai", base_url="http://127.0.0.1/v1", model=gguf.stem,
+                         timeout=timeout, max_tokens=LOCAL_MAX_TOKENS)
     provider = {"uit": "off", "off": "off", "geen": "off"}.get(llm.lower(), llm.lower())
     if provider not in PROVIDERS:
         fail(f"--llm {llm!r} bestaat niet", "kies uit, openai of ollama")
-    return LLMConfig(provider=provider, base_url=llm_url, model=llm_model, api_key_env=llm_key_env)  # type: ignore[arg-type]
+    return LLMConfig(provider=provider, base_url=llm_url, model=llm_model, api_key_env=llm_key_env,  # type: ignore[arg-type]
+                     timeout=timeout)
+
+
+def _answer_config(gguf: Path | None) -> Any:
+    """The AnswerConfig: a local model on a CPU reads fewer sources, so it answers sooner."""
+    from citaat.app.config import AnswerConfig
+    from citaat.app.local_llm import LOCAL_MAX_UNITS
+
+    return AnswerConfig() if gguf is None else AnswerConfig(max_units=LOCAL_MAX_UNITS)
+
+
+def _start_local_model(gguf: Path | None, data_dir: Path) -> Any:
+    """The started LocalModel for --llm-gguf (log in DATA/logs/), or None without it."""
+    if gguf is None:
+        return None
+    from citaat.app.local_llm import LocalModel
+
+    typer.echo(f"Taalmodel {gguf.name} laden …", err=True)
+    return LocalModel(gguf, Path(data_dir) / "logs").start()
