@@ -121,6 +121,14 @@ LlmTimeoutOpt = Annotated[
     float,
     typer.Option("--llm-timeout", help="Seconden voor het taalmodel; daarna het extractieve antwoord."),
 ]
+RerankerOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--reranker",
+        help="Map met een eigen cross-encoder (sentence-transformers) die de beste resultaten herordent; "
+        "zie docs/models.md.",
+    ),
+]
 QdrantUrlOpt = Annotated[
     str | None,
     typer.Option("--qdrant-url", help="Vectoren in Qdrant: server-URL (http://host:6333), map of :memory:."),
@@ -355,6 +363,7 @@ def search(
         int, typer.Option("--offset", help="Sla de eerste N resultaten over (volgende pagina's: 10, 20, …).")
     ] = 0,
     qdrant_url: QdrantUrlOpt = None,
+    reranker: RerankerOpt = None,
 ) -> None:
     """Search the index: quotes and passages with respondent, section and page."""
     import json
@@ -384,7 +393,7 @@ def search(
         fail("-k moet minstens 1 zijn")
     filters = Filters(tuple(respondent or ()), section, kind, doc, _attribute_filters(rol, organisatie, attribuut))
     batch = _read_queries(queries) if queries is not None else []
-    searcher = _open_searcher(index_dir, qdrant_url)
+    searcher = _open_searcher(index_dir, qdrant_url, reranker)
 
     if queries is not None:
         for qid, text in batch:
@@ -466,15 +475,23 @@ def _attribute_filters(
     return tuple((n, v) for n, v in pairs if v) + tuple(parse_attribute_option(a) for a in attribuut or ())
 
 
-def _open_searcher(index_dir: Path, qdrant_url: str | None) -> Any:
-    """Searcher.open, with Qdrant when `--qdrant-url` is given; an unreachable server is one line."""
+def _open_searcher(index_dir: Path, qdrant_url: str | None, reranker: Path | None = None) -> Any:
+    """Searcher.open, with Qdrant when `--qdrant-url` is given (an unreachable server is one line)
+    and the cross-encoder of `--reranker` loaded up front (a folder that is no model is one line)."""
     from citaat.index.search import Searcher
 
     config = _search_config(qdrant_url)
+    if reranker is not None:
+        from citaat.index.config import SearchConfig
+
+        config = replace(config or SearchConfig(), cross_encoder=str(reranker))
     if config is None:
         return Searcher.open(index_dir)
     try:
-        return Searcher.open(index_dir, config)
+        searcher = Searcher.open(index_dir, config)
+        if reranker is not None:
+            _ = searcher.cross_encoder  # load now: a wrong folder fails before the first question
+        return searcher
     except CitaatError:
         raise
     except Exception as exc:  # noqa: BLE001 - qdrant-client raises transport errors of several libraries
@@ -596,6 +613,7 @@ def chat(
     llm_gguf: LlmGgufOpt = None,
     llm_timeout: LlmTimeoutOpt = 120.0,
     qdrant_url: QdrantUrlOpt = None,
+    reranker: RerankerOpt = None,
 ) -> None:
     """Start the chat: a local web page that answers Dutch questions with verified, cited quotes."""
     from citaat.app.config import ServeConfig
@@ -613,7 +631,7 @@ def chat(
     from citaat.app.ui import build_app, launch
 
     logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
-    searcher = _open_searcher(index_dir, qdrant_url)
+    searcher = _open_searcher(index_dir, qdrant_url, reranker)
     local = _start_local_model(llm_gguf, searcher.directory)
     if local is not None:
         llm_cfg = replace(llm_cfg, base_url=local.url)
@@ -649,6 +667,7 @@ def ask(
     llm_key_env: LlmKeyEnvOpt = None,
     llm_gguf: LlmGgufOpt = None,
     llm_timeout: LlmTimeoutOpt = 120.0,
+    reranker: RerankerOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Uitvoer als JSON (één object per vraag).")] = False,
     queries: Annotated[
         Path | None,
@@ -661,7 +680,7 @@ def ask(
     import logging
 
     from citaat.app.service import Answerer
-    from citaat.index.search import Filters, Searcher
+    from citaat.index.search import Filters
 
     if (question is None) == (queries is None):
         fail("geef óf een vraag óf --queries BESTAND.jsonl")
@@ -673,7 +692,7 @@ def ask(
     logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
     from citaat.app.llm import LLMClient
 
-    searcher = Searcher.open(index_dir)
+    searcher = _open_searcher(index_dir, None, reranker)
     local = _start_local_model(llm_gguf, searcher.directory)
     try:
         if local is not None:
