@@ -117,6 +117,10 @@ LlmGgufOpt = Annotated[
         help="Een eigen GGUF-model lokaal draaien (llama.cpp, extra local-llm); geen aparte server nodig.",
     ),
 ]
+LlmMaxTokensOpt = Annotated[
+    int | None,
+    typer.Option("--llm-max-tokens", help="Hoogstens zoveel tokens per antwoord van het taalmodel."),
+]
 LlmTimeoutOpt = Annotated[
     float,
     typer.Option("--llm-timeout", help="Seconden voor het taalmodel; daarna het extractieve antwoord."),
@@ -612,6 +616,7 @@ def chat(
     llm_key_env: LlmKeyEnvOpt = None,
     llm_gguf: LlmGgufOpt = None,
     llm_timeout: LlmTimeoutOpt = 120.0,
+    llm_max_tokens: LlmMaxTokensOpt = None,
     qdrant_url: QdrantUrlOpt = None,
     reranker: RerankerOpt = None,
 ) -> None:
@@ -622,7 +627,7 @@ def chat(
     problem = serve.check()
     if problem:
         fail(problem)
-    llm_cfg = _llm_config(llm, llm_url, llm_model, llm_key_env, llm_timeout, llm_gguf)
+    llm_cfg = _llm_config(llm, llm_url, llm_model, llm_key_env, llm_timeout, llm_gguf, llm_max_tokens)
 
     import logging
 
@@ -667,6 +672,7 @@ def ask(
     llm_key_env: LlmKeyEnvOpt = None,
     llm_gguf: LlmGgufOpt = None,
     llm_timeout: LlmTimeoutOpt = 120.0,
+    llm_max_tokens: LlmMaxTokensOpt = None,
     reranker: RerankerOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Uitvoer als JSON (één object per vraag).")] = False,
     queries: Annotated[
@@ -686,7 +692,7 @@ def ask(
         fail("geef óf een vraag óf --queries BESTAND.jsonl")
     if queries is not None and not as_json:
         fail("--queries geeft JSON-regels", "voeg --json toe")
-    llm_cfg = _llm_config(llm, llm_url, llm_model, llm_key_env, llm_timeout, llm_gguf)
+    llm_cfg = _llm_config(llm, llm_url, llm_model, llm_key_env, llm_timeout, llm_gguf, llm_max_tokens)
     filters = Filters(tuple(respondent or ()))
     batch = _read_queries(queries) if queries is not None else []
     logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
@@ -746,6 +752,7 @@ def _llm_config(
     llm_key_env: str | None,
     timeout: float = 120.0,
     gguf: Path | None = None,
+    max_tokens: int | None = None,
 ) -> Any:
     """The LLMConfig of the --llm options ("uit" = off). With --llm-gguf: an OpenAI-compatible
     model whose URL is filled in once the local model runs (`_start_local_model`)."""
@@ -754,17 +761,20 @@ def _llm_config(
 
     if timeout <= 0:
         fail("--llm-timeout moet groter dan 0 zijn")
+    if max_tokens is not None and max_tokens < 1:
+        fail("--llm-max-tokens moet minstens 1 zijn")
     if gguf is not None:
         if llm.lower() not in ("uit", "off", "geen"):
             fail("--llm-gguf gaat niet samen met --llm", "kies één van beide")
         check_gguf(gguf)  # before the index is opened: a wrong file fails at once
         return LLMConfig(provider="openai", base_url="http://127.0.0.1/v1", model=gguf.stem,
-                         timeout=timeout, max_tokens=LOCAL_MAX_TOKENS)
+                         timeout=timeout, max_tokens=max_tokens or LOCAL_MAX_TOKENS)
     provider = {"uit": "off", "off": "off", "geen": "off"}.get(llm.lower(), llm.lower())
     if provider not in PROVIDERS:
         fail(f"--llm {llm!r} bestaat niet", "kies uit, openai of ollama")
-    return LLMConfig(provider=provider, base_url=llm_url, model=llm_model, api_key_env=llm_key_env,  # type: ignore[arg-type]
-                     timeout=timeout)
+    config = LLMConfig(provider=provider, base_url=llm_url, model=llm_model, api_key_env=llm_key_env,  # type: ignore[arg-type]
+                       timeout=timeout)
+    return replace(config, max_tokens=max_tokens) if max_tokens else config
 
 
 def _answer_config(gguf: Path | None) -> Any:

@@ -120,7 +120,7 @@ def test_real_model_answers_are_verified_or_flagged(real_model, report_index, tm
     qfile = tmp_path / "q.jsonl"
     qfile.write_text("".join(json.dumps({"id": q["id"], "q": q["q"]}) + "\n" for q in questions), encoding="utf-8")
     run = _citaat("ask", "--index", str(report_index), "--llm", "openai", "--llm-url", real_model.url,
-                  "--llm-model", real_model.name, "--llm-timeout", "120", "--queries", str(qfile), "--json")
+                  "--llm-model", real_model.name, "--llm-timeout", "120", "--llm-max-tokens", "128", "--queries", str(qfile), "--json")
     assert run.returncode == 0, run.stderr
     answers = [json.loads(line) for line in run.stdout.splitlines()]
     assert [a["id"] for a in answers] == [q["id"] for q in questions]
