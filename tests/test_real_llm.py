@@ -8,7 +8,7 @@ report's index. Every answer must be `llm`, `fallback` or `no_evidence`; every q
 answer must occur verbatim in a cited source (or have been removed and flagged); an answer that
 carries a flag or a ⚠ marker is never `verified`. A timeout and a server killed mid-stream give a
 `fallback`. `-s` prints the flags per answer and the share that ends up verified
-(docs/benchmarks.md, "Een echt taalmodel").
+(docs/benchmarks.md, "Een echt taalmodel"); CITAAT_REAL_LLM_OUT=FILE keeps the answers.
 
 The fast tests at the end check the Dutch errors of `--llm-gguf` without loading a model.
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import subprocess
 import sys
@@ -123,6 +124,8 @@ def test_real_model_answers_are_verified_or_flagged(real_model, report_index, tm
                   "--llm-model", real_model.name, "--llm-timeout", "120", "--llm-max-tokens", "128", "--queries", str(qfile), "--json")
     assert run.returncode == 0, run.stderr
     answers = [json.loads(line) for line in run.stdout.splitlines()]
+    if os.environ.get("CITAAT_REAL_LLM_OUT"):  # keep the answers for reading (docs/benchmarks.md)
+        Path(os.environ["CITAAT_REAL_LLM_OUT"]).write_text(run.stdout, encoding="utf-8")
     assert [a["id"] for a in answers] == [q["id"] for q in questions]
     chunks = _chunk_texts(report_index)
     problems = {a["id"]: check_answer(a, chunks) for a in answers}
