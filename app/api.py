@@ -51,6 +51,7 @@ from citaat.index.records import Filters
 from citaat.ingest.model import CHUNK_KINDS
 from citaat.ingest.respondents import normalize_code
 
+from .question import clean_question
 from .service import Answerer
 
 PREFIX = "/api"
@@ -70,6 +71,16 @@ _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citaat-api")
 
 async def _on_worker(fn: Callable[[], Any]) -> Any:
     return await asyncio.get_running_loop().run_in_executor(_WORKER, fn)
+
+
+def _prefetch(answerer: Answerer, question: str, history: list[str]) -> None:
+    """Start embedding a new question while its request waits for the worker: the query vectors of
+    the requests in the queue are computed together, in the background, on another core."""
+    prefetch = getattr(answerer.searcher, "prefetch", None)
+    if prefetch is not None and not history:
+        q, _ = clean_question(question, answerer.config.max_question_chars)
+        if q:
+            prefetch(q)
 
 
 # ---------------------------------------------------------------------- request bodies
@@ -368,6 +379,7 @@ def create_api(
 
         if answerer.llm is not None:  # waits on the model server: the thread pool, in parallel
             return _bytes(await run_in_threadpool(compute))
+        _prefetch(answerer, question, history)
         if cache.size <= 0:
             return _bytes(await _on_worker(compute))
         key = (question, tuple(history), filters)

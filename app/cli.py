@@ -9,6 +9,7 @@ every layer raises a `CitaatError`, and `CitaatGroup` turns it into that line in
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -107,6 +108,30 @@ LlmModelOpt = Annotated[str, typer.Option("--llm-model", envvar="CITAAT_LLM_MODE
 LlmKeyEnvOpt = Annotated[
     str | None,
     typer.Option("--llm-key-env", envvar="CITAAT_LLM_KEY_ENV", help="Omgevingsvariabele met de API-sleutel."),
+]
+LlmGgufOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--llm-gguf",
+        envvar="CITAAT_LLM_GGUF",
+        help="Een eigen GGUF-model lokaal draaien (llama.cpp, extra local-llm); geen aparte server nodig.",
+    ),
+]
+LlmMaxTokensOpt = Annotated[
+    int | None,
+    typer.Option("--llm-max-tokens", help="Hoogstens zoveel tokens per antwoord van het taalmodel."),
+]
+LlmTimeoutOpt = Annotated[
+    float,
+    typer.Option("--llm-timeout", help="Seconden voor het taalmodel; daarna het extractieve antwoord."),
+]
+RerankerOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--reranker",
+        help="Map met een eigen cross-encoder (sentence-transformers) die de beste resultaten herordent; "
+        "zie docs/models.md.",
+    ),
 ]
 QdrantUrlOpt = Annotated[
     str | None,
@@ -342,6 +367,7 @@ def search(
         int, typer.Option("--offset", help="Sla de eerste N resultaten over (volgende pagina's: 10, 20, …).")
     ] = 0,
     qdrant_url: QdrantUrlOpt = None,
+    reranker: RerankerOpt = None,
 ) -> None:
     """Search the index: quotes and passages with respondent, section and page."""
     import json
@@ -371,7 +397,7 @@ def search(
         fail("-k moet minstens 1 zijn")
     filters = Filters(tuple(respondent or ()), section, kind, doc, _attribute_filters(rol, organisatie, attribuut))
     batch = _read_queries(queries) if queries is not None else []
-    searcher = _open_searcher(index_dir, qdrant_url)
+    searcher = _open_searcher(index_dir, qdrant_url, reranker)
 
     if queries is not None:
         for qid, text, _ in batch:
@@ -453,15 +479,23 @@ def _attribute_filters(
     return tuple((n, v) for n, v in pairs if v) + tuple(parse_attribute_option(a) for a in attribuut or ())
 
 
-def _open_searcher(index_dir: Path, qdrant_url: str | None) -> Any:
-    """Searcher.open, with Qdrant when `--qdrant-url` is given; an unreachable server is one line."""
+def _open_searcher(index_dir: Path, qdrant_url: str | None, reranker: Path | None = None) -> Any:
+    """Searcher.open, with Qdrant when `--qdrant-url` is given (an unreachable server is one line)
+    and the cross-encoder of `--reranker` loaded up front (a folder that is no model is one line)."""
     from citaat.index.search import Searcher
 
     config = _search_config(qdrant_url)
+    if reranker is not None:
+        from citaat.index.config import SearchConfig
+
+        config = replace(config or SearchConfig(), cross_encoder=str(reranker))
     if config is None:
         return Searcher.open(index_dir)
     try:
-        return Searcher.open(index_dir, config)
+        searcher = Searcher.open(index_dir, config)
+        if reranker is not None:
+            _ = searcher.cross_encoder  # load now: a wrong folder fails before the first question
+        return searcher
     except CitaatError:
         raise
     except Exception as exc:  # noqa: BLE001 - qdrant-client raises transport errors of several libraries
@@ -584,10 +618,14 @@ def chat(
     llm_url: LlmUrlOpt = "",
     llm_model: LlmModelOpt = "",
     llm_key_env: LlmKeyEnvOpt = None,
+    llm_gguf: LlmGgufOpt = None,
+    llm_timeout: LlmTimeoutOpt = 120.0,
+    llm_max_tokens: LlmMaxTokensOpt = None,
     qdrant_url: QdrantUrlOpt = None,
+    reranker: RerankerOpt = None,
 ) -> None:
     """Start the chat: a local web page that answers Dutch questions with verified, cited quotes."""
-    from citaat.app.config import AnswerConfig, ServeConfig
+    from citaat.app.config import ServeConfig
 
     serve = ServeConfig(
         host=host, port=port, share=share, user=user, password_env=password_env,
@@ -596,7 +634,7 @@ def chat(
     problem = serve.check()
     if problem:
         fail(problem)
-    llm_cfg = _llm_config(llm, llm_url, llm_model, llm_key_env)
+    llm_cfg = _llm_config(llm, llm_url, llm_model, llm_key_env, llm_timeout, llm_gguf, llm_max_tokens)
 
     import logging
 
@@ -605,8 +643,11 @@ def chat(
     from citaat.app.ui import build_app, launch
 
     logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
-    searcher = _open_searcher(index_dir, qdrant_url)
-    answerer = Answerer(searcher, AnswerConfig(), LLMClient(llm_cfg) if llm_cfg.enabled else None)
+    searcher = _open_searcher(index_dir, qdrant_url, reranker)
+    local = _start_local_model(llm_gguf, searcher.directory)
+    if local is not None:
+        llm_cfg = replace(llm_cfg, base_url=local.url)
+    answerer = Answerer(searcher, _answer_config(llm_gguf), LLMClient(llm_cfg) if llm_cfg.enabled else None)
     import threading
 
     # embed every sentence ahead, so answers after the first minute score them from memory
@@ -614,7 +655,11 @@ def chat(
     demo = build_app(answerer, llm_cfg.describe(), data_dir=searcher.directory, allow_upload=serve.allows_upload)
     where = "via een publieke link" if share else f"op {'https' if ssl_certfile else 'http'}://{host}:{port}"
     typer.echo(f"Citaat-chat {where}, API op /api (documentatie: /docs) (Ctrl+C stopt)", err=True)
-    launch(demo, serve, block=True, quiet=True, answerer=answerer)
+    try:
+        launch(demo, serve, block=True, quiet=True, answerer=answerer)
+    finally:
+        if local is not None:
+            local.stop()
 
 
 # --------------------------------------------------------------------------- ask
@@ -632,6 +677,10 @@ def ask(
     llm_url: LlmUrlOpt = "",
     llm_model: LlmModelOpt = "",
     llm_key_env: LlmKeyEnvOpt = None,
+    llm_gguf: LlmGgufOpt = None,
+    llm_timeout: LlmTimeoutOpt = 120.0,
+    llm_max_tokens: LlmMaxTokensOpt = None,
+    reranker: RerankerOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Uitvoer als JSON (één object per vraag).")] = False,
     queries: Annotated[
         Path | None,
@@ -641,25 +690,40 @@ def ask(
     ] = None,
 ) -> None:
     """Answer one question (or a query file) with the chat's own answer service."""
-    import json
     import logging
 
-    from citaat.app.config import AnswerConfig
     from citaat.app.service import Answerer
-    from citaat.index.search import Filters, Searcher
+    from citaat.index.search import Filters
 
     if (question is None) == (queries is None):
         fail("geef óf een vraag óf --queries BESTAND.jsonl")
     if queries is not None and not as_json:
         fail("--queries geeft JSON-regels", "voeg --json toe")
-    llm_cfg = _llm_config(llm, llm_url, llm_model, llm_key_env)
+    llm_cfg = _llm_config(llm, llm_url, llm_model, llm_key_env, llm_timeout, llm_gguf, llm_max_tokens)
     filters = Filters(tuple(respondent or ()))
     batch = _read_queries(queries) if queries is not None else []
     logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
     from citaat.app.llm import LLMClient
 
-    answerer = Answerer(Searcher.open(index_dir), AnswerConfig(), LLMClient(llm_cfg) if llm_cfg.enabled else None)
-    if queries is not None:
+    searcher = _open_searcher(index_dir, None, reranker)
+    local = _start_local_model(llm_gguf, searcher.directory)
+    try:
+        if local is not None:
+            llm_cfg = replace(llm_cfg, base_url=local.url)
+        answerer = Answerer(searcher, _answer_config(llm_gguf), LLMClient(llm_cfg) if llm_cfg.enabled else None)
+        _answer_all(answerer, question, batch if queries is not None else None, filters, as_json)
+    finally:
+        if local is not None:
+            local.stop()
+
+
+def _answer_all(
+    answerer: Any, question: str | None, batch: list[tuple[object, str, list[str]]] | None, filters: Any, as_json: bool
+) -> None:
+    """Print the answer to `question`, or one JSON line per query of `batch`."""
+    import json
+
+    if batch is not None:
         for qid, text, history in batch:
             answer = answerer.answer(text, history=history, filters=filters)
             typer.echo(json.dumps(answer.to_dict(qid), ensure_ascii=False))
@@ -690,11 +754,51 @@ def _badge(mode: str, no_evidence: bool, verified: bool, issues: int) -> str:
     return f"⚠ {issues} {'onderdeel' if issues == 1 else 'onderdelen'} niet geverifieerd en weggelaten of gemarkeerd."
 
 
-def _llm_config(llm: str, llm_url: str, llm_model: str, llm_key_env: str | None) -> Any:
-    """The LLMConfig of the --llm options ("uit" = off)."""
+def _llm_config(
+    llm: str,
+    llm_url: str,
+    llm_model: str,
+    llm_key_env: str | None,
+    timeout: float = 120.0,
+    gguf: Path | None = None,
+    max_tokens: int | None = None,
+) -> Any:
+    """The LLMConfig of the --llm options ("uit" = off). With --llm-gguf: an OpenAI-compatible
+    model whose URL is filled in once the local model runs (`_start_local_model`)."""
     from citaat.app.config import PROVIDERS, LLMConfig
+    from citaat.app.local_llm import LOCAL_MAX_TOKENS, check_gguf
 
+    if timeout <= 0:
+        fail("--llm-timeout moet groter dan 0 zijn")
+    if max_tokens is not None and max_tokens < 1:
+        fail("--llm-max-tokens moet minstens 1 zijn")
+    if gguf is not None:
+        if llm.lower() not in ("uit", "off", "geen"):
+            fail("--llm-gguf gaat niet samen met --llm", "kies één van beide")
+        check_gguf(gguf)  # before the index is opened: a wrong file fails at once
+        return LLMConfig(provider="openai", base_url="http://127.0.0.1/v1", model=gguf.stem,
+                         timeout=timeout, max_tokens=max_tokens or LOCAL_MAX_TOKENS)
     provider = {"uit": "off", "off": "off", "geen": "off"}.get(llm.lower(), llm.lower())
     if provider not in PROVIDERS:
         fail(f"--llm {llm!r} bestaat niet", "kies uit, openai of ollama")
-    return LLMConfig(provider=provider, base_url=llm_url, model=llm_model, api_key_env=llm_key_env)  # type: ignore[arg-type]
+    config = LLMConfig(provider=provider, base_url=llm_url, model=llm_model, api_key_env=llm_key_env,  # type: ignore[arg-type]
+                       timeout=timeout)
+    return replace(config, max_tokens=max_tokens) if max_tokens else config
+
+
+def _answer_config(gguf: Path | None) -> Any:
+    """The AnswerConfig: a local model on a CPU reads fewer sources, so it answers sooner."""
+    from citaat.app.config import AnswerConfig
+    from citaat.app.local_llm import LOCAL_MAX_UNITS
+
+    return AnswerConfig() if gguf is None else AnswerConfig(max_units=LOCAL_MAX_UNITS)
+
+
+def _start_local_model(gguf: Path | None, data_dir: Path) -> Any:
+    """The started LocalModel for --llm-gguf (log in DATA/logs/), or None without it."""
+    if gguf is None:
+        return None
+    from citaat.app.local_llm import LocalModel
+
+    typer.echo(f"Taalmodel {gguf.name} laden …", err=True)
+    return LocalModel(gguf, Path(data_dir) / "logs").start()

