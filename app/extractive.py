@@ -422,6 +422,7 @@ class Excerpter:
             x
             for x in items
             if x.score >= best - cfg.floor_margin
+            or x.role == "apparatus"  # only there for a question about the publication: it answers it
             or (x.score >= best - 2 * cfg.floor_margin and (x.role != "quote" or not topic or topic & _keys(x.text)))
         ]
         items.sort(key=lambda x: (-x.score, x.rank, x.chunk.start + x.start))
@@ -446,7 +447,9 @@ class Excerpter:
         chars = 0
         for x in shown:
             fits = len(main) < cfg.main_max and (not main or chars + len(x.text) <= cfg.main_chars)
-            if fits and (x.piece.score >= best - cfg.floor_margin or not main) and not more:
+            # a view question's quotes are its answer too: they may stand up front a little lower
+            floor = best - (2 if shape == "views" and x.piece.role == "quote" else 1) * cfg.floor_margin
+            if fits and (x.piece.score >= floor or not main or x.piece.role == "apparatus") and not more:
                 main.append(x)
                 chars += len(x.text)
             elif len(main) + len(more) < cfg.max_sources:
