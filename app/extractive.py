@@ -304,8 +304,9 @@ class Excerpter:
 
     def is_evidence(self, unit: Source) -> bool:
         """False for text that cannot support an answer: the publication's apparatus, a question of
-        the researchers, or a passage that is mostly questions (the report's research question mirrors many user questions), and,
-        in a document with headings, the front matter before the first heading. Respondent quotes
+        the researchers, or a passage that is mostly questions (the report's research question
+        mirrors many user questions), and, in a document with headings, the front matter before the
+        first heading. Respondent quotes
         are always evidence."""
         if apparatus_kind(unit.chunk) is not None:
             return False  # the publication's own apparatus supports no answer (the search tab lists it)
