@@ -39,7 +39,7 @@ from .downloads import PendingExports
 from .export import FORMATS as EXPORT_FORMATS
 from .export import ExportMeta
 from .finder import QuoteFinder, claim_markdown
-from .records import KIND_LABELS, Answer, Source, attributes_text, join_dutch
+from .records import KIND_LABELS, LABEL_FICTIONAL, Answer, Source, attributes_text, is_fictional, join_dutch
 from .service import Answerer
 from .upload import UPLOAD_DIR, UploadLimits, accept_files, ingest_uploads
 from .webpage import CSS, HEAD
@@ -229,6 +229,9 @@ def header_html(answerer: Answerer, llm_label: str) -> str:
         f"{len(chunks)} fragmenten",
         f"taalmodel: {llm_label}",
     ]
+    fictional = {c.doc for c in chunks if is_fictional(c)}
+    if fictional:  # the demo's made-up transcripts (`scripts/run.sh --voorbeelden`)
+        pills.insert(1, f"waarvan {len(fictional)} fictief voorbeeld{'en' if len(fictional) != 1 else ''}")
     pill_html = "".join(f'<span class="cz-pill">{html.escape(p)}</span>' for p in pills)
     return (
         f'<div id="cz-header"><h1>Citaat<span class="cz-dot">.</span></h1>'
@@ -241,7 +244,8 @@ def transcript_html(source: Source, chunks: Sequence[Any]) -> str:
     """The transcript of a turn's document, turn by turn with timestamps, the cited turn marked
     (id cz-here, which the page script scrolls into view)."""
     turns = [c for c in chunks if c.doc == source.doc and c.kind == "turn"]
-    parts = [f'<div class="cz-sources-head">{html.escape(source.doc)}</div><div class="cz-transcript">']
+    head = f"{source.doc} — {LABEL_FICTIONAL}" if is_fictional(source.chunk) else source.doc
+    parts = [f'<div class="cz-sources-head">{html.escape(head)}</div><div class="cz-transcript">']
     for c in turns:
         here = c.id == source.chunk.id
         stamp = c.meta.get("time") or ""
@@ -255,6 +259,15 @@ def transcript_html(source: Source, chunks: Sequence[Any]) -> str:
         )
     parts.append("</div>")
     return "".join(parts)
+
+
+def claim_status(claim: bool, report: bool) -> str:
+    """The mode a search ran in, as the status line says it (matches the "Bewering zoeken" box)."""
+    if not claim:
+        return ""
+    return " · gezocht als bewering, zin voor zin, in " + (
+        "citaten, interviewbeurten en rapporttekst" if report else "citaten en interviewbeurten"
+    )
 
 
 def conversation_choices(store: ConversationStore, owner: str) -> list[tuple[str, str]]:
@@ -597,22 +610,23 @@ def build_app(
             status = "Typ een zoekopdracht of kies een filter."
         else:
             status = f"{len(found)} resultaten" + (" (filters actief)" if not filters.is_empty() else "")
-            status += " · gezocht als bewering, zin voor zin" if state["claim"] else ""
+            status += claim_status(state["claim"], state.get("report", False))
         title = "Citaat: citaten bij een bewering" if state["claim"] else f"Citaat: zoekresultaten voor {query or '…'}"
         buttons = downloads(found, query or "zoekresultaten", title, query or None, None, filters)
         panel = claim_markdown(state["sentences"], found, state["supports"], state["notice"])
         return (table_rows(found), status, cards(found, title="Context van de resultaten"), *buttons,
-                state, gr.Button(visible=state["has_more"]), panel)
+                state, gr.Button(visible=state["has_more"]), panel, gr.Checkbox(value=state["claim"]))
 
-    def run_search(query: str, resp: list[str], section: str, kind: str, claim: bool) -> tuple[Any, ...]:
+    def run_search(query: str, resp: list[str], section: str, kind: str, claim: bool,
+                   report: bool = False) -> tuple[Any, ...]:
         query = query or ""
         claim = bool(claim) or len(claim_sentences(query)) > 1  # several sentences: a claim, not a question
         try:
-            result = finder.page(query, make_filters(resp, section, kind), claim=claim)
+            result = finder.page(query, make_filters(resp, section, kind), claim=claim, report_text=bool(report))
         except CitaatError as exc:  # e.g. a claim of too many sentences: say so where the count would be
-            return (gr.skip(), f"⚠ {exc}", *(gr.skip(),) * 5, {}, gr.Button(visible=False), "")
+            return (gr.skip(), f"⚠ {exc}", *(gr.skip(),) * 5, {}, gr.Button(visible=False), "", gr.skip())
         return show_found({
-            "text": query, "claim": claim, "resp": resp, "section": section, "kind": kind,
+            "text": query, "claim": claim, "report": bool(report), "resp": resp, "section": section, "kind": kind,
             "sources": list(result.sources), "supports": list(result.supports), "sentences": result.sentences,
             "notice": result.notice, "next_offset": result.next_offset, "has_more": result.has_more,
         })
@@ -620,10 +634,10 @@ def build_app(
     def more_results(state: dict[str, Any] | None) -> tuple[Any, ...]:
         """"Meer resultaten": the next page of the same search (same text and filters), appended."""
         if not state or not state.get("has_more"):
-            return (gr.skip(),) * 7 + (state, gr.Button(visible=False), gr.skip())
+            return (gr.skip(),) * 7 + (state, gr.Button(visible=False), gr.skip(), gr.skip())
         filters = make_filters(state["resp"], state["section"], state["kind"])
         result = finder.page(state["text"], filters, state["next_offset"], state["claim"],
-                             first_n=len(state["sources"]) + 1)
+                             first_n=len(state["sources"]) + 1, report_text=state.get("report", False))
         return show_found({
             **state, "sources": [*state["sources"], *result.sources],
             "supports": [*state["supports"], *result.supports],
@@ -798,8 +812,11 @@ def build_app(
                                                label="Zoekopdracht")
                             search_btn = gr.Button("Zoek", variant="primary", scale=0, elem_id="search-btn",
                                                    min_width=110, size="md")
-                        claim_mode = gr.Checkbox(False, label="Bewering zoeken: steunende citaten, zin voor zin "
-                                                 "(vanzelf bij meer dan één zin)", elem_id="search-claim")
+                        with gr.Row():
+                            claim_mode = gr.Checkbox(False, label="Bewering zoeken: steunende citaten, zin voor zin "
+                                                     "(vanzelf bij meer dan één zin)", elem_id="search-claim")
+                            claim_report = gr.Checkbox(False, label="ook rapporttekst (niet alleen citaten en "
+                                                       "interviewbeurten)", elem_id="search-claim-report")
                         search_status = gr.Markdown("", elem_id="search-status")
                         claim_panel = gr.Markdown("", elem_id="search-claim-panel")
                         results = gr.Dataframe(
@@ -921,8 +938,8 @@ def build_app(
         search_state = gr.State({})
         search_outputs = [results, search_status, search_context, search_csv, search_xlsx, search_md, search_qdpx,
                           search_state, more_btn,
-                          claim_panel]
-        search_inputs = [query, f_resp, f_section, f_kind, claim_mode]
+                          claim_panel, claim_mode]
+        search_inputs = [query, f_resp, f_section, f_kind, claim_mode, claim_report]
         search_btn.click(run_search, search_inputs, search_outputs, api_name="zoek")
         query.submit(run_search, search_inputs, search_outputs, api_visibility="private")
         more_btn.click(more_results, search_state, search_outputs, api_visibility="private")
