@@ -241,19 +241,32 @@ def header_html(answerer: Answerer, llm_label: str) -> str:
 
 
 def transcript_html(source: Source, chunks: Sequence[Any]) -> str:
-    """The transcript of a turn's document, turn by turn with timestamps, the cited turn marked
-    (id cz-here, which the page script scrolls into view)."""
-    turns = [c for c in chunks if c.doc == source.doc and c.kind == "turn"]
+    """The transcript of a source's document, turn by turn as the index holds them: each respondent
+    turn with its code and time, the interviewer's question before it (labelled as the
+    interviewer's). The turns the source's excerpt lies in are marked (the first has id cz-here,
+    which the page script scrolls into view), the excerpt itself in <mark>."""
+    turns = sorted((c for c in chunks if c.doc == source.doc and c.kind == "turn"), key=lambda c: c.start)
+    a, b = source.chunk.start + source.start, source.chunk.start + source.end  # the excerpt in the document
     head = f"{source.doc} — {LABEL_FICTIONAL}" if is_fictional(source.chunk) else source.doc
     parts = [f'<div class="cz-sources-head">{html.escape(head)}</div><div class="cz-transcript">']
+    asked: str | None = None
+    anchored = False
     for c in turns:
-        here = c.id == source.chunk.id
+        lo, hi = max(a, c.start) - c.start, min(b, c.end) - c.start
+        here = lo < hi
+        body = html.escape(c.text)
+        if here:
+            body = (f"{html.escape(c.text[:lo])}<mark>{html.escape(c.text[lo:hi])}</mark>"
+                    f"{html.escape(c.text[hi:])}")
+        if c.context and c.context != asked:  # a long answer cut in parts carries its question once
+            parts.append(f'<div class="cz-interviewer"><b>Interviewer:</b> {html.escape(c.context)}</div>')
+        asked = c.context
+        attrs = ' class="cz-turn"'
+        if here:
+            attrs = ' class="cz-turn cz-here"' + ("" if anchored else ' id="cz-here"')
+            anchored = True
+        who = ", ".join(c.respondents) or "respondent zonder code"
         stamp = c.meta.get("time") or ""
-        who = ", ".join(c.respondents) or "?"
-        body = html.escape(c.text) if not here else _context_html(source)
-        if c.context:
-            parts.append(f'<div class="cz-interviewer">Interviewer: {html.escape(c.context)}</div>')
-        attrs = ' class="cz-turn cz-here" id="cz-here"' if here else ' class="cz-turn"'
         parts.append(
             f'<div{attrs}><span class="cz-time">{html.escape(stamp)}</span><b>{html.escape(who)}:</b> {body}</div>'
         )
