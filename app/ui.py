@@ -42,6 +42,18 @@ from .finder import QuoteFinder, claim_markdown
 from .records import KIND_LABELS, LABEL_FICTIONAL, Answer, Source, attributes_text, is_fictional, join_dutch
 from .service import Answerer
 from .upload import UPLOAD_DIR, UploadLimits, accept_files, ingest_uploads
+from .upload_review import (
+    REVIEW_HEADERS,
+    ROLE_HELP,
+    FileReview,
+    forget_uploads,
+    page_hint,
+    read_corrections,
+    review_from_dict,
+    review_uploads,
+    speaker_rows,
+    upload_selection,
+)
 from .webpage import CSS, HEAD
 
 log = logging.getLogger(__name__)
@@ -187,8 +199,34 @@ def answer_markdown(answer: Answer, turn: int | None = None) -> str:
 
 def user_markdown(question: str) -> str:
     """The user's question as typed: HTML escaped and Markdown characters backslash-escaped, so the
-    chat shows `<b>` and `*x*` literally instead of rendering them; line breaks kept."""
+    chat shows `<b>` and `*x*` literally instead of rendering them; line breaks kept. A long
+    question is shown collapsed (`collapsed_question`)."""
+    if _is_long(question):
+        return collapsed_question(question)
     return "  \n".join(_MD_SPECIAL_RE.sub(r"\\\1", html.escape(line, quote=False)) for line in question.splitlines())
+
+
+# A question longer than this (characters or lines) is shown collapsed: its start, "toon alles" opens it.
+LONG_QUESTION_CHARS = 400
+LONG_QUESTION_LINES = 4
+EMPTY_QUESTION_HINT = "Typ eerst een vraag, bijvoorbeeld: Wat zegt R13 over vertrouwen?"
+
+
+def _is_long(question: str) -> bool:
+    return len(question) > LONG_QUESTION_CHARS or len(question.splitlines()) > LONG_QUESTION_LINES
+
+
+def collapsed_question(question: str) -> str:
+    """A long question as a <details> block: the first line(s) as its summary, the whole text
+    (escaped, line breaks kept) inside."""
+    lines = question.splitlines() or [""]
+    start = " ".join(" ".join(lines[:LONG_QUESTION_LINES]).split())[:200]
+    whole = "<br>".join(html.escape(line, quote=False) for line in lines)
+    return (
+        f'<details class="cz-long-q"><summary>{html.escape(start, quote=False)} … '
+        f'<span class="cz-more">(toon alles, {len(question)} tekens)</span></summary>'
+        f"<div>{whole}</div></details>"
+    )
 
 
 def filter_note(question: str, filters: Filters) -> str | None:
@@ -272,6 +310,37 @@ def transcript_html(source: Source, chunks: Sequence[Any]) -> str:
         )
     parts.append("</div>")
     return "".join(parts)
+
+
+def upload_review_view(reviews: Sequence[FileReview], problems: Sequence[str]) -> tuple[Any, ...]:
+    """Step 1 of an upload on the page: (log, review table, duplicate choice, confirm row, state).
+    The log says who is who per file, every warning with what to do on the page."""
+    import gradio as gr
+
+    lines = [f"- ✗ {p}" for p in problems]
+    for r in reviews:
+        lines.append(f"- {'✗' if r.error else '•'} {r.summary}")
+        lines += [f"    - let op: {w}" for w in r.warnings]
+        if r.duplicate_of:
+            lines.append(
+                f"    - zelfde inhoud als {r.duplicate_of} (staat al in de index); vink hieronder aan om die "
+                "versie te vervangen, of laat het vakje leeg om dit bestand over te slaan"
+            )
+    usable = [r for r in reviews if not r.error]
+    if not usable:
+        return ("\n".join(["**Niets in te lezen.**", *lines]), gr.Dataframe(visible=False),
+                gr.CheckboxGroup(visible=False), gr.Row(visible=False), {})
+    head = ("**Controleer wie wie is** en pas zo nodig de kolom ‘Rol of code’ aan; klik dan op "
+            "‘Bevestigen en toevoegen’. Er is nog niets aan de index toegevoegd.")
+    rows = speaker_rows(usable)
+    duplicates = [r.name for r in usable if r.duplicate_of]
+    return (
+        "\n".join([head, "", *lines]),
+        gr.Dataframe(value=rows, visible=bool(rows)),
+        gr.CheckboxGroup(choices=duplicates, value=[], visible=bool(duplicates)),
+        gr.Row(visible=True),
+        {"reviews": [r.to_dict() for r in usable]},
+    )
 
 
 def claim_status(claim: bool, report: bool) -> str:
@@ -437,7 +506,8 @@ def build_app(
     ) -> Iterator[tuple[Any, ...]]:
         n_out = 14
         if not (question or "").strip():
-            # an empty (or repeated, after the box was cleared) send leaves the previous answer alone
+            # an empty send leaves the previous answer alone and says what to do
+            gr.Info(EMPTY_QUESTION_HINT, title="Geen vraag")
             yield (gr.skip(),) * n_out
             return
         filters = make_filters(resp, section, kind)
@@ -683,55 +753,85 @@ def build_app(
     def clear_filters() -> tuple[Any, ...]:
         return [], "", ""
 
+    # ---------------------------------------------------------- upload: check, correct, confirm
+    # Outputs of both steps: log, review table, duplicate choice, confirm row, state, then the
+    # filters and the header (`refresh_choices`).
+
     def upload(files: list[str] | None, progress: Any = gr.Progress()) -> Iterator[tuple[Any, ...]]:  # noqa: B008
-        """Check, parse (child process, timeout), index (child process), then swap the new index in.
-        Other users keep asking questions meanwhile; the new respondents appear in the filters."""
-        n_out = 6
-        skips = (gr.skip(),) * (n_out - 1)
+        """Step 1: check the files, parse them (child process, timeout) and show who is who; nothing
+        is indexed until the user confirms (`confirm_upload`)."""
+        hidden: tuple[Any, ...] = (
+            gr.Dataframe(visible=False), gr.CheckboxGroup(visible=False), gr.Row(visible=False), {}
+        )
+        skips = (gr.skip(),) * 5
         if not can_upload or data is None:
-            yield ("Uploaden kan alleen op deze computer of met inloggen.", *skips)
+            yield ("Uploaden kan alleen op deze computer of met inloggen.", *hidden, *skips)
             return
         if not files:
-            yield ("Kies eerst een of meer bestanden.", *skips)
+            yield ("Kies eerst een of meer bestanden hierboven.", *hidden, *skips)
+            return
+        progress(0.05, desc="Bestanden controleren")
+        try:
+            stored, problems = accept_files([(Path(f).name, Path(f)) for f in files], data / UPLOAD_DIR, limits)
+        except OSError as exc:
+            yield (f"**Niets ingelezen:** kan niet schrijven in {data / UPLOAD_DIR} ({exc.strerror or exc}).",
+                   *hidden, *skips)
+            return
+        progress(0.3, desc="Lezen wie wie is (apart proces)")
+        reviews = review_uploads(stored, data, limits)
+        yield (*upload_review_view(reviews, problems), *skips)
+
+    def confirm_upload(state: dict[str, Any] | None, rows: Any, replace: list[str] | None,
+                       progress: Any = gr.Progress()) -> Iterator[tuple[Any, ...]]:  # noqa: B008
+        """Step 2: index the reviewed files with the page's corrections, then swap the new index in.
+        Other users keep asking questions meanwhile; the new respondents appear in the filters."""
+        hidden: tuple[Any, ...] = (
+            gr.Dataframe(visible=False), gr.CheckboxGroup(visible=False), gr.Row(visible=False), {}
+        )
+        skips = (gr.skip(),) * 5
+        if not state or not state.get("reviews") or data is None:
+            yield ("Kies eerst bestanden en klik op ‘Inlezen en controleren’.", *hidden, *skips)
+            return
+        reviews = [review_from_dict(r) for r in state["reviews"]]
+        table = rows.values.tolist() if hasattr(rows, "values") else list(rows or [])
+        fixes = read_corrections(table, reviews, replace or ())
+        if fixes.problems:  # nothing indexed; the table stays for another try
+            yield ("\n".join(f"- ✗ {p}" for p in fixes.problems), *(gr.skip(),) * 4, *skips)
+            return
+        paths, skipped = upload_selection(reviews, replace or ())
+        if not paths:
+            yield ("\n".join(["**Niets toegevoegd.**", *(f"- {line}" for line in skipped)]), *hidden, *skips)
             return
         if not upload_lock.acquire(blocking=False):
-            yield ("Er wordt al een upload verwerkt; probeer het zo opnieuw.", *skips)
+            yield ("Er wordt al een upload verwerkt; klik zo nog eens op ‘Bevestigen en toevoegen’.",
+                   *(gr.skip(),) * 4, *skips)
             return
         try:
-            progress(0.05, desc="Bestanden controleren")
-            given = [(Path(f).name, Path(f)) for f in files]
-            try:
-                stored, problems = accept_files(given, data / UPLOAD_DIR, limits)
-            except OSError as exc:
-                yield (
-                    f"**Niets ingelezen:** kan niet schrijven in {data / UPLOAD_DIR} ({exc.strerror or exc}).",
-                    *skips,
-                )
-                return
-            log_lines = [f"- ✗ {p}" for p in problems]
-            if not stored:
-                yield ("\n\n".join(["**Niets ingelezen.**", "\n".join(log_lines)]), *skips)
-                return
-            yield ("\n\n".join([f"Inlezen van {len(stored)} bestand(en)…", "\n".join(log_lines)]), *skips)
-            progress(0.2, desc="Inlezen (apart proces)")
-            outcome = ingest_uploads(stored, data, limits)
+            progress(0.2, desc="Inlezen en indexeren (apart proces)")
+            outcome = ingest_uploads(paths, data, limits, fixes.to_env())
             progress(0.9, desc="Nieuwe index in gebruik nemen")
             if outcome.indexed:
                 answerer.use_searcher(Searcher.open(data))
-            log_lines += [f"- ✓ {line}" for line in outcome.lines] + [f"- ✗ {p}" for p in outcome.problems]
-            if outcome.indexed:
-                codes = join_dutch(list(outcome.respondents)) or "geen respondentcodes"
-                head = (
-                    f"**Klaar:** de zoekindex is bijgewerkt ({codes}; {outcome.embedded} fragmenten nieuw "
-                    f"ingebed, {outcome.reused} hergebruikt); de nieuwe respondenten staan in de filters."
-                )
-            elif outcome.lines and not outcome.problems:
-                head = "**Niets nieuws:** deze bestanden stonden al in de index."
-            else:
-                head = "**Niet ingelezen.**"
-            yield ("\n\n".join([head, "\n".join(log_lines)]), *refresh_choices())
         finally:
             upload_lock.release()
+        log_lines = ([f"- ✓ {page_hint(line)}" for line in outcome.lines]
+                     + [f"- {line}" for line in skipped] + [f"- ✗ {page_hint(p)}" for p in outcome.problems])
+        if outcome.indexed:
+            codes = join_dutch(list(outcome.respondents)) or "geen respondentcodes"
+            head = (
+                f"**Klaar:** de zoekindex is bijgewerkt ({codes}; {outcome.embedded} fragmenten nieuw "
+                f"ingebed, {outcome.reused} hergebruikt); de nieuwe respondenten staan in de filters."
+            )
+        elif outcome.lines and not outcome.problems:
+            head = "**Niets nieuws:** deze bestanden stonden al zo in de index."
+        else:
+            head = "**Niet ingelezen.**"
+        yield ("\n\n".join([head, "\n".join(log_lines)]), *hidden, *refresh_choices())
+
+    def cancel_upload(state: dict[str, Any] | None) -> tuple[Any, ...]:
+        forget_uploads([review_from_dict(r) for r in (state or {}).get("reviews", ())], data)
+        return ("Geannuleerd; er is niets toegevoegd.", gr.Dataframe(visible=False),
+                gr.CheckboxGroup(visible=False), gr.Row(visible=False), {})
 
     # -------------------------------------------------------------- layout
 
@@ -883,8 +983,24 @@ def build_app(
                             label="Bestanden",
                             elem_id="upload-files",
                         )
-                        upload_btn = gr.Button("Inlezen en toevoegen", variant="primary", elem_id="upload-btn")
+                        upload_btn = gr.Button("Inlezen en controleren", variant="primary", elem_id="upload-btn")
                         upload_log = gr.Markdown("", elem_id="upload-status", elem_classes=["cz-upload-log"])
+                        upload_review = gr.Dataframe(
+                            headers=REVIEW_HEADERS, datatype=["str", "str", "number", "str", "str"],
+                            interactive=True, visible=False, wrap=True, elem_id="upload-review",
+                            label="Wie is wie (pas de kolom ‘Rol of code’ aan: " + ROLE_HELP + ")",
+                            static_columns=[0, 1, 2, 3],
+                        )
+                        upload_replace = gr.CheckboxGroup(
+                            [], visible=False, elem_id="upload-replace",
+                            label="Staat al in de index: aangevinkt = vervang de bestaande versie, "
+                                  "niet aangevinkt = overslaan",
+                        )
+                        with gr.Row(visible=False) as upload_confirm_row:
+                            upload_confirm = gr.Button("Bevestigen en toevoegen", variant="primary",
+                                                       elem_id="upload-confirm")
+                            upload_cancel = gr.Button("Annuleren", elem_id="upload-cancel")
+                        upload_state = gr.State({})
 
         messages = gr.State([])
         asked = gr.State([])
@@ -959,14 +1075,13 @@ def build_app(
         who_outputs = [who_table, who_status, who_context, who_csv, who_xlsx, who_md, who_qdpx]
         who.change(show_respondent, who, who_outputs, api_name="respondent")
         clear_btn.click(clear_filters, None, [f_resp, f_section, f_kind], api_visibility="private")
-        upload_btn.click(
-            upload,
-            files,
-            [upload_log, f_resp, who, f_section, f_kind, header],
-            api_visibility="private",
-            concurrency_limit=1,
-            concurrency_id="upload",
-        )
+        upload_outputs = [upload_log, upload_review, upload_replace, upload_confirm_row, upload_state,
+                          f_resp, who, f_section, f_kind, header]
+        upload_btn.click(upload, files, upload_outputs, api_visibility="private",
+                         concurrency_limit=1, concurrency_id="upload")
+        upload_confirm.click(confirm_upload, [upload_state, upload_review, upload_replace], upload_outputs,
+                             api_visibility="private", concurrency_limit=1, concurrency_id="upload")
+        upload_cancel.click(cancel_upload, upload_state, upload_outputs[:5], api_visibility="private")
 
     # Queue limits, from measurement (docs/benchmarks.md, "Serveren"): searches run in parallel (no
     # lock), but on 2 cores the work is CPU-bound, so 20 sessions × 5 questions gave the same p95

@@ -79,6 +79,8 @@ class IngestConfig:
     # --fictief PATH: files (or folders of files) that are made-up examples; their chunks carry
     # meta["fictional"] so every view can say so (app/records.py `source_label`).
     fictional: tuple[Path, ...] = ()
+    # documents (by name) to take out of the output, e.g. an earlier copy that an upload replaces
+    drop: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.max_file_mb < 0:
@@ -472,7 +474,7 @@ def _carry_over(run: _Run) -> list[str]:
     for name, info in run.sources.items():
         if name in run.kept:
             continue
-        if Path(info.get("path", "")).is_file() and name in run.previous:
+        if name not in run.cfg.drop and Path(info.get("path", "")).is_file() and name in run.previous:
             run.kept[name] = (info, run.previous[name])
         else:
             dropped.append(name)
