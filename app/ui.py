@@ -54,7 +54,7 @@ from .upload_review import (
     speaker_rows,
     upload_selection,
 )
-from .webpage import CSS, HEAD
+from .webpage import CSS, HEAD, RESULT_HEADERS
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ EXAMPLES = [
     "Wat zegt R13 over de blauwe aanpak?",
     "Hoe belangrijk is vertrouwen tussen gemeenten?",
 ]
-TABLE_HEADERS = ["Nr", "Citaat of passage", "Respondent", "Sectie", "Pagina", "Soort"]
+TABLE_HEADERS = list(RESULT_HEADERS)
 CONTEXT_CHARS = 700  # passage shown around a quote in the sources panel, each side at most
 _CITATION_RE = re.compile(r"(?<![\w\[])\[(\d{1,3})\](?!\()")
 _MD_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
@@ -269,7 +269,8 @@ def header_html(answerer: Answerer, llm_label: str) -> str:
     ]
     fictional = {c.doc for c in chunks if is_fictional(c)}
     if fictional:  # the demo's made-up transcripts (`scripts/run.sh --voorbeelden`)
-        pills.insert(1, f"waarvan {len(fictional)} fictief voorbeeld{'en' if len(fictional) != 1 else ''}")
+        n = len(fictional)
+        pills.insert(1, f"waarvan {n} {'fictief voorbeeld' if n == 1 else 'fictieve voorbeelden'}")
     pill_html = "".join(f'<span class="cz-pill">{html.escape(p)}</span>' for p in pills)
     return (
         f'<div id="cz-header"><h1>Citaat<span class="cz-dot">.</span></h1>'
@@ -340,6 +341,39 @@ def upload_review_view(reviews: Sequence[FileReview], problems: Sequence[str]) -
         gr.CheckboxGroup(choices=duplicates, value=[], visible=bool(duplicates)),
         gr.Row(visible=True),
         {"reviews": [r.to_dict() for r in usable]},
+    )
+
+
+MOBILE_PANEL_HTML = (
+    '<button type="button" id="cz-mobile-toggle" aria-expanded="false" aria-controls="cz-filters">'
+    "Filters en eerdere gesprekken ▾</button>"
+)
+
+
+def mark_height(image: Any) -> float:
+    """Where the highlighted quote starts on the rendered page, as a share of its height (0 = top):
+    the first row with the highlight's outline colour (app/pageview.py OUTLINE)."""
+    import numpy as np
+
+    from .pageview import OUTLINE
+
+    pixels = np.asarray(image)
+    rows = np.flatnonzero((pixels[:, :, :3] == np.asarray(OUTLINE[:3], dtype=pixels.dtype)).all(axis=2).any(axis=1))
+    return float(rows[0]) / pixels.shape[0] if rows.size else 0.0
+
+
+def page_caption_html(n: int, caption: str, mark_y: float) -> str:
+    """The page view's caption: what is shown, zoom buttons, and where the highlight is (`data-mark-y`,
+    which the page script scrolls into view)."""
+    zoom = (
+        '<span class="cz-zoom" role="group" aria-label="Zoom">'
+        '<button type="button" data-zoom="out" aria-label="Kleiner">−</button>'
+        '<button type="button" data-zoom="fit" aria-label="Passend">Passend</button>'
+        '<button type="button" data-zoom="in" aria-label="Groter">+</button></span>'
+    )
+    return (
+        f'<div class="cz-where" id="pageview-caption" data-mark-y="{mark_y:.3f}">[{n}] {html.escape(caption)}'
+        f"{zoom}</div>"
     )
 
 
@@ -660,7 +694,7 @@ def build_app(
         caption = f"{source.label} · {source.theme} · p. {source.page}" + (
             "" if found else " · het citaat is op deze pagina niet teruggevonden; de hele pagina staat hieronder"
         )
-        return image, f'<div class="cz-where" id="pageview-caption">[{source.n}] {html.escape(caption)}</div>'
+        return image, page_caption_html(source.n, caption, mark_height(image) if found else 0.0)
 
     def pick(value: str, turns: Turns) -> tuple[Any, ...]:
         """`ref:K:N` selects source N of answer K; `page:K:N` also opens its page view."""
@@ -837,6 +871,7 @@ def build_app(
 
     with gr.Blocks(title="Citaat – vraag het de interviews", analytics_enabled=False) as demo:
         header = gr.HTML(header_html(answerer, llm_label))
+        gr.HTML(MOBILE_PANEL_HTML, padding=False, elem_id="cz-mobile-panel")  # a phone's way to the filters
         with gr.Row(equal_height=False, elem_id="cz-main"):
             with gr.Column(scale=1, min_width=250, elem_id="cz-filters"):
                 with gr.Group():
