@@ -320,7 +320,7 @@ def upload_review_view(reviews: Sequence[FileReview], problems: Sequence[str]) -
 
     lines = [f"- ✗ {p}" for p in problems]
     for r in reviews:
-        lines.append(f"- {'✗' if r.error else '•'} {r.summary}")
+        lines.append(f"- {'✗ ' if r.error else ''}{r.summary}")
         lines += [f"    - let op: {w}" for w in r.warnings]
         if r.duplicate_of:
             lines.append(
@@ -1021,10 +1021,10 @@ def build_app(
                         upload_btn = gr.Button("Inlezen en controleren", variant="primary", elem_id="upload-btn")
                         upload_log = gr.Markdown("", elem_id="upload-status", elem_classes=["cz-upload-log"])
                         upload_review = gr.Dataframe(
-                            headers=REVIEW_HEADERS, datatype=["str", "str", "number", "str", "str"],
+                            headers=REVIEW_HEADERS, datatype=["str", "str", "str", "number", "str"],
                             interactive=True, visible=False, wrap=True, elem_id="upload-review",
                             label="Wie is wie (pas de kolom ‘Rol of code’ aan: " + ROLE_HELP + ")",
-                            static_columns=[0, 1, 2, 3],
+                            static_columns=[0, 1, 3, 4], column_widths=["22%", "16%", "16%", "10%", "36%"],
                         )
                         upload_replace = gr.CheckboxGroup(
                             [], visible=False, elem_id="upload-replace",

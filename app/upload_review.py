@@ -38,7 +38,8 @@ from .upload import UploadLimits, _run_child
 INTERVIEWER = "interviewer"
 # The page's words for a role in the "Rol of code" column.
 ROLE_HELP = "interviewer, een respondentcode zoals R12, of leeg (niet indexeren als respondent)"
-REVIEW_HEADERS = ["Bestand", "Spreker", "Beurten", "Eerste woorden", "Rol of code"]
+REVIEW_HEADERS = ["Bestand", "Spreker", "Rol of code", "Beurten", "Eerste woorden"]
+ROLE_COLUMN = 2  # the one column the user edits
 PAGE_ACTION = (
     "pas zo nodig de kolom ‘Rol of code’ in de tabel ‘Wie is wie’ aan en klik op ‘Bevestigen en toevoegen’"
 )
@@ -222,7 +223,7 @@ def review_uploads(paths: Sequence[Path], data_dir: Path, limits: UploadLimits |
 
 def speaker_rows(reviews: Sequence[FileReview]) -> list[list[Any]]:
     """The page's "Wie is wie" table: one row per speaker of every transcript."""
-    return [[r.name, s.label, s.turns, s.sample, s.role] for r in reviews for s in r.speakers]
+    return [[r.name, s.label, s.role, s.turns, s.sample] for r in reviews for s in r.speakers]
 
 
 def read_corrections(
@@ -240,7 +241,7 @@ def read_corrections(
     for row in rows:
         if len(row) < 5:
             continue
-        name, label, role = str(row[0]), str(row[1]), str(row[4] or "").strip()
+        name, label, role = str(row[0]), str(row[1]), str(row[ROLE_COLUMN] or "").strip()
         if (name, label) not in parsed or role == parsed[(name, label)]:
             continue
         if role.casefold() in (INTERVIEWER, "i", "int"):

@@ -178,7 +178,8 @@ READING_CSS = """
   width: min(1100px, 96vw) !important; max-height: 96vh; overflow-y: auto; padding: 10px 12px;
   background: var(--background-fill-primary); border: 1px solid var(--border-color-primary); border-radius: 12px;
   box-shadow: 0 20px 60px rgba(0, 0, 0, 0.35); }
-#pageview-img, #pageview-img > div, #pageview-img .image-container, #pageview-img .image-frame,
+#pageview-img { height: auto !important; max-height: 80vh !important; overflow: auto !important; }
+#pageview-img > div, #pageview-img .image-container, #pageview-img .image-frame,
 #pageview-img button { height: auto !important; max-height: none !important; }
 #pageview-img img { width: calc(100% * var(--cz-zoom, 1)) !important; max-width: none !important;
   height: auto !important; max-height: none !important; }
@@ -198,16 +199,17 @@ READING_CSS = """
     border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary); }
   #cz-filters { order: 0 !important; }
   #cz-filters:not(.cz-open) { display: none !important; }
-  /* results as cards: each row a block, each cell with its column's name */
+  /* results as cards: each row a block, each cell under its column's name (CARD_LABELS) */
   #search-results .table-wrap { width: auto !important; min-width: 0 !important; }
-  #search-results table, #search-results tbody, #search-results tr, #search-results td { display: block !important;
-    width: 100% !important; max-width: 100% !important; }
-  #search-results thead { display: none !important; }
-  #search-results tr { border: 1px solid var(--border-color-primary); border-radius: 10px; margin-bottom: 8px;
-    padding: 6px 8px; }
-  #search-results td { border: none !important; padding: 2px 0 !important; }
-  #search-results td::before { font-weight: 600; font-size: 0.75rem; color: var(--body-text-color-subdued);
-    display: block; }
+  #search-results thead, #search-results .header-table { display: none !important; }
+  #search-results .virtual-row, #search-results tr { display: block !important; width: auto !important;
+    height: auto !important; border: 1px solid var(--border-color-primary); border-radius: 10px;
+    margin: 0 0 8px 0; padding: 6px 8px; }
+  #search-results .body-cell, #search-results td { display: block !important; width: 100% !important;
+    min-width: 0 !important; max-width: 100% !important; position: static !important; border: none !important;
+    padding: 2px 0 !important; height: auto !important; }
+  #search-results .body-cell::before, #search-results td::before { font-weight: 600; font-size: 0.72rem;
+    color: var(--body-text-color-subdued); display: block; }
 }
 """
 # The search table's column names, shown above each cell when the rows are cards (app/ui.py uses them
@@ -216,7 +218,8 @@ RESULT_HEADERS = ("Nr", "Citaat of passage", "Respondent", "Sectie", "Pagina", "
 CARD_LABELS = (
     "@media (max-width: 760px) {\n"
     + "".join(
-        f'  #search-results td:nth-child({i})::before {{ content: "{h}"; }}\n' for i, h in enumerate(RESULT_HEADERS, 1)
+        f'  #search-results .body-cell:nth-child({i})::before {{ content: "{h}"; }}\n'
+        for i, h in enumerate(RESULT_HEADERS, 1)
     )
     + "}\n"
 )
@@ -246,17 +249,26 @@ READING_HEAD = """
     t.setAttribute("aria-expanded", String(open));
     t.textContent = "Filters en eerdere gesprekken " + (open ? "▴" : "▾");
   }, true);
-  new MutationObserver(function () {
+  function showMark() {
     var cap = document.querySelector("#pageview-caption[data-mark-y]");
     var img = document.querySelector("#pageview-img img");
-    if (!cap || !img || cap.dataset.czDone === img.currentSrc) return;
-    if (!img.complete || !img.naturalHeight) return;
-    cap.dataset.czDone = img.currentSrc;
+    if (!cap || !img || cap.dataset.czDone === img.currentSrc + cap.textContent) return;
+    if (!img.complete || !img.naturalHeight) { img.addEventListener("load", showMark, { once: true }); return; }
+    cap.dataset.czDone = img.currentSrc + cap.textContent;
     zoom = 1; apply();
-    var b = box(), y = parseFloat(cap.getAttribute("data-mark-y") || "0");
-    if (b) b.scrollTop = Math.max(0, img.offsetTop + y * img.clientHeight - b.clientHeight / 3);
-  }).observe(document.documentElement, { subtree: true, childList: true, attributes: true,
-                                          attributeFilter: ["src", "data-mark-y"] });
+    var y = parseFloat(cap.getAttribute("data-mark-y") || "0");
+    // the element that scrolls the image (Gradio's image frame, or the dialog itself)
+    for (var el = img.parentElement; el; el = el.parentElement) {
+      if (el.scrollHeight > el.clientHeight + 4 && getComputedStyle(el).overflowY !== "visible") {
+        var top = img.getBoundingClientRect().top - el.getBoundingClientRect().top + el.scrollTop;
+        el.scrollTop = Math.max(0, top + y * img.clientHeight - el.clientHeight / 3);
+        break;
+      }
+      if (el.id === "pageview") break;
+    }
+  }
+  new MutationObserver(showMark).observe(document.documentElement, { subtree: true, childList: true,
+    attributes: true, attributeFilter: ["src", "data-mark-y"] });
 })();
 </script>
 """

@@ -229,7 +229,9 @@ def _upload_and_wait(page, path: Path) -> str:
     page.get_by_role("tab", name="Interviews toevoegen").click()
     page.set_input_files("#upload-files input[type=file]", str(path))
     page.wait_for_selector(f"#upload-files :text('{path.name}')")
-    page.click("#upload-btn")
+    page.click("#upload-btn")  # step 1: who is who, nothing indexed yet
+    page.wait_for_selector("#upload-confirm", state="visible", timeout=240_000)
+    page.click("#upload-confirm")  # step 2: confirmed as read
     page.wait_for_function(
         "() => /Klaar|Niet ingelezen|Niets/.test(document.querySelector('#upload-status')?.innerText || '')",
         timeout=240_000,

@@ -10,6 +10,7 @@ from pathlib import Path
 from citaat.app.upload import UploadLimits, accept_files, ingest_uploads
 from citaat.app.upload_review import (
     PAGE_ACTION,
+    ROLE_COLUMN,
     forget_uploads,
     page_hint,
     read_corrections,
@@ -23,6 +24,10 @@ from citaat.ingest.store import read_chunks
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "transcripts"
 R31 = EXAMPLES / "interview-R31.txt"
 R38 = EXAMPLES / "R38-whisperx-ict-grevendal.json"
+
+
+def _role(row: list, role: str) -> list:
+    return [*row[:ROLE_COLUMN], role, *row[ROLE_COLUMN + 1 :]]
 
 
 def _stored(tmp_path: Path, *files: Path) -> tuple[Path, list[Path]]:
@@ -42,7 +47,7 @@ def test_who_is_who_is_shown_and_warnings_say_what_to_do_on_the_page(tmp_path):
     assert {(s.label, s.role) for s in r38.speakers} == {("SPEAKER_00", "interviewer"), ("SPEAKER_01", "R38")}
     assert r38.warnings and all("--" not in w for w in r38.warnings)  # no command-line advice on the page
     assert r38.warnings[0].startswith("geraden: SPEAKER_00 is de interviewer") and r38.warnings[0].endswith(PAGE_ACTION)
-    assert speaker_rows(reviews)[1] == ["interview-R31.txt", "Respondent", 7, r31.speakers[1].sample, "R31"]
+    assert speaker_rows(reviews)[1] == ["interview-R31.txt", "Respondent", "R31", 7, r31.speakers[1].sample]
     assert review_from_dict(r38.to_dict()) == r38
     assert not any(r.duplicate_of for r in reviews)
 
@@ -59,17 +64,17 @@ def test_corrections_only_for_changed_rows_and_bad_roles_are_named(tmp_path):
     reviews = review_uploads(stored, data)
     rows = speaker_rows(reviews)
     assert read_corrections(rows, reviews).to_env() == '{"interviewers": [], "speakers": [], "drop": []}'
-    swapped = [[*row[:4], "R40" if row[4] == "interviewer" else "interviewer"] for row in rows]
+    swapped = [_role(row, "R40" if row[ROLE_COLUMN] == "interviewer" else "interviewer") for row in rows]
     fixes = read_corrections(swapped, reviews)
     assert fixes.interviewers == ("SPEAKER_01",) and fixes.speakers == (("SPEAKER_00", "R40"),)
-    bad = read_corrections([[*rows[0][:4], "de wethouder"], rows[1]], reviews)
+    bad = read_corrections([_role(rows[0], "de wethouder"), rows[1]], reviews)
     assert bad.problems and "R38-whisperx-ict-grevendal.json: ‘de wethouder’ bij SPEAKER_00 is geen rol" in bad.problems[0]
 
 
 def test_a_correction_on_the_page_reaches_the_index(tmp_path):
     data, stored = _stored(tmp_path, R31)
     reviews = review_uploads(stored, data)
-    rows = [[*row[:4], "R41" if row[4] == "R31" else row[4]] for row in speaker_rows(reviews)]
+    rows = [_role(row, "R41") if row[ROLE_COLUMN] == "R31" else row for row in speaker_rows(reviews)]
     fixes = read_corrections(rows, reviews)
     outcome = ingest_uploads(stored, data, UploadLimits(), fixes.to_env())
     assert outcome.indexed and outcome.respondents == ("R41",), outcome
