@@ -1114,9 +1114,12 @@ def build_app(
                           f_resp, who, f_section, f_kind, header]
         upload_btn.click(upload, files, upload_outputs, api_visibility="private",
                          concurrency_limit=1, concurrency_id="upload")
+        # once confirmed or cancelled, the chosen files leave the upload box (the next upload starts empty)
         upload_confirm.click(confirm_upload, [upload_state, upload_review, upload_replace], upload_outputs,
-                             api_visibility="private", concurrency_limit=1, concurrency_id="upload")
-        upload_cancel.click(cancel_upload, upload_state, upload_outputs[:5], api_visibility="private")
+                             api_visibility="private", concurrency_limit=1, concurrency_id="upload").then(
+            lambda: None, None, files, api_visibility="private")
+        upload_cancel.click(cancel_upload, upload_state, upload_outputs[:5], api_visibility="private").then(
+            lambda: None, None, files, api_visibility="private")
 
     # Queue limits, from measurement (docs/benchmarks.md, "Serveren"): searches run in parallel (no
     # lock), but on 2 cores the work is CPU-bound, so 20 sessions × 5 questions gave the same p95
