@@ -54,7 +54,7 @@ from .upload_review import (
     speaker_rows,
     upload_selection,
 )
-from .webpage import CSS, HEAD, RESULT_HEADERS
+from .webpage import CSS, HEAD, RESPONDENT_HEADERS, RESULT_HEADERS
 
 log = logging.getLogger(__name__)
 
@@ -993,7 +993,7 @@ def build_app(
                         with gr.Row(equal_height=False):
                             with gr.Column(scale=7, min_width=320):
                                 who_table = gr.Dataframe(
-                                    headers=["Nr", "Citaat", "Sectie", "Pagina"],
+                                    headers=list(RESPONDENT_HEADERS),
                                     datatype=["number", "str", "str", "str"],
                                     interactive=False,
                                     wrap=True,

@@ -199,31 +199,37 @@ READING_CSS = """
     border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary); }
   #cz-filters { order: 0 !important; }
   #cz-filters:not(.cz-open) { display: none !important; }
-  /* results as cards: each row a block, each cell under its column's name (CARD_LABELS) */
-  #search-results .table-wrap { width: auto !important; min-width: 0 !important; }
-  #search-results thead, #search-results .header-table { display: none !important; }
-  #search-results .virtual-row, #search-results tr { display: block !important; width: auto !important;
-    height: auto !important; border: 1px solid var(--border-color-primary); border-radius: 10px;
-    margin: 0 0 8px 0; padding: 6px 8px; }
-  #search-results .body-cell, #search-results td { display: block !important; width: 100% !important;
-    min-width: 0 !important; max-width: 100% !important; position: static !important; border: none !important;
-    padding: 2px 0 !important; height: auto !important; }
-  #search-results .body-cell::before, #search-results td::before { font-weight: 600; font-size: 0.72rem;
-    color: var(--body-text-color-subdued); display: block; }
+  /* the results tables become cards: `card_css` below */
 }
 """
-# The search table's column names, shown above each cell when the rows are cards (app/ui.py uses them
-# as the table's headers).
+# The tables' column names (app/ui.py uses them as the headers), shown above each cell when the rows
+# are cards on a phone.
 RESULT_HEADERS = ("Nr", "Citaat of passage", "Respondent", "Sectie", "Pagina", "Soort")
-CARD_LABELS = (
-    "@media (max-width: 760px) {\n"
-    + "".join(
-        f'  #search-results .body-cell:nth-child({i})::before {{ content: "{h}"; }}\n'
-        for i, h in enumerate(RESULT_HEADERS, 1)
+RESPONDENT_HEADERS = ("Nr", "Citaat", "Sectie", "Pagina")
+CARD_CSS = """
+  TABLE .table-wrap { width: auto !important; min-width: 0 !important; }
+  TABLE thead, TABLE .header-table { display: none !important; }
+  TABLE .virtual-row, TABLE tr { display: block !important; width: auto !important;
+    height: auto !important; border: 1px solid var(--border-color-primary); border-radius: 10px;
+    margin: 0 0 8px 0; padding: 6px 8px; }
+  TABLE .body-cell, TABLE td { display: block !important; width: 100% !important;
+    min-width: 0 !important; max-width: 100% !important; position: static !important; border: none !important;
+    padding: 2px 0 !important; height: auto !important; }
+  TABLE .body-cell::before, TABLE td::before { font-weight: 600; font-size: 0.72rem;
+    color: var(--body-text-color-subdued); display: block; }
+"""
+
+
+def card_css(table: str, headers: tuple[str, ...]) -> str:
+    """A results table (elem id `table`) as one card per row on a phone, each cell under its header."""
+    labels = "".join(
+        f'  {table} .body-cell:nth-child({i})::before {{ content: "{h}"; }}\n' for i, h in enumerate(headers, 1)
     )
-    + "}\n"
-)
-CSS = CSS + READING_CSS + CARD_LABELS
+    return "@media (max-width: 760px) {" + CARD_CSS.replace("TABLE", table) + labels + "}\n"
+
+
+CSS = CSS + READING_CSS + card_css("#search-results", RESULT_HEADERS)
+CSS = CSS + card_css("#respondent-quotes", RESPONDENT_HEADERS)
 
 # Zoom buttons in the page view's caption (`.cz-zoom button[data-zoom]`), and on opening, the
 # highlighted quote scrolled into view inside the dialog (`data-mark-y`: its height on the page, 0..1).
