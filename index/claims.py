@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Protocol
 
-from citaat.ingest.apparatus import find_apparatus
+from citaat.ingest.apparatus import apparatus_kind, mark_apparatus
 from citaat.ingest.errors import ConfigError
 from citaat.ingest.model import Chunk
 from citaat.ingest.sentences import sentence_spans
@@ -226,8 +226,12 @@ class ClaimSearch:
 
     @cached_property
     def _apparatus(self) -> frozenset[str]:
-        """Ids of the publication's apparatus (title page, colophon, footnotes, …): never shown."""
-        return frozenset(find_apparatus(self.searcher.chunks))
+        """Ids of the publication's apparatus (title page, colophon, footnotes, …; ingest/apparatus.py):
+        never shown. Marked per document here too, so an index ingested before the mark existed agrees."""
+        by_doc: dict[str, list[Chunk]] = {}
+        for c in self.searcher.chunks:
+            by_doc.setdefault(c.doc, []).append(c)
+        return frozenset(c.id for chunks in by_doc.values() for c in mark_apparatus(chunks) if apparatus_kind(c))
 
     @cached_property
     def _inside(self) -> dict[str, tuple[Chunk, ...]]:
@@ -298,7 +302,12 @@ class ClaimSearch:
         if not speech_only:
             hits = [h for h in self.searcher.search(text, n, filters) if h.id not in self._apparatus]
             return [(hits, cfg.all_weight)]
-        speech = [h for kind in self._speech[0] for h in self.searcher.search(text, n, replace(filters, kind=kind))]
+        speech = [
+            h
+            for kind in self._speech[0]
+            for h in self.searcher.search(text, n, replace(filters, kind=kind))
+            if h.id not in self._apparatus
+        ]
         speech.sort(key=lambda h: -h.score)  # several speech kinds: one list by fused score
         out: list[tuple[list[Hit], float]] = []
         if cfg.speech_weight > 0:
@@ -325,7 +334,9 @@ class ClaimSearch:
             else:
                 inner = sorted(self._inside.get(hit.id, ()), key=lambda q: -len(terms & set(tokenize(q.text))))
             for chunk in inner:
-                if chunk.id in seen or (filters.respondents and not set(chunk.respondents) & set(filters.respondents)):
+                if chunk.id in seen or chunk.id in self._apparatus:
+                    continue
+                if filters.respondents and not set(chunk.respondents) & set(filters.respondents):
                     continue
                 seen.add(chunk.id)
                 out.append(replace(hit, chunk=chunk, rank=len(out) + 1, collapsed=()))

@@ -79,9 +79,10 @@ ISSUE_CLAIM = "Gemeenten die elkaar vertrouwen werken beter samen; zonder vertro
 
 
 def test_report_text_comes_only_on_request_and_never_the_apparatus(claims, report):
-    from citaat.ingest.apparatus import find_apparatus
+    from citaat.ingest.apparatus import apparatus_kind, mark_apparatus
 
-    apparatus = find_apparatus(report.chunks)
+    apparatus = {c.id for c in mark_apparatus(report.chunks) if apparatus_kind(c)}  # one document: the report
+    assert len(apparatus) >= 10
     default = claims.search(ISSUE_CLAIM, k=30)
     assert {h.hit.kind for h in default.hits} == {"quote"}
     assert sum(bool(h.hit.respondents) for h in default.hits[:10]) >= 8

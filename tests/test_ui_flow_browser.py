@@ -179,7 +179,7 @@ def test_upload_corrected_on_the_page_then_cited_and_a_duplicate(page, tmp_path)
     status = _wait_upload_done(page)
     assert status.startswith("Klaar") and "(R41)" in status and "(R31)" not in status, status
     assert "--" not in status  # no command-line advice on the page
-    page.screenshot(path=str(SHOTS / "upload.png"))
+    page.screenshot(path=str(SHOTS / "upload-corrected.png"))
 
     page.get_by_role("tab", name="Vraag & antwoord").click()
     text = _ask(page, "Wat zegt R41 over het zaaksysteem?")
