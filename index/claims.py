@@ -248,6 +248,10 @@ class ClaimSearch:
                     out[c.id] = tuple(sorted(inner, key=lambda q: q.start))
         return out
 
+    def warm(self) -> None:
+        """Build what the first search would (the quote vocabulary, the apparatus, passage -> quotes)."""
+        _ = self._vocabulary, self._apparatus, self._inside
+
     def wording(self, claim: str) -> Wording:
         """Which content words of the claim occur in no quote or interview turn."""
         words = content_words(claim)
