@@ -228,7 +228,11 @@ def _exports_enabled(page) -> bool:
 def _upload_and_wait(page, path: Path) -> str:
     page.get_by_role("tab", name="Interviews toevoegen").click()
     page.set_input_files("#upload-files input[type=file]", str(path))
-    page.wait_for_selector(f"#upload-files :text('{path.name}')")
+    # the file box shows the name, sometimes as stem and extension on two lines
+    page.wait_for_function(
+        "(name) => (document.querySelector('#upload-files')?.innerText || '').replace(/\\s+/g, '').includes(name)",
+        arg=path.name,
+    )
     page.click("#upload-btn")  # step 1: who is who, nothing indexed yet
     page.wait_for_selector("#upload-confirm", state="visible", timeout=240_000)
     page.click("#upload-confirm")  # step 2: confirmed as read

@@ -47,7 +47,11 @@ def _choose_file(page, path) -> None:  # noqa: F811
     page.get_by_role("tab", name="Interviews toevoegen").click()
     page.wait_for_selector("#upload-btn", state="visible")
     page.set_input_files("#upload-files input[type=file]", str(path))
-    page.wait_for_selector(f"#upload-files :text('{path.name}')")
+    # the file box shows the name, sometimes as stem and extension on two lines
+    page.wait_for_function(
+        "(name) => (document.querySelector('#upload-files')?.innerText || '').replace(/\\s+/g, '').includes(name)",
+        arg=path.name.replace(" ", ""),
+    )
     page.click("#upload-btn")
     page.wait_for_selector("#upload-confirm", state="visible", timeout=240_000)
 
