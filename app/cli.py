@@ -175,6 +175,14 @@ def ingest(
             help="Respondentenlijst (CSV: code,rol,organisatie,…; ook met ';'): kenmerken per respondentcode.",
         ),
     ] = None,
+    fictional: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--fictief",
+            help="Verzonnen voorbeeldmateriaal (bestand of map, herhaalbaar): wordt ingelezen en overal als "
+            "fictief getoond.",
+        ),
+    ] = None,
     no_index: Annotated[bool, typer.Option("--no-index", help="Alleen chunks maken, geen zoekindex bouwen.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Geen voortgangsbalk.")] = False,
     max_file_mb: Annotated[
@@ -207,8 +215,11 @@ def ingest(
         progress=not quiet,
         max_file_mb=max_file_mb,
         delay_per_file=delay_per_file,
+        fictional=tuple(fictional or ()),
     )
-    result = ingest_and_index(paths, out, cfg, build_index=not no_index, progress=not quiet, on_ingested=_print_summary)
+    result = ingest_and_index(
+        [*paths, *(fictional or ())], out, cfg, build_index=not no_index, progress=not quiet, on_ingested=_print_summary
+    )
     if result.index is not None and not quiet:
         _print_build(result.index)
     if result.ingest.failed:
@@ -363,6 +374,11 @@ def search(
     claim_file: Annotated[
         Path | None, typer.Option("--claim-file", help="Lees de bewering uit dit tekstbestand (UTF-8).")
     ] = None,
+    report_text: Annotated[
+        bool,
+        typer.Option("--ook-rapporttekst", help="Bij --claim ook de tekst van het rapport zelf, niet alleen "
+                     "citaten en interviewbeurten."),
+    ] = False,
     offset: Annotated[
         int, typer.Option("--offset", help="Sla de eerste N resultaten over (volgende pagina's: 10, 20, …).")
     ] = 0,
@@ -387,6 +403,8 @@ def search(
         fail("--offset mag niet negatief zijn")
     if queries is not None and offset:
         fail("--offset werkt niet met --queries", "zoek één vraag of bewering per keer")
+    if report_text and claim is None:
+        fail("--ook-rapporttekst werkt alleen met --claim of --claim-file")
     if claim is not None and mode != "hybrid":
         fail("--mode werkt niet met --claim", "claimzoeken gebruikt altijd hybride zoeken")
     if not is_mode(mode):
@@ -405,7 +423,7 @@ def search(
             typer.echo(json.dumps({"id": qid, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False))
         return
     if claim is not None:
-        _search_claim(searcher, claim, k, offset, filters, as_json)
+        _search_claim(searcher, claim, k, offset, filters, as_json, report_text)
         return
     assert query is not None
     from citaat.index.paging import page, searcher_base
@@ -439,14 +457,16 @@ def _read_claim(path: Path) -> str:
     return text
 
 
-def _search_claim(searcher: Any, claim: str, k: int, offset: int, filters: Any, as_json: bool) -> None:
+def _search_claim(
+    searcher: Any, claim: str, k: int, offset: int, filters: Any, as_json: bool, report_text: bool = False
+) -> None:
     """`citaat search --claim`: the results, and for each the claim sentences it was found for (and
     its place in that sentence's ranking)."""
     import json
 
     from citaat.index.claims import ClaimSearch
 
-    result = ClaimSearch(searcher).search(claim, k=k, offset=offset, filters=filters)
+    result = ClaimSearch(searcher).search(claim, k=k, offset=offset, filters=filters, report_text=report_text)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return

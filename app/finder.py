@@ -81,12 +81,14 @@ class QuoteFinder:
             self._rankings = RankingCache()
 
     def page(self, text: str, filters: Filters | None = None, offset: int = 0, claim: bool = False,
-             first_n: int = 1) -> FoundPage:
+             first_n: int = 1, report_text: bool = False) -> FoundPage:
+        """One page of results. claim: search `text` as a claim (interview evidence only, or with
+        `report_text` also the report's own text, never its apparatus)."""
         filters = filters or Filters()
         k = self.page_size
         self._fresh()
         if claim and (text or "").strip():
-            return self._claim_page(text, filters, offset, first_n)
+            return self._claim_page(text, filters, offset, first_n, report_text)
         query, _ = clean_question(text or "", self.answerer.config.max_question_chars)
         if not query:  # the chunks that pass the filters, in document order: a plain slice
             listed = self.answerer.search("", filters, k=offset + k + 1)
@@ -106,9 +108,9 @@ class QuoteFinder:
         sources = _numbered(units, first_n)
         return FoundPage(sources, ((),) * len(sources), (), offset + k, found.has_more)
 
-    def _claim_page(self, claim: str, filters: Filters, offset: int, first_n: int) -> FoundPage:
+    def _claim_page(self, claim: str, filters: Filters, offset: int, first_n: int, report_text: bool) -> FoundPage:
         k = self.page_size
-        result = self._claims.search(claim, k=k, offset=offset, filters=filters)
+        result = self._claims.search(claim, k=k, offset=offset, filters=filters, report_text=report_text)
         sources: list[Source] = []
         supports: list[tuple[int, ...]] = []
         for ch in result.hits:

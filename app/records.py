@@ -15,7 +15,7 @@ from citaat.index.query import Shape
 from citaat.index.search import Filters
 from citaat.ingest.apparatus import apparatus_kind
 from citaat.ingest.attributes import RespondentSheet
-from citaat.ingest.model import Chunk, ChunkKind, HoldsChunk
+from citaat.ingest.model import FICTIONAL, Chunk, ChunkKind, HoldsChunk
 from citaat.ingest.text import escape_markdown, join_dutch
 
 from .verify import Issue
@@ -34,6 +34,7 @@ LABEL_QUOTE = "citaat"
 LABEL_UNATTRIBUTED = "citaat, geen respondentcode"
 LABEL_REPORT = "rapporttekst"
 LABEL_INTERVIEW = "interviewfragment"
+LABEL_FICTIONAL = "fictief voorbeeld"
 SPEECH_KINDS: frozenset[str] = frozenset({"quote", "turn"})
 
 
@@ -49,6 +50,16 @@ def source_label(chunk: Chunk, respondents: Sequence[str] | None = None) -> str:
     quote without one; 'interviewfragment — R36' for a transcript exchange (question and answer);
     'rapporttekst' for the researchers' own text (report passages and tables). `respondents`
     is the excerpt's own attribution when it differs from the chunk's (`Source.excerpt_respondents`)."""
+    label = _plain_label(chunk, respondents)
+    return f"{label} ({LABEL_FICTIONAL})" if is_fictional(chunk) else label
+
+
+def is_fictional(chunk: Chunk) -> bool:
+    """A made-up example document (`citaat ingest --fictief`), never the research itself."""
+    return bool(chunk.meta.get(FICTIONAL))
+
+
+def _plain_label(chunk: Chunk, respondents: Sequence[str] | None) -> str:
     codes = tuple(chunk.respondents if respondents is None else respondents)
     if chunk.kind in SPEECH_KINDS:
         return f"{LABEL_QUOTE} — {', '.join(codes)}" if codes else LABEL_UNATTRIBUTED
@@ -193,6 +204,8 @@ class Source(HoldsChunk):
         for section, page in self.also:
             where = section_label(section, self.doc)
             parts.append(f"ook {where}" + (f", p. {page}" if page is not None else ""))
+        if is_fictional(self.chunk):
+            parts.append(LABEL_FICTIONAL)
         return " · ".join(parts)
 
     def to_row(self) -> dict[str, Any]:

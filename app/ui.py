@@ -40,10 +40,32 @@ from .export import FORMATS as EXPORT_FORMATS
 from .export import ExportMeta
 from .extractive import MORE_MARK
 from .finder import QuoteFinder, claim_markdown
-from .records import KIND_LABELS, Answer, Source, attributes_text, escape_markdown, join_dutch, section_label
+from .records import (
+    KIND_LABELS,
+    LABEL_FICTIONAL,
+    Answer,
+    Source,
+    attributes_text,
+    escape_markdown,
+    is_fictional,
+    join_dutch,
+    section_label,
+)
 from .service import Answerer
 from .upload import UPLOAD_DIR, UploadLimits, UploadOutcome, accept_files, ingest_uploads
-from .webpage import CSS, HEAD
+from .upload_review import (
+    REVIEW_HEADERS,
+    ROLE_HELP,
+    FileReview,
+    forget_uploads,
+    page_hint,
+    read_corrections,
+    review_from_dict,
+    review_uploads,
+    speaker_rows,
+    upload_selection,
+)
+from .webpage import CSS, HEAD, RESPONDENT_HEADERS, RESULT_HEADERS
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +76,7 @@ EXAMPLES = [
     "Wat zegt R13 over de blauwe aanpak?",
     "Hoe belangrijk is vertrouwen tussen gemeenten?",
 ]
-TABLE_HEADERS = ["Nr", "Citaat of passage", "Respondent", "Sectie", "Pagina", "Soort"]
+TABLE_HEADERS = list(RESULT_HEADERS)
 CONTEXT_CHARS = 700  # passage shown around a quote in the sources panel, each side at most
 _CITATION_RE = re.compile(r"(?<![\w\[])\[(\d{1,3})\](?!\()")
 Turns = list[dict[str, Any]]  # per answer of the conversation: {"q": question, "sources": [Source, ...]}
@@ -193,8 +215,34 @@ def answer_markdown(answer: Answer, turn: int | None = None) -> str:
 
 def user_markdown(question: str) -> str:
     """The user's question as typed: HTML escaped and Markdown characters backslash-escaped, so the
-    chat shows `<b>` and `*x*` literally instead of rendering them; line breaks kept."""
+    chat shows `<b>` and `*x*` literally instead of rendering them; line breaks kept. A long
+    question is shown collapsed (`collapsed_question`)."""
+    if _is_long(question):
+        return collapsed_question(question)
     return "  \n".join(escape_markdown(line) for line in question.splitlines())
+
+
+# A question longer than this (characters or lines) is shown collapsed: its start, "toon alles" opens it.
+LONG_QUESTION_CHARS = 400
+LONG_QUESTION_LINES = 4
+EMPTY_QUESTION_HINT = "Typ eerst een vraag, bijvoorbeeld: Wat zegt R13 over vertrouwen?"
+
+
+def _is_long(question: str) -> bool:
+    return len(question) > LONG_QUESTION_CHARS or len(question.splitlines()) > LONG_QUESTION_LINES
+
+
+def collapsed_question(question: str) -> str:
+    """A long question as a <details> block: the first line(s) as its summary, the whole text
+    (escaped, line breaks kept) inside."""
+    lines = question.splitlines() or [""]
+    start = " ".join(" ".join(lines[:LONG_QUESTION_LINES]).split())[:200]
+    whole = "<br>".join(html.escape(line, quote=False) for line in lines)
+    return (
+        f'<details class="cz-long-q"><summary>{html.escape(start, quote=False)} … '
+        f'<span class="cz-more">(toon alles, {len(question)} tekens)</span></summary>'
+        f"<div>{whole}</div></details>"
+    )
 
 
 def filter_note(question: str, filters: Filters) -> str | None:
@@ -235,6 +283,10 @@ def header_html(answerer: Answerer, llm_label: str) -> str:
         f"{len(chunks)} fragmenten",
         f"taalmodel: {llm_label}",
     ]
+    fictional = {c.doc for c in chunks if is_fictional(c)}
+    if fictional:  # the demo's made-up transcripts (`scripts/run.sh --voorbeelden`)
+        n = len(fictional)
+        pills.insert(1, f"waarvan {n} {'fictief voorbeeld' if n == 1 else 'fictieve voorbeelden'}")
     pill_html = "".join(f'<span class="cz-pill">{html.escape(p)}</span>' for p in pills)
     return (
         f'<div id="cz-header"><h1>Citaat<span class="cz-dot">.</span></h1>'
@@ -244,18 +296,32 @@ def header_html(answerer: Answerer, llm_label: str) -> str:
 
 
 def transcript_html(source: Source, chunks: Sequence[Any]) -> str:
-    """The transcript of a turn's document, turn by turn with timestamps, the cited turn marked
-    (id cz-here, which the page script scrolls into view)."""
-    turns = [c for c in chunks if c.doc == source.doc and c.kind == "turn"]
-    parts = [f'<div class="cz-sources-head">{html.escape(source.doc)}</div><div class="cz-transcript">']
+    """The transcript of a source's document, turn by turn as the index holds them: each respondent
+    turn with its code and time, the interviewer's question before it (labelled as the
+    interviewer's). The turns the source's excerpt lies in are marked (the first has id cz-here,
+    which the page script scrolls into view), the excerpt itself in <mark>."""
+    turns = sorted((c for c in chunks if c.doc == source.doc and c.kind == "turn"), key=lambda c: c.start)
+    a, b = source.chunk.start + source.start, source.chunk.start + source.end  # the excerpt in the document
+    head = f"{source.doc} — {LABEL_FICTIONAL}" if is_fictional(source.chunk) else source.doc
+    parts = [f'<div class="cz-sources-head">{html.escape(head)}</div><div class="cz-transcript">']
+    asked: str | None = None
+    anchored = False
     for c in turns:
-        here = c.id == source.chunk.id
+        lo, hi = max(a, c.start) - c.start, min(b, c.end) - c.start
+        here = lo < hi
+        body = html.escape(c.text)
+        if here:
+            body = (f"{html.escape(c.text[:lo])}<mark>{html.escape(c.text[lo:hi])}</mark>"
+                    f"{html.escape(c.text[hi:])}")
+        if c.context and c.context != asked:  # a long answer cut in parts carries its question once
+            parts.append(f'<div class="cz-interviewer"><b>Interviewer:</b> {html.escape(c.context)}</div>')
+        asked = c.context
+        attrs = ' class="cz-turn"'
+        if here:
+            attrs = ' class="cz-turn cz-here"' + ("" if anchored else ' id="cz-here"')
+            anchored = True
+        who = ", ".join(c.respondents) or "respondent zonder code"
         stamp = c.meta.get("time") or ""
-        who = ", ".join(c.respondents) or "?"
-        body = html.escape(c.text) if not here else _context_html(source)
-        if c.context:
-            parts.append(f'<div class="cz-interviewer">Interviewer: {html.escape(c.context)}</div>')
-        attrs = ' class="cz-turn cz-here" id="cz-here"' if here else ' class="cz-turn"'
         parts.append(
             f'<div{attrs}><span class="cz-time">{html.escape(stamp)}</span><b>{html.escape(who)}:</b> {body}</div>'
         )
@@ -299,12 +365,77 @@ def upload_result_lines(outcome: UploadOutcome) -> list[str]:
     return files + [f"- ✗ {escape_markdown(p)}" for p in outcome.problems]
 
 
-def forget_uploads(stored: Sequence[Path], before: set[Path]) -> None:
-    """Remove the files this upload stored when they were not taken into the index (a file that was
-    there before, the same file uploaded again, stays)."""
-    for path in stored:
-        if path.resolve() not in {p.resolve() for p in before}:
-            path.unlink(missing_ok=True)
+def upload_review_view(reviews: Sequence[FileReview], problems: Sequence[str]) -> tuple[Any, ...]:
+    """Step 1 of an upload on the page: (log, review table, duplicate choice, confirm row, state).
+    The log says who is who per file, every warning with what to do on the page."""
+    import gradio as gr
+
+    lines = [f"- ✗ {p}" for p in problems]
+    for r in reviews:
+        lines.append(f"- {'✗ ' if r.error else ''}{r.summary}")
+        lines += [f"    - let op: {w}" for w in r.warnings]
+        if r.duplicate_of:
+            lines.append(
+                f"    - zelfde inhoud als {r.duplicate_of} (staat al in de index); vink hieronder aan om die "
+                "versie te vervangen, of laat het vakje leeg om dit bestand over te slaan"
+            )
+    usable = [r for r in reviews if not r.error]
+    if not usable:
+        return ("\n".join(["**Niets in te lezen.**", *lines]), gr.Dataframe(visible=False),
+                gr.CheckboxGroup(visible=False), gr.Row(visible=False), {})
+    head = ("**Controleer wie wie is** en pas zo nodig de kolom ‘Rol of code’ aan; klik dan op "
+            "‘Bevestigen en toevoegen’. Er is nog niets aan de index toegevoegd.")
+    rows = speaker_rows(usable)
+    duplicates = [r.name for r in usable if r.duplicate_of]
+    return (
+        "\n".join([head, "", *lines]),
+        gr.Dataframe(value=rows, visible=bool(rows)),
+        gr.CheckboxGroup(choices=duplicates, value=[], visible=bool(duplicates)),
+        gr.Row(visible=True),
+        {"reviews": [r.to_dict() for r in usable]},
+    )
+
+
+MOBILE_PANEL_HTML = (
+    '<button type="button" id="cz-mobile-toggle" aria-expanded="false" aria-controls="cz-filters">'
+    "Filters en eerdere gesprekken ▾</button>"
+)
+
+
+def mark_height(image: Any) -> float:
+    """Where the highlighted quote starts on the rendered page, as a share of its height (0 = top):
+    the first row with the highlight's outline colour (app/pageview.py OUTLINE)."""
+    import numpy as np
+
+    from .pageview import OUTLINE
+
+    pixels = np.asarray(image)
+    rows = np.flatnonzero((pixels[:, :, :3] == np.asarray(OUTLINE[:3], dtype=pixels.dtype)).all(axis=2).any(axis=1))
+    return float(rows[0]) / pixels.shape[0] if rows.size else 0.0
+
+
+def page_caption_html(n: int, caption: str, mark_y: float) -> str:
+    """The page view's caption: what is shown, zoom buttons, and where the highlight is (`data-mark-y`,
+    which the page script scrolls into view)."""
+    zoom = (
+        '<span class="cz-zoom" role="group" aria-label="Zoom">'
+        '<button type="button" data-zoom="out" aria-label="Kleiner">−</button>'
+        '<button type="button" data-zoom="fit" aria-label="Passend">Passend</button>'
+        '<button type="button" data-zoom="in" aria-label="Groter">+</button></span>'
+    )
+    return (
+        f'<div class="cz-where" id="pageview-caption" data-mark-y="{mark_y:.3f}">[{n}] {html.escape(caption)}'
+        f"{zoom}</div>"
+    )
+
+
+def claim_status(claim: bool, report: bool) -> str:
+    """The mode a search ran in, as the status line says it (matches the "Bewering zoeken" box)."""
+    if not claim:
+        return ""
+    return " · gezocht als bewering, zin voor zin, in " + (
+        "citaten, interviewbeurten en rapporttekst" if report else "citaten en interviewbeurten"
+    )
 
 
 def conversation_choices(store: ConversationStore, owner: str) -> list[tuple[str, str]]:
@@ -461,7 +592,8 @@ def build_app(
     ) -> Iterator[tuple[Any, ...]]:
         n_out = 14
         if not (question or "").strip():
-            # an empty (or repeated, after the box was cleared) send leaves the previous answer alone
+            # an empty send leaves the previous answer alone and says what to do
+            gr.Info(EMPTY_QUESTION_HINT, title="Geen vraag")
             yield (gr.skip(),) * n_out
             return
         refusal = question_refusal(question, answerer.config.max_question_chars)
@@ -624,7 +756,7 @@ def build_app(
         caption = f"{source.label} · {source.theme} · p. {source.page}" + (
             "" if found else " · het citaat is op deze pagina niet teruggevonden; de hele pagina staat hieronder"
         )
-        return image, f'<div class="cz-where" id="pageview-caption">[{source.n}] {html.escape(caption)}</div>'
+        return image, page_caption_html(source.n, caption, mark_height(image) if found else 0.0)
 
     def pick(value: str, turns: Turns) -> tuple[Any, ...]:
         """`ref:K:N` selects source N of answer K; `page:K:N` also opens its page view; `turn:K:0`
@@ -658,22 +790,23 @@ def build_app(
             status = "Typ een zoekopdracht of kies een filter."
         else:
             status = f"{len(found)} resultaten" + (" (filters actief)" if not filters.is_empty() else "")
-            status += " · gezocht als bewering, zin voor zin" if state["claim"] else ""
+            status += claim_status(state["claim"], state.get("report", False))
         title = "Citaat: citaten bij een bewering" if state["claim"] else f"Citaat: zoekresultaten voor {query or '…'}"
         buttons = downloads(found, query or "zoekresultaten", title, query or None, None, filters)
         panel = claim_markdown(state["sentences"], found, state["supports"], state["notice"])
         return (table_rows(found), status, cards(found, title="Context van de resultaten"), *buttons,
-                state, gr.Button(visible=state["has_more"]), panel)
+                state, gr.Button(visible=state["has_more"]), panel, gr.Checkbox(value=state["claim"]))
 
-    def run_search(query: str, resp: list[str], section: str, kind: str, claim: bool) -> tuple[Any, ...]:
+    def run_search(query: str, resp: list[str], section: str, kind: str, claim: bool,
+                   report: bool = False) -> tuple[Any, ...]:
         query = query or ""
         claim = bool(claim) or len(claim_sentences(query)) > 1  # several sentences: a claim, not a question
         try:
-            result = finder.page(query, make_filters(resp, section, kind), claim=claim)
+            result = finder.page(query, make_filters(resp, section, kind), claim=claim, report_text=bool(report))
         except CitaatError as exc:  # e.g. a claim of too many sentences: say so where the count would be
-            return (gr.skip(), f"⚠ {exc}", *(gr.skip(),) * 5, {}, gr.Button(visible=False), "")
+            return (gr.skip(), f"⚠ {exc}", *(gr.skip(),) * 5, {}, gr.Button(visible=False), "", gr.skip())
         return show_found({
-            "text": query, "claim": claim, "resp": resp, "section": section, "kind": kind,
+            "text": query, "claim": claim, "report": bool(report), "resp": resp, "section": section, "kind": kind,
             "sources": list(result.sources), "supports": list(result.supports), "sentences": result.sentences,
             "notice": result.notice, "next_offset": result.next_offset, "has_more": result.has_more,
         })
@@ -681,10 +814,10 @@ def build_app(
     def more_results(state: dict[str, Any] | None) -> tuple[Any, ...]:
         """"Meer resultaten": the next page of the same search (same text and filters), appended."""
         if not state or not state.get("has_more"):
-            return (gr.skip(),) * 7 + (state, gr.Button(visible=False), gr.skip())
+            return (gr.skip(),) * 7 + (state, gr.Button(visible=False), gr.skip(), gr.skip())
         filters = make_filters(state["resp"], state["section"], state["kind"])
         result = finder.page(state["text"], filters, state["next_offset"], state["claim"],
-                             first_n=len(state["sources"]) + 1)
+                             first_n=len(state["sources"]) + 1, report_text=state.get("report", False))
         return show_found({
             **state, "sources": [*state["sources"], *result.sources],
             "supports": [*state["supports"], *result.supports],
@@ -716,60 +849,92 @@ def build_app(
     def clear_filters() -> tuple[Any, ...]:
         return [], "", ""
 
+    # ---------------------------------------------------------- upload: check, correct, confirm
+    # Outputs of both steps: log, review table, duplicate choice, confirm row, state, then the
+    # filters and the header (`refresh_choices`).
+
     def upload(files: list[str] | None, progress: Any = gr.Progress()) -> Iterator[tuple[Any, ...]]:  # noqa: B008
-        """Check, parse (child process, timeout), index (child process), then swap the new index in.
-        Other users keep asking questions meanwhile; the new respondents appear in the filters."""
-        n_out = 6
-        skips = (gr.skip(),) * (n_out - 1)
+        """Step 1: check the files, parse them (child process, timeout) and show who is who; nothing
+        is indexed until the user confirms (`confirm_upload`)."""
+        hidden: tuple[Any, ...] = (
+            gr.Dataframe(visible=False), gr.CheckboxGroup(visible=False), gr.Row(visible=False), {}
+        )
+        skips = (gr.skip(),) * 5
         if not can_upload or data is None:
-            yield ("Uploaden kan alleen op deze computer of met inloggen.", *skips)
+            yield ("Uploaden kan alleen op deze computer of met inloggen.", *hidden, *skips)
             return
         if not files:
-            yield ("Kies eerst een of meer bestanden.", *skips)
+            yield ("Kies eerst een of meer bestanden hierboven.", *hidden, *skips)
+            return
+        progress(0.05, desc="Bestanden controleren")
+        try:
+            stored, problems = accept_files([(Path(f).name, Path(f)) for f in files], data / UPLOAD_DIR, limits)
+        except OSError as exc:
+            yield (f"**Niets ingelezen:** kan niet schrijven in {data / UPLOAD_DIR} ({exc.strerror or exc}).",
+                   *hidden, *skips)
+            return
+        finally:
+            for f in files:  # Gradio's temporary copies: refused or stored, they are not needed
+                Path(f).unlink(missing_ok=True)
+        problems = [escape_markdown(p) for p in problems]
+        progress(0.3, desc="Lezen wie wie is (apart proces)")
+        reviews = review_uploads(stored, data, limits)
+        yield (*upload_review_view(reviews, problems), *skips)
+
+    def confirm_upload(state: dict[str, Any] | None, rows: Any, replace: list[str] | None,
+                       progress: Any = gr.Progress()) -> Iterator[tuple[Any, ...]]:  # noqa: B008
+        """Step 2: index the reviewed files with the page's corrections, then swap the new index in.
+        Other users keep asking questions meanwhile; the new respondents appear in the filters."""
+        hidden: tuple[Any, ...] = (
+            gr.Dataframe(visible=False), gr.CheckboxGroup(visible=False), gr.Row(visible=False), {}
+        )
+        skips = (gr.skip(),) * 5
+        if not state or not state.get("reviews") or data is None:
+            yield ("Kies eerst bestanden en klik op ‘Inlezen en controleren’.", *hidden, *skips)
+            return
+        reviews = [review_from_dict(r) for r in state["reviews"]]
+        table = rows.values.tolist() if hasattr(rows, "values") else list(rows or [])
+        fixes = read_corrections(table, reviews, replace or ())
+        if fixes.problems:  # nothing indexed; the table stays for another try
+            yield ("\n".join(f"- ✗ {p}" for p in fixes.problems), *(gr.skip(),) * 4, *skips)
+            return
+        paths, skipped = upload_selection(reviews, replace or ())
+        if not paths:
+            yield ("\n".join(["**Niets toegevoegd.**", *(f"- {line}" for line in skipped)]), *hidden, *skips)
             return
         if not upload_lock.acquire(blocking=False):
-            yield ("Er wordt al een upload verwerkt; probeer het zo opnieuw.", *skips)
+            yield ("Er wordt al een upload verwerkt; klik zo nog eens op ‘Bevestigen en toevoegen’.",
+                   *(gr.skip(),) * 4, *skips)
             return
         try:
-            progress(0.05, desc="Bestanden controleren")
-            given = [(Path(f).name, Path(f)) for f in files]
-            before = set((data / UPLOAD_DIR).glob("*"))
-            try:
-                stored, problems = accept_files(given, data / UPLOAD_DIR, limits)
-            except OSError:
-                yield (
-                    f"**Niets ingelezen:** kan niet schrijven in {data / UPLOAD_DIR} "
-                    "(geen schrijfrechten of schijf vol).",
-                    *skips,
-                )
-                return
-            log_lines = [f"- ✗ {escape_markdown(p)}" for p in problems]
-            if not stored:
-                yield ("\n\n".join(["**Niets ingelezen.**", "\n".join(log_lines)]), *skips)
-                return
-            yield ("\n\n".join([f"Inlezen van {len(stored)} bestand(en)…", "\n".join(log_lines)]), *skips)
-            progress(0.2, desc="Inlezen (apart proces)")
-            outcome = ingest_uploads(stored, data, limits)
+            progress(0.2, desc="Inlezen en indexeren (apart proces)")
+            outcome = ingest_uploads(paths, data, limits, fixes.to_env())
             progress(0.9, desc="Nieuwe index in gebruik nemen")
             if outcome.indexed:
                 answerer.use_searcher(Searcher.open(data))
-            log_lines += upload_result_lines(outcome)
-            forget_uploads(stored if not outcome.indexed else outcome.failed, before)
-            if outcome.indexed:
-                codes = join_dutch(list(outcome.respondents)) or "geen respondentcodes"
-                head = (
-                    f"**Klaar:** de zoekindex is bijgewerkt ({codes}; {outcome.embedded} fragmenten nieuw "
-                    f"ingebed, {outcome.reused} hergebruikt); de nieuwe respondenten staan in de filters."
-                )
-            elif outcome.lines and not outcome.problems:
-                head = "**Niets nieuws:** deze bestanden stonden al in de index."
-            else:
-                head = "**Niet ingelezen.**"
-            yield ("\n\n".join([head, "\n".join(log_lines)]), *refresh_choices())
         finally:
             upload_lock.release()
-            for f in files or ():  # Gradio's temporary copies: refused or stored, they are not needed
-                Path(f).unlink(missing_ok=True)
+        if not outcome.indexed:  # refused or failed: the stored copies do not stay behind
+            forget_uploads(reviews, data)
+        # ✓ per file only when the index took it in; after a refusal the same files with ✗, never both
+        log_lines = [*upload_result_lines(outcome), *(f"- {escape_markdown(line)}" for line in skipped)]
+        log_lines = [page_hint(line) for line in log_lines]
+        if outcome.indexed:
+            codes = join_dutch(list(outcome.respondents)) or "geen respondentcodes"
+            head = (
+                f"**Klaar:** de zoekindex is bijgewerkt ({codes}; {outcome.embedded} fragmenten nieuw "
+                f"ingebed, {outcome.reused} hergebruikt); de nieuwe respondenten staan in de filters."
+            )
+        elif outcome.lines and not outcome.problems:
+            head = "**Niets nieuws:** deze bestanden stonden al zo in de index."
+        else:
+            head = "**Niet ingelezen.**"
+        yield ("\n\n".join([head, "\n".join(log_lines)]), *hidden, *refresh_choices())
+
+    def cancel_upload(state: dict[str, Any] | None) -> tuple[Any, ...]:
+        forget_uploads([review_from_dict(r) for r in (state or {}).get("reviews", ())], data)
+        return ("Geannuleerd; er is niets toegevoegd.", gr.Dataframe(visible=False),
+                gr.CheckboxGroup(visible=False), gr.Row(visible=False), {})
 
     # -------------------------------------------------------------- layout
 
@@ -778,6 +943,7 @@ def build_app(
         title="Citaat – vraag het de interviews", analytics_enabled=False, delete_cache=(3600, 3600)
     ) as demo:
         header = gr.HTML(header_html(answerer, llm_label))
+        gr.HTML(MOBILE_PANEL_HTML, padding=False, elem_id="cz-mobile-panel")  # a phone's way to the filters
         with gr.Row(equal_height=False, elem_id="cz-main"):
             with gr.Column(scale=1, min_width=250, elem_id="cz-filters"):
                 with gr.Group():
@@ -869,8 +1035,11 @@ def build_app(
                                                label="Zoekopdracht")
                             search_btn = gr.Button("Zoek", variant="primary", scale=0, elem_id="search-btn",
                                                    min_width=110, size="md")
-                        claim_mode = gr.Checkbox(False, label="Bewering zoeken: steunende citaten, zin voor zin "
-                                                 "(vanzelf bij meer dan één zin)", elem_id="search-claim")
+                        with gr.Row():
+                            claim_mode = gr.Checkbox(False, label="Bewering zoeken: steunende citaten, zin voor zin "
+                                                     "(vanzelf bij meer dan één zin)", elem_id="search-claim")
+                            claim_report = gr.Checkbox(False, label="ook rapporttekst (niet alleen citaten en "
+                                                       "interviewbeurten)", elem_id="search-claim-report")
                         search_status = gr.Markdown("", elem_id="search-status")
                         claim_panel = gr.Markdown("", elem_id="search-claim-panel")
                         results = gr.Dataframe(
@@ -899,7 +1068,7 @@ def build_app(
                         with gr.Row(equal_height=False):
                             with gr.Column(scale=7, min_width=320):
                                 who_table = gr.Dataframe(
-                                    headers=["Nr", "Citaat", "Sectie", "Pagina"],
+                                    headers=list(RESPONDENT_HEADERS),
                                     datatype=["number", "str", "str", "str"],
                                     interactive=False,
                                     wrap=True,
@@ -924,8 +1093,24 @@ def build_app(
                             label="Bestanden",
                             elem_id="upload-files",
                         )
-                        upload_btn = gr.Button("Inlezen en toevoegen", variant="primary", elem_id="upload-btn")
+                        upload_btn = gr.Button("Inlezen en controleren", variant="primary", elem_id="upload-btn")
                         upload_log = gr.Markdown("", elem_id="upload-status", elem_classes=["cz-upload-log"])
+                        upload_review = gr.Dataframe(
+                            headers=REVIEW_HEADERS, datatype=["str", "str", "str", "number", "str"],
+                            interactive=True, visible=False, wrap=True, elem_id="upload-review",
+                            label="Wie is wie (pas de kolom ‘Rol of code’ aan: " + ROLE_HELP + ")",
+                            static_columns=[0, 1, 3, 4], column_widths=["22%", "16%", "16%", "10%", "36%"],
+                        )
+                        upload_replace = gr.CheckboxGroup(
+                            [], visible=False, elem_id="upload-replace",
+                            label="Staat al in de index: aangevinkt = vervang de bestaande versie, "
+                                  "niet aangevinkt = overslaan",
+                        )
+                        with gr.Row(visible=False) as upload_confirm_row:
+                            upload_confirm = gr.Button("Bevestigen en toevoegen", variant="primary",
+                                                       elem_id="upload-confirm")
+                            upload_cancel = gr.Button("Annuleren", elem_id="upload-cancel")
+                        upload_state = gr.State({})
 
         messages = gr.State([])
         asked = gr.State([])
@@ -992,22 +1177,24 @@ def build_app(
         search_state = gr.State({})
         search_outputs = [results, search_status, search_context, search_csv, search_xlsx, search_md, search_qdpx,
                           search_state, more_btn,
-                          claim_panel]
-        search_inputs = [query, f_resp, f_section, f_kind, claim_mode]
+                          claim_panel, claim_mode]
+        search_inputs = [query, f_resp, f_section, f_kind, claim_mode, claim_report]
         search_btn.click(run_search, search_inputs, search_outputs, api_name="zoek")
         query.submit(run_search, search_inputs, search_outputs, api_visibility="private")
         more_btn.click(more_results, search_state, search_outputs, api_visibility="private")
         who_outputs = [who_table, who_status, who_context, who_csv, who_xlsx, who_md, who_qdpx]
         who.change(show_respondent, who, who_outputs, api_name="respondent")
         clear_btn.click(clear_filters, None, [f_resp, f_section, f_kind], api_visibility="private")
-        upload_btn.click(
-            upload,
-            files,
-            [upload_log, f_resp, who, f_section, f_kind, header],
-            api_visibility="private",
-            concurrency_limit=1,
-            concurrency_id="upload",
-        )
+        upload_outputs = [upload_log, upload_review, upload_replace, upload_confirm_row, upload_state,
+                          f_resp, who, f_section, f_kind, header]
+        upload_btn.click(upload, files, upload_outputs, api_visibility="private",
+                         concurrency_limit=1, concurrency_id="upload")
+        # once confirmed or cancelled, the chosen files leave the upload box (the next upload starts empty)
+        upload_confirm.click(confirm_upload, [upload_state, upload_review, upload_replace], upload_outputs,
+                             api_visibility="private", concurrency_limit=1, concurrency_id="upload").then(
+            lambda: None, None, files, api_visibility="private")
+        upload_cancel.click(cancel_upload, upload_state, upload_outputs[:5], api_visibility="private").then(
+            lambda: None, None, files, api_visibility="private")
 
     # Queue limits, from measurement (docs/benchmarks.md, "Serveren"): searches run in parallel (no
     # lock), but on 2 cores the work is CPU-bound, so 20 sessions × 5 questions gave the same p95

@@ -230,11 +230,13 @@ def spawn_child(argv: list[str], env: dict[str, str] | None = None) -> subproces
     )
 
 
-def _run_child(args: list[str], timeout: float, env_extra: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run `python -m citaat.app.upload ARGS` (`spawn_child`); its last stdout line is a JSON object.
-    On timeout the child's whole process group is killed and TimeoutExpired raised."""
+def _run_child(
+    args: list[str], timeout: float, env_extra: dict[str, str] | None = None, module: str = "citaat.app.upload"
+) -> dict[str, Any]:
+    """Run `python -m MODULE ARGS` (`spawn_child`); its last stdout line is a JSON object. On
+    timeout the child's whole process group is killed and TimeoutExpired raised."""
     env = {**os.environ, **(env_extra or {})}
-    proc = spawn_child([sys.executable, "-m", "citaat.app.upload", *args], env)
+    proc = spawn_child([sys.executable, "-m", module, *args], env)
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -251,20 +253,26 @@ def _run_child(args: list[str], timeout: float, env_extra: dict[str, str] | None
     return result
 
 
-def ingest_uploads(paths: Sequence[Path], data_dir: Path, limits: UploadLimits | None = None) -> UploadOutcome:
+# The page's corrections for the child ingest (app/upload_review.py `Corrections.to_env`).
+CORRECTIONS_ENV = "CITAAT_UPLOAD_CORRECTIONS"
+
+
+def ingest_uploads(
+    paths: Sequence[Path], data_dir: Path, limits: UploadLimits | None = None, corrections: str | None = None
+) -> UploadOutcome:
     """Parse the stored uploads into DIR/.staged in a child process (timeout `parse_timeout_s`),
-    then build the index in another (`index_timeout_s`). Every problem is one Dutch line."""
+    then build the index in another (`index_timeout_s`). Every problem is one Dutch line.
+    `corrections`: the page's who-is-who corrections as JSON (app/upload_review.py)."""
     limits = limits or UploadLimits()
     outcome = UploadOutcome()
     if not paths:
         return outcome
     names = {str(p.resolve()): p.name for p in paths}
+    env = {"CITAAT_INGEST_DELAY": str(limits.delay_per_file)} if limits.delay_per_file else {}
+    if corrections:
+        env[CORRECTIONS_ENV] = corrections
     try:
-        parsed = _run_child(
-            ["ingest", str(data_dir), *map(str, paths)],
-            limits.parse_timeout_s,
-            {"CITAAT_INGEST_DELAY": str(limits.delay_per_file)} if limits.delay_per_file else None,
-        )
+        parsed = _run_child(["ingest", str(data_dir), *map(str, paths)], limits.parse_timeout_s, env or None)
     except subprocess.TimeoutExpired:
         shutil.rmtree(staged_dir(data_dir), ignore_errors=True)
         which = ", ".join(p.name for p in paths)
@@ -341,8 +349,14 @@ def _child_command(command: str, data_dir: Path, argv: list[str]) -> int:
             from citaat.ingest.pipeline import IngestConfig, ingest_paths
             from citaat.ingest.store import has_staged
 
+            corrections = json.loads(os.environ.get(CORRECTIONS_ENV) or "{}")
             cfg = IngestConfig(
-                progress=False, max_file_mb=0, delay_per_file=float(os.environ.get("CITAAT_INGEST_DELAY") or 0)
+                progress=False,
+                max_file_mb=0,
+                delay_per_file=float(os.environ.get("CITAAT_INGEST_DELAY") or 0),
+                interviewers=tuple(corrections.get("interviewers", ())),
+                speakers=tuple((str(n), str(c)) for n, c in corrections.get("speakers", ())),
+                drop=tuple(corrections.get("drop", ())),
             )
             result = ingest_paths([Path(p) for p in argv[2:]], data_dir, cfg, staged=True)
             files = [

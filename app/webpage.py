@@ -222,3 +222,116 @@ HEAD = """
 })();
 </script>
 """
+
+
+# ---------------------------------------------------------------- issue 22: reading the source
+# The page view is a dialog over the page (it opens where the reader is, nothing below jumps), as
+# wide as the main column, the page image at full width with zoom buttons; the search results are
+# cards on a phone (every column labelled), headers wrap instead of being cut; on a phone the
+# filters and the conversation history sit in a collapsible panel at the top.
+READING_CSS = """
+#pageview { position: fixed !important; z-index: 1000; top: 2vh; left: 50%; transform: translateX(-50%);
+  width: min(1100px, 96vw) !important; max-height: 96vh; overflow-y: auto; padding: 10px 12px;
+  background: var(--background-fill-primary); border: 1px solid var(--border-color-primary); border-radius: 12px;
+  box-shadow: 0 20px 60px rgba(0, 0, 0, 0.35); }
+#pageview-img { height: auto !important; max-height: 80vh !important; overflow: auto !important; }
+#pageview-img > div, #pageview-img .image-container, #pageview-img .image-frame,
+#pageview-img button { height: auto !important; max-height: none !important; }
+#pageview-img img { width: calc(100% * var(--cz-zoom, 1)) !important; max-width: none !important;
+  height: auto !important; max-height: none !important; }
+#pageview-img .image-frame, #pageview-img .image-container { overflow: auto !important; display: block !important; }
+.cz-zoom { display: inline-flex; gap: 4px; margin-left: 8px; vertical-align: middle; }
+.cz-zoom button { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 0 8px;
+  background: var(--background-fill-secondary); font-weight: 700; cursor: pointer; }
+#search-results th, #respondent-quotes th { white-space: normal !important; }
+#search-results th *, #respondent-quotes th * { white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; }
+#cz-mobile-panel { display: none; }
+.cz-long-q summary { cursor: pointer; }
+.cz-long-q .cz-more { color: var(--color-accent); font-weight: 600; white-space: nowrap; }
+@media (max-width: 760px) {
+  #cz-mobile-panel { display: block; }
+  #cz-mobile-toggle { width: 100%; text-align: left; padding: 8px 10px; border-radius: 8px; font-weight: 600;
+    border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary); }
+  #cz-filters { order: 0 !important; }
+  #cz-filters:not(.cz-open) { display: none !important; }
+  /* the results tables become cards: `card_css` below */
+}
+"""
+# The tables' column names (app/ui.py uses them as the headers), shown above each cell when the rows
+# are cards on a phone.
+RESULT_HEADERS = ("Nr", "Citaat of passage", "Respondent", "Sectie", "Pagina", "Soort")
+RESPONDENT_HEADERS = ("Nr", "Citaat", "Sectie", "Pagina")
+CARD_CSS = """
+  TABLE .table-wrap { width: auto !important; min-width: 0 !important; }
+  TABLE thead, TABLE .header-table { display: none !important; }
+  TABLE .virtual-row, TABLE tr { display: block !important; width: auto !important;
+    height: auto !important; border: 1px solid var(--border-color-primary); border-radius: 10px;
+    margin: 0 0 8px 0; padding: 6px 8px; }
+  TABLE .body-cell, TABLE td { display: block !important; width: 100% !important;
+    min-width: 0 !important; max-width: 100% !important; position: static !important; border: none !important;
+    padding: 2px 0 !important; height: auto !important; }
+  TABLE .body-cell::before, TABLE td::before { font-weight: 600; font-size: 0.72rem;
+    color: var(--body-text-color-subdued); display: block; }
+"""
+
+
+def card_css(table: str, headers: tuple[str, ...]) -> str:
+    """A results table (elem id `table`) as one card per row on a phone, each cell under its header."""
+    labels = "".join(
+        f'  {table} .body-cell:nth-child({i})::before {{ content: "{h}"; }}\n' for i, h in enumerate(headers, 1)
+    )
+    return "@media (max-width: 760px) {" + CARD_CSS.replace("TABLE", table) + labels + "}\n"
+
+
+CSS = CSS + READING_CSS + card_css("#search-results", RESULT_HEADERS)
+CSS = CSS + card_css("#respondent-quotes", RESPONDENT_HEADERS)
+
+# Zoom buttons in the page view's caption (`.cz-zoom button[data-zoom]`), and on opening, the
+# highlighted quote scrolled into view inside the dialog (`data-mark-y`: its height on the page, 0..1).
+READING_HEAD = """
+<script>
+(function () {
+  var zoom = 1;
+  function box() { return document.querySelector("#pageview"); }
+  function apply() { var b = box(); if (b) b.style.setProperty("--cz-zoom", String(zoom)); }
+  document.addEventListener("click", function (e) {
+    var btn = e.target && e.target.closest ? e.target.closest(".cz-zoom button[data-zoom]") : null;
+    if (!btn) return;
+    e.preventDefault();
+    var how = btn.getAttribute("data-zoom");
+    zoom = how === "in" ? Math.min(zoom * 1.25, 4) : how === "out" ? Math.max(zoom / 1.25, 0.5) : 1;
+    apply();
+  }, true);
+  document.addEventListener("click", function (e) {
+    var t = e.target && e.target.closest ? e.target.closest("#cz-mobile-toggle") : null;
+    var panel = document.querySelector("#cz-filters");
+    if (!t || !panel) return;
+    var open = panel.classList.toggle("cz-open");
+    t.setAttribute("aria-expanded", String(open));
+    t.textContent = "Filters en eerdere gesprekken " + (open ? "▴" : "▾");
+  }, true);
+  function showMark() {
+    var cap = document.querySelector("#pageview-caption[data-mark-y]");
+    var img = document.querySelector("#pageview-img img");
+    if (!cap || !img || cap.dataset.czDone === img.currentSrc + cap.textContent) return;
+    if (!img.complete || !img.naturalHeight) { img.addEventListener("load", showMark, { once: true }); return; }
+    cap.dataset.czDone = img.currentSrc + cap.textContent;
+    zoom = 1; apply();
+    var y = parseFloat(cap.getAttribute("data-mark-y") || "0");
+    // the element that scrolls the image (Gradio's image frame, or the dialog itself)
+    for (var el = img.parentElement; el; el = el.parentElement) {
+      if (el.scrollHeight > el.clientHeight + 4 && getComputedStyle(el).overflowY !== "visible") {
+        var top = img.getBoundingClientRect().top - el.getBoundingClientRect().top + el.scrollTop;
+        el.scrollTop = Math.max(0, top + y * img.clientHeight - el.clientHeight / 3);
+        break;
+      }
+      if (el.id === "pageview") break;
+    }
+  }
+  new MutationObserver(showMark).observe(document.documentElement, { subtree: true, childList: true,
+    attributes: true, attributeFilter: ["src", "data-mark-y"] });
+})();
+</script>
+"""
+HEAD = HEAD + READING_HEAD

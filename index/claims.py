@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Protocol
 
+from citaat.ingest.apparatus import apparatus_kind, mark_apparatus
 from citaat.ingest.errors import ConfigError
 from citaat.ingest.model import Chunk
 from citaat.ingest.sentences import sentence_spans
@@ -48,6 +49,9 @@ MAX_SENTENCES = 20
 # A result supports a claim sentence when that sentence's ranking has it this high (its best
 # sentence always counts): deeper in a ranking a chunk is a neighbour, not support.
 SUPPORT_RANK = 10
+# Claim sentences are searched among all chunks this many times deeper than the result list when
+# passages are read as the quotes inside them (a passage without a quote drops out).
+PASSAGE_DEPTH = 2
 _CLAUSE_RE = re.compile(r"(?<=\w);\s+")
 _WORD_RE = re.compile(r"\w[\w'’-]*\w|\w")
 
@@ -65,24 +69,29 @@ class SearcherLike(Protocol):
 class ClaimConfig:
     """How claim search ranks.
 
-    speech_weight / all_weight: RRF weights of a sentence's ranking among quotes and interview
-    turns only, and among all chunks. whole_weight: weight of the same rankings for the whole
-    claim searched as one text (claims of several sentences only; 0 = not searched). rrf_k: the
-    RRF constant over all rankings.
+    Interview evidence (the default): per claim sentence a ranking of quotes and transcript turns.
+    passage_weight: the sentence searched among all chunks, each passage replaced by the quotes and
+    turns inside it (a passage has the context that finds the short quote inside it; tables and
+    passages without speech drop out), filled up at the end with what a search among quotes and
+    turns alone finds. speech_weight: that search among quotes and turns as a ranking of its own
+    (0 = only the fill). With report text ("ook rapporttekst"): all_weight, the
+    sentence searched among all chunks, the publication's apparatus left out (ingest/apparatus.py).
+    whole_weight: the same rankings for the whole claim searched as one text (claims of several
+    sentences only; 0 = not searched). rrf_k: the RRF constant over all rankings.
 
     Defaults chosen on the dev claim items of the eval set (docs/benchmarks.md, "Claim search";
-    `python -m citaat.benchmarks.claims`): a speech-only ranking lost there at any weight, because
-    a passage finds the quote inside it better than the short quote alone does (the passage and
-    its quote collapse into one result, and the web page shows the passage's best quote).
+    `python -m citaat.benchmarks.claims`).
     """
 
     speech_weight: float = 0.0
+    passage_weight: float = 1.0
     all_weight: float = 1.0
     whole_weight: float = 0.0
     rrf_k: int = 60
 
     def __post_init__(self) -> None:
-        if min(self.speech_weight, self.all_weight, self.whole_weight) < 0 or self.speech_weight + self.all_weight <= 0:
+        weights = (self.speech_weight, self.passage_weight, self.all_weight, self.whole_weight)
+        if min(weights) < 0 or self.passage_weight <= 0 or self.all_weight <= 0:
             raise ConfigError("de gewichten van claimzoeken moeten niet-negatief zijn en niet allebei 0")
         if self.rrf_k < 1:
             raise ConfigError("rrf_k van claimzoeken moet minstens 1 zijn")
@@ -147,6 +156,7 @@ class ClaimResult:
     offset: int
     has_more: bool
     wording: Wording = field(default_factory=lambda: Wording((), ()))
+    report_text: bool = False  # searched with report text ("ook rapporttekst"), not interview evidence only
 
     @property
     def notice(self) -> str | None:
@@ -159,6 +169,7 @@ class ClaimResult:
             "sentences": list(self.sentences),
             "offset": self.offset,
             "has_more": self.has_more,
+            "report_text": self.report_text,
             "absent_words": list(self.wording.absent_words),
             "notice": self.notice,
             "hits": [h.to_dict() for h in self.hits],
@@ -213,6 +224,34 @@ class ClaimSearch:
                 terms.update(tokenize(chunk.text))
         return frozenset(terms)
 
+    @cached_property
+    def _apparatus(self) -> frozenset[str]:
+        """Ids of the publication's apparatus (title page, colophon, footnotes, …; ingest/apparatus.py):
+        never shown. Marked per document here too, so an index ingested before the mark existed agrees."""
+        by_doc: dict[str, list[Chunk]] = {}
+        for c in self.searcher.chunks:
+            by_doc.setdefault(c.doc, []).append(c)
+        return frozenset(c.id for chunks in by_doc.values() for c in mark_apparatus(chunks) if apparatus_kind(c))
+
+    @cached_property
+    def _inside(self) -> dict[str, tuple[Chunk, ...]]:
+        """Passage id -> the quotes and turns inside it (same document, span within), in text order."""
+        speech: dict[str, list[Chunk]] = {}
+        for c in self.searcher.chunks:
+            if c.kind in SPEECH_KINDS:
+                speech.setdefault(c.doc, []).append(c)
+        out: dict[str, tuple[Chunk, ...]] = {}
+        for c in self.searcher.chunks:
+            if c.kind == "passage":
+                inner = [q for q in speech.get(c.doc, ()) if q.parent == c.id or c.start <= q.start < q.end <= c.end]
+                if inner:
+                    out[c.id] = tuple(sorted(inner, key=lambda q: q.start))
+        return out
+
+    def warm(self) -> None:
+        """Build what the first search would (the quote vocabulary, the apparatus, passage -> quotes)."""
+        _ = self._vocabulary, self._apparatus, self._inside
+
     def wording(self, claim: str) -> Wording:
         """Which content words of the claim occur in no quote or interview turn."""
         words = content_words(claim)
@@ -220,9 +259,12 @@ class ClaimSearch:
         absent = tuple(w for w in words if not all(t in vocabulary for t in tokenize(w)))
         return Wording(tuple(words), absent, self._speech[1])
 
-    def search(self, claim: str, k: int = 10, offset: int = 0, filters: Filters | None = None) -> ClaimResult:
-        """Results `offset + 1 .. offset + k` for a claim (module docstring). An explicit kind filter
-        replaces the speech preference."""
+    def search(
+        self, claim: str, k: int = 10, offset: int = 0, filters: Filters | None = None, report_text: bool = False
+    ) -> ClaimResult:
+        """Results `offset + 1 .. offset + k` for a claim (module docstring): quotes and interview
+        turns only, or with `report_text` also the report's own text (never its apparatus). An
+        explicit kind filter searches that kind alone."""
         if k < 1 or offset < 0:
             raise ConfigError("k moet minstens 1 zijn en de offset minstens 0")
         sentences = claim_sentences(claim)
@@ -234,11 +276,12 @@ class ClaimSearch:
                 "zoek per alinea",
             )
         filters = filters or Filters()
+        speech_only = not report_text and not filters.kind and bool(self._speech[0])
         rankings_by_n: dict[int, tuple[list[Hit], list[tuple[int | None, ...]]]] = {}
 
         def ranking(n: int) -> list[Hit]:
             rankings_by_n[n] = self._rankings.get(
-                (tuple(sentences), n, filters), lambda: self._fused(sentences, n, filters)
+                (tuple(sentences), n, filters, speech_only), lambda: self._fused(sentences, n, filters, speech_only)
             )
             return rankings_by_n[n][0]
 
@@ -251,10 +294,60 @@ class ClaimSearch:
         hits = tuple(
             ClaimHit(hit, ranks[hit.id], _supports(ranks[hit.id])) for hit in result.hits
         )
-        return ClaimResult(claim, tuple(sentences), hits, offset, result.has_more, self.wording(claim))
+        return ClaimResult(
+            claim, tuple(sentences), hits, offset, result.has_more, self.wording(claim), report_text=not speech_only
+        )
+
+    def _sentence_rankings(
+        self, text: str, n: int, filters: Filters, speech_only: bool
+    ) -> list[tuple[list[Hit], float]]:
+        """The weighted rankings of one text (a claim sentence or the whole claim)."""
+        cfg = self.config
+        if not speech_only:
+            hits = [h for h in self.searcher.search(text, n, filters) if h.id not in self._apparatus]
+            return [(hits, cfg.all_weight)]
+        speech = [
+            h
+            for kind in self._speech[0]
+            for h in self.searcher.search(text, n, replace(filters, kind=kind))
+            if h.id not in self._apparatus
+        ]
+        speech.sort(key=lambda h: -h.score)  # several speech kinds: one list by fused score
+        out: list[tuple[list[Hit], float]] = []
+        if cfg.speech_weight > 0:
+            out.append((speech[:n], cfg.speech_weight))
+        # a passage may hold no quote: look deeper, and fill up with what the speech search found
+        inside = [] if filters.attributes else self._speech_inside(  # a quote inside may lack the attribute
+            text, self.searcher.search(text, PASSAGE_DEPTH * n, filters), filters
+        )
+        ids = {h.id for h in inside}
+        filled = [*inside, *(h for h in speech if h.id not in ids)][:n]
+        out.append(([replace(h, rank=r) for r, h in enumerate(filled, 1)], cfg.passage_weight))
+        return out
+
+    def _speech_inside(self, text: str, hits: Sequence[Hit], filters: Filters) -> list[Hit]:
+        """A ranking of all chunks as a ranking of speech: a quote or turn stays, a passage becomes
+        the quotes and turns inside it (those sharing most terms with `text` first), anything else
+        drops out. Each id once, at its first place."""
+        terms = set(tokenize(text))
+        seen: set[str] = set()
+        out: list[Hit] = []
+        for hit in hits:
+            if hit.kind in SPEECH_KINDS:
+                inner: Sequence[Chunk] = (hit.chunk,)
+            else:
+                inner = sorted(self._inside.get(hit.id, ()), key=lambda q: -len(terms & set(tokenize(q.text))))
+            for chunk in inner:
+                if chunk.id in seen or chunk.id in self._apparatus:
+                    continue
+                if filters.respondents and not set(chunk.respondents) & set(filters.respondents):
+                    continue
+                seen.add(chunk.id)
+                out.append(replace(hit, chunk=chunk, rank=len(out) + 1, collapsed=()))
+        return out
 
     def _fused(
-        self, sentences: Sequence[str], n: int, filters: Filters
+        self, sentences: Sequence[str], n: int, filters: Filters, speech_only: bool
     ) -> tuple[list[Hit], list[tuple[int | None, ...]]]:
         """The n best hits over all sentence rankings (each searched n deep), duplicates collapsed,
         with each kept hit's rank per sentence (its own or that of a duplicate folded into it)."""
@@ -262,20 +355,13 @@ class ClaimSearch:
         lists: list[list[Hit]] = []
         weights: list[float] = []
         owner: list[int] = []  # the sentence of each ranking
-        kinds = self._speech[0] if not filters.kind else ()
         texts = [(i, sentence, 1.0) for i, sentence in enumerate(sentences)]
         if len(sentences) > 1 and cfg.whole_weight > 0:
             texts.append((-1, " ".join(sentences), cfg.whole_weight))
         for i, text, scale in texts:
-            if cfg.speech_weight > 0 and kinds:
-                speech = [h for kind in kinds for h in self.searcher.search(text, n, replace(filters, kind=kind))]
-                speech.sort(key=lambda h: -h.score)  # several speech kinds: one list by fused score
-                lists.append(speech[:n])
-                weights.append(scale * cfg.speech_weight)
-                owner.append(i)
-            if cfg.all_weight > 0 or not kinds:
-                lists.append(self.searcher.search(text, n, filters))
-                weights.append(scale * (cfg.all_weight or 1.0))
+            for lst, weight in self._sentence_rankings(text, n, filters, speech_only):
+                lists.append(lst)
+                weights.append(scale * weight)
                 owner.append(i)
         best: dict[str, Hit] = {}
         sentence_rank: dict[str, list[int | None]] = {}

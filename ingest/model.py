@@ -15,6 +15,8 @@ from .errors import CitaatError
 BlockKind = Literal["heading", "paragraph", "list", "table", "toc", "turn"]
 ChunkKind = Literal["quote", "passage", "table", "turn"]
 CHUNK_KINDS: tuple[str, ...] = ("quote", "passage", "table", "turn")
+# Chunk.meta key of a made-up example document (`citaat ingest --fictief PATH`): every view says so.
+FICTIONAL = "fictional"
 
 
 class IngestError(CitaatError):

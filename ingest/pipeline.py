@@ -26,7 +26,7 @@ import logging
 import shutil
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from .attributes import read_sheet, write_sheet
 from .chunker import ChunkConfig, chunk_report
 from .fsio import atomic_write_text, sha256_bytes, sha256_file
 from .loaders import NO_SPEAKERS_WARNING, SUPPORTED, load
-from .model import Chunk, Document, IngestError
+from .model import FICTIONAL, Chunk, Document, IngestError
 from .store import (
     CHUNKS_FILE,
     SOURCES_FILE,
@@ -77,6 +77,11 @@ class IngestConfig:
     max_file_mb: float = DEFAULT_MAX_FILE_MB
     resume: bool = True
     delay_per_file: float = 0.0  # test hook only
+    # --fictief PATH: files (or folders of files) that are made-up examples; their chunks carry
+    # meta["fictional"] so every view can say so (app/records.py `source_label`).
+    fictional: tuple[Path, ...] = ()
+    # documents (by name) to take out of the output, e.g. an earlier copy that an upload replaces
+    drop: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.max_file_mb < 0:
@@ -85,6 +90,11 @@ class IngestConfig:
     @property
     def speaker_overrides(self) -> SpeakerOverrides:
         return SpeakerOverrides(self.interviewers, self.speakers)
+
+    def is_fictional(self, path: Path) -> bool:
+        """Whether `path` is one of the --fictief paths or lies inside one."""
+        resolved = path.resolve()
+        return any(resolved == (root := p.resolve()) or root in resolved.parents for p in self.fictional)
 
 
 @dataclass
@@ -429,9 +439,13 @@ def _ingest_file(run: _Run, path: Path) -> FileReport:
         "speakers": sorted(f"{n}={c}" for n, c in run.cfg.speakers),
     }
     fingerprint.update({k: v for k, v in overrides.items() if v})
+    fictional = run.cfg.is_fictional(path)
+    if fictional:  # only when set, so the fingerprints of real files stay as they were
+        fingerprint["fictional"] = True
     if (
         old
         and all(old.get(k) == v for k, v in fingerprint.items())
+        and bool(old.get("fictional")) == fictional
         and not any(old.get(k) for k in overrides if k not in fingerprint)
         and ("whole_paragraphs" in old) == ("whole_paragraphs" in fingerprint)
         and doc_name in run.previous
@@ -453,6 +467,8 @@ def _ingest_file(run: _Run, path: Path) -> FileReport:
         chunks, repeats = drop_duplicates(chunk_document(doc, run.cfg))
         if not chunks:
             raise IngestError(str(path), "geen tekst gevonden om te indexeren")
+        if fictional:
+            chunks = [replace(c, meta={**c.meta, FICTIONAL: True}) for c in chunks]
     except IngestError as exc:
         return run.failed(path, doc_name, exc.explanation)
     except Exception as exc:  # noqa: BLE001 - a bug or unexpected input must not stop the other files
@@ -503,7 +519,7 @@ def _carry_over(run: _Run) -> list[str]:
     for name, info in run.sources.items():
         if name in run.kept:
             continue
-        if Path(info.get("path", "")).is_file() and name in run.previous:
+        if name not in run.cfg.drop and Path(info.get("path", "")).is_file() and name in run.previous:
             run.kept[name] = (info, run.previous[name])
         else:
             dropped.append(name)

@@ -58,16 +58,14 @@ def test_content_words_drop_stopwords_and_keep_the_written_form():
 # --------------------------------------------------------------------------- golden: the report
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="regression of retrieval v2 (no section header in the indexed text): the trust claim now ranks "
-    "the report's own passages about trust above respondent quotes (2 of the top 10 are quotes); open in issue 11",
-)
 def test_trust_claim_finds_respondent_quotes_about_trust(claims):
     result = claims.search(TRUST_CLAIM, k=10)
     assert len(result.sentences) == 2 and len(result.hits) == 10
     assert [h.hit.rank for h in result.hits] == list(range(1, 11))
-    quotes = [h.hit for h in result.hits if h.hit.kind == "quote" and h.hit.respondents]
+    # interview evidence by default: every result is a quote (the report has no transcript turns)
+    assert all(h.hit.kind == "quote" for h in result.hits), [h.hit.kind for h in result.hits]
+    assert not result.report_text and result.to_dict()["report_text"] is False
+    quotes = [h.hit for h in result.hits if h.hit.respondents]
     assert sum(_about_trust(q) for q in quotes) >= 3, [q.text[:60] for q in quotes]
     assert any(_about_trust(h.hit) and h.hit.respondents for h in result.hits[:5])
     # Every result says which claim sentence(s) it was found for, with its rank there.
@@ -75,6 +73,32 @@ def test_trust_claim_finds_respondent_quotes_about_trust(claims):
         assert len(h.sentence_ranks) == 2 and h.supports
         assert all(h.sentence_ranks[i] is not None for i in h.supports)
     assert {i for h in result.hits for i in h.supports} == {0, 1}
+
+
+ISSUE_CLAIM = "Gemeenten die elkaar vertrouwen werken beter samen; zonder vertrouwen loopt samenwerking vast."
+
+
+def test_report_text_comes_only_on_request_and_never_the_apparatus(claims, report):
+    from citaat.ingest.apparatus import apparatus_kind, mark_apparatus
+
+    apparatus = {c.id for c in mark_apparatus(report.chunks) if apparatus_kind(c)}  # one document: the report
+    assert len(apparatus) >= 10
+    default = claims.search(ISSUE_CLAIM, k=30)
+    assert {h.hit.kind for h in default.hits} == {"quote"}
+    assert sum(bool(h.hit.respondents) for h in default.hits[:10]) >= 8
+    with_report = claims.search(ISSUE_CLAIM, k=30, report_text=True)
+    assert with_report.report_text and "passage" in {h.hit.kind for h in with_report.hits}
+    # the cover blurb (p. 1, before the first heading) was #4 before issue 22; no apparatus at all now
+    assert not any(h.hit.id in apparatus for h in [*default.hits, *with_report.hits])
+    # what an apparatus-blind search finds for the same claim: the blurb is there, so the test can fail
+    plain = report.search(ISSUE_CLAIM, k=30)
+    assert any(h.id in apparatus and h.page == 1 for h in plain)
+    # a kind filter searches that kind alone
+    tables = claims.search(ISSUE_CLAIM, k=5, filters=Filters(kind="passage"))
+    assert {h.hit.kind for h in tables.hits} == {"passage"}
+    # a respondent filter keeps to that respondent's quotes, also for quotes found through a passage
+    r7 = claims.search(ISSUE_CLAIM, k=5, filters=Filters(respondents=("R7",)))
+    assert r7.hits and all(h.hit.respondents == ("R7",) for h in r7.hits)
 
 
 def test_claim_pages_continue_without_overlap_or_gap(claims):
@@ -116,9 +140,10 @@ def test_the_next_page_reuses_the_segments_already_ranked(report):
 
     claims = ClaimSearch(Counting())
     first = claims.search(TRUST_CLAIM, k=30)
-    assert calls == [33, 33]  # one search per claim sentence, one segment
+    # per claim sentence: one search among quotes, one among all chunks twice as deep (PASSAGE_DEPTH)
+    assert calls == [33, 66, 33, 66]
     second = claims.search(TRUST_CLAIM, k=30, offset=30)
-    assert calls == [33, 33, 66, 66]  # only the new, deeper segment is searched
+    assert calls == [33, 66, 33, 66, 66, 132, 66, 132]  # only the new, deeper segment is searched
     assert not {h.hit.id for h in first.hits} & {h.hit.id for h in second.hits}
 
 
@@ -194,7 +219,8 @@ def test_cli_claim_json_and_human_output(report_index, tmp_path):
     result = _run("search", "--index", str(report_index), "--claim", TRUST_CLAIM, "-k", "3", "--offset", "2", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"claim", "sentences", "offset", "has_more", "absent_words", "notice", "hits"}
+    assert set(data) == {"claim", "sentences", "offset", "has_more", "report_text", "absent_words", "notice", "hits"}
+    assert data["report_text"] is False and {h["kind"] for h in data["hits"]} == {"quote"}
     assert data["offset"] == 2 and data["has_more"] is True and len(data["sentences"]) == 2
     assert [h["rank"] for h in data["hits"]] == [3, 4, 5]
     assert all({"supports", "sentence_ranks", "id", "text", "respondents"} <= set(h) for h in data["hits"])
@@ -210,6 +236,14 @@ def test_cli_claim_json_and_human_output(report_index, tmp_path):
     assert "Let op: Het woord ‘beginfase’" in human.stdout
     assert len(re.findall(r"gevonden voor zin \[\d\] \(plaats \d+\)", human.stdout)) == 2
     assert "Meer resultaten: --offset 2" in human.stderr
+
+    both = _run("search", "--index", str(report_index), "--claim", TRUST_CLAIM, "--ook-rapporttekst", "-k", "10",
+                "--json")
+    assert both.exit_code == 0, both.output
+    assert json.loads(both.stdout)["report_text"] is True
+    assert "passage" in {h["kind"] for h in json.loads(both.stdout)["hits"]}
+    wrong = _run("search", "vertrouwen", "--index", str(report_index), "--ook-rapporttekst")
+    assert wrong.exit_code != 0 and "--ook-rapporttekst werkt alleen met --claim" in wrong.output
 
 
 def test_cli_offset_pages_an_ordinary_query(report_index):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from citaat.app.ui import forget_uploads, upload_result_lines
+from citaat.app.ui import upload_result_lines
 from citaat.app.upload import UploadLimits, UploadOutcome, accept_files, ingest_uploads
 from citaat.ingest.pipeline import IngestConfig, ingest_paths
 from citaat.ingest.store import has_staged
@@ -66,15 +66,7 @@ def test_one_outcome_line_never_both_refused_and_done():
     ]
 
 
-def test_refused_uploads_are_removed_and_earlier_files_kept(tmp_path):
-    uploads = tmp_path / "uploads"
-    uploads.mkdir()
-    old = uploads / "oud.txt"
-    old.write_text("al ingelezen")
-    new = uploads / "nieuw.txt"
-    new.write_text("mislukt")
-    forget_uploads([old, new], {old})
-    assert old.exists() and not new.exists()
+# Refused or cancelled uploads leave no stored copy: tests/test_upload_review.py (forget_uploads).
 
 
 def test_a_new_document_quoting_an_existing_code_is_warned_about(tmp_path):

@@ -33,7 +33,9 @@ def test_claim_search_and_more_results(page):  # noqa: F811
     page.fill("#search-query textarea", CLAIM)
     page.click("#search-btn")
     page.wait_for_function("() => /\\d+ resultaten/.test(document.querySelector('#search-status')?.innerText)")
-    assert re.match(r"30 resultaten · gezocht als bewering", _status(page)), _status(page)
+    # quotes only (interview evidence); an excerpt already shown is not repeated, so a page may hold 29
+    status = _status(page)
+    assert re.match(r"(29|30) resultaten · gezocht als bewering, zin voor zin, in citaten en interviewbeurten", status)
     panel = page.inner_text("#search-claim-panel")
     assert "Het woord ‘beginfase’ uit je bewering komt in geen enkel citaat voor" in panel  # "strandt": lemma "stranden" occurs
     assert "Je bewering, zin voor zin" in panel
