@@ -36,7 +36,7 @@ from citaat.index.search import Searcher
 from citaat.ingest.text import normalize
 
 QUESTIONS = Path(__file__).resolve().parents[1] / "eval" / "data" / "questions.jsonl"
-N_QUESTIONS = 22
+N_QUESTIONS = 20  # the issue asks for at least 20; each costs a real generation on 2 cores
 
 
 def smollm2_gguf() -> Path | None:

@@ -254,19 +254,20 @@ def test_chat_in_a_real_browser(page, chunks, index_dir):
     people = {r for c in speech for r in c["respondents"]}
     assert f"{len(speech)} citaten van {len(people)} respondenten" in page.inner_text("#cz-counts")
 
-    # 1. a question: a Dutch answer of verbatim quotes with R-numbers, and the sources panel
-    text = _ask(page, "Hoe belangrijk is vertrouwen tussen gemeenten?")
-    assert text.startswith("“") and "In de getoonde citaten noemen" in text  # report sentences, then quotes
-    pairs = _check_quotes_against_chunks(text, chunks)
+    # 1. a question: a Dutch answer of verbatim quotes with R-numbers, and the sources panel; the
+    #    answer itself up front (the report's finding, then quotes), the rest collapsed
+    text = _ask(page, "Wat vinden de geïnterviewden van vertrouwen?")
+    assert text.startswith("“") and "Meer uit de interviews" in text  # a report sentence, then quotes
+    pairs = _check_quotes_against_chunks(text, chunks, least=2)
     assert any(code.startswith("R") for _, _, code in pairs), "at least one respondent quote with its R-number"
     cards = _cards(page)
-    assert [n for n, _, _ in pairs] == list(range(1, len(cards) + 1))
-    for card, (_, quote, code) in zip(cards, pairs, strict=True):
+    assert [n for n, _, _ in pairs] == list(range(1, len(pairs) + 1)) and len(cards) > len(pairs)
+    for card, (_, quote, code) in zip(cards, pairs, strict=False):
         assert _norm(card["mark"]) == quote  # the quote is highlighted inside its passage
         assert card["who"] == code
         assert re.search(r"· p\. \d+$", card["where"])
     labels = page.eval_on_selector_all("#sources .cz-card .cz-kind", "els => els.map(e => e.innerText.toLowerCase())")
-    for label, (_, _, code) in zip(labels, pairs, strict=True):
+    for label, (_, _, code) in zip(labels, pairs, strict=False):
         assert label == (f"citaat — {code}".lower() if code.startswith("R") else "rapporttekst"), (label, code)
     _shoot(page, "chat.png")
 
@@ -310,7 +311,7 @@ def test_chat_in_a_real_browser(page, chunks, index_dir):
     assert _bots(page) == before + 1
     user = page.locator('#chat [data-testid="user"]').last
     assert _norm(user.inner_text()) == typed and user.locator("b, em").count() == 0
-    _check_quotes_against_chunks(page.locator('#chat [data-testid="bot"]').last.inner_text(), chunks)
+    _check_quotes_against_chunks(page.locator('#chat [data-testid="bot"]').last.inner_text(), chunks, least=1)
     assert _exports_enabled(page)
     # the first answer's sources are still there: [n] of answer 1 brings them back
     page.locator('#chat [data-testid="bot"]').first.locator("a.cz-ref").first.click()
@@ -331,7 +332,7 @@ def test_chat_in_a_real_browser(page, chunks, index_dir):
     page.keyboard.press("Escape")
     text = _ask(page, "Wat vindt R24 van de aanpak?")
     assert "het filter (R13) gaat voor" in text and "R24 uit de vraag is niet gebruikt" in text
-    pairs = _check_quotes_against_chunks(text, chunks)
+    pairs = _check_quotes_against_chunks(text, chunks, least=1)
     assert {code for _, _, code in pairs} == {"R13"}
     assert {c["who"] for c in _cards(page)} == {"R13"}
     _shoot(page, "filter.png")
