@@ -323,9 +323,19 @@ _ROLE_RE = re.compile(
 )
 
 
+# The asker speaking about the conversation, not about their own affairs ("ik bedoel …", "geef me …").
+_META_RE = re.compile(
+    r"\b(?:ik\s+(?:bedoel|zoek|wil\s+(?:graag\s+)?weten|vraag\s+me\s+af|ben\s+benieuwd|lees)|"
+    r"(?:geef|vertel|toon|laat|noem)\s+(?:me|mij)|kun\s+je\s+(?:me|mij)|kunt\s+u\s+(?:me|mij)|"
+    r"i\s+(?:mean|want\s+to\s+know|wonder)|(?:tell|show|give)\s+me|can\s+you\s+(?:tell|show)\s+me)\b",
+    re.IGNORECASE,
+)
+
+
 def is_personal(question: str) -> bool:
     """True for a question in the first person about the asker's own affairs (see above)."""
-    return bool(_FIRST_PERSON_RE.search(question)) and not _ROLE_RE.search(question)
+    rest = _META_RE.sub(" ", question)
+    return bool(_FIRST_PERSON_RE.search(rest)) and not _ROLE_RE.search(rest)
 
 
 def judge_evidence(
