@@ -532,39 +532,42 @@ class Excerpter:
         return [*figures, *rest], f"De bronnen geven hier geen {what} voor. De cijfers die er het dichtst bij komen:"
 
     def _distinct(self, ordered: list[_Piece]) -> list[_Shown]:
-        """The pieces as excerpts, each text once: a report sentence that leans on the one before
-        is widened to it (`_widen`); pieces of one passage that then overlap or touch become one
-        excerpt, in the place of the first; a text shown already (the same quote printed in two
-        places, a sentence reached through two windows) adds its place to the first one; a text
-        inside another excerpt is left out."""
+        """The pieces as excerpts, each text once (at most `max_sources`): a report sentence that
+        leans on the one before is widened to it (`_widen`); pieces of one passage that then
+        overlap or touch become one excerpt, in the place of the first; a text shown already (the
+        same quote printed in two places, a sentence reached through two windows) adds its place to
+        the first one; a text inside another excerpt is left out."""
         out: list[_Shown] = []
+        keys: list[str] = []  # _norm of each excerpt in `out`
         for x in ordered:
+            full = len(out) >= self.config.max_sources  # from here on only other places are noted
             s, e = self._widen(x)
-            joined = next(
-                (
-                    o
-                    for o in out
-                    if o.piece.chunk.id == x.chunk.id
-                    and o.piece.role == x.role == "report"
-                    and not x.chunk.text[min(e, o.end) : max(s, o.start)].strip()
-                    and max(e, o.end) - min(s, o.start) <= self.config.lead_chars
-                ),
-                None,
-            )
-            if joined is not None:
-                joined.start, joined.end = min(s, joined.start), max(e, joined.end)
-                continue
-            text = x.chunk.text[s:e]
-            key = _norm(text)
-            same = next((o for o in out if _norm(o.text) == key), None)
-            if same is not None:
+            if not full:
+                for i, o in enumerate(out):
+                    if (
+                        o.piece.chunk.id == x.chunk.id
+                        and o.piece.role == x.role == "report"
+                        and not x.chunk.text[min(e, o.end) : max(s, o.start)].strip()
+                        and max(e, o.end) - min(s, o.start) <= self.config.lead_chars
+                    ):
+                        o.start, o.end = min(s, o.start), max(e, o.end)
+                        keys[i] = _norm(o.text)
+                        break
+                else:
+                    i = -1
+                if i >= 0:
+                    continue
+            key = _norm(x.chunk.text[s:e])
+            if key in keys:
+                same = out[keys.index(key)]
                 place = (x.chunk.section, x.chunk.page)
                 if place != (same.piece.chunk.section, same.piece.chunk.page) and place not in same.also:
                     same.also = (*same.also, place)
                 continue
-            if any(key in _norm(o.text) or _norm(o.text) in key for o in out):
+            if full or any(key in k or k in key for k in keys):
                 continue
             out.append(_Shown(x, s, e))
+            keys.append(key)
         return out
 
     def _widen(self, x: _Piece) -> tuple[int, int]:
