@@ -210,6 +210,12 @@ class Excerpter:
             if c.parent:
                 self._children[c.parent].append(c)
         self._has_sections = any(c.section for c in searcher.chunks)
+        # respondent code -> the documents that quote it (a code in two documents: cite the document)
+        self._code_docs: dict[str, set[str]] = defaultdict(set)
+        for c in searcher.chunks:
+            if c.kind in SPEECH:
+                for code in c.respondents:
+                    self._code_docs[code].add(c.doc)
 
     def source(
         self,
@@ -225,6 +231,7 @@ class Excerpter:
         """A Source for chunk.text[start:end] (the whole chunk by default), placed inside its parent
         passage when it has one. `respondents` overrides the chunk's attribution for an excerpt."""
         context, offset = chunk.text, 0
+        who = chunk.respondents if respondents is None else respondents
         if chunk.parent:
             try:
                 parent = self.searcher.chunk(chunk.parent)
@@ -245,6 +252,7 @@ class Excerpter:
             excerpt_respondents=None if respondents == chunk.respondents else respondents,
             also=also,
             in_answer=in_answer,
+            show_doc=any(len(self._code_docs.get(code, ())) > 1 for code in who),
         )
 
     def excerpt(self, chunk: Chunk, terms: set[str]) -> tuple[int, int]:

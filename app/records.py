@@ -126,7 +126,9 @@ class Source(HoldsChunk):
     excerpt is attributed differently from its chunk (a passage excerpt belongs to the quotes
     inside it, or to nobody: the researchers' own text). `also` holds the other places (section
     path, page) where the document prints the same text. `in_answer` is False for the evidence the
-    answer shows collapsed ("Meer uit de interviews") rather than up front.
+    answer shows collapsed ("Meer uit de interviews") rather than up front. `show_doc`: the excerpt's
+    respondent code is quoted in more than one document, so its citation names the document (the
+    same code in two documents need not be the same person).
     """
 
     n: int
@@ -139,6 +141,7 @@ class Source(HoldsChunk):
     excerpt_respondents: tuple[str, ...] | None = None
     also: tuple[tuple[tuple[str, ...], int | None], ...] = ()
     in_answer: bool = True
+    show_doc: bool = False
 
     def __post_init__(self) -> None:
         if not 0 <= self.start < self.end <= len(self.chunk.text) or not self.text.strip():
@@ -198,7 +201,7 @@ class Source(HoldsChunk):
     @property
     def citation(self) -> str:
         """'R13 · 2.3 Gezamenlijke aanpak · p. 9' (no page part when the source has no pages)."""
-        parts = [self.who, self.theme]
+        parts = [self.who, *([self.doc] if self.show_doc else []), self.theme]
         if self.page is not None:
             parts.append(f"p. {self.page}")
         for section, page in self.also:

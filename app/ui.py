@@ -831,7 +831,11 @@ def build_app(
         quotes = answerer.respondent_quotes(code)
         status = respondent_status(code, quotes)
         buttons = downloads(quotes, code, f"Citaat: alle citaten van {code}", None, None, Filters(respondents=(code,)))
-        rows = [[q.n, " ".join(q.text.split()), q.theme, "" if q.page is None else q.page] for q in quotes]
+        # in document order, so grouped by document; the document named when the code has several
+        rows = [
+            [q.n, " ".join(q.text.split()), (f"{q.doc} › " if q.show_doc else "") + q.theme, q.page or ""]
+            for q in quotes
+        ]
         return rows, status, cards(quotes, title=f"Citaten van {code}"), *buttons
 
     def refresh_choices() -> tuple[Any, ...]:

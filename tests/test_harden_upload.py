@@ -97,3 +97,25 @@ def test_the_respondent_view_says_which_documents_a_code_comes_from():
     assert respondent_status("R13", one) == "R13: 2 citaten in 1 secties"
     two = [*one, source(3, "R13-nagekomen.txt")]
     assert respondent_status("R13", two).endswith("uit 2 documenten: rapport.pdf (2), R13-nagekomen.txt (1)")
+
+
+def test_an_answer_names_the_document_of_a_code_quoted_in_two(tmp_path):
+    """Attack 9: a new file quoting "(R13)" no longer adds silently to R13's answer: every excerpt of
+    a code that two documents quote names its document, and the answer is still verified."""
+    from citaat.app.config import AnswerConfig
+    from citaat.app.service import Answerer
+    from citaat.index.search import Searcher
+    from citaat.index.update import ingest_and_index
+
+    first = tmp_path / "rapport.txt"
+    first.write_text("Inleiding\n\nDe secretaris zei: \u201cDe blauwe aanpak werkt bij ons heel goed, echt waar\u201d (R13).\n")
+    later = tmp_path / "nagekomen.txt"
+    later.write_text("Nagekomen\n\nIemand zei: \u201cDe blauwe aanpak heeft bij ons juist tot grote vertraging geleid\u201d (R13).\n")
+    ingest_and_index([first, later], tmp_path / "data", progress=False)
+    answerer = Answerer(Searcher.open(tmp_path / "data"), AnswerConfig())
+    answer = answerer.answer("Wat zegt R13 over de blauwe aanpak?")
+    quotes = [s for s in answer.sources if s.respondents == ("R13",)]
+    assert {s.doc for s in quotes} == {"rapport.txt", "nagekomen.txt"} and answer.verified
+    for s in quotes:
+        assert s.show_doc and s.citation.startswith(f"R13 · {s.doc} · ")
+        assert f"R13 · {s.doc} · " in answer.text
