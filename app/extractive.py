@@ -29,10 +29,11 @@ from citaat.index.search import Filters, Hit
 from citaat.ingest.apparatus import apparatus_kind, is_reading_guidance
 from citaat.ingest.model import Chunk, ChunkKind
 from citaat.ingest.respondents import find_codes
+from citaat.ingest.text import same_text_key
 
 from .config import AnswerConfig
 from .records import QUOTE_MARK_RE, Answer, Source, escape_markdown, join_dutch, quoted, with_notes
-from .scoring import SentenceScorer
+from .scoring import SentenceScorer, term_keys
 from .verify import split_sentences, verify
 
 log = logging.getLogger(__name__)
@@ -174,16 +175,6 @@ def _owners(piece: _Piece) -> tuple[str, ...] | None:
     """The excerpt's attribution: a respondent's words keep their chunk's codes (None); a report
     sentence, a table row or the apparatus belongs to no respondent."""
     return None if piece.role == "quote" else ()
-
-
-def _norm(text: str) -> str:
-    """A text's letters and digits only, lowercased: the same quote printed twice ("z’n" / "z'n",
-    with or without a final full stop) is one text."""
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
-
-
-def _keys(text: str) -> set[str]:
-    return {t[:8] for t in tokenize(text)}
 
 
 def _table_caption(chunk: Chunk) -> str:
@@ -428,13 +419,16 @@ class Excerpter:
         best = max(x.score for x in items)
         # below the answer's own floor a quote must also share a topic word with the question: a
         # long quote that is near every question in meaning (R24's "brink") is no evidence for it
-        topic = set() if is_english(query) else _keys(topic_text(query))
+        topic = set() if is_english(query) else term_keys(topic_text(query))
         items = [
             x
             for x in items
             if x.score >= best - cfg.floor_margin
             or x.role == "apparatus"  # only there for a question about the publication: it answers it
-            or (x.score >= best - 2 * cfg.floor_margin and (x.role != "quote" or not topic or topic & _keys(x.text)))
+            or (
+                x.score >= best - 2 * cfg.floor_margin
+                and (x.role != "quote" or not topic or bool(topic & term_keys(x.text)))
+            )
         ]
         items.sort(key=lambda x: (-x.score, x.rank, x.chunk.start + x.start))
         # the search's top hit opens the answer (its best piece, widened to the sentences around
@@ -546,7 +540,7 @@ class Excerpter:
         same quote printed in two places, a sentence reached through two windows) adds its place to
         the first one; a text inside another excerpt is left out."""
         out: list[_Shown] = []
-        keys: list[str] = []  # _norm of each excerpt in `out`
+        keys: list[str] = []  # same_text_key of each excerpt in `out`
         for x in ordered:
             full = len(out) >= self.config.max_sources  # from here on only other places are noted
             s, e = self._widen(x)
@@ -559,13 +553,13 @@ class Excerpter:
                         and max(e, o.end) - min(s, o.start) <= self.config.lead_chars
                     ):
                         o.start, o.end = min(s, o.start), max(e, o.end)
-                        keys[i] = _norm(o.text)
+                        keys[i] = same_text_key(o.text)
                         break
                 else:
                     i = -1
                 if i >= 0:
                     continue
-            key = _norm(x.chunk.text[s:e])
+            key = same_text_key(x.chunk.text[s:e])
             if key in keys:
                 same = out[keys.index(key)]
                 place = (x.chunk.section, x.chunk.page)

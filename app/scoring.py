@@ -53,7 +53,8 @@ PREFIX = 8
 SCHEME = "section-path+piece-v1"
 
 
-def _keys(text: str) -> set[str]:
+def term_keys(text: str) -> set[str]:
+    """The text's BM25 terms cut to their first `PREFIX` characters (how pieces and questions meet)."""
     return {t[:PREFIX] for t in tokenize(text)}
 
 
@@ -299,7 +300,7 @@ class SentenceScorer:
             scored = []
             keys = self._keys.get(c.id)
             if keys is None:
-                keys = self._keys[c.id] = [_keys(c.text[s:e]) for s, e in spans]
+                keys = self._keys[c.id] = [term_keys(c.text[s:e]) for s, e in spans]
             context = float(np.mean(dense)) if len(spans) else 0.0
             for n, ((s, e), d) in enumerate(zip(spans, dense, strict=True)):
                 have = keys[n] & weights.keys()
@@ -313,4 +314,4 @@ class SentenceScorer:
         return out
 
 
-__all__ = ["SentenceScorer", "pieces"]
+__all__ = ["SentenceScorer", "pieces", "term_keys"]

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from citaat.ingest.errors import CitaatError
+from citaat.ingest.text import same_text_key
 
 from .dataset import NOANSWER, NOFIGURE, Item, QuestionSet, normalize_text
 
@@ -106,8 +107,7 @@ def leads_with(item: Item, answer: Mapping[str, Any], k: int) -> bool:
 def has_duplicate(answer: Mapping[str, Any]) -> bool:
     """Two excerpts with one text: the same letters and digits ("z’n" and "z'n", with or without a
     final full stop, are one quote printed twice)."""
-    sources = answer.get("sources") or []
-    texts = ["".join(ch for ch in str(s.get("text") or "").casefold() if ch.isalnum()) for s in sources]
+    texts = [same_text_key(str(s.get("text") or "")) for s in answer.get("sources") or []]
     return len(texts) != len(set(texts))
 
 

@@ -172,3 +172,10 @@ def unescape_markdown(text: str) -> str:
     """The text `escape_markdown` was given (whitespace runs aside): its backslash escapes undone.
     The verifier compares quotations in this form with their sources."""
     return _MD_UNESCAPE_RE.sub(r"\1", text)
+
+
+def same_text_key(text: str) -> str:
+    """A text's letters and digits only, lowercased: the same quote printed twice ("z’n" / "z'n",
+    with or without a final full stop) has one key. The answer shows such a text once
+    (app/extractive.py) and the harness counts an answer showing it twice (eval/answers.py)."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
