@@ -131,38 +131,3 @@ def eval_answers(
         typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
     else:
         typer.echo(format_answer_report(result, f"Antwoorden ({split})"))
-
-@eval_app.command(
-    "tune",
-    help="Kies zoekinstellingen met kruisvalidatie op de dev-split (nooit test): per fold de beste "
-    "instelling op de andere folds en haar score op de uitgehouden fold.",
-)
-def eval_tune(
-    question_set: Annotated[
-        Path | None, typer.Option("--set", help="Vragenset (JSONL); standaard eval/data/questions.jsonl.")
-    ] = None,
-    folds: Annotated[int, typer.Option("--folds", help="Aantal folds over de dev-vragen.")] = 5,
-    small: Annotated[bool, typer.Option("--small", help="Klein rooster (snelle controle); = --grid small.")] = False,
-    grid: Annotated[
-        str,
-        typer.Option(
-            "--grid",
-            help="Rooster: v2 (384 kandidaten, standaard), v3 (zinsvectoren, feedback, fusie; de v2-keuzes vast), "
-            "v3-zinnen (alleen de zinsvectoren) of small.",
-        ),
-    ] = "v2",
-    out: Annotated[Path, typer.Option("--out", "-o", help="Map voor tune.json en tune.md.")] = Path("eval/out"),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Geen voortgangsbalk.")] = False,
-) -> None:
-    """Cross-validate the settings grid of eval/tune.py on the dev split; print the Markdown report."""
-    import logging
-
-    logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
-    from citaat.eval.tune import GRIDS, run_tune
-
-    name = "small" if small else grid
-    if name not in GRIDS:
-        raise EvalError(f"--grid {name!r} bestaat niet", f"kies {', '.join(GRIDS)}")
-    _, report = run_tune(question_set, folds, GRIDS[name], out, progress=not quiet)
-    typer.echo(report)
-    typer.echo(f"Geschreven: {out / 'tune.json'}, {out / 'tune.md'}", err=True)

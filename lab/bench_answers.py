@@ -1,6 +1,6 @@
 """Answer benchmark: the extractive answer of every question of one split, its quality and its speed.
 
-    python -m citaat.benchmarks.bench_answers --split dev [--index DIR] [--out answers-dev.jsonl]
+    python -m lab.bench_answers --split dev [--index DIR] [--out answers-dev.jsonl]
 
 Opens the index once (the report's, ingested into ./bench-work/report unless --index is given),
 embeds every sentence of the corpus ahead (`Answerer.warm`, what the chat does in the background)
@@ -21,12 +21,11 @@ from pathlib import Path
 
 from citaat.app.config import AnswerConfig
 from citaat.app.service import Answerer
+from citaat.benchmarks.common import REPO, ensure_report_index
 from citaat.eval.answers import contains_snippet, format_answer_report, load_dialogues, score_answers, score_dialogues
 from citaat.eval.dataset import load_questions
 from citaat.index.search import Searcher
 from citaat.index.stats import latency_summary
-
-from .common import REPO, ensure_report_index
 
 
 def main(argv: list[str] | None = None) -> None:
