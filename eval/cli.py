@@ -131,3 +131,34 @@ def eval_answers(
         typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
     else:
         typer.echo(format_answer_report(result, f"Antwoorden ({split})"))
+
+
+@eval_app.command(
+    "figures",
+    help="Maak docs/benchmarks.md uit de vastgelegde cijfers (eval/figures/) en controleer de voorwaarden.",
+)
+def eval_figures(
+    retrieval: Annotated[
+        Path | None,
+        typer.Option("--retrieval", help="results.json van `citaat eval --out DIR`: leg de zoekcijfers vast."),
+    ] = None,
+    write: Annotated[bool, typer.Option("--write", help="Schrijf docs/benchmarks.md.")] = False,
+) -> None:
+    """Record retrieval figures, check the conditions, and render (or write) docs/benchmarks.md."""
+    from citaat.eval.figures import DOC, Figures, check, record_retrieval, render
+    from citaat.ingest.fsio import atomic_write_text
+
+    if retrieval is not None:
+        typer.echo(f"Vastgelegd: {record_retrieval(retrieval)}", err=True)
+    figures = Figures.load()
+    failed = check(figures)
+    text = render(figures)
+    if write:
+        atomic_write_text(DOC, text)
+        typer.echo(f"Geschreven: {DOC} ({len(text.splitlines())} regels)", err=True)
+    elif DOC.is_file() and DOC.read_text(encoding="utf-8") != text:
+        typer.echo("docs/benchmarks.md is niet bijgewerkt: draai `citaat eval figures --write`", err=True)
+    for line in failed:
+        typer.echo(f"voorwaarde niet gehaald: {line}", err=True)
+    if failed:
+        raise typer.Exit(1)
