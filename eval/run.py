@@ -130,15 +130,8 @@ def _slug(text: str) -> str:
 
 
 # IndexConfig fields that change the vectors (a second index is built); the others only change BM25.
-DENSE_FIELDS = (
-    "embedder",
-    "section_prefix_dense",
-    "quote_context_chars",
-    "sentence_vectors",
-    "sentence_section",
-    "chunk_vectors",
-)
-BM25_FIELDS = ("section_prefix_bm25", "bm25_k1", "bm25_b", "bm25_lemma", "bm25_stopwords")
+DENSE_FIELDS = ("embedder", "sentence_vectors", "chunk_vectors")
+BM25_FIELDS = ("bm25_k1", "bm25_b", "bm25_lemma", "bm25_stopwords")
 
 
 def variant_index_dir(base: Path, config: Any) -> Path:
@@ -153,11 +146,10 @@ def with_bm25(searcher: Any, config: Any) -> Any:
     from dataclasses import replace
 
     from citaat.index.bm25 import BM25Index
-    from citaat.index.build import bm25_text
 
     clone = copy.copy(searcher)
     clone.bm25 = BM25Index.build(
-        [bm25_text(c, config) for c in searcher.chunks], k1=config.bm25_k1, b=config.bm25_b, analyzer=config.analyzer
+        [c.text for c in searcher.chunks], k1=config.bm25_k1, b=config.bm25_b, analyzer=config.analyzer
     )
     clone.index_config = replace(searcher.index_config, **{f: getattr(config, f) for f in BM25_FIELDS})
     return clone

@@ -6,8 +6,8 @@
   that is nothing but a frame is kept as typed.
 - Intent: a question about who said something ("Welke respondent …", "Wie …", "Wat zegt R13 …")
   prefers quote chunks; a question about a figure ("Hoeveel …", "scoort", "percentage", "tabel")
-  prefers table chunks. The searcher turns that into a soft boost (`SearchConfig.kind_boost`), never
-  into a filter.
+  prefers table chunks. The learned reranker (index/rerank.py) reads that as a feature, never as a
+  filter.
 """
 
 from __future__ import annotations

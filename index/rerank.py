@@ -4,7 +4,7 @@ After fusion the searcher's top `depth` candidates are reordered by a linear mod
 per-candidate features: what the retrievers said (RRF score and rank, chunk cosine, BM25 score and
 rank), the chunk (kind, length, respondents), the share of the question's BM25 terms it contains,
 the best and mean cosine of its pieces (index/pieces.py, each embedded alone: the piece vectors of
-an index built with `IndexConfig.sentence_vectors`, without `sentence_section`) and its
+an index built with `IndexConfig.sentence_vectors`) and its
 neighbourhood among the candidates (its parent or children, its section's rank). The rest keeps its fused order.
 
 The model (`RerankModel`) is a standardisation plus one weight per feature, stored as JSON

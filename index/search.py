@@ -34,9 +34,9 @@ from citaat.ingest.respondents import parse_respondents
 from citaat.ingest.store import CHUNKS_FILE, StoreError, read_chunks
 
 from .bm25 import BM25Index
-from .config import MODES, IndexConfig, Mode, SearchConfig
+from .config import MODES, IndexConfig, Mode, SearchConfig, removed_variants
 from .embedders import Embedder, make_embedder, normalize_spec
-from .fusion import collapse_duplicates, ranked, rrf, weighted
+from .fusion import collapse_duplicates, ranked, rrf
 from .language import is_english
 from .query import QueryPlan, plan
 from .records import SECTION_SEP, Filters, Hit, MatchedBy
@@ -110,7 +110,7 @@ class Searcher:
     @property
     def reranker(self) -> Reranker | None:
         """The learned reranker when `SearchConfig.rerank` asks for it and the index has piece
-        vectors embedded without their section path (its features need them); otherwise None
+        vectors (its features need them); otherwise None
         (fused order). Made once per model file and BM25 index (a copy of the searcher with another
         config or BM25, as the eval harness makes, gets its own)."""
         if not self.config.rerank:
@@ -118,9 +118,9 @@ class Searcher:
         key = (self.config.rerank_model or str(MODEL_FILE), id(self.bm25))
         if self._reranker is None or self._reranker[0] != key:
             reranker = None
-            if self.pieces is None or self.index_config.sentence_section:
+            if self.pieces is None:
                 log.warning(
-                    "%s: herrangschikken staat aan, maar de index heeft geen zinsvectoren (zonder sectiepad); "
+                    "%s: herrangschikken staat aan, maar de index heeft geen zinsvectoren; "
                     "zoeken in gefuseerde volgorde (%s)", self.directory, reindex_hint(self.directory)
                 )
             else:
@@ -149,7 +149,14 @@ class Searcher:
         version, manifest = open_version(directory, deferred=(VECTORS_FILE, ROWS_FILE, PIECES_FILE, PIECE_ROWS_FILE))
         check_sources(directory, manifest)
         hint = reindex_hint(directory)
-        icfg = IndexConfig.from_dict(manifest.get("config") or {})
+        stored = manifest.get("config") or {}
+        removed = removed_variants(stored)
+        if removed:
+            raise IndexMismatchError(
+                f"{directory}: de index is gebouwd met een variant die Citaat niet meer kent "
+                f"({', '.join(removed)}); {hint}"
+            )
+        icfg = IndexConfig.from_dict(stored)
         if manifest.get("tokenizer") != icfg.analyzer.id:
             raise IndexMismatchError(f"{directory}: BM25-index is met een andere tokenizer gebouwd; {hint}")
         built_with = manifest.get("embedder")
@@ -197,8 +204,6 @@ class Searcher:
             except ValueError:
                 raise IndexMismatchError(f"{directory}: zinsvectoren passen niet bij de chunks; {hint}") from None
         config = config or SearchConfig()
-        if config.sentence_dense != "off" and pieces is None:
-            raise IndexMismatchError(f"{directory}: de index heeft geen zinsvectoren; {hint}")
         store = _vector_store(vectors, version.name, chunks, config)
         try:
             attributes = read_attributes(directory)
@@ -275,13 +280,12 @@ class Searcher:
         return allowed
 
     def _understand(self, query: str) -> tuple[str, tuple[str, ...], QueryPlan, str]:
-        """The query without respondent codes, the codes, its plan, and the text that is embedded
-        (with strip_scaffolding "both" also without its question frame)."""
+        """The query without respondent codes, the codes, its plan, and the text that is embedded."""
         cfg = self.config
         text, codes = parse_respondents(query) if cfg.parse_respondents else (query, ())
         text = text or query
-        qp = plan(text, strip=cfg.strip_scaffolding != "off", who_hint=bool(codes))
-        return text, tuple(codes), qp, qp.match if cfg.strip_scaffolding == "both" else text
+        qp = plan(text, strip=cfg.strip_scaffolding, who_hint=bool(codes))
+        return text, tuple(codes), qp, text
 
     def prefetch(self, query: str) -> None:
         """Start embedding `query`'s vector in the background when the embedder can (QueryCache):
@@ -322,82 +326,22 @@ class Searcher:
         qvec = self.embedder.embed_queries([dense_text])[0] if mode != "bm25" else None
         bm25_all = self.bm25.scores(qp.match) if mode != "dense" else None
         depth = max(cfg.candidates, 3 * k)
-        prefer = qp.prefer if cfg.kind_boost > 0 else None
         while True:
-            hits, exhausted = self._rank(mode, qvec, bm25_all, allowed, depth, prefer, qp.match, qp.prefer)
+            hits, exhausted = self._rank(mode, qvec, bm25_all, allowed, depth, qp.match, qp.prefer)
             result = collapse_duplicates(hits, limit=k) if cfg.dedup else list(itertools.islice(hits, k))
             if len(result) >= k or exhausted or depth >= available:
                 return result
             depth *= 4  # duplicates ate the candidates: look deeper
 
-    def _dense_lists(
-        self, qvec: np.ndarray, depth: int, allowed: np.ndarray | None
-    ) -> tuple[list[int], dict[int, float], list[tuple[list[int], dict[int, float]]]]:
-        """The chunk-vector ranking (rows, cosines) and the dense rankings that take part in the
-        fusion, as `SearchConfig.sentence_dense` asks (each a list of rows best first and its scores)."""
-        rows, scores = self.vectors.search(qvec, depth, allowed)
-        chunk_rows = rows.tolist()
-        chunk = dict(zip(chunk_rows, scores.tolist(), strict=True))
-        how = self.config.sentence_dense
-        if how == "off":
-            return chunk_rows, chunk, [(chunk_rows, chunk)]
-        pieces = self._require_pieces()
-        piece_rows, best = pieces.search(qvec, depth, allowed)
-        if how == "replace":
-            return chunk_rows, chunk, [(piece_rows, best)]
-        if how == "list":
-            return chunk_rows, chunk, [(chunk_rows, chunk), (piece_rows, best)]
-        # "max": a chunk scores the higher of its own cosine and its best piece's, exactly, over
-        # every chunk that could reach the top `depth` (the union of both top lists).
-        union = np.asarray(list(dict.fromkeys([*chunk_rows, *piece_rows])), dtype=np.int64)
-        both = np.maximum(self.vectors.scores_for(qvec, union), pieces.max_scores(qvec, union))
-        order = np.argsort(-both, kind="stable")[:depth]
-        top = union[order].tolist()
-        return chunk_rows, chunk, [(top, dict(zip(top, both[order].tolist(), strict=True)))]
-
-    def _require_pieces(self) -> PieceIndex:
-        if self.pieces is None:
-            raise ConfigError(
-                f"{self.directory}: de index heeft geen zinsvectoren (sentence_dense={self.config.sentence_dense!r})",
-                reindex_hint(self.directory),
-            )
-        return self.pieces
-
-    def _fuse(
-        self,
-        mode: Mode,
-        qvec: np.ndarray | None,
-        dense_lists: list[tuple[list[int], dict[int, float]]],
-        lexical_rows: list[int],
-        lexical: dict[int, float],
-        bm25_all: np.ndarray | None,
-    ) -> dict[int, float]:
+    def _fuse(self, mode: Mode, dense_rows: list[int], dense: dict[int, float], lexical_rows: list[int],
+              lexical: dict[int, float]) -> dict[int, float]:
+        """One score per candidate: a retriever's own scores alone, or both lists fused by RRF."""
         cfg = self.config
         if mode == "bm25":
             return lexical
-        if mode == "dense" and len(dense_lists) == 1:
-            return dense_lists[0][1]
         if mode == "dense":
-            return rrf([rows for rows, _ in dense_lists], k=cfg.rrf_k)
-        if cfg.fusion == "rrf":
-            lists = [rows for rows, _ in dense_lists] + [lexical_rows]
-            weights = [cfg.dense_weight] * len(dense_lists) + [cfg.bm25_weight]
-            return rrf(lists, k=cfg.rrf_k, weights=weights)
-        union = list(dict.fromkeys([*(n for rows, _ in dense_lists for n in rows), *lexical_rows]))
-        assert qvec is not None and bm25_all is not None
-        rows = np.asarray(union, dtype=np.int64)
-        exact = self.vectors.scores_for(qvec, rows)
-        how = cfg.sentence_dense
-        maps: list[dict[int, float]] = []
-        if how in ("off", "list"):
-            maps.append(dict(zip(union, exact.tolist(), strict=True)))
-        if how != "off":
-            best = self._require_pieces().max_scores(qvec, rows)
-            if how == "max":
-                best = np.maximum(best, exact)
-            maps.append(dict(zip(union, best.tolist(), strict=True)))
-        maps.append({n: float(bm25_all[n]) for n in union})
-        return weighted(maps, [cfg.dense_weight] * (len(maps) - 1) + [cfg.bm25_weight], cfg.normalization)
+            return dense
+        return rrf([dense_rows, lexical_rows], k=cfg.rrf_k, weights=[cfg.dense_weight, cfg.bm25_weight])
 
     def _rank(
         self,
@@ -406,44 +350,29 @@ class Searcher:
         bm25_all: np.ndarray | None,
         allowed: np.ndarray | None,
         depth: int,
-        prefer: str | None = None,
         match: str = "",
         asked_kind: str | None = None,
     ) -> tuple[Iterator[Hit], bool]:
         """Fused candidates as lazily built hits, best first, and whether the retrievers ran dry
         (returned fewer than `depth` rows, so looking deeper cannot add any)."""
-        cfg = self.config
         dense_rows: list[int] = []
         dense: dict[int, float] = {}
-        dense_lists: list[tuple[list[int], dict[int, float]]] = []
         if qvec is not None:
-            dense_rows, dense, dense_lists = self._dense_lists(qvec, depth, allowed)
+            rows, scores = self.vectors.search(qvec, depth, allowed)
+            dense_rows = rows.tolist()
+            dense = dict(zip(dense_rows, scores.tolist(), strict=True))
         lexical_rows: list[int] = []
         lexical: dict[int, float] = {}
         if bm25_all is not None:
             lexical_rows, lexical = _top_positive(bm25_all, allowed, depth)
         exhausted = len(dense_rows) < depth and len(lexical_rows) < depth
 
-        fused = self._fuse(mode, qvec, dense_lists, lexical_rows, lexical, bm25_all)
-        matrix = getattr(self.vectors, "vectors", None)
-        if cfg.prf_beta > 0 and qvec is not None and fused and matrix is not None:
-            # Dense pseudo-relevance feedback (Rocchio): move the query towards the top hits' vectors
-            # and search the dense side again. Hit.dense_score keeps the question's own cosines.
-            top = np.asarray(ranked(fused)[: cfg.prf_depth], dtype=np.int64)
-            moved = qvec + cfg.prf_beta * np.asarray(matrix[top], dtype=np.float32).mean(axis=0)
-            moved = (moved / max(float(np.linalg.norm(moved)), 1e-12)).astype(np.float32)
-            _, _, dense_lists = self._dense_lists(moved, depth, allowed)
-            fused = self._fuse(mode, moved, dense_lists, lexical_rows, lexical, bm25_all)
-        if prefer is not None and fused:
-            # Soft preference for the kind of chunk the question asks for (never a filter).
-            bonus = cfg.kind_boost * (max(fused.values()) - min(fused.values()))
-            fused = {n: s + bonus if self._chunks[n].kind == prefer else s for n, s in fused.items()}
+        fused = self._fuse(mode, dense_rows, dense, lexical_rows, lexical)
         if mode == "hybrid" and qvec is not None and bm25_all is not None and fused and self.reranker is not None:
             fused = self._rerank(fused, qvec, bm25_all, dense_rows, lexical_rows, match, asked_kind)
         if self.config.cross_encoder and fused:
             fused = self._cross_rerank(fused, match)
-        dense_found = {n for rows, _ in dense_lists for n in rows} | set(dense_rows)
-        found_by: tuple[tuple[MatchedBy, set[int]], ...] = (("dense", dense_found), ("bm25", set(lexical_rows)))
+        found_by: tuple[tuple[MatchedBy, set[int]], ...] = (("dense", set(dense_rows)), ("bm25", set(lexical_rows)))
 
         def hits() -> Iterator[Hit]:
             for rank, n in enumerate(ranked(fused), 1):
@@ -465,7 +394,8 @@ class Searcher:
         """The fused candidates, best first, with what the reranker's features read of them."""
         rows = ranked(fused)
         arr = np.asarray(rows, dtype=np.int64)
-        piece_max, piece_mean = self._require_pieces().max_and_mean_scores(qvec, arr)
+        assert self.pieces is not None  # the reranker exists only with piece vectors
+        piece_max, piece_mean = self.pieces.max_and_mean_scores(qvec, arr)
         dense_rank = {n: i for i, n in enumerate(dense_rows, 1)}
         bm25_rank = {n: i for i, n in enumerate(lexical_rows, 1)}
         cand = Candidates(

@@ -150,11 +150,3 @@ def test_modes_and_hit_fields(fresh):
     assert [h.score for h in hybrid] == sorted((h.score for h in hybrid), reverse=True)
     with pytest.raises(ValueError, match="zoekmodus"):
         fresh.search("x", mode="fuzzy")
-
-
-def test_weighted_fusion_runs(fresh):
-    fresh.config = SearchConfig(fusion="weighted")
-    hits = fresh.search("belastingdienst van de regio", k=3)
-    assert hits[0].id in {"rapport:q:020", "rapport:p:02"}
-    fresh.config = SearchConfig(fusion="weighted", normalization="zscore", dense_weight=0.3, bm25_weight=0.7)
-    assert fresh.search("belastingdienst van de regio", k=3)[0].id in {"rapport:q:020", "rapport:p:02"}
