@@ -39,10 +39,10 @@ import numpy as np
 from citaat.index.bm25 import tokenize
 from citaat.index.evidence import TermStats
 from citaat.index.pieces import Span, pieces
+from citaat.index.query import Query
 from citaat.index.records import section_path
 from citaat.ingest.fsio import atomic_write_bytes
 from citaat.ingest.model import Chunk
-from citaat.ingest.respondents import parse_respondents
 
 log = logging.getLogger(__name__)
 
@@ -231,13 +231,13 @@ class SentenceScorer:
                 time.sleep(pause)  # lets a waiting question take the lock before the next batch
             self.save()
 
-    def query_vector(self, query: str) -> np.ndarray | None:
+    def query_vector(self, text: str) -> np.ndarray | None:
+        """`text` embedded as a query (the searcher's memoised embedder: the search's own vector)."""
         self._asked = time.monotonic()
         if self.embedder is None:
             return None
-        text, _ = parse_respondents(query)  # what the searcher embeds, so its memo serves us
         with self._lock:
-            return np.asarray(self.embedder.embed_queries([text or query])[0], dtype=np.float32)
+            return np.asarray(self.embedder.embed_queries([text])[0], dtype=np.float32)
 
     def _weights(self, query: str) -> tuple[dict[str, float], float]:
         """The question's term keys with their idf, and their sum (the lexical signal's denominator)."""
@@ -262,14 +262,15 @@ class SentenceScorer:
         return other
 
     def score(
-        self, query: str, chunks: Sequence[Chunk], ranks: dict[str, int] | None = None
+        self, query: Query, chunks: Sequence[Chunk], ranks: dict[str, int] | None = None
     ) -> dict[str, list[tuple[Span, float]]]:
-        """chunk id -> [(piece span, score)] for every piece of every chunk, in text order. `ranks`
-        (chunk id -> rank of the search hit that found it) adds `rank_weight` / (5 + rank)."""
+        """chunk id -> [(piece span, score)] for every piece of every chunk, in text order: the
+        cosine with the vector the search embedded (`Query.embed`), the terms of the text searched.
+        `ranks` (chunk id -> rank of the search hit that found it) adds `rank_weight` / (5 + rank)."""
         ranks = ranks or {}
         self._ensure(chunks)
-        qvec = self.query_vector(query)
-        weights, total = self._weights(query)
+        qvec = self.query_vector(query.embed)
+        weights, total = self._weights(query.search_text)
         out: dict[str, list[tuple[Span, float]]] = {}
         for c in chunks:
             if c.id in out:

@@ -12,7 +12,6 @@ another embedder get their own cached index over a copy of the same chunks.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import logging
@@ -147,18 +146,16 @@ def with_bm25(searcher: Any, config: Any) -> Any:
 
     from citaat.index.bm25 import BM25Index
 
-    clone = copy.copy(searcher)
-    clone.bm25 = BM25Index.build(
-        [c.text for c in searcher.chunks], k1=config.bm25_k1, b=config.bm25_b, analyzer=config.analyzer
-    )
-    clone.index_config = replace(searcher.index_config, **{f: getattr(config, f) for f in BM25_FIELDS})
-    return clone
+    texts = [c.text for c in searcher.chunks]
+    bm25 = BM25Index.build(texts, k1=config.bm25_k1, b=config.bm25_b, analyzer=config.analyzer)
+    built = replace(searcher.index_config, **{f: getattr(config, f) for f in BM25_FIELDS})
+    return searcher.with_parts(bm25=bm25, index_config=built)
 
 
 def open_variant_searcher(base: Any, overrides: Mapping[str, Any], progress: bool = False) -> Any:
     """A searcher over `base`'s chunks built with `base`'s IndexConfig changed by `overrides`.
 
-    Vectors change (embedder, section prefix, quote context): a second index, built once and cached.
+    Vectors change (embedder, piece vectors, chunk vectors): a second index, built once and cached.
     Only BM25 changes: BM25 rebuilt in memory (a few hundred ms for the report).
     """
     from dataclasses import replace
@@ -184,11 +181,7 @@ def open_variant_searcher(base: Any, overrides: Mapping[str, Any], progress: boo
 
 def with_search_config(searcher: Any, config: Any) -> Any:
     """The same loaded index and model, answering with another SearchConfig."""
-    if hasattr(searcher, "with_config"):
-        return searcher.with_config(config)
-    clone = copy.copy(searcher)  # shares chunks, vectors, BM25 and the model; only .config differs
-    clone.config = config
-    return clone
+    return searcher.with_parts(config=config)  # shares chunks, vectors, BM25 and the model
 
 
 # ------------------------------------------------------------------------------------ running

@@ -18,7 +18,6 @@ BM25 scores are cached per index variant, so a candidate costs only fusion and d
 
 from __future__ import annotations
 
-import copy
 import itertools
 import json
 import logging
@@ -239,13 +238,9 @@ def score_candidates(
     out: dict[int, dict[str, dict[str, float]]] = {}
     for n, cand in enumerate(tqdm(candidates, desc="Kandidaten", disable=not progress, leave=False)):
         if cand.index_key not in loaded:
-            s = copy.copy(open_index(cand))
-            s.embedder = _CachedEmbedder(s.embedder)
-            s.bm25 = _CachedBM25(s.bm25)
-            loaded[cand.index_key] = s
-        base = loaded[cand.index_key]
-        searcher = copy.copy(base)
-        searcher.config = cand.search
+            s = open_index(cand)
+            loaded[cand.index_key] = s.with_parts(embedder=_CachedEmbedder(s.embedder), bm25=_CachedBM25(s.bm25))
+        searcher = loaded[cand.index_key].with_parts(config=cand.search)
         key = tuple(c.id for c in searcher.chunks)
         if key not in judged_cache:
             judged_cache[key] = judge_items(items, list(searcher.chunks))

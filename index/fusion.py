@@ -9,12 +9,15 @@ evaluation (eval/dataset.py) merges relevant chunks into evidence units by it.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Protocol, TypeVar
 
+import numpy as np
+
 from citaat.ingest.text import squash_spaces
 
+from .config import Mode
 from .records import Hit
 
 K = TypeVar("K", bound=Hashable)
@@ -33,6 +36,40 @@ def rrf(ranked_lists: Sequence[Sequence[K]], k: int = 60, weights: Sequence[floa
         for rank, key in enumerate(ranked, 1):
             fused[key] = fused.get(key, 0.0) + w / (k + rank)
     return fused
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The fused candidates of one query (`Searcher.candidates`): row -> fused score, what each
+    retriever returned (rows best first, dense cosines), the query vector and BM25 scores, and
+    whether the retrievers ran dry (looking deeper cannot add any) or how many rows pass the filters."""
+
+    mode: Mode
+    fused: dict[int, float]
+    dense_rows: list[int]
+    dense: dict[int, float]
+    lexical_rows: list[int]
+    qvec: np.ndarray | None
+    bm25_all: np.ndarray | None
+    exhausted: bool
+    available: int
+
+
+def top_positive(scores: np.ndarray, allowed: np.ndarray | None, depth: int) -> tuple[list[int], dict[int, float]]:
+    """The `depth` best rows with a positive score (BM25: rows sharing a term with the query), best
+    first, among `allowed` rows if given, and their scores."""
+    if allowed is not None:
+        sub = scores[allowed]
+        rows = allowed
+    else:
+        sub = scores
+        rows = np.arange(len(scores))
+    positive = np.flatnonzero(sub > 0)
+    if len(positive) > depth:
+        positive = positive[np.argpartition(-sub[positive], depth - 1)[:depth]]
+    order = positive[np.argsort(-sub[positive], kind="stable")]
+    top = rows[order].tolist()
+    return top, {n: float(scores[n]) for n in top}
 
 
 def ranked(scores: Mapping[K, float]) -> list[K]:
