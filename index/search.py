@@ -13,14 +13,13 @@ queries in milliseconds, in two public stages:
 
 Filters are applied before ranking (index/filtering.py), so a filtered search returns k hits
 whenever k chunks pass the filter. A respondent code in the question ("Wat zegt R13 over …",
-"r 13", "respondent 13") becomes a respondent filter and is removed from the text that is matched
-(unless `SearchConfig.parse_respondents` is off); an explicit respondent filter wins.
+"r 13", "respondent 13") becomes a respondent filter and is removed from the text that is matched;
+an explicit respondent filter wins.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -139,7 +138,7 @@ class Searcher:
     def query(self, text: str, filters: Filters | None = None, search_text: str | None = None) -> Query:
         """`text` understood with this searcher's settings (respondent codes, question frame)."""
         cfg = self.config
-        return Query.of(text, filters, search_text, parse_codes=cfg.parse_respondents, strip=cfg.strip_scaffolding)
+        return Query.of(text, filters, search_text, strip=cfg.strip_scaffolding)
 
     def query_vector(self, query: Query) -> np.ndarray:
         """The question's vector as the dense retriever embeds it (memoised)."""
@@ -249,7 +248,7 @@ class Searcher:
                     bm25_score=float(bm25_all[n]) if bm25_all is not None else None,
                 )
 
-        return collapse_duplicates(hits(), limit=k) if self.config.dedup else list(itertools.islice(hits(), k))
+        return collapse_duplicates(hits(), limit=k)
 
     # ------------------------------------------------------------------ rerankers
 

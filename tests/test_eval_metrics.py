@@ -247,9 +247,10 @@ def test_named_configs():
     configs = resolve()
     names = [c.name for c in configs]
     assert names[0] == DEFAULT
-    assert {"bm25", "dense", "no-dedup", "no-respondent-parse", "naive"} <= set(names)
-    assert not {"hybrid-weighted", "previous-default", "sentence-max", "sentence-max-prf"} & set(names)  # lost, removed
-    distinct = {(c.search, c.embedder, c.parse_respondents, repr(sorted(c.index.items())), c.chunking) for c in configs}
+    assert {"bm25", "dense", "no-rerank", "english-hybrid", "naive"} <= set(names)
+    lost = {"hybrid-weighted", "previous-default", "sentence-max", "sentence-max-prf", "no-dedup", "no-respondent-parse"}
+    assert not lost & set(names)  # variants that lost were removed with their settings
+    distinct = {(c.search, c.embedder, repr(sorted(c.index.items())), c.chunking) for c in configs}
     assert len(distinct) == len(configs)  # no duplicates
     by_name = {c.name: c for c in configs}
     # The baselines pin their own index and chunking, so a change of defaults never changes them.

@@ -38,8 +38,6 @@ def test_a_query_holds_what_every_stage_reads():
     assert q.prefer == "quote" and q.shape == "person" and not q.english
     assert Query.of("What do the interviewees say about trust?").english
     assert Query.of("Wat zegt R13 over geld?", strip=False).match == "Wat zegt over geld?"
-    unparsed = Query.of("Wat zegt R13 over geld?", parse_codes=False)
-    assert unparsed.filters.respondents == () and "R13" in unparsed.embed
 
 
 def test_an_explicit_filter_wins_and_a_followup_keeps_its_own_codes():
