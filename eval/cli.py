@@ -147,8 +147,7 @@ def eval_tune(
         str,
         typer.Option(
             "--grid",
-            help="Rooster: v2 (384 kandidaten, standaard), v3 (zinsvectoren, feedback, fusie; de v2-keuzes vast), "
-            "v3-zinnen (alleen de zinsvectoren) of small.",
+            help="Rooster: v2 (48 kandidaten, standaard), v3 (fusie en chunkvector; de v2-keuzes vast) of small.",
         ),
     ] = "v2",
     out: Annotated[Path, typer.Option("--out", "-o", help="Map voor tune.json en tune.md.")] = Path("eval/out"),
