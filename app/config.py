@@ -20,8 +20,8 @@ PROVIDERS: tuple[str, ...] = ("off", "openai", "ollama")
 class AnswerConfig:
     """How a question becomes an answer.
 
-    k: hits retrieved per question. min_units / max_units: the extractive answer shows 3–6 quotes
-        or passages. max_sentences_per_passage: a passage hit is shown as its best 1–2 sentences.
+    min_units / max_units: the extractive answer shows 3–6 quotes or passages.
+    max_sentences_per_passage: a passage hit is shown as its best 1–2 sentences.
     max_question_chars: longer questions are cut at a word boundary (the embedder reads ~512 tokens
         anyway) and the user is told so.
     evidence: when the hits count as relevant evidence (thresholds calibrated in docs/chat.md);
@@ -30,7 +30,8 @@ class AnswerConfig:
         previous turn; the people it asks about do not count) is read as a follow-up and gets the
         previous question's topic added (app/question.py `is_followup`).
     search_k: rows in the "Zoek citaten" table.
-    evidence_k: hits whose sentences the extractive answer scores (sentence level, app/scoring.py).
+    evidence_k: hits retrieved per question; the extractive answer scores their sentences (sentence
+        level, app/scoring.py).
     main_max / main_chars: the answer itself shows at most this many excerpts, and after the first
         no more than this many characters of excerpt text; the rest of the evidence (up to
         `max_sources` excerpts in all) is shown collapsed ("Meer uit de interviews").
@@ -38,17 +39,13 @@ class AnswerConfig:
         report sentences around its best sentence.
     lexical_weight: weight of the sentence-level term overlap beside the dense cosine.
     rank_weight: weight of the search rank of the hit a piece comes from (app/scoring.py).
-    lead_bonus: added to the first sentence of a section (its topic sentence; 0 = off, the dev
-        split did not gain from it).
     floor_margin: a piece scoring more than this below the best piece is not in the answer itself;
         more than twice this below, it is left out altogether (filler).
-    context_weight: weight of the mean dense cosine of a piece's chunk (its context) in its score.
     Tuned on the dev split (docs/benchmarks.md, "Het antwoord vooraan"): `lab/tune_answers.py`, 5-fold
     CV of (lead@1 + lead@3) / 2 under the condition that "contains" stays at least the previous answer's
     (the CV winner, rank prior 0.4 and term overlap 0.1, raised the lead by 0.02-0.03 and lost contains).
     """
 
-    k: int = 20
     min_units: int = 3
     max_units: int = 6
     max_sentences_per_passage: int = 2
@@ -64,12 +61,10 @@ class AnswerConfig:
     lexical_weight: float = 0.05
     rank_weight: float = 0.2
     floor_margin: float = 0.05
-    lead_bonus: float = 0.0
-    context_weight: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.k < 1 or self.search_k < 1:
-            raise ConfigError("k en search_k moeten minstens 1 zijn")
+        if self.evidence_k < 1 or self.search_k < 1:
+            raise ConfigError("evidence_k en search_k moeten minstens 1 zijn")
         if not 1 <= self.min_units <= self.max_units:
             raise ConfigError("min_units moet tussen 1 en max_units liggen")
         if self.max_question_chars < 20:

@@ -22,9 +22,8 @@ from dataclasses import dataclass, replace
 from typing import Literal, Protocol
 
 from citaat.index.bm25 import tokenize
-from citaat.index.language import is_english
 from citaat.index.pieces import pieces
-from citaat.index.query import Shape, topic_text
+from citaat.index.query import Query, Shape, topic_text
 from citaat.index.search import Filters, Hit
 from citaat.ingest.apparatus import apparatus_kind, is_reading_guidance
 from citaat.ingest.model import Chunk, ChunkKind
@@ -373,16 +372,7 @@ class Excerpter:
                 out.setdefault(chunk.id, (chunk, hit.rank))
         return out
 
-    def compose(
-        self,
-        hits: Sequence[Hit],
-        query: str,
-        filters: Filters,
-        codes: Sequence[str],
-        scorer: SentenceScorer,
-        shape: Shape,
-        allow_apparatus: bool = False,
-    ) -> Composition:
+    def compose(self, hits: Sequence[Hit], question: Query, scorer: SentenceScorer) -> Composition:
         """The evidence of an answer in the order the answer shows it, cut into the short answer
         itself (`main`, at most `main_max` excerpts, each within `floor_margin` of the best) and
         the rest (`more`, shown collapsed under "Meer uit de interviews").
@@ -395,11 +385,15 @@ class Excerpter:
         sentence then quotes for "views", report sentences for "overview", figures for "figure").
         Left out: the publication's apparatus (unless `allow_apparatus`), headings and reading
         guidance, one- or two-word quotes, and a text shown already (a quote the report prints
-        twice is shown once, its other places on its card)."""
+        twice is shown once, its other places on its card). The question's respondents (an explicit
+        filter, else the codes it names) restrict the evidence; a question about the publication
+        (`Query.about_publication`) allows its apparatus."""
         cfg = self.config
+        query, filters, codes, shape = question.search_text, question.filters, question.respondents, question.shape
+        allow_apparatus = question.about_publication
         found = self.candidates(hits, filters, codes)
         ranks = {cid: rank for cid, (_, rank) in found.items()}
-        scored = scorer.score(query, [chunk for chunk, _ in found.values()], ranks)
+        scored = scorer.score(question, [chunk for chunk, _ in found.values()], ranks)
         items: list[_Piece] = []
         for cid, pieces_ in scored.items():
             chunk, rank = found[cid]
@@ -419,7 +413,7 @@ class Excerpter:
         best = max(x.score for x in items)
         # below the answer's own floor a quote must also share a topic word with the question: a
         # long quote that is near every question in meaning (R24's "brink") is no evidence for it
-        topic = set() if is_english(query) else term_keys(topic_text(query))
+        topic = set() if question.english else term_keys(topic_text(query))
         items = [
             x
             for x in items

@@ -10,16 +10,14 @@ Two signals, like the searcher's but at sentence level:
   contains, the corpus idf coming from `index.evidence.TermStats`.
 
 Terms match on their first `PREFIX` characters, so the stems of "succesfactoren" and
-"succesfactor" (which the Snowball stemmer leaves apart) meet. The first sentence of a section
-(its topic sentence: "De relatie, … is de meest genoemde succesfactor.") gets `lead_bonus`.
+"succesfactor" (which the Snowball stemmer leaves apart) meet.
 
 The search itself is a third signal: a piece of the hit ranked r gets `rank_weight` / (5 + r).
-The piece's context is the fourth: `context_weight` × the mean dense cosine of the pieces of its
-chunk (a sentence in a passage that is about the question as a whole beats a stray sentence).
 
-score = dense + `lexical_weight` × lexical + `rank_weight` / (5 + r) + `context_weight` × context
-(+ `lead_bonus`). The pieces of a chunk are `pieces(chunk)`: sentences for a passage, the whole
-text for a quote or turn, rows for a table.
+score = dense + `lexical_weight` × lexical + `rank_weight` / (5 + r). The pieces of a chunk are
+`pieces(chunk)`: sentences for a passage, the whole text for a quote or turn, rows for a table.
+A bonus for a section's first sentence and the mean cosine of a piece's chunk as a fourth signal
+lost on dev and were removed (docs/benchmarks.md).
 
 `score` scores the pieces of given chunks (the hits of a search). Scoring every sentence of the
 corpus instead (the search rank as a prior) lost on dev and was removed (docs/benchmarks.md).
@@ -41,10 +39,10 @@ import numpy as np
 from citaat.index.bm25 import tokenize
 from citaat.index.evidence import TermStats
 from citaat.index.pieces import Span, pieces
+from citaat.index.query import Query
 from citaat.index.records import section_path
 from citaat.ingest.fsio import atomic_write_bytes
 from citaat.ingest.model import Chunk
-from citaat.ingest.respondents import parse_respondents
 
 log = logging.getLogger(__name__)
 
@@ -87,26 +85,14 @@ class SentenceScorer:
         embedder: EmbedderLike | None,
         lexical_weight: float,
         lock: threading.Lock,
-        lead_bonus: float = 0.0,
         rank_weight: float = 0.0,
         cache_file: Path | None = None,
-        context_weight: float = 0.0,
     ) -> None:
         self.rank_weight = rank_weight
-        self.context_weight = context_weight
         self.cache_file = cache_file
         self._saved = 0
         self.embedder = embedder
         self.lexical_weight = lexical_weight
-        self.lead_bonus = lead_bonus
-        # passages that open their section (the first passage of a section in document order)
-        self._opens: set[str] = set()
-        previous: tuple[str, ...] | None = None
-        for c in chunks:
-            if c.kind == "passage":
-                if c.section != previous:
-                    self._opens.add(c.id)
-                previous = c.section
         self.terms = TermStats.of(chunks)
         self._chunks = chunks
         self._vectors: dict[str, np.ndarray] = {}
@@ -245,13 +231,13 @@ class SentenceScorer:
                 time.sleep(pause)  # lets a waiting question take the lock before the next batch
             self.save()
 
-    def query_vector(self, query: str) -> np.ndarray | None:
+    def query_vector(self, text: str) -> np.ndarray | None:
+        """`text` embedded as a query (the searcher's memoised embedder: the search's own vector)."""
         self._asked = time.monotonic()
         if self.embedder is None:
             return None
-        text, _ = parse_respondents(query)  # what the searcher embeds, so its memo serves us
         with self._lock:
-            return np.asarray(self.embedder.embed_queries([text or query])[0], dtype=np.float32)
+            return np.asarray(self.embedder.embed_queries([text])[0], dtype=np.float32)
 
     def _weights(self, query: str) -> tuple[dict[str, float], float]:
         """The question's term keys with their idf, and their sum (the lexical signal's denominator)."""
@@ -268,10 +254,7 @@ class SentenceScorer:
             self.embedder,
             self.lexical_weight,
             self._lock,
-            self.lead_bonus,
             self.rank_weight,
-            None,
-            self.context_weight,
         )
         other.cache_file = self.cache_file
         known = {c.id for c in chunks}
@@ -279,14 +262,15 @@ class SentenceScorer:
         return other
 
     def score(
-        self, query: str, chunks: Sequence[Chunk], ranks: dict[str, int] | None = None
+        self, query: Query, chunks: Sequence[Chunk], ranks: dict[str, int] | None = None
     ) -> dict[str, list[tuple[Span, float]]]:
-        """chunk id -> [(piece span, score)] for every piece of every chunk, in text order. `ranks`
-        (chunk id -> rank of the search hit that found it) adds `rank_weight` / (5 + rank)."""
+        """chunk id -> [(piece span, score)] for every piece of every chunk, in text order: the
+        cosine with the vector the search embedded (`Query.embed`), the terms of the text searched.
+        `ranks` (chunk id -> rank of the search hit that found it) adds `rank_weight` / (5 + rank)."""
         ranks = ranks or {}
         self._ensure(chunks)
-        qvec = self.query_vector(query)
-        weights, total = self._weights(query)
+        qvec = self.query_vector(query.embed)
+        weights, total = self._weights(query.search_text)
         out: dict[str, list[tuple[Span, float]]] = {}
         for c in chunks:
             if c.id in out:
@@ -301,14 +285,10 @@ class SentenceScorer:
             keys = self._keys.get(c.id)
             if keys is None:
                 keys = self._keys[c.id] = [term_keys(c.text[s:e]) for s, e in spans]
-            context = float(np.mean(dense)) if len(spans) else 0.0
             for n, ((s, e), d) in enumerate(zip(spans, dense, strict=True)):
                 have = keys[n] & weights.keys()
                 lexical = sum(weights[t] for t in have) / total
-                bonus = self.lead_bonus if n == 0 and c.id in self._opens else 0.0
-                bonus += self.context_weight * context
-                if c.id in ranks:
-                    bonus += self.rank_weight / (5 + ranks[c.id])
+                bonus = self.rank_weight / (5 + ranks[c.id]) if c.id in ranks else 0.0
                 scored.append(((s, e), float(d) + self.lexical_weight * lexical + bonus))
             out[c.id] = scored
         return out

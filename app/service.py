@@ -22,12 +22,11 @@ from pathlib import Path
 from typing import Protocol
 
 from citaat.index.config import Mode as SearchMode
-from citaat.index.embedders import QueryCache
-from citaat.index.evidence import DenseBaseline, TermStats, judge_evidence
-from citaat.index.query import about_publication, question_shape
+from citaat.index.embedders import Embedder
+from citaat.index.evidence import TermStats, judge_evidence
+from citaat.index.query import Query
 from citaat.index.search import Filters, Hit
 from citaat.ingest.model import Chunk, ChunkKind
-from citaat.ingest.respondents import parse_respondents
 
 from .config import AnswerConfig
 from .extractive import SPEECH, ChunkSource, Excerpter, bullets, extractive_answer
@@ -39,11 +38,23 @@ from .scoring import SentenceScorer
 
 
 class SearcherLike(ChunkSource, Protocol):
-    """What the answer service needs of index.search.Searcher."""
+    """What the answer service needs of index.search.Searcher: the question understood once
+    (`query`), searched, and its vector for the answer's scorer (`embedder`, whose query vectors
+    are memoised, so the search's vector serves) and the evidence rule (`baseline`)."""
+
+    def query(self, text: str, filters: Filters | None = None, search_text: str | None = None) -> Query: ...
 
     def search(
-        self, query: str, k: int | None = None, filters: Filters | None = None, mode: SearchMode | None = None
+        self, query: str | Query, k: int | None = None, filters: Filters | None = None, mode: SearchMode | None = None
     ) -> list[Hit]: ...
+
+    def baseline(self, query: Query) -> float | None: ...
+
+    @property
+    def embedder(self) -> Embedder | None: ...
+
+    @property
+    def directory(self) -> Path | None: ...
 
     def respondents(self) -> list[str]: ...
 
@@ -73,24 +84,18 @@ class Answerer:
         self.excerpter = Excerpter(searcher, self.config)
         self._lock = threading.Lock()
         self.terms = TermStats.of(searcher.chunks)
-        # One question is embedded once: the searcher's query vector serves the sentence scorer.
-        embedder = getattr(searcher, "embedder", None)
-        if embedder is not None and not isinstance(embedder, QueryCache):
-            embedder = QueryCache(embedder)
-            searcher.embedder = embedder  # type: ignore[attr-defined]
-        directory = getattr(searcher, "directory", None)
-        if sentence_cache is None and isinstance(directory, Path):
+        if sentence_cache is None and searcher.directory is not None:
             slug = re.sub(r"[^A-Za-z0-9]+", "-", Path(searcher.embedder_name).name).strip("-") or "model"
-            sentence_cache = directory / "cache" / f"sentences-{slug}.npz"
+            sentence_cache = searcher.directory / "cache" / f"sentences-{slug}.npz"
+        # One question is embedded once: the searcher memoises its query vectors, so the sentence
+        # scorer, embedding the same text (`Query.embed`), gets the search's vector.
         self.scorer = SentenceScorer(
             searcher.chunks,
-            embedder,
+            searcher.embedder,
             self.config.lexical_weight,
             self._lock,
-            self.config.lead_bonus,
             self.config.rank_weight,
             sentence_cache,
-            self.config.context_weight,
         )
 
     def warm(self, quiet: float = 0.0) -> None:
@@ -135,19 +140,13 @@ class Answerer:
 
     # ------------------------------------------------------------------ searching
 
-    def _baseline(self, query: str) -> float | None:
-        """The question's mean cosine over the corpus, for the no-evidence model (None: the rule
-        does not use it, or the searcher has no vector matrix or embedder to compute it with)."""
-        embedder = getattr(self.searcher, "embedder", None)
-        if not self.config.evidence.use_model or embedder is None:
-            return None
-        baseline = DenseBaseline.of(getattr(getattr(self.searcher, "vectors", None), "vectors", None))
-        text, _ = parse_respondents(query)  # what the searcher embeds, so its cached vector serves
-        return baseline.of_query(embedder, text or query) if baseline is not None else None
+    def query(self, text: str, filters: Filters | None = None, search_text: str | None = None) -> Query:
+        """The question understood once, by the current searcher's settings (index/query.py `Query`)."""
+        return self.searcher.query(text, filters, search_text)
 
-    def _search(self, query: str, k: int, filters: Filters | None) -> list[Hit]:
+    def _search(self, query: str | Query, k: int, filters: Filters | None = None) -> list[Hit]:
         # No lock: Searcher.search only reads (FAISS, bm25s and the embedder are safe to share).
-        return self.searcher.search(query, k=k, filters=filters)
+        return self.searcher.search(query, k=k, filters=None if isinstance(query, Query) else filters)
 
     def _filtered(self, filters: Filters) -> list[Chunk]:
         chunks = self.searcher.chunks
@@ -166,9 +165,9 @@ class Answerer:
             chunks = self._filtered(filters)
             chunks.sort(key=lambda c: (c.kind not in SPEECH,))
             return [self.excerpter.source(n, c) for n, c in enumerate(chunks[:k], 1)]
-        _, codes = parse_respondents(query)
-        codes = filters.respondents or codes
-        hits = self._search(query, k, filters)
+        understood = self.query(query, filters)
+        hits = self._search(understood, k)
+        codes = understood.respondents
         return self.excerpter.units(hits, query, filters, codes, k, cutoff=False, skip_non_evidence=False)
 
     def respondent_quotes(self, code: str) -> list[Source]:
@@ -213,8 +212,8 @@ class Answerer:
         followup = bool(previous and topic and is_followup(q, cfg.followup_max_content_words))
         query = rewrite_query(q, topic) if followup else q
         new_topic = followup_topic(q, topic) if followup else " ".join(content_words(q))
-        _, asked_codes = parse_respondents(q)
-        codes = filters.respondents or asked_codes
+        understood = self.query(q, filters, query)
+        codes = understood.respondents
         known = set(self.respondents())
         unknown = [c for c in codes if c not in known]
         # what every answer to this question shares; the branches below fill in the rest
@@ -230,7 +229,7 @@ class Answerer:
             return
 
         yield "Zoeken in de interviews…"
-        hits = self._search(query, max(cfg.k, cfg.evidence_k), filters)
+        hits = self._search(understood, cfg.evidence_k)
         if not hits:
             text = (
                 "Geen enkele passage voldoet aan de gekozen filters. Maak de filters ruimer of kies een "
@@ -238,9 +237,8 @@ class Answerer:
             )
             yield replace(base, text=with_notes(text, notes), lead=text, mode="message", no_evidence=True)
             return
-        judged = judge_evidence(
-            hits, cfg.evidence, self.searcher.embedder_name, q, self.terms, self._baseline(query)
-        )
+        baseline = self.searcher.baseline(understood) if cfg.evidence.use_model else None
+        judged = judge_evidence(hits, cfg.evidence, self.searcher.embedder_name, q, self.terms, baseline)
         scores = {
             "dense_top": judged.dense_top,
             "bm25_top": judged.bm25_top,
@@ -273,9 +271,7 @@ class Answerer:
             previous_q = previous if followup else None
             yield from generated_answer(self.llm, q, previous_q, units, evidence, base, scores)
             return
-        shape = question_shape(q, bool(codes))
-        allow = about_publication(q)
-        composition = self.excerpter.compose(hits, query, filters, codes, self.scorer, shape, allow)
+        composition = self.excerpter.compose(hits, understood, self.scorer)
         yield from extractive_answer(composition, base, scores)
 
 

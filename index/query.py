@@ -6,15 +6,21 @@
   that is nothing but a frame is kept as typed.
 - Intent: a question about who said something ("Welke respondent …", "Wie …", "Wat zegt R13 …")
   prefers quote chunks; a question about a figure ("Hoeveel …", "scoort", "percentage", "tabel")
-  prefers table chunks. The searcher turns that into a soft boost (`SearchConfig.kind_boost`), never
-  into a filter.
+  prefers table chunks. The learned reranker (index/rerank.py) reads that as a feature, never as a
+  filter.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Literal
+
+from citaat.ingest.respondents import parse_respondents
+
+from .language import is_english
+from .records import Filters
 
 _ASKERS = (
     r"(?:respondent(?:en)?|geïnterviewde[n]?|geinterviewde[n]?|interviewee?s?|"
@@ -190,3 +196,69 @@ def question_shape(question: str, has_codes: bool = False) -> Shape:
 def about_publication(question: str) -> bool:
     """True for a question about the publication itself (its authors, commissioner, steering group)."""
     return _PUBLICATION_RE.search(question) is not None
+
+
+# ---------------------------------------------------------------------------- one question, understood once
+
+
+@dataclass(frozen=True)
+class Query:
+    """One question as the search, the evidence rule and the answer's scoring read it, built once
+    (`Query.of`; a searcher builds it with its own settings: `Searcher.query`).
+
+    text: the question as typed. search_text: the text searched: `text`, or a follow-up with the
+        previous topic's words added (app/question.py `rewrite_query`).
+    filters: the caller's filters with the respondent codes named in `search_text` merged in (an
+        explicit respondent filter wins). respondents: who the answer is about: the explicit
+        respondent filter, else the codes named in `text`.
+    embed: the text the dense retriever embeds (`search_text` without its codes). match: the text
+        BM25 matches (`embed` without its question frame, unless stripping is off).
+    english: `search_text` is English (index/language.py). prefer: the chunk kind asked for
+        ("quote", "table" or None). shape: the answer shape `text` asks for (`question_shape`).
+    """
+
+    text: str
+    search_text: str
+    filters: Filters
+    respondents: tuple[str, ...]
+    embed: str
+    match: str
+    english: bool
+    prefer: str | None
+    shape: Shape
+
+    @classmethod
+    def of(
+        cls,
+        text: str,
+        filters: Filters | None = None,
+        search_text: str | None = None,
+        strip: bool = True,
+    ) -> Query:
+        """Understand `text` (searched as `search_text` when given). `strip`: BM25 matches the text
+        without its question frame."""
+        search_text = text if search_text is None else search_text
+        filters = filters or Filters()
+        embed, codes = parse_respondents(search_text)
+        embed = embed or search_text
+        asked = codes
+        if search_text != text:
+            asked = parse_respondents(text)[1]  # a follow-up's search text carries the previous topic
+        respondents = filters.respondents or asked
+        qp = plan(embed, strip=strip, who_hint=bool(codes))
+        return cls(
+            text=text,
+            search_text=search_text,
+            filters=filters if filters.respondents or not codes else dataclasses.replace(filters, respondents=codes),
+            respondents=tuple(respondents),
+            embed=embed,
+            match=qp.match,
+            english=is_english(search_text),
+            prefer=qp.prefer,
+            shape=question_shape(text, bool(respondents)),
+        )
+
+    @property
+    def about_publication(self) -> bool:
+        """The question asks about the publication itself (see `about_publication`)."""
+        return about_publication(self.text)

@@ -4,7 +4,7 @@ After fusion the searcher's top `depth` candidates are reordered by a linear mod
 per-candidate features: what the retrievers said (RRF score and rank, chunk cosine, BM25 score and
 rank), the chunk (kind, length, respondents), the share of the question's BM25 terms it contains,
 the best and mean cosine of its pieces (index/pieces.py, each embedded alone: the piece vectors of
-an index built with `IndexConfig.sentence_vectors`, without `sentence_section`) and its
+an index built with `IndexConfig.sentence_vectors`) and its
 neighbourhood among the candidates (its parent or children, its section's rank). The rest keeps its fused order.
 
 The model (`RerankModel`) is a standardisation plus one weight per feature, stored as JSON
@@ -30,6 +30,8 @@ from citaat.ingest.model import Chunk
 
 from .bm25 import BM25Index
 from .bm25 import idf as bm25_idf
+from .fusion import Pool, ranked
+from .vectors import PieceIndex, VectorStore
 
 MODEL_FILE = Path(__file__).resolve().parent / "rerank_model.json"
 MODEL_FORMAT = 1
@@ -147,6 +149,28 @@ class Candidates:
     bm25: np.ndarray
     piece_max: np.ndarray
     piece_mean: np.ndarray
+
+    @classmethod
+    def of(cls, pool: Pool, vectors: VectorStore, pieces: PieceIndex) -> tuple[list[int], Candidates]:
+        """The candidates of a hybrid pool (`Searcher.candidates`), best first, and what the
+        features read of them."""
+        if pool.qvec is None or pool.bm25_all is None:
+            raise ValueError("herrangschikken vraagt dense en BM25")
+        rows = ranked(pool.fused)
+        arr = np.asarray(rows, dtype=np.int64)
+        piece_max, piece_mean = pieces.max_and_mean_scores(pool.qvec, arr)
+        dense_rank = {n: i for i, n in enumerate(pool.dense_rows, 1)}
+        bm25_rank = {n: i for i, n in enumerate(pool.lexical_rows, 1)}
+        return rows, cls(
+            rows=arr,
+            fused=np.asarray([pool.fused[n] for n in rows], dtype=np.float64),
+            dense_rank=np.asarray([dense_rank.get(n, 0) for n in rows], dtype=np.int64),
+            bm25_rank=np.asarray([bm25_rank.get(n, 0) for n in rows], dtype=np.int64),
+            cosine=np.asarray(vectors.scores_for(pool.qvec, arr), dtype=np.float64),
+            bm25=np.asarray(pool.bm25_all[arr], dtype=np.float64),
+            piece_max=np.asarray(piece_max, dtype=np.float64),
+            piece_mean=np.asarray(piece_mean, dtype=np.float64),
+        )
 
 
 class Reranker:

@@ -19,6 +19,7 @@ from citaat.ingest.pipeline import IngestConfig, IngestResult, ingest_paths
 from citaat.ingest.store import has_staged, publish_staged, staged_dir
 
 from . import build
+from .config import EMBED_BATCH
 from .store import SearchIndexError, reindex_hint
 
 
@@ -96,7 +97,7 @@ def _update_index(
     if ray is not None:
         from .adapters.ray_embed import RayEmbedder
 
-        model = RayEmbedder(ray, config.embedder, workers=ray_workers, batch_size=config.batch_size)
+        model = RayEmbedder(ray, config.embedder, workers=ray_workers, batch_size=EMBED_BATCH)
     if not has_staged(directory):
         return build.build_index(directory, config, progress=progress, embedder=model)
     try:

@@ -89,7 +89,7 @@ def signals(searcher: Searcher, split: str) -> list[Signals]:
             kind = head if head in ("offtopic", "neardomain") else "overig"
         else:
             kind = "answerable"
-        hits = searcher.search(item.q, k=max(cfg.k, cfg.evidence_k), filters=Filters())
+        hits = searcher.search(item.q, k=cfg.evidence_k, filters=Filters())
         dense = [h.dense_score for h in hits if h.dense_score is not None]
         lexical = [h.bm25_score for h in hits if h.bm25_score is not None]
         top = [Top(max(dense) if dense else None, max(lexical) if lexical else None)] if hits else []

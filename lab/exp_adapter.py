@@ -18,7 +18,6 @@ Result (docs/benchmarks.md, "Zoeken v2"): it does not win, so the product does n
 from __future__ import annotations
 
 import argparse
-import copy
 import time
 from dataclasses import replace
 
@@ -86,16 +85,14 @@ def main() -> None:
         EvalConfig("default", "default", SearchConfig()),
         EvalConfig("dense", "dense", replace(SearchConfig(), mode="dense")),
     ]
-    searchers = {"default": base, "dense": copy.copy(base)}
-    searchers["dense"].config = configs[1].search
-    base.config = configs[0].search
+    base = base.with_parts(config=configs[0].search)
+    searchers = {"default": base, "dense": base.with_parts(config=configs[1].search)}
     for lam in [float(x) for x in args.lambdas.split(",")]:
         w = fit(q, p, lam)
         for mode in ("default", "dense"):
             name = f"{mode}-adapter-l{lam:g}"
-            s = copy.copy(base)
-            s.embedder = AdaptedEmbedder(base.embedder, w)
-            s.config = SearchConfig() if mode == "default" else replace(SearchConfig(), mode="dense")
+            config = SearchConfig() if mode == "default" else replace(SearchConfig(), mode="dense")
+            s = base.with_parts(config=config, embedder=AdaptedEmbedder(base.embedder, w))
             configs.append(EvalConfig(name, name, s.config))
             searchers[name] = s
     results = evaluate_configs(qset, configs, searchers)

@@ -58,35 +58,23 @@ K = 10
 
 
 def _fused_candidates(searcher: Any, query: str) -> dict[str, Any]:
-    """The default search up to fusion (index/search.py `Searcher.search` / `_rank`), without
-    collapsing: every fused candidate row, best first, with what the retrievers said."""
+    """The default search's first stage (`Searcher.candidates`), without reranking or collapsing:
+    every fused candidate row, best first, with what the retrievers said."""
     from citaat.index.fusion import ranked
-    from citaat.index.query import plan
-    from citaat.index.records import Filters
-    from citaat.index.search import _top_positive
-    from citaat.ingest.respondents import parse_respondents
 
-    cfg = searcher.config
-    text, codes = parse_respondents(query) if cfg.parse_respondents else (query, ())
-    qp = plan(text or query, strip=cfg.strip_scaffolding != "off", who_hint=bool(codes))
-    dense_text = qp.match if cfg.strip_scaffolding == "both" else text or query
-    qvec = searcher.embedder.embed_queries([dense_text])[0]
-    bm25_all = searcher.bm25.scores(qp.match)
-    depth = max(cfg.candidates, 3 * cfg.k)
-    allowed = searcher.allowed_rows(Filters(respondents=codes)) if codes else None
-    dense_rows, _, dense_lists = searcher._dense_lists(qvec, depth, allowed)
-    lexical_rows, lexical = _top_positive(bm25_all, allowed, depth)
-    fused = searcher._fuse("hybrid", qvec, dense_lists, lexical_rows, lexical, bm25_all)
+    understood = searcher.query(query)
+    pool = searcher.candidates(understood, max(searcher.config.candidates, 3 * searcher.config.k), "hybrid")
     return {
-        "rows": ranked(fused),
-        "fused": fused,
-        "dense_rows": dense_rows,
-        "lexical_rows": lexical_rows,
-        "bm25_all": bm25_all,
-        "qvec": qvec,
-        "match": qp.match,
-        "prefer": qp.prefer,
-        "codes": codes,
+        "rows": ranked(pool.fused),
+        "pool": pool,
+        "fused": pool.fused,
+        "dense_rows": pool.dense_rows,
+        "lexical_rows": pool.lexical_rows,
+        "bm25_all": pool.bm25_all,
+        "qvec": pool.qvec,
+        "match": understood.match,
+        "prefer": understood.prefer,
+        "codes": understood.filters.respondents,
     }
 
 
@@ -257,7 +245,7 @@ def build_features(progress: bool = True) -> dict[str, Any]:
             }
             feats[i] = [f[name] for name in FEATURES]
         # the product's features (index/rerank.py), exactly as the searcher computes them
-        _, cand = searcher.rerank_candidates(fused, qvec, bm25_all, fc["dense_rows"], fc["lexical_rows"])
+        _, cand = searcher.rerank_candidates(fc["pool"])
         xp = product.features(cand, fc["match"], fc["prefer"], len(rows))
         # candidate extras (EXTRA_SETS): hubness (CSLS: 2 cos - hub) of the chunk and of its best piece
         pcsls = np.full(n_docs, -2.0)

@@ -10,16 +10,14 @@ read here.
 
 Objective: the mean of MRR@10 and Hit@5 (what the issue asks to win on), ties broken by Hit@1.
 
-The grid covers the index side (chunking: sentence windows or whole paragraphs; section header in
-the dense and BM25 text; BM25 analysis: simplemma lemma or not, question-word or NLTK stopwords)
-and the query side (fusion RRF with rrf_k and dense weight, or weighted z-score fusion; stripping
-question scaffolding for BM25 or both retrievers; the soft kind boost). Query embeddings and BM25
-scores are cached per index variant, so a candidate costs only fusion and duplicate collapsing.
+The grid covers the index side (chunking: sentence windows or whole paragraphs; BM25 analysis:
+simplemma lemma or not, question-word or NLTK stopwords; the chunk vector) and the query side (RRF
+with rrf_k and dense weight; stripping question scaffolding for BM25 or not). Query embeddings and
+BM25 scores are cached per index variant, so a candidate costs only fusion and duplicate collapsing.
 """
 
 from __future__ import annotations
 
-import copy
 import itertools
 import json
 import logging
@@ -49,13 +47,11 @@ CHUNKINGS: dict[str, ChunkConfig] = {
 }
 
 
-# Sentence (piece) vectors in the index (IndexConfig): none, per piece alone, per piece after its
-# section path (the answer scorer's scheme), or per piece with the chunk vector as their mean.
+# The chunk vector (IndexConfig): the embedding of the chunk's own text without piece vectors, or the
+# mean of its piece vectors (the default since "Zoeken v5").
 PIECE_INDEX: dict[str, dict[str, Any]] = {
-    "geen": {"sentence_vectors": False, "sentence_section": False, "chunk_vectors": "window"},
-    "zin": {"sentence_vectors": True, "sentence_section": False, "chunk_vectors": "window"},
-    "kop+zin": {"sentence_vectors": True, "sentence_section": True, "chunk_vectors": "window"},
-    "gemiddelde": {"sentence_vectors": True, "sentence_section": False, "chunk_vectors": "piece-mean"},
+    "geen": {"sentence_vectors": False, "chunk_vectors": "window"},
+    "gemiddelde": {"sentence_vectors": True, "chunk_vectors": "piece-mean"},
 }
 
 
@@ -80,24 +76,14 @@ class Candidate:
     def label(self) -> str:
         s = self.search
         idx = self.index
-        fusion = (
-            f"rrf k={s.rrf_k} wd={s.dense_weight:g}"
-            if s.fusion == "rrf"
-            else f"weighted {s.normalization} wd={s.dense_weight:g}"
-        )
-        prefix = f"kop d{int(idx.get('section_prefix_dense', True))}b{int(idx.get('section_prefix_bm25', True))}"
         bm25 = f"{'lemma+' if idx.get('bm25_lemma', True) else ''}snowball/{idx.get('bm25_stopwords', 'question')}"
-        sentences = f"{piece_variant(idx)}/{s.sentence_dense}"
         return SEP.join(
             (
                 self.chunking,
-                prefix,
                 bm25,
-                fusion,
-                f"strip={s.strip_scaffolding}",
-                f"boost={s.kind_boost:g}",
-                sentences,
-                f"prf={s.prf_beta:g}",
+                f"rrf k={s.rrf_k} wd={s.dense_weight:g}",
+                f"strip={'bm25' if s.strip_scaffolding else 'off'}",
+                piece_variant(idx),
             )
         )
 
@@ -110,46 +96,22 @@ class Grid:
     """The values tried per setting; the grid is their full product."""
 
     chunkings: tuple[str, ...] = ("windows", "paragraphs")
-    prefixes: tuple[tuple[bool, bool], ...] = ((True, True), (False, False), (False, True))
     analyzers: tuple[tuple[bool, str], ...] = ((True, "question"), (False, "question"), (True, "nltk"), (False, "nltk"))
-    fusions: tuple[tuple[str, int, float], ...] = (
-        ("rrf", 10, 1.5),
-        ("rrf", 20, 1.0),
-        ("rrf", 60, 1.0),
-        ("weighted", 0, 1.0),
-    )
-    strips: tuple[str, ...] = ("off", "bm25")
-    boosts: tuple[float, ...] = (0.0, 0.15)
-    # (PIECE_INDEX name, SearchConfig.sentence_dense) pairs, and dense pseudo-relevance feedback betas
-    sentences: tuple[tuple[str, str], ...] = (("geen", "off"),)
-    prfs: tuple[float, ...] = (0.0,)
+    # (rrf_k, dense weight)
+    fusions: tuple[tuple[int, float], ...] = ((10, 1.5), (20, 1.0), (60, 1.0))
+    strips: tuple[bool, ...] = (False, True)
+    pieces: tuple[str, ...] = ("geen",)  # PIECE_INDEX names
 
     def candidates(self) -> list[Candidate]:
         out = []
-        for chunking, (pd, pb), (lemma, stop), (pieces, how) in itertools.product(
-            self.chunkings, self.prefixes, self.analyzers, self.sentences
-        ):
-            index = {
-                "section_prefix_dense": pd,
-                "section_prefix_bm25": pb,
-                "bm25_lemma": lemma,
-                "bm25_stopwords": stop,
-                "quote_context_chars": 0,
-                **PIECE_INDEX[pieces],
-            }
-            for (fusion, rrf_k, wd), strip, boost, prf in itertools.product(
-                self.fusions, self.strips, self.boosts, self.prfs
-            ):
+        for chunking, (lemma, stop), pieces in itertools.product(self.chunkings, self.analyzers, self.pieces):
+            index = {"bm25_lemma": lemma, "bm25_stopwords": stop, **PIECE_INDEX[pieces]}
+            for (rrf_k, wd), strip in itertools.product(self.fusions, self.strips):
                 search = SearchConfig(
-                    fusion="rrf" if fusion == "rrf" else "weighted",
-                    rrf_k=rrf_k or SearchConfig().rrf_k,
+                    rrf_k=rrf_k,
                     dense_weight=wd,
                     bm25_weight=1.0,
-                    normalization="zscore",
-                    strip_scaffolding=strip,  # type: ignore[arg-type]
-                    kind_boost=boost,
-                    sentence_dense=how,  # type: ignore[arg-type]
-                    prf_beta=prf,
+                    strip_scaffolding=strip,
                     rerank=False,  # these grids tune the fusion; the reranker (Zoeken v4) is tuned on top of it
                 )
                 out.append(Candidate(chunking, index, search))
@@ -157,40 +119,22 @@ class Grid:
 
 
 SMALL_GRID = Grid(
-    prefixes=((True, True), (False, False)),
     analyzers=((True, "question"), (False, "nltk")),
-    fusions=(("rrf", 10, 1.5), ("rrf", 60, 1.0)),
-    strips=("off", "bm25"),
-    boosts=(0.0, 0.15),
+    fusions=((10, 1.5), (60, 1.0)),
 )
 
 
-# "Zoeken v3" (docs/benchmarks.md): the settings the v2 cross-validation chose stay fixed (sentence
-# windows, no section header, lemma BM25 with question stopwords, no kind boost); the new axes are
-# sentence vectors (how they are stored and how they score a chunk), dense pseudo-relevance
-# feedback, and the fusion and scaffolding settings v2 did not measure.
+# The fusion around today's default with both chunk vectors (the fusion axis of "Zoeken v3" and the
+# chunk vector of "Zoeken v5", docs/benchmarks.md; the sentence-vector and feedback variants of v3 lost
+# and were removed).
 V3_GRID = Grid(
     chunkings=("windows",),
-    prefixes=((False, False),),
     analyzers=((True, "question"),),
-    fusions=(("rrf", 10, 1.5), ("rrf", 5, 1.5), ("rrf", 10, 0.7), ("rrf", 10, 2.0), ("rrf", 10, 3.0)),
-    strips=("bm25", "both"),
-    boosts=(0.0,),
-    sentences=(
-        ("geen", "off"),
-        ("zin", "replace"),
-        ("zin", "list"),
-        ("zin", "max"),
-        ("kop+zin", "replace"),
-        ("kop+zin", "list"),
-        ("kop+zin", "max"),
-        ("gemiddelde", "off"),
-    ),
-    prfs=(0.0, 0.5),
+    fusions=((10, 1.5), (5, 1.5), (10, 0.7), (10, 2.0), (10, 3.0)),
+    strips=(True,),
+    pieces=("geen", "gemiddelde"),
 )
-# The sentence axis alone, everything else at today's default (the second, narrower v3 run).
-V3_SENTENCES_GRID = replace(V3_GRID, fusions=(("rrf", 10, 1.5),), strips=("bm25",), prfs=(0.0,))
-GRIDS = {"v2": Grid(), "small": SMALL_GRID, "v3": V3_GRID, "v3-zinnen": V3_SENTENCES_GRID}
+GRIDS = {"v2": Grid(), "small": SMALL_GRID, "v3": V3_GRID}
 
 
 class _CachedEmbedder:
@@ -271,15 +215,10 @@ def cross_validate(
 
 def current_default(candidates: Sequence[Candidate]) -> int | None:
     """Position of the candidate that is today's default (SearchConfig(), IndexConfig(), sentence
-    windows), if the grid has it. The grids tune the fusion stage: the reranker is off in them, and
-    with `sentence_dense` off the piece vectors of the index (which only the reranker reads) do not
-    change the fused order."""
+    windows), if the grid has it. The grids tune the fusion stage: the reranker is off in them."""
     index, search = IndexConfig(), replace(SearchConfig(), rerank=False)
-    unread = ("sentence_vectors", "sentence_section")
     for n, c in enumerate(candidates):
-        same_index = all(
-            getattr(index, k) == v for k, v in c.index.items() if not (k in unread and c.search.sentence_dense == "off")
-        )
+        same_index = all(getattr(index, k) == v for k, v in c.index.items())
         if c.chunking == "windows" and c.search == search and same_index:
             return n
     return None
@@ -299,13 +238,9 @@ def score_candidates(
     out: dict[int, dict[str, dict[str, float]]] = {}
     for n, cand in enumerate(tqdm(candidates, desc="Kandidaten", disable=not progress, leave=False)):
         if cand.index_key not in loaded:
-            s = copy.copy(open_index(cand))
-            s.embedder = _CachedEmbedder(s.embedder)
-            s.bm25 = _CachedBM25(s.bm25)
-            loaded[cand.index_key] = s
-        base = loaded[cand.index_key]
-        searcher = copy.copy(base)
-        searcher.config = cand.search
+            s = open_index(cand)
+            loaded[cand.index_key] = s.with_parts(embedder=_CachedEmbedder(s.embedder), bm25=_CachedBM25(s.bm25))
+        searcher = loaded[cand.index_key].with_parts(config=cand.search)
         key = tuple(c.id for c in searcher.chunks)
         if key not in judged_cache:
             judged_cache[key] = judge_items(items, list(searcher.chunks))
@@ -390,7 +325,7 @@ def run_tune(
     return results, report
 
 
-FACTORS = ("chunking", "kop", "bm25", "fusie", "strip", "boost", "zinnen", "prf")
+FACTORS = ("chunking", "bm25", "fusie", "strip", "chunkvector")
 SEP = " · "
 
 
@@ -460,7 +395,7 @@ __all__ = ["GRIDS", "V3_GRID", "Candidate", "Grid", "SMALL_GRID", "assign_folds"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """`python -m lab.tune [--grid v2|small|v3|v3-zinnen] [--folds 5] [--out eval/out]`: print the Markdown report."""
+    """`python -m lab.tune [--grid v2|small|v3] [--folds 5] [--out eval/out]`: print the Markdown report."""
     import argparse
     import logging
 

@@ -32,9 +32,7 @@ from citaat.benchmarks.common import REPO, ensure_report_index
 from citaat.eval.answers import contains_snippet, leads_with
 from citaat.eval.dataset import NOANSWER, Item, load_questions
 from citaat.index.evidence import judge_evidence
-from citaat.index.query import about_publication, question_shape
 from citaat.index.search import Filters, Hit, Searcher
-from citaat.ingest.respondents import parse_respondents
 
 GRID = {
     "lexical_weight": (0.05, 0.1, 0.2),
@@ -56,7 +54,7 @@ def dev_cases(index: Path | None, cfg: AnswerConfig) -> tuple[Searcher, Answerer
     for item in load_questions().select("dev"):
         if item.category == NOANSWER:
             continue
-        hits = searcher.search(item.q, k=max(cfg.k, cfg.evidence_k), filters=Filters())
+        hits = searcher.search(item.q, k=cfg.evidence_k, filters=Filters())
         judged = judge_evidence(hits, cfg.evidence, searcher.embedder_name, item.q, answerer.terms)
         cases.append((item, hits if judged.relevant else None))
     return searcher, answerer, cases
@@ -84,9 +82,7 @@ def main(argv: list[str] | None = None) -> None:
         for c, (item, found) in enumerate(cases):
             if found is None:  # refused: no answer, no snippet
                 continue
-            _, codes = parse_respondents(item.q)  # as the service does
-            shape = question_shape(item.q, bool(codes))
-            composition = excerpter.compose(found, item.q, Filters(), codes, scorer, shape, about_publication(item.q))
+            composition = excerpter.compose(found, searcher.query(item.q), scorer)  # as the service does
             final = [p for p in extractive_answer(composition, Answer(question=item.q, text="", lead=""), {})][-1]
             assert isinstance(final, Answer)
             answer = final.to_dict(item.id)

@@ -247,15 +247,14 @@ def test_named_configs():
     configs = resolve()
     names = [c.name for c in configs]
     assert names[0] == DEFAULT
-    assert {"bm25", "dense", "hybrid-weighted", "no-dedup", "no-respondent-parse", "previous-default", "naive"} <= set(
-        names
-    )
-    distinct = {(c.search, c.embedder, c.parse_respondents, repr(sorted(c.index.items())), c.chunking) for c in configs}
+    assert {"bm25", "dense", "no-rerank", "english-hybrid", "naive"} <= set(names)
+    lost = {"hybrid-weighted", "previous-default", "sentence-max", "sentence-max-prf", "no-dedup", "no-respondent-parse"}
+    assert not lost & set(names)  # variants that lost were removed with their settings
+    distinct = {(c.search, c.embedder, repr(sorted(c.index.items())), c.chunking) for c in configs}
     assert len(distinct) == len(configs)  # no duplicates
     by_name = {c.name: c for c in configs}
     # The baselines pin their own index and chunking, so a change of defaults never changes them.
-    assert by_name["previous-default"].index["bm25_stopwords"] == "nltk"
-    assert by_name["previous-default"].search.rrf_k == 10 and by_name["previous-default"].search.dense_weight == 1.5
+    assert by_name["naive"].index["bm25_stopwords"] == "none"
     assert by_name["naive"].chunking is not None and by_name["naive"].chunking.whole_paragraphs
     assert by_name["naive"].search.rrf_k == 60 and by_name["naive"].search.dense_weight == 1.0
     assert [c.name for c in resolve(["bm25", "dense"])] == ["bm25", "dense"]

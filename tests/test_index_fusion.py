@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
-from citaat.index.fusion import collapse_duplicates, is_duplicate, minmax, ranked, rrf, weighted, zscore
+from citaat.index.fusion import collapse_duplicates, is_duplicate, ranked, rrf
 from citaat.index.records import Hit
 from citaat.ingest.model import Chunk
 
@@ -30,34 +28,6 @@ def test_rrf_weights_and_small_k():
 
 def test_rrf_empty_lists():
     assert rrf([[], []]) == {}
-
-
-def test_minmax_and_zscore():
-    assert minmax({"x": 2.0, "y": 4.0, "z": 3.0}) == {"x": 0.0, "y": 1.0, "z": 0.5}
-    assert minmax({"x": 5.0, "y": 5.0}) == {"x": 1.0, "y": 1.0}
-    z = zscore({"x": 1.0, "y": 2.0, "z": 3.0})
-    std = math.sqrt(2 / 3)
-    assert z["x"] == pytest.approx(-1 / std)
-    assert z["y"] == pytest.approx(0.0)
-    assert z["z"] == pytest.approx(1 / std)
-    assert zscore({"x": 1.0}) == {"x": 0.0}
-
-
-def test_weighted_minmax_by_hand():
-    dense = {"a": 0.9, "b": 0.7, "c": 0.5}
-    lexical = {"b": 10.0, "c": 4.0, "d": 2.0}
-    # min-max: dense a=1, b=.5, c=0; bm25 b=1, c=.25, d=0; a missing from bm25 counts 0.
-    fused = weighted([dense, lexical], [1.0, 1.0])
-    assert fused == pytest.approx({"a": 1.0, "b": 1.5, "c": 0.25, "d": 0.0})
-    fused = weighted([dense, lexical], [0.3, 0.7])
-    assert fused == pytest.approx({"a": 0.3, "b": 0.85, "c": 0.175, "d": 0.0})
-    assert ranked(fused) == ["b", "a", "c", "d"]
-
-
-def test_weighted_zscore_missing_items_get_the_list_minimum():
-    fused = weighted([{"a": 1.0, "b": 3.0}, {"b": 5.0}], [1.0, 1.0], normalization="zscore")
-    # dense z: a=-1, b=1; bm25 has one value: z=0 for b, and 'a' gets that list's minimum (0).
-    assert fused == pytest.approx({"a": -1.0, "b": 1.0})
 
 
 def _hit(id_, start, text, rank, kind="passage", parent=None, doc="d.pdf"):

