@@ -76,11 +76,10 @@ async def _on_worker(fn: Callable[[], Any]) -> Any:
 def _prefetch(answerer: Answerer, question: str, history: list[str]) -> None:
     """Start embedding a new question while its request waits for the worker: the query vectors of
     the requests in the queue are computed together, in the background, on another core."""
-    prefetch = getattr(answerer.searcher, "prefetch", None)
-    if prefetch is not None and not history:
+    if not history:
         q, _ = clean_question(question, answerer.config.max_question_chars)
         if q:
-            prefetch(q)
+            answerer.prefetch(q)
 
 
 # ---------------------------------------------------------------------- request bodies
@@ -383,7 +382,7 @@ def create_api(
         if cache.size <= 0:
             return _bytes(await _on_worker(compute))
         key = (question, tuple(history), filters)
-        return _bytes(await _on_worker(lambda: cache.get_or_compute(key, answerer.searcher, compute)))
+        return _bytes(await _on_worker(lambda: cache.get_or_compute(key, answerer.index, compute)))
 
     @api.post("/search", dependencies=protected, summary="Zoek citaten en passages",
               response_class=Response, responses=_OBJECT)
@@ -395,7 +394,7 @@ def create_api(
             raise HTTPException(422, f"soort {body.kind!r} bestaat niet; kies uit {', '.join(CHUNK_KINDS)}")
         filters = Filters(respondents=codes(body.respondents), kind=body.kind)
         def compute() -> bytes:
-            hits = answerer.searcher.search(query, k=body.k, filters=filters)
+            hits = answerer.hits(query, k=body.k, filters=filters)
             return _encode({"q": query, "hits": [h.to_dict() for h in hits]})
 
         return _bytes(await _on_worker(compute))
@@ -404,7 +403,7 @@ def create_api(
              response_class=Response, responses=_OBJECT)
     def chunk(chunk_id: str) -> Response:
         try:
-            found = answerer.searcher.chunk(chunk_id)
+            found = answerer.chunk(chunk_id)
         except KeyError:
             raise HTTPException(404, f"chunk {chunk_id!r} bestaat niet in deze index") from None
         return _json(found.to_dict())
@@ -415,8 +414,8 @@ def create_api(
 
     api.state.health = lambda: {
         "status": "ok",
-        "chunks": len(answerer.searcher.chunks),
-        "embedder": answerer.searcher.embedder_name,
+        "chunks": len(answerer.chunks),
+        "embedder": answerer.embedder_name,
     }
     return api
 

@@ -269,12 +269,12 @@ def table_rows(sources: Sequence[Source]) -> list[list[Any]]:
 def quote_counts(answerer: Answerer) -> tuple[int, int]:
     """(attributed interview quotes, respondents who gave them): quotes and transcript turns with a
     respondent code; unattributed quotations and report text are not counted."""
-    speech = [c for c in answerer.searcher.chunks if c.kind in ("quote", "turn") and c.respondents]
+    speech = [c for c in answerer.chunks if c.kind in ("quote", "turn") and c.respondents]
     return len(speech), len({r for c in speech for r in c.respondents})
 
 
 def header_html(answerer: Answerer, llm_label: str) -> str:
-    chunks = answerer.searcher.chunks
+    chunks = answerer.chunks
     docs = {c.doc for c in chunks}
     quotes, people = quote_counts(answerer)
     pills = [
@@ -494,7 +494,7 @@ def build_app(
 
     def respondent_choices() -> list[str]:
         """Codes, then the attribute values of the classification sheet (filterable the same way)."""
-        return [*answerer.respondents(), *attribute_choices(getattr(answerer.searcher, "attributes", None))]
+        return [*answerer.respondents(), *attribute_choices(answerer.attributes)]
 
     def cards(
         sources: Sequence[Source],
@@ -504,7 +504,7 @@ def build_app(
         selected: int | None = None,
     ) -> str:
         """The source cards, with each respondent's attributes when the index has a sheet."""
-        sheet = getattr(answerer.searcher, "attributes", None)
+        sheet = answerer.attributes
         return sources_html(sources, notice, title, turn, selected, sheet)
 
     def kind_choices() -> list[tuple[str, str]]:
@@ -527,7 +527,7 @@ def build_app(
         meta = ExportMeta(
             query=question or ("" if name in ("zoekresultaten",) else name),
             filters=filters or Filters(),
-            index_version=str(getattr(answerer.searcher, "version", "") or ""),
+            index_version=answerer.index_version,
             kind="vraag" if answer else "zoekopdracht",
         )
         # the files are written when first downloaded (app/downloads.py); their content is fixed now
@@ -540,7 +540,7 @@ def build_app(
             question=question,
             answer=answer,
             sep=";",
-            sheet=getattr(answerer.searcher, "attributes", None),
+            sheet=answerer.attributes,
             directory=data,
         )
         return tuple(_file(path, enabled) for path in paths)
@@ -571,9 +571,8 @@ def build_app(
         out: list[Source] = []
         for rec in turn.sources:
             try:
-                chunk = answerer.searcher.chunk(rec["id"])
                 resp = None if rec.get("respondents") is None else tuple(rec["respondents"])
-                out.append(answerer.excerpter.source(rec["n"], chunk, rec["start"], rec["end"], rec.get("score"), resp))
+                out.append(answerer.source_of(rec["n"], rec["id"], rec["start"], rec["end"], rec.get("score"), resp))
             except (KeyError, ValueError):
                 continue
         return out
@@ -723,14 +722,14 @@ def build_app(
         return cards(turns[k]["sources"], title=f"Bronnen bij vraag {k + 1}", turn=k)
 
     def page_cache_dir() -> Path | None:
-        directory = data or getattr(answerer.searcher, "directory", None)
+        directory = data or answerer.directory
         return Path(directory) / "cache" / "pages" if directory else None
 
     def page_view(source: Source) -> tuple[Any, str]:
         """(image or None, caption HTML) for a source's page or transcript turn."""
         if source.kind == "turn" or source.chunk.meta.get("time"):
-            return None, transcript_html(source, answerer.searcher.chunks)
-        directory = data or getattr(answerer.searcher, "directory", None)
+            return None, transcript_html(source, answerer.chunks)
+        directory = data or answerer.directory
         try:
             info = read_sources(Path(directory)).get(source.doc, {}) if directory else {}
         except CitaatError:
