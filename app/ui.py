@@ -51,6 +51,7 @@ from .records import (
     join_dutch,
     section_label,
 )
+from .requests import parse_filters
 from .service import Answerer
 from .upload import UPLOAD_DIR, UploadLimits, UploadOutcome, accept_files, ingest_uploads
 from .upload_review import (
@@ -103,7 +104,7 @@ def make_filters(respondents: Sequence[str] | str | None, section: str | None, k
     codes = tuple(v for v in respondents or () if ATTRIBUTE_SEP not in v)
     split = (v.partition(ATTRIBUTE_SEP) for v in respondents or () if ATTRIBUTE_SEP in v)
     pairs = tuple((name, value) for name, _, value in split)
-    return Filters(respondents=codes, section=section or None, kind=kind or None, attributes=pairs)
+    return parse_filters(codes, section, kind, attributes=pairs)
 
 
 def _context_html(source: Source) -> str:
