@@ -82,7 +82,7 @@ def known_respondents(filters: Filters, known: Iterable[str]) -> Filters:
     present = set(known)
     for code in filters.respondents:
         if code not in present:
-            raise UnknownRespondent(f"respondent {code} komt in de index niet voor", "kies een bestaande code")
+            raise UnknownRespondent(f"respondent {code} komt in de index niet voor")
     return filters
 
 
