@@ -626,11 +626,19 @@ def chat(
     llm_gguf: LlmGgufOpt = None,
     llm_timeout: LlmTimeoutOpt = 120.0,
     llm_max_tokens: LlmMaxTokensOpt = None,
+    respondent: RespondentOpt = None,
+    section: SectionOpt = None,
+    kind: KindOpt = None,
+    rol: RolOpt = None,
+    organisatie: OrganisatieOpt = None,
+    attribuut: AttribuutOpt = None,
     qdrant_url: QdrantUrlOpt = None,
     reranker: RerankerOpt = None,
 ) -> None:
-    """Start the chat: a local web page that answers Dutch questions with verified, cited quotes."""
+    """Start the chat: a local web page that answers Dutch questions with verified, cited quotes.
+    The filter options are the page's starting filters (the same options as `search` and `ask`)."""
     from citaat.app.config import ServeConfig
+    from citaat.app.requests import known_respondents, parse_filters
 
     serve = ServeConfig(
         host=host, port=port, share=share, user=user, password_env=password_env,
@@ -640,6 +648,7 @@ def chat(
     if problem:
         fail(problem)
     llm_cfg = _llm_config(llm, llm_url, llm_model, llm_key_env, llm_timeout, llm_gguf, llm_max_tokens)
+    filters = parse_filters(respondent, section, kind, None, rol, organisatie, attribuut)
 
     import logging
 
@@ -649,6 +658,7 @@ def chat(
 
     logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
     searcher = _open_searcher(index_dir, qdrant_url, reranker)
+    known_respondents(filters, searcher.respondents())  # a code the index lacks: one line, before the page
     local = _start_local_model(llm_gguf, searcher.directory)
     if local is not None:
         llm_cfg = replace(llm_cfg, base_url=local.url)
@@ -657,7 +667,8 @@ def chat(
 
     # embed every sentence ahead, so answers after the first minute score them from memory
     threading.Thread(target=answerer.warm, kwargs={"quiet": 1.0}, name="citaat-warm", daemon=True).start()
-    demo = build_app(answerer, llm_cfg.describe(), data_dir=searcher.directory, allow_upload=serve.allows_upload)
+    demo = build_app(answerer, llm_cfg.describe(), data_dir=searcher.directory, allow_upload=serve.allows_upload,
+                     filters=filters)
     where = "via een publieke link" if share else f"op {'https' if ssl_certfile else 'http'}://{host}:{port}"
     typer.echo(f"Citaat-chat {where}, API op /api (documentatie: /docs) (Ctrl+C stopt)", err=True)
     try:

@@ -82,6 +82,7 @@ def test_a_bad_filter_gets_the_same_dutch_message_everywhere(name, indexed, clie
         ["search", "vertrouwen", "--index", indexed],
         ["ask", QUESTION, "--index", indexed],
         ["export", "vertrouwen", "--index", indexed, "--out", tmp_path / "x.csv"],
+        ["chat", "--index", indexed],  # refused before the index is opened or anything is served
     ]
     for command in commands:
         result = run(*command, *cli_args)
@@ -146,3 +147,29 @@ def test_the_api_takes_every_filter(client, indexed):
     assert asked.status_code == 200 and sources and all("R4" in chunks[s["id"]]["found"] for s in sources)
     missing = client.post("/api/search", json={"query": "vertrouwen", "respondents": ["R99"]})
     assert missing.status_code == 404 and "R99 komt in de index niet voor" in missing.json()["detail"]
+
+
+def test_chat_starts_with_the_filters_given(indexed):
+    from citaat.app.ui import build_app
+
+    answerer = Answerer(Searcher.open(indexed), AnswerConfig())
+    filters = parse_filters(["R13"], "succesfactoren", "quote", rol="wethouder")
+    demo = build_app(answerer, filters=filters)
+    widgets = {getattr(b, "elem_id", None): b for b in demo.blocks.values()}
+    resp, section, kind = (widgets[f"filter-{name}"] for name in ("respondent", "section", "kind"))
+    assert resp.value == ["R13", "rol: wethouder"] and kind.value == "quote"
+    assert section.value == "Succesfactoren"  # the chapter as the menu spells it
+    # the page reads them back as the same Filters (app/ui make_filters)
+    assert make_filters(resp.value, section.value, kind.value) == Filters(
+        ("R13",), "Succesfactoren", "quote", None, (("rol", "wethouder"),))
+    # a section that is only the start of a name is offered as it was given
+    demo = build_app(answerer, filters=parse_filters(section="Succes"))
+    section = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "filter-section")
+    assert section.value == "Succes" and ("Succes", "Succes") in section.choices
+    assert make_filters([], "", "") == Filters()  # "Filters wissen" still clears everything
+
+
+def test_chat_refuses_a_code_the_index_lacks(indexed):
+    result = run("chat", "--index", indexed, "--respondent", "R99")
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == ["citaat: respondent R99 komt in de index niet voor"]

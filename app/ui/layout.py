@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from citaat.index.search import Filters
+
 from ..service import Answerer
 from ..upload import UploadLimits
 from .chat import ChatTab
@@ -30,16 +32,18 @@ def build_app(
     data_dir: Path | None = None,
     allow_upload: bool = False,
     upload_limits: UploadLimits | None = None,
+    filters: Filters | None = None,
 ) -> Any:
     """Build the Blocks for one answerer. Event handlers only call the services and the view helpers.
 
     data_dir: the index directory; conversations are kept there (else in a temporary directory),
     uploads go to DIR/uploads. allow_upload: show the upload tab (the caller decides: loopback or
-    behind the login, `ServeConfig.allows_upload`; it needs data_dir)."""
+    behind the login, `ServeConfig.allows_upload`; it needs data_dir). filters: what the filter
+    column starts with (`citaat chat --respondent R13 --kind quote`; "Filters wissen" clears them)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
-    page = Page(answerer, llm_label, export_dir, data_dir, allow_upload, upload_limits)
+    page = Page(answerer, llm_label, export_dir, data_dir, allow_upload, upload_limits, filters)
     chat, search, respondent, upload = ChatTab(page), SearchTab(page), RespondentTab(page), UploadTab(page)
     conversations = Conversations(page)
     # delete_cache: Gradio's temporary files (uploads, rendered values) older than an hour, hourly
@@ -50,7 +54,7 @@ def build_app(
         gr.HTML(MOBILE_PANEL_HTML, padding=False, elem_id="cz-mobile-panel")  # a phone's way to the filters
         with gr.Row(equal_height=False, elem_id="cz-main"):
             with gr.Column(scale=1, min_width=250, elem_id="cz-filters"):
-                filters, clear_btn = filter_column(page)
+                filter_w, clear_btn = filter_column(page)
                 conv = conversations_panel()
             with gr.Column(scale=5, elem_id="cz-content"):
                 with gr.Tabs(elem_id="cz-tabs", overflow_behavior="wrap"):
@@ -65,13 +69,13 @@ def build_app(
         states = session_states()
 
         # -------------------------------------------------------------- events
-        choices = ChoiceOutputs(filters.resp, respondent_w.who, filters.section, filters.kind, header)
-        chat.wire(chat_w, states, filters, conv)
+        choices = ChoiceOutputs(filter_w.resp, respondent_w.who, filter_w.section, filter_w.kind, header)
+        chat.wire(chat_w, states, filter_w, conv)
         conversations.wire(demo, conv, chat_w, states)
         demo.load(page.refresh_choices, None, list(choices), api_visibility="private")
-        search.wire(search_w, filters)
+        search.wire(search_w, filter_w)
         respondent.wire(respondent_w)
-        clear_btn.click(lambda: ([], "", ""), None, list(filters), api_visibility="private")
+        clear_btn.click(lambda: ([], "", ""), None, list(filter_w), api_visibility="private")
         upload.wire(upload_w, choices)
 
     # Queue limits, from measurement (docs/benchmarks.md, "Serveren"): searches run in parallel (no
@@ -91,18 +95,20 @@ def filter_column(page: Page) -> tuple[FilterWidgets, Any]:
     """The filters (respondent or attribute, chapter or section, kind) and the "Filters wissen" button."""
     import gradio as gr
 
+    resp_value, section_value, kind_value = page.preset_values()
     with gr.Group():
         gr.HTML('<div class="cz-filter-title">Filters</div>', padding=True)
         resp = gr.Dropdown(
             page.respondent_choices(),
-            value=[],
+            value=resp_value,
             multiselect=True,
             label="Respondent(en)",
             elem_id="filter-respondent",
             info="Bv. R13 of een kenmerk zoals rol: bestuurder; leeg = iedereen",
         )
-        section = gr.Dropdown(page.section_choices(), value="", label="Hoofdstuk of sectie", elem_id="filter-section")
-        kind = gr.Dropdown(page.kind_choices(), value="", label="Soort", elem_id="filter-kind")
+        section = gr.Dropdown(page.section_choices(), value=section_value, label="Hoofdstuk of sectie",
+                              elem_id="filter-section")
+        kind = gr.Dropdown(page.kind_choices(), value=kind_value, label="Soort", elem_id="filter-kind")
     clear_btn = gr.Button("Filters wissen", size="sm", elem_id="clear-filters")
     return FilterWidgets(resp, section, kind), clear_btn
 

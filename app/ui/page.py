@@ -29,7 +29,7 @@ from ..finder import QuoteFinder
 from ..records import KIND_LABELS, Source
 from ..service import Answerer
 from ..upload import UploadLimits
-from .views import Turns, attribute_choices, header_html, sources_html
+from .views import ATTRIBUTE_SEP, Turns, attribute_choices, header_html, sources_html
 
 log = logging.getLogger("citaat.app.ui")
 
@@ -138,10 +138,13 @@ class Page:
         data_dir: Path | None,
         allow_upload: bool,
         upload_limits: UploadLimits | None,
+        filters: Filters | None = None,
     ) -> None:
+        """`filters`: what the filter column starts with (`citaat chat --respondent …`)."""
         import gradio as gr
 
         self.answerer = answerer
+        self.preset = filters or Filters()
         self.llm_label = llm_label
         self.exports = Path(export_dir or tempfile.mkdtemp(prefix="citaat-export-")).resolve()
         self.pending = PendingExports(self.exports)
@@ -164,11 +167,26 @@ class Page:
     # ------------------------------------------------------------------ choices
 
     def respondent_choices(self) -> list[str]:
-        """Codes, then the attribute values of the classification sheet (filterable the same way)."""
-        return [*self.answerer.respondents(), *attribute_choices(self.answerer.attributes)]
+        """Codes, then the attribute values of the classification sheet (filterable the same way),
+        then the preset ones the sheet does not list."""
+        choices = [*self.answerer.respondents(), *attribute_choices(self.answerer.attributes)]
+        return choices + [v for v in self.preset_values()[0] if v not in choices]
 
     def section_choices(self) -> list[tuple[str, str]]:
-        return [("Alle hoofdstukken", ""), *self.answerer.section_choices()]
+        """Every chapter and section; a preset section that is none of them (the start of a name, as
+        `citaat search --section` takes it) is offered too."""
+        choices = [("Alle hoofdstukken", ""), *self.answerer.section_choices()]
+        preset = self.preset_values()[1]
+        return choices + ([(preset, preset)] if preset and preset not in {v for _, v in choices} else [])
+
+    def preset_values(self) -> tuple[list[str], str, str]:
+        """The filter column's starting values (respondent menu, section, kind) from `preset`: the
+        inverse of `make_filters`."""
+        f = self.preset
+        resp = [*f.respondents, *(f"{name}{ATTRIBUTE_SEP}{value}" for name, value in f.attributes)]
+        by_value = {v.casefold(): v for _, v in self.answerer.section_choices()}
+        section = by_value.get((f.section or "").casefold(), f.section or "")
+        return resp, section, f.kind or ""
 
     def kind_choices(self) -> list[tuple[str, str]]:
         return [("Alle soorten", "")] + [(KIND_LABELS[k], k) for k in self.answerer.kinds()]
