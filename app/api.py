@@ -5,8 +5,10 @@
 
 Endpoints (paths as mounted; the OpenAPI description is at /api/openapi.json, the docs at /docs):
 
-    POST /api/ask          {"question", "respondents"?, "history"?}  -> the `citaat ask` object (Answer.to_dict)
-    POST /api/search       {"query", "k"?, "respondents"?, "kind"?}  -> {"q", "hits": [Hit.to_dict()]}
+    POST /api/ask          {"question", "history"?, filters?}  -> the `citaat ask` object (Answer.to_dict)
+    POST /api/search       {"query", "k"?, filters?}           -> {"q", "hits": [Hit.to_dict()]}
+    (filters: "respondents", "rol", "organisatie", "attributes" ["NAAM=WAARDE"], "section", "kind",
+    "doc": the CLI's filter options, parsed by app/requests.py with the same Dutch messages)
     GET  /api/chunks/{id}  -> the chunk as in chunks.jsonl
     GET  /api/respondents  -> {"respondents": ["R1", …]}
     GET  /health           -> {"status": "ok", "chunks": n, "embedder": name}; open without login
@@ -48,10 +50,10 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from citaat.index.records import Filters
-from citaat.ingest.model import CHUNK_KINDS
-from citaat.ingest.respondents import normalize_code
+from citaat.ingest.errors import CitaatError
 
 from .question import clean_question
+from .requests import AskRequest, SearchRequest, UnknownRespondent, known_respondents, parse_filters
 from .service import Answerer
 
 PREFIX = "/api"
@@ -76,31 +78,47 @@ async def _on_worker(fn: Callable[[], Any]) -> Any:
 def _prefetch(answerer: Answerer, question: str, history: list[str]) -> None:
     """Start embedding a new question while its request waits for the worker: the query vectors of
     the requests in the queue are computed together, in the background, on another core."""
-    prefetch = getattr(answerer.searcher, "prefetch", None)
-    if prefetch is not None and not history:
+    if not history:
         q, _ = clean_question(question, answerer.config.max_question_chars)
         if q:
-            prefetch(q)
+            answerer.prefetch(q)
 
 
 # ---------------------------------------------------------------------- request bodies
 
 
-class AskRequest(BaseModel):
+class FilterBody(BaseModel):
+    """The filters every endpoint that searches or answers takes (the CLI's options, app/requests.py)."""
+
     model_config = ConfigDict(extra="forbid")
-    question: str = Field(description="De vraag, in het Nederlands.", examples=["Wat zegt R13 over vertrouwen?"])
     respondents: list[str] = Field(default_factory=list, max_length=MAX_LIST, description="Alleen deze respondenten.")
+    rol: str | None = Field(None, description="Alleen respondenten met deze rol (respondentenlijst).")
+    organisatie: str | None = Field(None, description="Alleen respondenten van deze organisatie.")
+    attributes: list[str] = Field(
+        default_factory=list, max_length=MAX_LIST, description="Respondentkenmerken NAAM=WAARDE, bv. rol=wethouder."
+    )
+    section: str | None = Field(None, description="Begin van een (sub)sectienaam.")
+    kind: str | None = Field(None, description="quote, passage, table of turn.")
+    doc: str | None = Field(None, description="Alleen dit document (bestandsnaam).")
+
+    def filters(self, known: list[str]) -> Filters:
+        """The request's Filters (RequestError for a bad value, UnknownRespondent for a code not in `known`)."""
+        parsed = parse_filters(
+            self.respondents, self.section, self.kind, self.doc, self.rol, self.organisatie, self.attributes
+        )
+        return known_respondents(parsed, known)
+
+
+class AskBody(FilterBody):
+    question: str = Field(description="De vraag, in het Nederlands.", examples=["Wat zegt R13 over vertrouwen?"])
     history: list[str] = Field(
         default_factory=list, max_length=MAX_HISTORY, description="Eerdere vragen van het gesprek, oudste eerst."
     )
 
 
-class SearchRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SearchBody(FilterBody):
     query: str = Field(description="Zoekwoorden of een vraag.", examples=["vertrouwen tussen gemeenten"])
     k: int = Field(10, description=f"Aantal resultaten (1–{MAX_K}).")
-    respondents: list[str] = Field(default_factory=list, max_length=MAX_LIST, description="Alleen deze respondenten.")
-    kind: str | None = Field(None, description="quote, passage, table of turn.")
 
 
 # ---------------------------------------------------------------------- responses
@@ -238,6 +256,12 @@ _DUTCH_DETAILS = {
 }
 
 
+async def _request_error(request: Request, exc: Exception) -> JSONResponse:  # noqa: ARG001
+    """A bad filter or other value (app/requests.py): the same Dutch line as the CLI prints."""
+    assert isinstance(exc, CitaatError)
+    return _problem(404 if isinstance(exc, UnknownRespondent) else 422, str(exc))
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:  # noqa: ARG001
     assert isinstance(exc, StarletteHTTPException)
     detail = _DUTCH_DETAILS.get(str(exc.detail), exc.detail)
@@ -323,6 +347,7 @@ def create_api(
     )
     api.add_exception_handler(RequestValidationError, _validation_error)
     api.add_exception_handler(StarletteHTTPException, _http_error)
+    api.add_exception_handler(CitaatError, _request_error)
     api.add_middleware(BodyLimit, limit=max_body_bytes)
     basic = HTTPBasic(auto_error=False, realm="Citaat")
 
@@ -341,18 +366,6 @@ def create_api(
             headers={"WWW-Authenticate": 'Basic realm="Citaat"'},
         )
 
-    def codes(values: list[str]) -> tuple[str, ...]:
-        known = set(answerer.respondents())
-        out: list[str] = []
-        for value in values:
-            code = normalize_code(value)
-            if code is None:
-                raise HTTPException(422, f"{value!r} is geen respondentcode; gebruik een code zoals R13")
-            if code not in known:
-                raise HTTPException(404, f"respondent {code} komt in de index niet voor")
-            out.append(code)
-        return tuple(dict.fromkeys(out))
-
     def text(value: str, name: str) -> str:
         if not _encodable(value):  # a lone surrogate ("\ud800") is valid JSON but no text
             raise HTTPException(422, f"veld '{name}' bevat ongeldige Unicode (een losse surrogaat)")
@@ -370,12 +383,14 @@ def create_api(
 
     @api.post("/ask", dependencies=protected, summary="Beantwoord een vraag met geciteerde bronnen",
               response_class=Response, responses=_OBJECT)
-    async def ask(body: AskRequest) -> Response:
+    async def ask(body: AskBody) -> Response:
         question = text(body.question, "question")
         history = [h for h in (text(h, "history") if h.strip() else "" for h in body.history) if h]
-        filters = Filters(respondents=codes(body.respondents))
+        request = AskRequest(question, tuple(history), body.filters(answerer.respondents()))
+        filters = request.filters
+
         def compute() -> bytes:
-            return _encode(answerer.answer(question, history, filters).to_dict())
+            return _encode(answerer.answer(request.question, list(request.history), request.filters).to_dict())
 
         if answerer.llm is not None:  # waits on the model server: the thread pool, in parallel
             return _bytes(await run_in_threadpool(compute))
@@ -383,20 +398,19 @@ def create_api(
         if cache.size <= 0:
             return _bytes(await _on_worker(compute))
         key = (question, tuple(history), filters)
-        return _bytes(await _on_worker(lambda: cache.get_or_compute(key, answerer.searcher, compute)))
+        return _bytes(await _on_worker(lambda: cache.get_or_compute(key, answerer.index, compute)))
 
     @api.post("/search", dependencies=protected, summary="Zoek citaten en passages",
               response_class=Response, responses=_OBJECT)
-    async def search(body: SearchRequest) -> Response:
+    async def search(body: SearchBody) -> Response:
         query = text(body.query, "query")
         if not 1 <= body.k <= MAX_K:
             raise HTTPException(422, f"veld 'k' moet tussen 1 en {MAX_K} liggen (niet {body.k})")
-        if body.kind is not None and body.kind not in CHUNK_KINDS:
-            raise HTTPException(422, f"soort {body.kind!r} bestaat niet; kies uit {', '.join(CHUNK_KINDS)}")
-        filters = Filters(respondents=codes(body.respondents), kind=body.kind)
+        request = SearchRequest(query, body.filters(answerer.respondents()), k=body.k)
+
         def compute() -> bytes:
-            hits = answerer.searcher.search(query, k=body.k, filters=filters)
-            return _encode({"q": query, "hits": [h.to_dict() for h in hits]})
+            hits = answerer.hits(request.query, k=request.k, filters=request.filters)
+            return _encode({"q": request.query, "hits": [h.to_dict() for h in hits]})
 
         return _bytes(await _on_worker(compute))
 
@@ -404,7 +418,7 @@ def create_api(
              response_class=Response, responses=_OBJECT)
     def chunk(chunk_id: str) -> Response:
         try:
-            found = answerer.searcher.chunk(chunk_id)
+            found = answerer.chunk(chunk_id)
         except KeyError:
             raise HTTPException(404, f"chunk {chunk_id!r} bestaat niet in deze index") from None
         return _json(found.to_dict())
@@ -415,8 +429,8 @@ def create_api(
 
     api.state.health = lambda: {
         "status": "ok",
-        "chunks": len(answerer.searcher.chunks),
-        "embedder": answerer.searcher.embedder_name,
+        "chunks": len(answerer.chunks),
+        "embedder": answerer.embedder_name,
     }
     return api
 
@@ -468,8 +482,9 @@ def _version() -> str:
 __all__ = [
     "MAX_BODY_BYTES",
     "AnswerCache",
-    "AskRequest",
-    "SearchRequest",
+    "AskBody",
+    "FilterBody",
+    "SearchBody",
     "api_routes",
     "create_api",
     "gradio_session_user",

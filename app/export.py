@@ -598,10 +598,7 @@ def export_sources(answerer: Answerer, query: str, filters: Filters, k: int | No
         return answerer.search(query, filters, k)
     if filters.is_empty():
         raise ExportError("geef een zoekvraag of een filter", "bv. --respondent R13 of --kind quote")
-    rows_ = answerer.searcher.allowed_rows(filters)
-    chunks = list(answerer.searcher.chunks) if rows_ is None else [answerer.searcher.chunks[int(n)] for n in rows_]
-    chunks.sort(key=lambda c: c.kind not in ("quote", "turn"))
-    return [answerer.excerpter.source(n, c) for n, c in enumerate(chunks, 1)]
+    return answerer.listing(filters)
 
 
 def export_query(
@@ -619,10 +616,8 @@ def export_query(
     if fmt not in FORMATS:
         raise ExportError(f"exportformaat {fmt!r} bestaat niet", f"kies uit {', '.join(FORMATS)}")
     sources = export_sources(answerer, query, filters, k)
-    searcher = answerer.searcher
-    # The real Searcher knows its index version, directory and respondent sheet; a stand-in may not.
-    meta = ExportMeta(query=query.strip(), filters=filters, index_version=str(getattr(searcher, "version", "")))
-    sheet = getattr(searcher, "attributes", None)
+    meta = ExportMeta(query=query.strip(), filters=filters, index_version=answerer.index_version)
+    sheet = answerer.attributes
     if progress is not None:
         progress(f"{len(sources)} resultaten")
     title = f"Citaat-export: {meta.query}" if meta.query else f"Citaat-export: {meta.filters_text}"
@@ -634,6 +629,6 @@ def export_query(
         title=title,
         sep=sep,
         sheet=sheet if sheet is not None and sheet.respondents else None,
-        directory=getattr(searcher, "directory", None),
+        directory=answerer.directory,
     )
     return path, len(sources)

@@ -20,7 +20,7 @@ from typing import Any
 
 from citaat.index.bm25 import tokenize
 from citaat.index.claims import ClaimSearch
-from citaat.index.paging import RankingCache, page, searcher_base
+from citaat.index.paging import RankingCache, page
 from citaat.index.search import Filters, Hit
 from citaat.ingest.model import Chunk
 from citaat.ingest.respondents import parse_respondents
@@ -53,14 +53,14 @@ class _LockedSearcher:
 
     @property
     def chunks(self) -> tuple[Chunk, ...]:
-        return tuple(self._answerer.searcher.chunks)
+        return tuple(self._answerer.chunks)
 
     @property
     def config(self) -> Any:
-        return getattr(self._answerer.searcher, "config", None)
+        return self._answerer.search_config
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
-        return self._answerer._search(query, k or 10, filters)
+        return self._answerer.hits(query, k or 10, filters)
 
 
 class QuoteFinder:
@@ -75,8 +75,8 @@ class QuoteFinder:
 
     def _fresh(self) -> None:
         """Forget cached rankings and the quote vocabulary when the answerer has a new index."""
-        if self._index is not self.answerer.searcher:
-            self._index = self.answerer.searcher
+        if self._index is not self.answerer.index:
+            self._index = self.answerer.index
             self._claims = ClaimSearch(_LockedSearcher(self.answerer))
             self._rankings = RankingCache()
 
@@ -96,10 +96,10 @@ class QuoteFinder:
             return FoundPage(sources, ((),) * len(sources), (), offset + k, len(listed) > offset + k)
         _, codes = parse_respondents(query)
         codes = filters.respondents or codes
-        base = searcher_base(self.answerer.searcher)
+        base = self.answerer.paging_base()
 
         def ranking(n: int) -> list[Hit]:
-            return self._rankings.get((query, n, filters), lambda: self.answerer._search(query, n, filters))
+            return self._rankings.get((query, n, filters), lambda: self.answerer.hits(query, n, filters))
 
         found = page(ranking, k, offset, base)
         units = self.answerer.excerpter.units(

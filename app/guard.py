@@ -1,6 +1,6 @@
 """The gate in front of everything the chat process serves (page, Gradio's routes, the JSON API).
 
-    middleware = Middleware(Guard, policy=GuardPolicy(...), demo=demo)   # app/ui.py `launch` adds it
+    middleware = Middleware(Guard, policy=GuardPolicy(...), demo=demo)   # app/ui/serve.py `launch` adds it
 
 One ASGI middleware, so every route, Gradio's own included, gets the same rules:
 

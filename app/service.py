@@ -22,10 +22,13 @@ from pathlib import Path
 from typing import Protocol
 
 from citaat.index.config import Mode as SearchMode
+from citaat.index.config import SearchConfig
 from citaat.index.embedders import Embedder
 from citaat.index.evidence import TermStats, judge_evidence
+from citaat.index.paging import searcher_base
 from citaat.index.query import Query
 from citaat.index.search import Filters, Hit
+from citaat.ingest.attributes import RespondentSheet
 from citaat.ingest.model import Chunk, ChunkKind
 
 from .config import AnswerConfig
@@ -118,6 +121,93 @@ class Answerer:
         with self._lock:
             self.searcher, self.excerpter, self.scorer, self.terms = searcher, excerpter, scorer, terms
 
+    # ================================================================== the front doors' protocol
+    # Everything the page (app/ui), the API, the finder, export and the CLI need of the index in
+    # use goes through the methods of this block; none of them reaches into `self.searcher`, so
+    # an upload's `use_searcher` swaps what all of them see. Attributes a stand-in searcher may
+    # lack (tests, benchmarks) have neutral defaults here.
+
+    @property
+    def index(self) -> object:
+        """The index in use, as an opaque token: caches compare it by identity (an upload swaps it)."""
+        return self.searcher
+
+    @property
+    def index_version(self) -> str:
+        """The published index version (DIR/index/CURRENT), or '' when the searcher has none."""
+        return str(getattr(self.searcher, "version", "") or "")
+
+    @property
+    def directory(self) -> Path | None:
+        """The data directory of the index (chunks.jsonl, sources, cache), or None."""
+        directory = getattr(self.searcher, "directory", None)
+        return Path(directory) if directory is not None else None
+
+    @property
+    def attributes(self) -> RespondentSheet | None:
+        """The respondent sheet of the index (`citaat ingest --respondents`), or None."""
+        return getattr(self.searcher, "attributes", None)
+
+    @property
+    def search_config(self) -> SearchConfig | None:
+        """The search settings of the index in use (None: a stand-in without them)."""
+        return getattr(self.searcher, "config", None)
+
+    @property
+    def embedder_name(self) -> str:
+        return self.searcher.embedder_name
+
+    @property
+    def chunks(self) -> Sequence[Chunk]:
+        """Every chunk of the index, in index order."""
+        return self.searcher.chunks
+
+    def chunk(self, chunk_id: str) -> Chunk:
+        """One chunk by id; KeyError when the index has none with that id."""
+        return self.searcher.chunk(chunk_id)
+
+    def filtered_chunks(self, filters: Filters) -> list[Chunk]:
+        """The chunks that pass `filters`, in index (document) order."""
+        return self._filtered(filters)
+
+    def hits(
+        self, query: str, k: int = 10, filters: Filters | None = None, mode: SearchMode | None = None
+    ) -> list[Hit]:
+        """The search's own ranking of `query` (what `citaat search` and /api/search show): `k` hits."""
+        if mode is None:
+            return self._search(query, k, filters)
+        return self.searcher.search(query, k=k, filters=filters, mode=mode)
+
+    def paging_base(self) -> int:
+        """The first segment of a paged result list for this index (index/paging.py)."""
+        return searcher_base(self.searcher)
+
+    def prefetch(self, question: str) -> None:
+        """Start embedding `question` in the background, when the searcher can (the API's queue)."""
+        prefetch = getattr(self.searcher, "prefetch", None)
+        if prefetch is not None:
+            prefetch(question)
+
+    def source_of(
+        self,
+        n: int,
+        chunk_id: str,
+        start: int = 0,
+        end: int | None = None,
+        score: float | None = None,
+        respondents: tuple[str, ...] | None = None,
+    ) -> Source:
+        """Source `n` of a stored answer, rebuilt from the index: KeyError when the chunk is gone,
+        ValueError when the excerpt no longer fits it."""
+        return self.excerpter.source(n, self.searcher.chunk(chunk_id), start, end, score, respondents)
+
+    def listing(self, filters: Filters, k: int | None = None) -> list[Source]:
+        """The chunks that pass `filters` as Sources, quotes and answers first (each in document
+        order), at most `k` (None: all). What an empty search lists and an export of filters holds."""
+        chunks = self._filtered(filters)
+        chunks.sort(key=lambda c: (c.kind not in SPEECH,))
+        return [self.excerpter.source(n, c) for n, c in enumerate(chunks[:k] if k else chunks, 1)]
+
     # ------------------------------------------------------------------ listings
 
     def respondents(self) -> list[str]:
@@ -160,11 +250,7 @@ class Answerer:
         k = k or self.config.search_k
         query, _ = clean_question(query, self.config.max_question_chars)
         if not query:
-            if filters.is_empty():
-                return []
-            chunks = self._filtered(filters)
-            chunks.sort(key=lambda c: (c.kind not in SPEECH,))
-            return [self.excerpter.source(n, c) for n, c in enumerate(chunks[:k], 1)]
+            return [] if filters.is_empty() else self.listing(filters, k)
         understood = self.query(query, filters)
         hits = self._search(understood, k)
         codes = understood.respondents

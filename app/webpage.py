@@ -5,7 +5,7 @@ included) from `navigator.language`, so the script reports Dutch before Gradio s
 `<html lang="nl">` (and keeps it), and rewrites the few messages Gradio hard-codes in English
 (the "connection lost" toast among them). It also turns a click on `[n]` in an answer or on
 "Bekijk op de pagina" into `window.czPick` ("ref:K:N" / "page:K:N") and presses the hidden
-button #cz-pick-btn, whose event hands the value to the server (app/ui.py `pick`).
+button #cz-pick-btn, whose event hands the value to the server (app/ui/chat.py `ChatTab.pick`).
 """
 
 CSS = """
@@ -258,7 +258,7 @@ READING_CSS = """
   /* the results tables become cards: `card_css` below */
 }
 """
-# The tables' column names (app/ui.py uses them as the headers), shown above each cell when the rows
+# The tables' column names (app/ui uses them as the headers), shown above each cell when the rows
 # are cards on a phone.
 RESULT_HEADERS = ("Nr", "Citaat of passage", "Respondent", "Sectie", "Pagina", "Soort")
 RESPONDENT_HEADERS = ("Nr", "Citaat", "Sectie", "Pagina")

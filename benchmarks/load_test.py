@@ -126,7 +126,7 @@ def answer_text(output: Any) -> str:
     return ""
 
 
-CHAT_API = "vraag"  # the chat box's endpoint (app/ui.py, api_name="vraag")
+CHAT_API = "vraag"  # the chat box's endpoint (app/ui/chat.py, api_name="vraag")
 CLIENTS = ("http", "gradio_client")
 
 
@@ -344,8 +344,8 @@ def stop_app(proc: subprocess.Popen[str]) -> None:
 
 
 def queue_settings() -> str:
-    """The app's Gradio queue call, as written in app/ui.py (quoted in the docs)."""
-    src = (REPO / "app" / "ui.py").read_text(encoding="utf-8")
+    """The app's Gradio queue call, as written in app/ui/layout.py (quoted in the docs)."""
+    src = (REPO / "app" / "ui" / "layout.py").read_text(encoding="utf-8")
     lines = [ln.strip() for ln in src.splitlines() if ".queue(" in ln]
     return "; ".join(lines) or "(geen demo.queue-aanroep gevonden)"
 

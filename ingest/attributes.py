@@ -158,5 +158,5 @@ def parse_attribute_option(value: str) -> tuple[str, str]:
     name, sep, val = value.partition("=")
     pairs = attribute_pairs([(name, val)]) if sep else ()
     if not pairs:
-        raise SheetError(f"--attribuut {value!r} is geen NAAM=WAARDE", "bv. --attribuut rol=gemeentesecretaris")
+        raise SheetError(f"kenmerk {value!r} is geen NAAM=WAARDE", "bv. rol=gemeentesecretaris")
     return pairs[0]

@@ -145,31 +145,9 @@ def _full_width(pages: list[list[_Line]], body: float) -> float:
     return lengths[int(len(lengths) * 0.9)] if lengths else 80.0
 
 
-def load_pdf(path: Path) -> list[RawBlock]:
-    """Read a PDF into raw blocks with 1-based page numbers (headings from bold lines)."""
-    pages, heights = _read_lines(path)
-    pages = _drop_furniture(pages, heights)
-    if not any(ln.text.strip() for lines in pages for ln in lines):
-        raise IngestError(
-            str(path), "de PDF heeft geen tekstlaag (alleen gescande afbeeldingen?)", "haal hem eerst door OCR"
-        )
-    body = _body_size(pages)
-    full = _full_width(pages, body)
-    heading_sizes = sorted({ln.size for lines in pages for ln in lines if ln.bold and ln.size >= body}, reverse=True)
-    level_of = {s: i + 1 for i, s in enumerate(heading_sizes)}
-    vocabulary = {w.lower().strip(".,;:()“”\"'‘’") for lines in pages for ln in lines for w in ln.text.split()}
-
-    def wide(text: str) -> bool:
-        """A line that reaches (nearly) the right margin: the next line in its block continues it."""
-        t = text.strip()
-        return "  " in t or len(clean_inline(t)) >= 0.85 * full
-
-    def is_full(text: str) -> bool:
-        """A justified (stretched) line, or a long one that stops mid-sentence: the paragraph goes on."""
-        t = text.strip()
-        return "  " in t or (len(clean_inline(t)) >= 0.85 * full and not ends_sentence(t))
-
-    # 1. Group lines into visual blocks on each page.
+def _group_lines(pages: list[list[_Line]], body: float) -> list[list[_Line]]:
+    """The lines of each page grouped into visual blocks: a new block at a gap wider than the page's
+    line spacing, or where boldness, size or table-ness changes (a wrapped heading stays one)."""
     groups: list[list[_Line]] = []
     for lines in pages:
         if not lines:
@@ -195,6 +173,50 @@ def load_pdf(path: Path) -> list[RawBlock]:
             current.append(ln)
         if current:
             groups.append(current)
+    return groups
+
+
+def _table_text(group: list[_Line]) -> str:
+    """A group of table lines as rows ('a | b | c'); a row of figures under a label-only line
+    continues that line (a wrapped row: label on one line, figures below)."""
+    rows: list[str] = []
+    for ln in group:
+        row = table_row(re.split(r" {3,}", ln.text.strip()))
+        cells = row.split(" | ")
+        numeric = all(re.fullmatch(r"[\d.,%*-]+", c) for c in cells)
+        if rows and numeric and not re.search(r"\d", rows[-1].split(" | ")[-1]):
+            rows[-1] = f"{rows[-1]} | {row}"
+        else:
+            rows.append(row)
+    return "\n".join(rows)
+
+
+def load_pdf(path: Path) -> list[RawBlock]:
+    """Read a PDF into raw blocks with 1-based page numbers (headings from bold lines)."""
+    pages, heights = _read_lines(path)
+    pages = _drop_furniture(pages, heights)
+    if not any(ln.text.strip() for lines in pages for ln in lines):
+        raise IngestError(
+            str(path), "de PDF heeft geen tekstlaag (alleen gescande afbeeldingen?)", "haal hem eerst door OCR"
+        )
+    body = _body_size(pages)
+    full = _full_width(pages, body)
+    heading_sizes = sorted({ln.size for lines in pages for ln in lines if ln.bold and ln.size >= body}, reverse=True)
+    level_of = {s: i + 1 for i, s in enumerate(heading_sizes)}
+    vocabulary = {w.lower().strip(".,;:()“”\"'‘’") for lines in pages for ln in lines for w in ln.text.split()}
+
+    def wide(text: str) -> bool:
+        """A line that reaches (nearly) the right margin: the next line in its block continues it."""
+        t = text.strip()
+        return "  " in t or len(clean_inline(t)) >= 0.85 * full
+
+    def is_full(text: str) -> bool:
+        """A justified (stretched) line, or a long one that stops mid-sentence: the paragraph goes on."""
+        t = text.strip()
+        return "  " in t or (len(clean_inline(t)) >= 0.85 * full and not ends_sentence(t))
+
+    # 1. Group lines into visual blocks on each page.
+    groups = _group_lines(pages, body)
 
     # 2. Turn groups into raw blocks; join paragraphs split by a page break.
     blocks: list[RawBlock] = []
@@ -212,16 +234,7 @@ def load_pdf(path: Path) -> list[RawBlock]:
             last_full = False
             continue
         if _is_table_line(first.text):
-            rows: list[str] = []
-            for ln in group:
-                row = table_row(re.split(r" {3,}", ln.text.strip()))
-                cells = row.split(" | ")
-                numeric = all(re.fullmatch(r"[\d.,%*-]+", c) for c in cells)
-                if rows and numeric and not re.search(r"\d", rows[-1].split(" | ")[-1]):
-                    rows[-1] = f"{rows[-1]} | {row}"  # a wrapped row: label on one line, figures below
-                else:
-                    rows.append(row)
-            blocks.append(RawBlock("table", "\n".join(rows), page=first.page))
+            blocks.append(RawBlock("table", _table_text(group), page=first.page))
             last_full = False
             continue
         text_lines: list[str] = []

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
         obj = answer.to_dict(item.id)
         answers[item.id] = obj
         if item.answerable:  # the search's own ranking, judged as the answer's excerpts are
-            hits = answerer.searcher.search(answer.query or item.q, k=3, filters=answer.filters)
+            hits = answerer.hits(answer.query or item.q, k=3, filters=answer.filters)
             search_hits.append([contains_snippet(item, h.text) for h in hits])
         lines.append(json.dumps(obj, ensure_ascii=False))
     if args.out:

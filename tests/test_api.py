@@ -190,6 +190,13 @@ class _Counting:
     def respondents(self) -> list[str]:
         return self.real.respondents()
 
+    @property
+    def index(self) -> object:  # the swappable index, as Answerer.index
+        return self.searcher
+
+    def prefetch(self, question: str) -> None:
+        self.real.prefetch(question)
+
 
 def test_a_repeated_question_is_answered_once_until_the_index_changes(answerer):
     import copy

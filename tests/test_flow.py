@@ -20,7 +20,7 @@ RUN_SH = REPO / "scripts" / "run.sh"
 
 
 def _header(chunks) -> str:
-    return header_html(SimpleNamespace(searcher=SimpleNamespace(chunks=tuple(chunks))), "uit")  # type: ignore[arg-type]
+    return header_html(SimpleNamespace(chunks=tuple(chunks)), "uit")  # type: ignore[arg-type]
 
 
 def test_the_main_jobs_index_is_the_report_alone(report_index):

@@ -102,7 +102,7 @@ def test_cli_filters(indexed):
         (["search", "x", "--index", "{missing}"], "geen chunks.jsonl"),
         (["search", "x", "--index", "{noindex}"], "citaat index"),
         (["search", "x", "--index", "{idx}", "--mode", "fuzzy"], "--mode 'fuzzy' bestaat niet"),
-        (["search", "x", "--index", "{idx}", "--kind", "quotes"], "--kind 'quotes' bestaat niet"),
+        (["search", "x", "--index", "{idx}", "--kind", "quotes"], "soort 'quotes' bestaat niet"),
         (["search", "x", "--index", "{idx}", "--respondent", "Jan"], "geen respondentcode"),
         (["search", "--index", "{idx}"], "óf een vraag óf --queries"),
         (["search", "--queries", "{badq}", "--index", "{idx}"], "bad.jsonl:1: geen geldige JSON"),

@@ -47,7 +47,7 @@ def test_labels_say_what_a_source_is():
 def test_header_counts_only_attributed_interview_quotes():
     chunks = sample_chunks()
     unattributed = dataclasses.replace(_by_kind("quote", True), id="x", respondents=())
-    answerer = SimpleNamespace(searcher=SimpleNamespace(chunks=(*chunks, unattributed)))
+    answerer = SimpleNamespace(chunks=(*chunks, unattributed))
     speech = [c for c in chunks if c.kind in ("quote", "turn") and c.respondents]
     people = {r for c in speech for r in c.respondents}
     assert quote_counts(answerer) == (len(speech), len(people))  # type: ignore[arg-type]
