@@ -1,0 +1,153 @@
+"""Evaluation of the coding assistant (index/coding.py) against the hand coding in eval/data/coding.
+
+gold.jsonl: one line per speech unit {"id", "respondent", "split", "codes"}; codebook.csv: the
+10-code codebook the coding was made against (written before anything was scored). The split is
+by respondent: odd R-numbers are dev, even ones test.
+
+Measures, per split:
+- MAP over codes, zero-shot (the descriptions only);
+- MAP with 2 accepted examples per code (the first two gold units of that code in file order,
+  left out of that code's scoring);
+- micro-F1 of the suggestions at the settings' thresholds (zero-shot);
+- baselines in the same run: the e5 cosine of "code: description", TF-IDF (lemmatised and stemmed
+  terms of the index's analyzer, cosine), and random (mean over 50 seeded permutations).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from citaat.index.coding import Code, CodeQuery, CodeRanker, CodingSettings, parse_codebook
+from citaat.index.search import Searcher
+
+DATA = Path(__file__).parent / "data" / "coding"
+SPLITS = ("dev", "test")
+
+
+@dataclass(frozen=True)
+class CodingGold:
+    codes: list[Code]
+    units: list[dict]  # {"id", "respondent", "split", "codes"}
+
+    def split(self, name: str) -> list[dict]:
+        return [u for u in self.units if name in ("all", u["split"])]
+
+
+def load_gold(directory: Path = DATA) -> CodingGold:
+    codes = parse_codebook((directory / "codebook.csv").read_text(encoding="utf-8"), str(directory / "codebook.csv"))
+    units = [json.loads(line) for line in (directory / "gold.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    return CodingGold(codes, units)
+
+
+def average_precision(scores: np.ndarray, relevant: np.ndarray) -> float:
+    """AP of ranking `scores` (higher first, stable) against boolean `relevant`."""
+    if not relevant.any():
+        return math.nan
+    order = np.argsort(-scores, kind="stable")
+    rel = relevant[order]
+    hits = np.cumsum(rel)
+    prec = hits / np.arange(1, len(rel) + 1)
+    return float((prec * rel).sum() / rel.sum())
+
+
+def _map(score_rows: np.ndarray, truth: np.ndarray, keep: np.ndarray | None = None) -> float:
+    aps = []
+    for ci in range(truth.shape[0]):
+        mask = np.ones(truth.shape[1], bool) if keep is None else keep[ci]
+        ap = average_precision(score_rows[ci][mask], truth[ci][mask])
+        if not math.isnan(ap):
+            aps.append(ap)
+    return float(np.mean(aps)) if aps else math.nan
+
+
+def micro_f1(pred: np.ndarray, truth: np.ndarray) -> tuple[float, float, float]:
+    tp = float((pred & truth).sum())
+    p = tp / max(float(pred.sum()), 1.0)
+    r = tp / max(float(truth.sum()), 1.0)
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def tfidf_scores(searcher: Searcher, rows: np.ndarray, queries: Sequence[str]) -> np.ndarray:
+    """Cosine of TF-IDF vectors (the index's analyzer; idf over the units in scope)."""
+    analyze = searcher.bm25.analyzer.tokenize
+    chunks = searcher.chunks
+    docs = [Counter(analyze(chunks[int(r)].text)) for r in rows]
+    df: Counter[str] = Counter(t for d in docs for t in d)
+    n = len(docs)
+
+    def vec(c: Counter[str]) -> dict[str, float]:
+        v = {t: (1 + math.log(tf)) * math.log((1 + n) / (1 + df[t]) + 1) for t, tf in c.items()}
+        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        return {t: x / norm for t, x in v.items()}
+
+    dv = [vec(d) for d in docs]
+    out = np.zeros((len(queries), n), np.float32)
+    for qi, q in enumerate(queries):
+        qv = vec(Counter(analyze(q)))
+        for di, d in enumerate(dv):
+            out[qi, di] = sum(w * d.get(t, 0.0) for t, w in qv.items())
+    return out
+
+
+def evaluate(
+    searcher: Searcher, gold: CodingGold, split: str, settings: CodingSettings | None = None, examples: int = 2
+) -> dict[str, float]:
+    """All measures of one split, baselines included."""
+    units = gold.split(split)
+    by_id = {c.id: n for n, c in enumerate(searcher.chunks)}
+    missing = [u["id"] for u in units if u["id"] not in by_id]
+    if missing:
+        raise ValueError(f"{len(missing)} gold units are not in the index, e.g. {missing[0]}")
+    rows = np.asarray([by_id[u["id"]] for u in units], np.int64)
+    names = [c.code for c in gold.codes]
+    truth = np.asarray([[name in u["codes"] for u in units] for name in names], bool)
+    ranker = CodeRanker(searcher, rows, settings)
+    queries = [CodeQuery(c.code, c.description) for c in gold.codes]
+
+    t0 = time.perf_counter()
+    zero = ranker.rank(queries)
+    seconds = time.perf_counter() - t0
+    zs = np.vstack([r.score for r in zero])
+    pred = np.vstack([r.suggested for r in zero])
+    p, r, f1 = micro_f1(pred, truth)
+
+    # two accepted examples per code, left out of that code's scoring
+    keep = np.ones_like(truth)
+    learned = []
+    for ci, c in enumerate(gold.codes):
+        pos = np.flatnonzero(truth[ci])[:examples]
+        keep[ci, pos] = False
+        learned.append(CodeQuery(c.code, c.description, accepted=tuple(int(rows[i]) for i in pos)))
+    ls = np.vstack([x.score for x in ranker.rank(learned)])
+
+    head = searcher.embedder.embed_queries([f"{c.code}: {c.description}" for c in gold.codes])
+    e5 = np.asarray(head, np.float32) @ ranker.unit_vectors.T
+    tf = tfidf_scores(searcher, rows, [f"{c.code} {c.description}" for c in gold.codes])
+    rng = np.random.default_rng(0)
+    rand = float(np.mean([_map(rng.random(truth.shape), truth) for _ in range(50)]))
+    return {
+        "units": float(len(units)),
+        "codings": float(truth.sum()),
+        "map_zero_shot": _map(zs, truth),
+        "map_2_examples": _map(ls, truth, keep),
+        "map_zero_shot_same_units": _map(zs, truth, keep),
+        "micro_precision": p,
+        "micro_recall": r,
+        "micro_f1": f1,
+        "suggested": float(pred.sum()),
+        "baseline_e5_map": _map(e5, truth),
+        "baseline_tfidf_map": _map(tf, truth),
+        "baseline_random_map": rand,
+        "seconds_rank_zero_shot": seconds,
+    }
+
+
+__all__ = ["CodingGold", "average_precision", "evaluate", "load_gold", "micro_f1", "tfidf_scores"]
