@@ -150,4 +150,23 @@ def evaluate(
     }
 
 
-__all__ = ["CodingGold", "average_precision", "evaluate", "load_gold", "micro_f1", "tfidf_scores"]
+def format_report(m: dict[str, float], split: str) -> str:
+    """The measures as a small Markdown table (Dutch labels)."""
+    rows = [
+        ("eenheden / coderingen (goud)", f"{m['units']:.0f} / {m['codings']:.0f}"),
+        ("MAP zonder voorbeelden", f"{m['map_zero_shot']:.3f}"),
+        ("MAP met 2 voorbeelden per code (voorbeelden niet meegeteld)", f"{m['map_2_examples']:.3f}"),
+        ("MAP zonder voorbeelden, zelfde eenheden", f"{m['map_zero_shot_same_units']:.3f}"),
+        (
+            "micro-precisie / -recall / -F1 voorstellen",
+            f"{m['micro_precision']:.3f} / {m['micro_recall']:.3f} / {m['micro_f1']:.3f}",
+        ),
+        ("baseline e5-cosinus (MAP)", f"{m['baseline_e5_map']:.3f}"),
+        ("baseline TF-IDF (MAP)", f"{m['baseline_tfidf_map']:.3f}"),
+        ("baseline willekeurig (MAP)", f"{m['baseline_random_map']:.3f}"),
+        ("rangschikken (s, zonder voorbeelden)", f"{m['seconds_rank_zero_shot']:.2f}"),
+    ]
+    return "\n".join([f"| codering ({split}) | |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)])
+
+
+__all__ = ["CodingGold", "average_precision", "evaluate", "format_report", "load_gold", "micro_f1", "tfidf_scores"]
