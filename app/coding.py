@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from citaat.index.bm25 import tokenize as content_terms
 from citaat.index.coding import Code, CodebookError, CodeQuery, CodeRanker, CodingSettings, parse_codebook, speech_rows
 from citaat.ingest.fsio import atomic_write_bytes, atomic_write_text
 from citaat.ingest.model import Chunk
@@ -258,10 +259,11 @@ class CodingService:
                     texts.append(ex)
             queries.append(CodeQuery(c.code, c.description, tuple(accepted), tuple(rejected), tuple(texts)))
         rankings = CodeRanker(self.searcher, rows, self.settings).rank(queries)
-        analyze = self.searcher.bm25.analyzer.tokenize
         results = []
         n_docs = max(self.searcher.bm25.n_docs, 1)
-        terms = [self._weights(analyze(f"{c.code} {c.description} {' '.join(c.examples)}"), n_docs) for c in codes]
+        terms = [
+            self._weights(content_terms(f"{c.code} {c.description} {' '.join(c.examples)}"), n_docs) for c in codes
+        ]
         for ci, (c, rk) in enumerate(zip(codes, rankings, strict=True)):
             mine = decisions.get(c.code, {})
             units = []
@@ -300,10 +302,9 @@ class CodingService:
 
     def _df(self, term: str) -> int:
         if self._dfs is None:
-            analyze = self.searcher.bm25.analyzer.tokenize
             dfs: dict[str, int] = {}
             for c in self.searcher.chunks:
-                for t in set(analyze(c.text)):
+                for t in set(content_terms(c.text)):
                     dfs[t] = dfs.get(t, 0) + 1
             self._dfs = dfs
         return self._dfs.get(term, 0)
@@ -313,11 +314,10 @@ class CodingService:
         sentence when none does (the unit was found by meaning, not by its words)."""
         cached = self._sentences.get(chunk.id)
         if cached is None:
-            analyze = self.searcher.bm25.analyzer.tokenize
             spans = split_sentences(chunk.text)
             texts = [" ".join(chunk.text[a:b].split()) for a, b in spans]
             texts = [t for t in texts if t] or [" ".join(chunk.text.split())]
-            cached = self._sentences[chunk.id] = [(t, set(analyze(t))) for t in texts]
+            cached = self._sentences[chunk.id] = [(t, set(content_terms(t))) for t in texts]
         best, best_score = cached[0][0], 0.0
         for text, terms in cached:
             score = sum(weights.get(t, 0.0) for t in terms)

@@ -1083,6 +1083,10 @@ def build_app(
                                 who_csv, who_xlsx, who_md, who_qdpx = export_buttons("respondent")
                             with gr.Column(scale=5, min_width=320):
                                 who_context = gr.HTML(cards([], title="Citaten"), padding=False)
+                    with gr.Tab("Coderen", id="coding"):
+                        from .ui_coding import coding_tab  # the coding assistant's tab (issue 25)
+
+                        coding_tab(lambda: answerer.searcher, data, exports)
                     with gr.Tab("Interviews toevoegen", id="upload", visible=can_upload):
                         gr.Markdown(
                             "Sleep transcripten of een rapport hierheen (" + ", ".join(limits.suffixes) + "; "
