@@ -73,8 +73,7 @@ def eval_cmd(
 
 @eval_app.command(
     "label",
-    help="Leid labels (chunk-id's met cijfer) af uit de snippets, of toon de "
-    "kandidaat-chunks voor één vraag.",
+    help="Leid labels (chunk-id's met cijfer) af uit de snippets, of toon de kandidaat-chunks voor één vraag.",
 )
 def eval_label(
     index_dir: Annotated[
@@ -101,7 +100,6 @@ def eval_label(
 
     text = run_label(question_set, index_dir, show, out or DEFAULT_LABELS)
     typer.echo(text)
-
 
 
 @eval_app.command(
@@ -131,6 +129,7 @@ def eval_answers(
         typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
     else:
         typer.echo(format_answer_report(result, f"Antwoorden ({split})"))
+
 
 @eval_app.command(
     "tune",
@@ -178,6 +177,9 @@ def eval_coding(
         "bench-work/report"
     ),
     split: Annotated[str, typer.Option("--split", help="dev, test of all.")] = "dev",
+    source: Annotated[
+        str, typer.Option("--source", help="report (de citaten) of examples (beurten van de voorbeeldtranscripten).")
+    ] = "report",
     as_json: Annotated[bool, typer.Option("--json", help="Uitvoer als JSON.")] = False,
 ) -> None:
     """Score index/coding.py against the hand coding of the report's quotes."""
@@ -188,5 +190,7 @@ def eval_coding(
 
     if split not in ("dev", "test", "all"):
         raise EvalError(f"--split {split!r} bestaat niet", "kies dev, test of all")
-    result = evaluate(Searcher.open(index_dir), load_gold(), split)
-    typer.echo(json.dumps(result, indent=1) if as_json else format_report(result, split))
+    if source not in ("report", "examples"):
+        raise EvalError(f"--source {source!r} bestaat niet", "kies report of examples")
+    result = evaluate(Searcher.open(index_dir), load_gold(), split, source=source)
+    typer.echo(json.dumps(result, indent=1) if as_json else format_report(result, f"{source}, {split}"))

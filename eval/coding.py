@@ -1,8 +1,9 @@
 """Evaluation of the coding assistant (index/coding.py) against the hand coding in eval/data/coding.
 
-gold.jsonl: one line per speech unit {"id", "respondent", "split", "codes"}; codebook.csv: the
-10-code codebook the coding was made against (written before anything was scored). The split is
-by respondent: odd R-numbers are dev, even ones test.
+gold.jsonl: one line per speech unit {"id", "source", "respondent", "split", "codes"}; codebook.csv:
+the 10-code codebook the coding was made against (written before anything was scored). The
+report's quotes are split by respondent (odd R-numbers dev, even test), the fictional transcripts'
+turns by transcript (eval/data/coding/README.md).
 
 Measures, per split:
 - MAP over codes, zero-shot (the descriptions only);
@@ -37,8 +38,8 @@ class CodingGold:
     codes: list[Code]
     units: list[dict]  # {"id", "respondent", "split", "codes"}
 
-    def split(self, name: str) -> list[dict]:
-        return [u for u in self.units if name in ("all", u["split"])]
+    def split(self, name: str, source: str = "report") -> list[dict]:
+        return [u for u in self.units if name in ("all", u["split"]) and u.get("source", "report") == source]
 
 
 def load_gold(directory: Path = DATA) -> CodingGold:
@@ -98,10 +99,16 @@ def tfidf_scores(searcher: Searcher, rows: np.ndarray, queries: Sequence[str]) -
 
 
 def evaluate(
-    searcher: Searcher, gold: CodingGold, split: str, settings: CodingSettings | None = None, examples: int = 2
+    searcher: Searcher,
+    gold: CodingGold,
+    split: str,
+    settings: CodingSettings | None = None,
+    examples: int = 2,
+    source: str = "report",
 ) -> dict[str, float]:
-    """All measures of one split, baselines included."""
-    units = gold.split(split)
+    """All measures of one split of one source ("report": the quotes, "examples": the fictional
+    transcripts' turns; `searcher` must be that source's index), baselines included."""
+    units = gold.split(split, source)
     by_id = {c.id: n for n, c in enumerate(searcher.chunks)}
     missing = [u["id"] for u in units if u["id"] not in by_id]
     if missing:
