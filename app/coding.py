@@ -76,10 +76,16 @@ class DecisionStore:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._db() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
+        self._ready = False
+
+    def _create(self) -> None:
+        """Made on the first decision, so coding an index (`citaat code`) only reads it."""
+        if not self._ready:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._db() as db:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(_SCHEMA)
+            self._ready = True
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -92,6 +98,7 @@ class DecisionStore:
 
     def set(self, code: str, unit: str, decision: Decision | None) -> None:
         """Record a decision; None forgets it."""
+        self._create()
         with self._db() as db:
             if decision is None:
                 db.execute("DELETE FROM decisions WHERE code = ? AND unit = ?", (code, unit))
@@ -104,6 +111,9 @@ class DecisionStore:
                 raise ValueError(f"unknown decision {decision!r}")
 
     def all(self) -> dict[str, dict[str, Decision]]:
+        if not self.path.is_file():
+            return {}
+        self._create()
         with self._db() as db:
             rows = db.execute("SELECT code, unit, decision FROM decisions ORDER BY code, unit").fetchall()
         out: dict[str, dict[str, Decision]] = {}

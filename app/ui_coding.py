@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import logging
 import secrets
+import sqlite3
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -47,12 +48,7 @@ class _Services:
     def get(self) -> CodingService:
         searcher = self.get_searcher()
         if self._service is None or self._service[0] != id(searcher):
-            try:
-                service = CodingService(searcher, self.data_dir)
-            except OSError as exc:  # a read-only data directory: decisions live until the page stops
-                log.warning("codeerbeslissingen niet in %s bewaard (%s)", self.data_dir, exc)
-                service = CodingService(searcher, Path(tempfile.mkdtemp(prefix="citaat-coding-")))
-            self._service = (id(searcher), service)
+            self._service = (id(searcher), CodingService(searcher, self.data_dir))
         return self._service[1]
 
 
@@ -223,7 +219,11 @@ def coding_tab(get_searcher: Callable[[], Any], data_dir: Path | None, exports: 
                 return (gr.update(),) * 4
             service = services.get()
             current = service.decisions().get(code, {}).get(unit)
-            service.decide(code, unit, None if current == decision else decision)  # a second click undoes
+            try:
+                service.decide(code, unit, None if current == decision else decision)  # a second click undoes
+            except (OSError, sqlite3.Error) as exc:
+                gr.Warning(f"Beslissing niet opgeslagen in {service.store.path if service.store else '?'}: {exc}")
+                return (gr.update(),) * 4
             run = run_of(text, kind)
             after = next_undecided(result_of(run, code), unit)
             return refresh(text, kind, code, group, selected=after or unit)

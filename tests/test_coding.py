@@ -224,3 +224,4 @@ def test_cli_json_and_export(report_index, tmp_path):
     assert [x["code"] for x in lines] == [c.code for c in read_codebook(CODEBOOK)]
     assert all(len(x["ranking"]) == 110 for x in lines)
     assert out.read_text(encoding="utf-8").startswith("# Codering")
+    assert not (report_index / "coding.sqlite3").exists()  # coding only reads the index directory
