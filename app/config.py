@@ -43,7 +43,7 @@ class AnswerConfig:
     floor_margin: a piece scoring more than this below the best piece is not in the answer itself;
         more than twice this below, it is left out altogether (filler).
     context_weight: weight of the mean dense cosine of a piece's chunk (its context) in its score.
-    Tuned on the dev split (docs/benchmarks.md, "Het antwoord vooraan"): `benchmarks/tune_answers.py`, 5-fold
+    Tuned on the dev split (docs/benchmarks.md, "Het antwoord vooraan"): `lab/tune_answers.py`, 5-fold
     CV of (lead@1 + lead@3) / 2 under the condition that "contains" stays at least the previous answer's
     (the CV winner, rank prior 0.4 and term overlap 0.1, raised the lead by 0.02-0.03 and lost contains).
     """

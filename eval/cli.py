@@ -132,39 +132,34 @@ def eval_answers(
 
 
 @eval_app.command(
-    "tune",
-    help="Kies zoekinstellingen met kruisvalidatie op de dev-split (nooit test): per fold de beste "
-    "instelling op de andere folds en haar score op de uitgehouden fold.",
+    "figures",
+    help="Maak docs/benchmarks.md uit de vastgelegde cijfers (eval/figures/) en controleer de voorwaarden.",
 )
-def eval_tune(
-    question_set: Annotated[
-        Path | None, typer.Option("--set", help="Vragenset (JSONL); standaard eval/data/questions.jsonl.")
+def eval_figures(
+    retrieval: Annotated[
+        Path | None,
+        typer.Option("--retrieval", help="results.json van `citaat eval --out DIR`: leg de zoekcijfers vast."),
     ] = None,
-    folds: Annotated[int, typer.Option("--folds", help="Aantal folds over de dev-vragen.")] = 5,
-    small: Annotated[bool, typer.Option("--small", help="Klein rooster (snelle controle); = --grid small.")] = False,
-    grid: Annotated[
-        str,
-        typer.Option(
-            "--grid",
-            help="Rooster: v2 (384 kandidaten, standaard), v3 (zinsvectoren, feedback, fusie; de v2-keuzes vast), "
-            "v3-zinnen (alleen de zinsvectoren) of small.",
-        ),
-    ] = "v2",
-    out: Annotated[Path, typer.Option("--out", "-o", help="Map voor tune.json en tune.md.")] = Path("eval/out"),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Geen voortgangsbalk.")] = False,
+    write: Annotated[bool, typer.Option("--write", help="Schrijf docs/benchmarks.md.")] = False,
 ) -> None:
-    """Cross-validate the settings grid of eval/tune.py on the dev split; print the Markdown report."""
-    import logging
+    """Record retrieval figures, check the conditions, and render (or write) docs/benchmarks.md."""
+    from citaat.eval.figures import DOC, Figures, check, record_retrieval, render
+    from citaat.ingest.fsio import atomic_write_text
 
-    logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
-    from citaat.eval.tune import GRIDS, run_tune
-
-    name = "small" if small else grid
-    if name not in GRIDS:
-        raise EvalError(f"--grid {name!r} bestaat niet", f"kies {', '.join(GRIDS)}")
-    _, report = run_tune(question_set, folds, GRIDS[name], out, progress=not quiet)
-    typer.echo(report)
-    typer.echo(f"Geschreven: {out / 'tune.json'}, {out / 'tune.md'}", err=True)
+    if retrieval is not None:
+        typer.echo(f"Vastgelegd: {record_retrieval(retrieval)}", err=True)
+    figures = Figures.load()
+    failed = check(figures)
+    text = render(figures)
+    if write:
+        atomic_write_text(DOC, text)
+        typer.echo(f"Geschreven: {DOC} ({len(text.splitlines())} regels)", err=True)
+    elif DOC.is_file() and DOC.read_text(encoding="utf-8") != text:
+        typer.echo("docs/benchmarks.md is niet bijgewerkt: draai `citaat eval figures --write`", err=True)
+    for line in failed:
+        typer.echo(f"voorwaarde niet gehaald: {line}", err=True)
+    if failed:
+        raise typer.Exit(1)
 
 
 @eval_app.command(

@@ -258,7 +258,7 @@ def no_evidence_rule() -> EvidenceRule:
     """The chat's "no relevant evidence" decision (index.evidence.judge_evidence with the default
     EvidenceConfig) as far as the hits alone tell: without the term statistics and the corpus
     baseline of each searcher it is the threshold rule on the dense and BM25 scores, not the chat's
-    model (benchmarks/calibrate_evidence.py and bench_answers measure that one)."""
+    model (lab/calibrate_evidence.py and bench_answers measure that one)."""
     cfg = EvidenceConfig()
     return lambda hits, question, embedder: not judge_evidence(hits, cfg, embedder, question).relevant
 

@@ -80,7 +80,7 @@ class ClaimConfig:
     sentences only; 0 = not searched). rrf_k: the RRF constant over all rankings.
 
     Defaults chosen on the dev claim items of the eval set (docs/benchmarks.md, "Claim search";
-    `python -m citaat.benchmarks.claims`).
+    `python -m lab.claims`).
     """
 
     speech_weight: float = 0.0

@@ -6,7 +6,7 @@ The rule reads more than one score (see `judge_evidence`): the best dense cosine
 question the corpus knows at all (`TermStats.known_share`, with rare compounds split into their parts,
 index/compounds.py), the question's mean cosine over the whole corpus (`DenseBaseline`), and the best
 BM25 score. For the calibrated embedder the first three are combined by a small logistic model whose
-weights ship in `evidence_model.json` (fitted on the dev split by benchmarks/calibrate_evidence.py).
+weights ship in `evidence_model.json` (fitted on the dev split by lab/calibrate_evidence.py).
 Two more signals a model file may name, `list_agreement` (BM25 against dense top lists) and
 `hit_coverage` (the question's terms in the best hits), lost in cross-validation and are not used
 (docs/benchmarks.md, "Weigeren v4").
@@ -168,7 +168,7 @@ class EvidenceModel:
     cosine over all chunks (`DenseBaseline`), the overlap of the BM25 and dense top lists
     (`list_agreement`) and the share of the question's terms in the best hits (`hit_coverage`).
     Fitted on the dev split for one embedder, whose cosines it reads; `info` says how
-    (benchmarks/calibrate_evidence.py writes the file)."""
+    (lab/calibrate_evidence.py writes the file)."""
 
     embedder: str
     weights: dict[str, float]

@@ -3,7 +3,7 @@
 # whole test suite, including the slow, browser and benchmark tests that a plain `pytest` skips.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh "dev,st,ray"
+bash scripts/setup.sh "dev,st,ray,lab"
 .venv/bin/ruff check .
 .venv/bin/mypy -p citaat
 .venv/bin/lint-imports

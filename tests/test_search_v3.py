@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 from sample_index import write_sample
 
-from citaat.eval.tune import PIECE_INDEX, V3_GRID, piece_variant
 from citaat.index.build import build_index, index_pieces
 from citaat.index.config import IndexConfig, SearchConfig
 from citaat.index.pieces import SCHEME, piece_text, pieces
@@ -21,6 +20,7 @@ from citaat.index.search import Searcher
 from citaat.index.store import PIECE_ROWS_FILE, PIECES_FILE, IndexMismatchError, current_version_dir
 from citaat.ingest.errors import ConfigError
 from citaat.ingest.store import read_chunks
+from lab.tune import PIECE_INDEX, V3_GRID, piece_variant
 
 SENTENCES = IndexConfig(sentence_vectors=True, chunk_vectors="window")  # window vectors: a quote reuses its own
 

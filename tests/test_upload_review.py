@@ -7,6 +7,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from citaat.app.upload import UploadLimits, accept_files, ingest_uploads
 from citaat.app.upload_review import (
     PAGE_ACTION,
@@ -71,6 +73,7 @@ def test_corrections_only_for_changed_rows_and_bad_roles_are_named(tmp_path):
     assert bad.problems and "R38-whisperx-ict-grevendal.json: ‘de wethouder’ bij SPEAKER_00 is geen rol" in bad.problems[0]
 
 
+@pytest.mark.slow  # ~20-30 s on 2 busy cores (a model import or child processes)
 def test_a_correction_on_the_page_reaches_the_index(tmp_path):
     data, stored = _stored(tmp_path, R31)
     reviews = review_uploads(stored, data)
@@ -82,6 +85,7 @@ def test_a_correction_on_the_page_reaches_the_index(tmp_path):
     assert turns and {c.respondents for c in turns} == {("R41",)}
 
 
+@pytest.mark.slow  # ~20-30 s on 2 busy cores (a model import or child processes)
 def test_same_content_under_another_name_is_reported_and_skipped_or_replaced(tmp_path):
     data, stored = _stored(tmp_path, R31)
     assert ingest_uploads(stored, data).indexed

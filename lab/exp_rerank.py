@@ -13,18 +13,18 @@ of a relevant and a non-relevant candidate of the same question), scikit-learn, 
 features. A model reorders the fused top N (the rest keeps its RRF order after it); duplicates are
 then collapsed as the searcher does and the top 10 is scored with ranx (eval/metrics.py).
 
-Honest estimate: nested cross-validation over the same 5 dev folds as `citaat eval tune`
-(eval/tune.py `assign_folds`): for each held-out fold the hyperparameters (model, C, N, label,
+Honest estimate: nested cross-validation over the same 5 dev folds as `python -m lab.tune`
+(lab/tune.py `assign_folds`): for each held-out fold the hyperparameters (model, C, N, label,
 feature set) are chosen by an inner 4-fold CV on the other four folds, the model is fitted on those
 four folds and scored on the held-out one. The default (RRF order) is scored on the same folds.
 The test split is never read.
 
-    python -m citaat.benchmarks.exp_rerank features   # build the feature cache (eval/out/rerank/)
-    python -m citaat.benchmarks.exp_rerank cv         # nested CV; prints Markdown tables
-    python -m citaat.benchmarks.exp_rerank cv --quick --features product --out cv-product.json
-    python -m citaat.benchmarks.exp_rerank fit --out cv-product.json   # index/rerank_model.json
-    python -m citaat.benchmarks.exp_rerank cv --quick --features product,product+secterm   # lost (docs/benchmarks.md)
-    python -m citaat.benchmarks.exp_rerank cv --quick --features product,product+hub       # lost (docs/benchmarks.md)
+    python -m lab.exp_rerank features   # build the feature cache (eval/out/rerank/)
+    python -m lab.exp_rerank cv         # nested CV; prints Markdown tables
+    python -m lab.exp_rerank cv --quick --features product --out cv-product.json
+    python -m lab.exp_rerank fit --out cv-product.json   # index/rerank_model.json
+    python -m lab.exp_rerank cv --quick --features product,product+secterm   # lost (docs/benchmarks.md)
+    python -m lab.exp_rerank cv --quick --features product,product+hub       # lost (docs/benchmarks.md)
 """
 
 from __future__ import annotations
@@ -347,7 +347,7 @@ def means(pq: Mapping[str, Mapping[str, float]], ids: Sequence[str]) -> dict[str
 
 
 def objective(m: Mapping[str, float]) -> tuple[float, float]:
-    """As eval/tune.py: mean of MRR@10 and Hit@5, ties by Hit@1."""
+    """As lab/tune.py: mean of MRR@10 and Hit@5, ties by Hit@1."""
     return ((m["mrr@10"] + m["hit@5"]) / 2, m["hit@1"])
 
 
@@ -479,7 +479,7 @@ def evaluate_setting(
 
 def run_cv(quick: bool = False, feature_sets: Sequence[str] = (), out: str = "cv.json") -> dict[str, Any]:
     from citaat.eval.dataset import PARAPHRASE, load_questions
-    from citaat.eval.tune import assign_folds
+    from lab.tune import assign_folds
 
     t0 = time.perf_counter()
     data = load_features()
@@ -583,7 +583,7 @@ def fit_product(cv_file: str = "cv-product.json") -> None:
     model = fit(data["questions"], s, data["features"])
     note = (
         f"{s.label_text()}, gefit op {len(data['questions'])} dev-vragen "
-        f"(python -m citaat.benchmarks.exp_rerank fit; docs/benchmarks.md, Zoeken v4 en v5)"
+        f"(python -m lab.exp_rerank fit; docs/benchmarks.md, Zoeken v4 en v5)"
     )
     RerankModel(tuple(PRODUCT_FEATURES), model.mean, model.scale, model.coef, s.depth, note).save(MODEL_FILE)
     print(f"{MODEL_FILE}: {note}")

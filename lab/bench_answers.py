@@ -1,6 +1,6 @@
 """Answer benchmark: the extractive answer of every question of one split, its quality and its speed.
 
-    python -m citaat.benchmarks.bench_answers --split dev [--index DIR] [--out answers-dev.jsonl]
+    python -m lab.bench_answers --split dev [--index DIR] [--out answers.jsonl] [--json eval/figures/answers-dev.json]
 
 Opens the index once (the report's, ingested into ./bench-work/report unless --index is given),
 embeds every sentence of the corpus ahead (`Answerer.warm`, what the chat does in the background)
@@ -21,12 +21,12 @@ from pathlib import Path
 
 from citaat.app.config import AnswerConfig
 from citaat.app.service import Answerer
+from citaat.benchmarks.common import REPO, ensure_report_index
 from citaat.eval.answers import contains_snippet, format_answer_report, load_dialogues, score_answers, score_dialogues
 from citaat.eval.dataset import load_questions
 from citaat.index.search import Searcher
 from citaat.index.stats import latency_summary
-
-from .common import REPO, ensure_report_index
+from citaat.ingest.fsio import atomic_write_text
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--split", default="dev", choices=("dev", "test", "all"))
     parser.add_argument("--index", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--json", type=Path, default=None, help="the figures (no timings) for eval/figures/")
     args = parser.parse_args(argv)
 
     directory = args.index or ensure_report_index(REPO / "bench-work" / "report")
@@ -75,6 +76,11 @@ def main(argv: list[str] | None = None) -> None:
     turns = {d["id"]: answerer.answer(d["q"], history=d["history"]).to_dict(d["id"]) for d in dialogues}
     follow = score_dialogues(dialogues, turns)
     print(f"vervolgvragen: {follow['followup_accuracy']} goed herkend (n={follow['n']}; fout: {follow['wrong']})")
+    if args.json:  # the recorded figures docs/benchmarks.md is generated from (eval/figures.py)
+        record = {**result, "search_hit@1": round(hit1, 4), "search_hit@3": round(hit3, 4)}
+        record["followup_accuracy"] = follow["followup_accuracy"]
+        record["followup_n"] = follow["n"]
+        atomic_write_text(args.json, json.dumps(record, ensure_ascii=False, indent=1) + "\n")
     lat = latency_summary(extractive_ms)
     all_lat = latency_summary(ms)
     print(

@@ -1,6 +1,6 @@
 """Tune the extractive answer on the DEV split, with cross-validation over dev folds.
 
-    python -m citaat.benchmarks.tune_answers [--index DIR] [--folds 5]
+    python -m lab.tune_answers [--index DIR] [--folds 5]
 
 Searches once per answerable dev question (the hits do not depend on these settings), then, for
 every setting of a small grid (weights of the term overlap and the search-rank prior of
@@ -28,14 +28,13 @@ from citaat.app.config import AnswerConfig
 from citaat.app.extractive import Excerpter, extractive_answer
 from citaat.app.records import Answer
 from citaat.app.service import Answerer
+from citaat.benchmarks.common import REPO, ensure_report_index
 from citaat.eval.answers import contains_snippet, leads_with
 from citaat.eval.dataset import NOANSWER, Item, load_questions
 from citaat.index.evidence import judge_evidence
 from citaat.index.query import about_publication, question_shape
 from citaat.index.search import Filters, Hit, Searcher
 from citaat.ingest.respondents import parse_respondents
-
-from .common import REPO, ensure_report_index
 
 GRID = {
     "lexical_weight": (0.05, 0.1, 0.2),

@@ -10,7 +10,7 @@ where Q are the sentences' query embeddings and P the passage embeddings of the 
 then embedded as normalise(q W). Measured on the dev split only (hybrid default and dense alone), for
 λ in a small grid; the test split is not read.
 
-    python -m citaat.benchmarks.exp_adapter            # prints a Markdown table
+    python -m lab.exp_adapter            # prints a Markdown table
 
 Result (docs/benchmarks.md, "Zoeken v2"): it does not win, so the product does not use it.
 """

@@ -1,4 +1,4 @@
-"""Choosing retrieval settings by cross-validation on the dev split (`citaat eval tune`).
+"""Choosing retrieval settings by cross-validation on the dev split (`python -m lab.tune`).
 
 The dev split's answerable questions are dealt into `folds` folds, round robin within each
 category (in id order), so every fold has its share of paraphrases, claims, who- and table
@@ -23,6 +23,7 @@ import copy
 import itertools
 import json
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -31,12 +32,11 @@ from typing import Any
 
 import numpy as np
 
+from citaat.eval import metrics as M
+from citaat.eval.dataset import PARAPHRASE, Item, judge_items, load_questions
+from citaat.eval.run import EvalError, K, _open_or_build, ensure_default_index, open_variant_searcher, run_config
 from citaat.index.config import IndexConfig, SearchConfig
 from citaat.ingest.chunker import ChunkConfig
-
-from . import metrics as M
-from .dataset import PARAPHRASE, Item, judge_items, load_questions
-from .run import EvalError, K, _open_or_build, ensure_default_index, open_variant_searcher, run_config
 
 log = logging.getLogger(__name__)
 
@@ -457,3 +457,25 @@ def _one_at_a_time(results: Mapping[str, Any]) -> list[str]:
 
 
 __all__ = ["GRIDS", "V3_GRID", "Candidate", "Grid", "SMALL_GRID", "assign_folds", "cross_validate", "run_tune"]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """`python -m lab.tune [--grid v2|small|v3|v3-zinnen] [--folds 5] [--out eval/out]`: print the Markdown report."""
+    import argparse
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", dest="question_set", type=Path, default=None, help="question set (JSONL)")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--grid", choices=sorted(GRIDS), default="v2")
+    parser.add_argument("--out", type=Path, default=Path("eval/out"))
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    _, report = run_tune(args.question_set, args.folds, GRIDS[args.grid], args.out, progress=not args.quiet)
+    print(report)
+    print(f"Geschreven: {args.out / 'tune.json'}, {args.out / 'tune.md'}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

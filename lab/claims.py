@@ -13,7 +13,7 @@ is the eval's usual judging, where a passage that contains the quote counts too.
 the warm latency of a claim search as the web page runs it (page one of 30, then "Meer
 resultaten": the page at offset 30), p50/p95 over the items.
 
-    python -m citaat.benchmarks.claims [--questions eval/data/questions.jsonl] [--split dev] [--time]
+    python -m lab.claims [--questions eval/data/questions.jsonl] [--split dev] [--time]
 
 Variants are there to show why the defaults are what they are; choose on the dev split only.
 """

@@ -1,7 +1,7 @@
 """Calibrate the no-evidence rule (index/evidence.py) on the DEV split: answerable questions against
 the `noanswer` ones (off-topic and near-domain), with the index's own vectors.
 
-    python -m citaat.benchmarks.calibrate_evidence [--index DIR] [--split dev]
+    python -m lab.calibrate_evidence [--index DIR] [--split dev]
 
 For every question it records the signals `judge_evidence` reads (best dense cosine, best BM25
 score, the share of question terms the corpus knows, English or not) from the hits the chat itself
@@ -31,6 +31,7 @@ from typing import cast
 import numpy as np
 
 from citaat.app.config import AnswerConfig
+from citaat.benchmarks.common import REPO, ensure_report_index
 from citaat.eval.dataset import NOANSWER, load_questions
 from citaat.index.config import EvidenceConfig
 from citaat.index.evidence import (
@@ -45,8 +46,6 @@ from citaat.index.evidence import (
 from citaat.index.language import is_english
 from citaat.index.search import Filters, Hit, Searcher
 from citaat.ingest.fsio import atomic_write_bytes
-
-from .common import REPO, ensure_report_index
 
 ACCEPT_FLOOR = 0.97
 MODEL_FLOOR = 0.98  # a margin above the 0.97 target: the threshold keeps 98 % of the answerable dev questions
@@ -332,7 +331,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{int((scored & ~answerable).sum())} offtopic/neardomain questions",
             "threshold": f"score >= 0 keeps {MODEL_FLOOR:.0%} of the answerable dev questions",
             "cross_validated": f"{args.repeats} x {args.folds} stratified dev folds: {show(cv[best])}",
-            "command": "python -m citaat.benchmarks.calibrate_evidence --write",
+            "command": "python -m lab.calibrate_evidence --write",
         },
     )
     print("model fitted on all of dev:", json.dumps(fitted.to_dict()["weights"]), f"bias {bias:.4f}")
