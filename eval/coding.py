@@ -157,6 +157,51 @@ def evaluate(
     }
 
 
+def rediscovery(
+    searcher: Searcher, gold: CodingGold, split: str = "all", settings: CodingSettings | None = None
+) -> dict:
+    """Inductive codes, measured by leaving one code out: code with the other nine, cluster what
+    they leave uncovered (index/coding.py `new_code_clusters`), and score the cluster that best
+    matches the left-out code's gold units (F1), against random clusters of the same sizes."""
+    from citaat.index.coding import new_code_clusters
+
+    units = gold.split(split)
+    by_id = {c.id: n for n, c in enumerate(searcher.chunks)}
+    rows = np.asarray([by_id[u["id"]] for u in units], np.int64)
+    codes_of = {by_id[u["id"]]: set(u["codes"]) for u in units}
+    ranker = CodeRanker(searcher, rows, settings)
+    rng = np.random.default_rng(0)
+    f1s, rand = [], []
+    for left in gold.codes:
+        others = [c for c in gold.codes if c.code != left.code]
+        ranked = ranker.rank([CodeQuery(c.code, c.description) for c in others])
+        covered = {int(r.rows[i]) for r in ranked for i in np.flatnonzero(r.suggested)}
+        clusters = new_code_clusters(searcher, rows, covered)
+        target = {r for r, cs in codes_of.items() if left.code in cs and r not in covered}
+        if not target or not clusters:
+            continue
+
+        def best(groups: list[set[int]], target: set[int] = target) -> float:
+            out = 0.0
+            for g in groups:
+                tp = len(g & target)
+                if tp:
+                    p, r = tp / len(g), tp / len(target)
+                    out = max(out, 2 * p * r / (p + r))
+            return out
+
+        groups = [set(c.rows) for c in clusters]
+        f1s.append(best(groups))
+        pool = np.asarray(sorted(set().union(*groups)), np.int64)
+        perm = rng.permutation(pool).tolist()
+        shuffled, i = [], 0
+        for g in groups:
+            shuffled.append(set(perm[i : i + len(g)]))
+            i += len(g)
+        rand.append(best(shuffled))
+    return {"codes": len(f1s), "best_cluster_f1": float(np.mean(f1s)), "random_clusters_f1": float(np.mean(rand))}
+
+
 def format_report(m: dict[str, float], split: str) -> str:
     """The measures as a small Markdown table (Dutch labels)."""
     rows = [
@@ -176,4 +221,13 @@ def format_report(m: dict[str, float], split: str) -> str:
     return "\n".join([f"| codering ({split}) | |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)])
 
 
-__all__ = ["CodingGold", "average_precision", "evaluate", "format_report", "load_gold", "micro_f1", "tfidf_scores"]
+__all__ = [
+    "CodingGold",
+    "average_precision",
+    "evaluate",
+    "format_report",
+    "load_gold",
+    "rediscovery",
+    "micro_f1",
+    "tfidf_scores",
+]

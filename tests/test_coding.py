@@ -225,3 +225,16 @@ def test_cli_json_and_export(report_index, tmp_path):
     assert all(len(x["ranking"]) == 110 for x in lines)
     assert out.read_text(encoding="utf-8").startswith("# Codering")
     assert not (report_index / "coding.sqlite3").exists()  # coding only reads the index directory
+
+
+def test_new_code_clusters_only_uncovered_and_deterministic(searcher):
+    from citaat.index.coding import new_code_clusters, speech_rows
+
+    rows = speech_rows(searcher.chunks, "quote")
+    covered = set(rows[:40].tolist())
+    a = new_code_clusters(searcher, rows, covered)
+    assert a == new_code_clusters(searcher, rows, covered)
+    assert a and all(len(c.rows) >= 3 and c.terms and c.central == c.rows[0] for c in a)
+    inside = [r for c in a for r in c.rows]
+    assert len(inside) == len(set(inside)) and not set(inside) & covered
+    assert set(inside) <= set(rows.tolist())
