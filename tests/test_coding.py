@@ -238,3 +238,16 @@ def test_new_code_clusters_only_uncovered_and_deterministic(searcher):
     inside = [r for c in a for r in c.rows]
     assert len(inside) == len(set(inside)) and not set(inside) & covered
     assert set(inside) <= set(rows.tolist())
+
+
+def test_matrix_groups_by_respondent_attribute(searcher):
+    run = CodingService(searcher).run(read_codebook(CODEBOOK)[:2], kind="quote")
+    run.attribute_columns = ["rol"]
+    run.attributes = {"R3": {"rol": "wethouder"}, "R13": {"rol": "directeur"}, "R2": {"rol": "wethouder"}}
+    rows = run.matrix("rol")
+    assert [(g, r) for g, r, _ in rows[:3]] == [("directeur", "R13"), ("wethouder", "R2"), ("wethouder", "R3")]
+    assert all(g == "" for g, _, _ in rows[3:])  # respondents without the attribute come last
+    from citaat.app.ui_coding import matrix_table
+
+    headers, table = matrix_table(run, "rol")
+    assert headers[:2] == ["rol", "respondent"] and table[0][:2] == ["directeur", "R13"]
