@@ -162,10 +162,10 @@ def coding_tab(get_searcher: Callable[[], Any], data_dir: Path | None, exports: 
     def codes_of(text: str) -> list:
         return parse_codebook(text, "codeboek")
 
-    def run_of(text: str, kind: str) -> CodingRun | None:
+    def run_of(text: str, kind: str, name: str = "") -> CodingRun | None:
         if not text.strip():
             return None
-        return services.get().run(codes_of(text), kind or None, codebook_name="codeboek (pagina)")
+        return services.get().run(codes_of(text), kind or None, codebook_name=name or "codeboek (getypt)")
 
     def result_of(run: CodingRun | None, code: str | None) -> CodeResult | None:
         if run is None or not run.results:
@@ -190,6 +190,7 @@ def coding_tab(get_searcher: Callable[[], Any], data_dir: Path | None, exports: 
         )
 
     def on_run(file: str | None, text: str, kind: str, group: str | None) -> tuple:
+        name = Path(file).name if file else ""
         try:
             if file:
                 codes = read_codebook(file)
@@ -199,11 +200,11 @@ def coding_tab(get_searcher: Callable[[], Any], data_dir: Path | None, exports: 
             codes_of(text)
             out = refresh(text, kind, None, group)
         except CodebookError as exc:
-            return (text, f"**Codeboek niet gelezen:** {html.escape(str(exc))}", *(gr.update(),) * 4)
+            return (text, name, f"**Codeboek niet gelezen:** {html.escape(str(exc))}", *(gr.update(),) * 4)
         except CitaatError as exc:
-            return (text, f"**Coderen lukte niet:** {html.escape(str(exc))}", *(gr.update(),) * 4)
+            return (text, name, f"**Coderen lukte niet:** {html.escape(str(exc))}", *(gr.update(),) * 4)
         run_note = "Gecodeerd. Kies een voorstel en accepteer of wijs af; de matrix telt de gecodeerde citaten."
-        return (text, run_note, *out)
+        return (text, name, run_note, *out)
 
     def on_code(text: str, kind: str, code: str | None, group: str | None) -> tuple:
         try:
@@ -246,8 +247,8 @@ def coding_tab(get_searcher: Callable[[], Any], data_dir: Path | None, exports: 
     on_cell.__annotations__["evt"] = gr.SelectData
 
     def on_export(fmt: str) -> Callable[..., Any]:
-        def handler(text: str, kind: str, group: str | None) -> Any:
-            run = run_of(text, kind)
+        def handler(text: str, kind: str, group: str | None, name: str) -> Any:
+            run = run_of(text, kind, name)
             if run is None:
                 gr.Warning("Codeer eerst een codeboek.")
                 return None
@@ -299,14 +300,18 @@ def coding_tab(get_searcher: Callable[[], Any], data_dir: Path | None, exports: 
     out_file = gr.File(label="Export", interactive=False, elem_id="coding-export")
 
     view = [code, suggestions, pick, matrix]
-    run_btn.click(on_run, [book_file, book_text, kind, group], [book_text, status, *view], api_visibility="private")
+    book_name = gr.State("")
+    run_btn.click(
+        on_run, [book_file, book_text, kind, group], [book_text, book_name, status, *view], api_visibility="private"
+    )
+    book_text.input(lambda: "", None, book_name, api_visibility="private")  # typed: no longer the file
     code.input(on_code, [book_text, kind, code, group], view, api_visibility="private")
     group.input(on_code, [book_text, kind, code, group], view, api_visibility="private")
     accept.click(on_decide("accept"), [book_text, kind, code, group, pick], view, api_visibility="private")
     reject.click(on_decide("reject"), [book_text, kind, code, group, pick], view, api_visibility="private")
     matrix.select(on_cell, [book_text, kind, group], cell, api_visibility="private")
     for btn, fmt in ((exp_qdpx, "qdpx"), (exp_xlsx, "xlsx"), (exp_md, "md")):
-        btn.click(on_export(fmt), [book_text, kind, group], out_file, api_visibility="private")
+        btn.click(on_export(fmt), [book_text, kind, group, book_name], out_file, api_visibility="private")
 
 
 def _csv(value: str) -> str:

@@ -100,3 +100,40 @@ def test_code_accept_reject_cell_and_qdpx(page, index_dir, tmp_path):  # noqa: F
             exact = text[int(sel.get("startPosition", "0")) : int(sel.get("endPosition", "0"))]
             selections[exact] = {names[r.get("targetGUID")] for r in sel.findall("q:Coding/q:CodeRef", NS)}
     assert "vertrouwen" in selections[chunk_text[unit]]
+
+
+def test_codebook_file_upload_and_broken_file(page, tmp_path):  # noqa: F811
+    page.get_by_role("tab", name="Coderen").click()
+    bad = tmp_path / "kapot.csv"
+    bad.write_text("titel;uitleg\nA;b\n", encoding="utf-8")
+    page.set_input_files("#coding-file-in input[type=file]", str(bad))
+    page.wait_for_function(
+        "() => (document.querySelector('#coding-file-in')?.innerText || '').replace(/\\s+/g, '').includes('kapot')"
+    )
+    page.click("#coding-run")
+    _wait_text(page, "#coding-status", "Codeboek niet gelezen")
+    status = page.inner_text("#coding-status")
+    assert "kapot.csv" in status and "kolom 'code' ontbreekt" in status and "Traceback" not in status
+
+    good = tmp_path / "thema's.csv"
+    rows = [line.split(";", 1) for line in BOOK.splitlines()]
+    good.write_text("".join(f'{a},"{b}"\n' for a, b in rows), encoding="utf-8")  # comma-separated, quoted
+    page.locator("#coding-file-in button[aria-label='Clear']").first.click()
+    page.set_input_files("#coding-file-in input[type=file]", str(good))
+    page.wait_for_function(
+        "() => (document.querySelector('#coding-file-in')?.innerText || '').replace(/\\s+/g, '').includes('thema')"
+    )
+    page.click("#coding-run")
+    _wait_text(page, "#coding-status", "Gecodeerd")
+    assert "ict;ICT en de kwaliteit" in page.input_value("#coding-book textarea")  # the file, shown as ';' CSV
+    page.click("#coding-xlsx")
+    link = page.locator("#coding-export a").first
+    link.wait_for(timeout=60_000)
+    with page.expect_download() as dl:
+        link.click()
+    path = tmp_path / "codering.xlsx"
+    dl.value.save_as(path)
+    from openpyxl import load_workbook
+
+    info = dict(load_workbook(path)["Export"].iter_rows(values_only=True))
+    assert info["codeboek"] == "thema's.csv"
