@@ -854,6 +854,8 @@ def code_cmd(
     searcher = Searcher.open(index_dir)
     service = CodingService(searcher, searcher.directory)
     run = service.run(codes, kind, tuple(respondent or ()), codebook_name=codebook.name)
+    if not run.results or not run.results[0].units:
+        fail("geen citaten of interviewbeurten in deze selectie", "kijk --respondent en --kind na")
     if as_json:
         for line in run.json_lines():
             typer.echo(line)

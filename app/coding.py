@@ -254,7 +254,10 @@ class CodingService:
         """Rank every speech unit in scope for every code (examples and decisions included)."""
         chunks = self.searcher.chunks
         by_id = {c.id: n for n, c in enumerate(chunks)}
-        rows = speech_rows(chunks, kind, respondents)
+        # scored over every unit of the kind, then narrowed to the respondents: a quote keeps its
+        # score and its suggestion whatever the selection (the thresholds are per code, over the scope)
+        rows = speech_rows(chunks, kind)
+        wanted = set(respondents)
         decisions = self.decisions()
         queries = []
         for c in codes:
@@ -279,6 +282,8 @@ class CodingService:
             units = []
             for i in rk.order.tolist():
                 chunk = chunks[int(rk.rows[i])]
+                if wanted and not wanted & set(chunk.respondents):
+                    continue
                 decision = mine.get(chunk.id)
                 suggested = bool(rk.suggested[i])
                 sentence = ""

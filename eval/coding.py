@@ -116,14 +116,18 @@ def evaluate(
     rows = np.asarray([by_id[u["id"]] for u in units], np.int64)
     names = [c.code for c in gold.codes]
     truth = np.asarray([[name in u["codes"] for u in units] for name in names], bool)
-    ranker = CodeRanker(searcher, rows, settings)
+    # ranked as the product ranks: over every unit of the source (both splits), scored on the split
+    scope = np.asarray([by_id[u["id"]] for u in gold.split("all", source) if u["id"] in by_id], np.int64)
+    ranker = CodeRanker(searcher, scope, settings)
+    col = {int(r): i for i, r in enumerate(scope.tolist())}
+    at = np.asarray([col[int(r)] for r in rows], np.int64)
     queries = [CodeQuery(c.code, c.description) for c in gold.codes]
 
     t0 = time.perf_counter()
     zero = ranker.rank(queries)
     seconds = time.perf_counter() - t0
-    zs = np.vstack([r.score for r in zero])
-    pred = np.vstack([r.suggested for r in zero])
+    zs = np.vstack([r.score[at] for r in zero])
+    pred = np.vstack([r.suggested[at] for r in zero])
     p, r, f1 = micro_f1(pred, truth)
 
     # two accepted examples per code, left out of that code's scoring
@@ -133,10 +137,10 @@ def evaluate(
         pos = np.flatnonzero(truth[ci])[:examples]
         keep[ci, pos] = False
         learned.append(CodeQuery(c.code, c.description, accepted=tuple(int(rows[i]) for i in pos)))
-    ls = np.vstack([x.score for x in ranker.rank(learned)])
+    ls = np.vstack([x.score[at] for x in ranker.rank(learned)])
 
     head = searcher.embedder.embed_queries([f"{c.code}: {c.description}" for c in gold.codes])
-    e5 = np.asarray(head, np.float32) @ ranker.unit_vectors.T
+    e5 = np.asarray(head, np.float32) @ ranker.unit_vectors[at].T
     tf = tfidf_scores(searcher, rows, [f"{c.code} {c.description}" for c in gold.codes])
     rng = np.random.default_rng(0)
     rand = float(np.mean([_map(rng.random(truth.shape), truth) for _ in range(50)]))

@@ -73,6 +73,8 @@ def test_cli_broken_codebook_is_one_dutch_line(tmp_path, report_index):
     assert result.exit_code != 0
     assert "kapot.csv" in result.output and "kolom 'beschrijving' ontbreekt" in result.output
     assert "Traceback" not in result.output
+    empty = CliRunner().invoke(app, ["code", "--codebook", str(CODEBOOK), "--index", str(report_index), "-r", "R99"])
+    assert empty.exit_code != 0 and "geen citaten of interviewbeurten in deze selectie" in empty.output
 
 
 # ------------------------------------------------------------------ ranking
@@ -91,6 +93,9 @@ def test_ranking_covers_every_speech_unit_and_only_speech(searcher):
         assert all(u.sentence and u.sentence in " ".join(u.chunk.text.split()) for u in r.units if u.suggested)
     one = CodingService(searcher).run(read_codebook(CODEBOOK), kind="quote", respondents=("R13",))
     assert {c for r in one.results for u in r.units for c in u.chunk.respondents} == {"R13"}
+    # a selection keeps every unit's score and suggestion (scored over the whole scope)
+    whole = {(r.code.code, u.chunk.id): (u.score, u.suggested) for r in run.results for u in r.units}
+    assert all(whole[(r.code.code, u.chunk.id)] == (u.score, u.suggested) for r in one.results for u in r.units)
 
 
 def test_ranking_is_deterministic(searcher):
