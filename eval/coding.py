@@ -220,7 +220,7 @@ def format_report(m: dict[str, float], split: str) -> str:
         ("baseline e5-cosinus (MAP)", f"{m['baseline_e5_map']:.3f}"),
         ("baseline TF-IDF (MAP)", f"{m['baseline_tfidf_map']:.3f}"),
         ("baseline willekeurig (MAP)", f"{m['baseline_random_map']:.3f}"),
-        ("rangschikken (s, zonder voorbeelden)", f"{m['seconds_rank_zero_shot']:.2f}"),
+        ("rangschikken, koud: codes embedden + scoren (s)", f"{m['seconds_rank_zero_shot']:.2f}"),
     ]
     return "\n".join([f"| codering ({split}) | |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)])
 
