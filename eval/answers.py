@@ -46,7 +46,7 @@ class AnswersFileError(CitaatError):
 
 
 def noanswer_kind(item: Item) -> str:
-    """ "offtopic", "neardomain" or "overig" for a noanswer item (from the start of its note)."""
+    """"offtopic", "neardomain" or "overig" for a noanswer item (from the start of its note)."""
     head = item.note.split(":", 1)[0].strip().lower()
     return head if head in NOANSWER_KINDS[:2] else "overig"
 
@@ -265,7 +265,9 @@ def load_dialogues(path: Path | str | None = None) -> list[dict[str, Any]]:
     return out
 
 
-def score_dialogues(dialogues: Sequence[Mapping[str, Any]], answers: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def score_dialogues(
+    dialogues: Sequence[Mapping[str, Any]], answers: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
     """Follow-up accuracy: the share of dialogues whose second question was read as a follow-up
     (`followup` in the answer) exactly when the dialogue says it is one."""
     asked = [d for d in dialogues if d["id"] in answers]

@@ -98,7 +98,7 @@ def _open_or_build(directory: Path, build_config: Any = None, progress: bool = F
 
 
 def _chunking_suffix(chunking: Any) -> str:
-    """ "" for the ingest default, else a short key of the ChunkConfig (its own cache directory)."""
+    """"" for the ingest default, else a short key of the ChunkConfig (its own cache directory)."""
     from dataclasses import asdict
 
     from citaat.ingest.chunker import ChunkConfig
