@@ -73,7 +73,8 @@ def eval_cmd(
 
 @eval_app.command(
     "label",
-    help="Leid labels (chunk-id's met cijfer) af uit de snippets, of toon de kandidaat-chunks voor één vraag.",
+    help="Leid labels (chunk-id's met cijfer) af uit de snippets, of toon de "
+    "kandidaat-chunks voor één vraag.",
 )
 def eval_label(
     index_dir: Annotated[
@@ -100,6 +101,7 @@ def eval_label(
 
     text = run_label(question_set, index_dir, show, out or DEFAULT_LABELS)
     typer.echo(text)
+
 
 
 @eval_app.command(
