@@ -284,7 +284,8 @@ class CodingService:
                 chunk = chunks[int(rk.rows[i])]
                 if wanted and not wanted & set(chunk.respondents):
                     continue
-                decision = mine.get(chunk.id)
+                # a unit the codebook lists as an example is coded already, unless rejected since
+                decision = mine.get(chunk.id) or ("accept" if chunk.id in c.examples else None)
                 suggested = bool(rk.suggested[i])
                 sentence = ""
                 if sentences and (suggested or decision == "accept"):

@@ -256,3 +256,16 @@ def test_matrix_groups_by_respondent_attribute(searcher):
 
     headers, table = matrix_table(run, "rol")
     assert headers[:2] == ["rol", "respondent"] and table[0][:2] == ["directeur", "R13"]
+
+
+def test_codebook_example_ids_are_coded_and_pull_the_ranking(searcher):
+    codes = read_codebook(CODEBOOK)
+    service = CodingService(searcher)
+    before = service.run(codes, kind="quote")
+    ict = next(r for r in before.results if r.code.code == "ict")
+    last = ict.units[-1].chunk.id
+    with_example = [c if c.code != "ict" else type(c)(c.code, c.description, (last,)) for c in codes]
+    after = service.run(with_example, kind="quote")
+    unit = next(u for u in next(r for r in after.results if r.code.code == "ict").units if u.chunk.id == last)
+    assert unit.decision == "accept" and unit.coded
+    assert _rank(after, "ict", last) < _rank(before, "ict", last)
