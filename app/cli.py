@@ -825,3 +825,60 @@ def _start_local_model(gguf: Path | None, data_dir: Path) -> Any:
 
     typer.echo(f"Taalmodel {gguf.name} laden …", err=True)
     return LocalModel(gguf, Path(data_dir) / "logs").start()
+
+
+# --------------------------------------------------------------------------- coding assistant
+
+
+@app.command(
+    "code", help="Codeer citaten en beurten met een codeboek: voorstellen per code en een respondent × code-matrix."
+)
+def code_cmd(
+    codebook: Annotated[
+        Path, typer.Option("--codebook", "-c", help="Codeboek (CSV: code;beschrijving[;voorbeelden]).")
+    ],
+    index_dir: IndexDir = Path("data"),
+    respondent: RespondentOpt = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="quote of turn (standaard: allebei).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Eén JSON-regel per code met de hele rangorde.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Export: .xlsx, .qdpx of .md.")] = None,
+    top: Annotated[int, typer.Option("--top", help="Aantal voorstellen per code in de tekstuitvoer.")] = 5,
+) -> None:
+    """Rank every speech unit per code; suggested codings above each code's threshold."""
+    from citaat.app.coding import CODING_FORMATS, CodingService, read_codebook, write_coding_export
+    from citaat.index.coding import SPEECH_KINDS
+    from citaat.index.search import Searcher
+
+    if kind is not None and kind not in SPEECH_KINDS:
+        fail(f"--kind {kind!r} bestaat niet voor coderen", f"kies uit {', '.join(SPEECH_KINDS)}")
+    if out is not None and out.suffix.lower() not in CODING_FORMATS:
+        fail(f"--out {out.name}: onbekend exportformaat", f"kies {', '.join(CODING_FORMATS)}")
+    codes = read_codebook(codebook)
+    searcher = Searcher.open(index_dir)
+    service = CodingService(searcher, searcher.directory)
+    run = service.run(codes, kind, tuple(respondent or ()), codebook_name=codebook.name)
+    if not run.results or not run.results[0].units:
+        fail("geen citaten of interviewbeurten in deze selectie", "kijk --respondent en --kind na")
+    if as_json:
+        for line in run.json_lines():
+            typer.echo(line)
+    else:
+        for r in run.results:
+            suggested = [u for u in r.units if u.suggested]
+            typer.echo(f"\n{r.code.code}: {len(suggested)} voorgesteld, {len(r.coded)} gecodeerd")
+            for u in suggested[:top]:
+                c = u.chunk
+                where = " · ".join(
+                    [", ".join(c.respondents), " > ".join(c.section[-1:]), *([f"p. {c.page}"] if c.page else [])]
+                )
+                mark = {"accept": " ✓", "reject": " ✗"}.get(u.decision or "", "")
+                typer.echo(f"  {u.score:5.2f} [{u.why}]{mark} {where}\n        “{u.sentence}”")
+        typer.echo("\nrespondent  " + "  ".join(r.code.code for r in run.results))
+        for _group, resp, counts in run.matrix():
+            typer.echo(
+                f"{resp:<10}  "
+                + "  ".join(f"{n:>{len(r.code.code)}}" for n, r in zip(counts, run.results, strict=True))
+            )
+    if out is not None:
+        path = write_coding_export(run, out, directory=searcher.directory)
+        typer.echo(f"codering geëxporteerd naar {path}", err=True)

@@ -364,8 +364,12 @@ def qdpx_bytes(
     sheet: RespondentSheet | None = None,
     texts: dict[str, str] | None = None,
     project_name: str = "Citaat-export",
+    code_list: Sequence[tuple[str, str]] | None = None,
+    source_codes: Sequence[Sequence[int]] | None = None,
 ) -> bytes:
-    """The .qdpx archive (zip) of these sources; see the module docstring."""
+    """The .qdpx archive (zip) of these sources; see the module docstring. With `code_list` ((name,
+    description) pairs, a codebook) its codes replace the one query code, and source i is coded with
+    the codes `source_codes[i]` (indexes into `code_list`; the coding assistant, app/coding.py)."""
     meta = meta or ExportMeta()
     sheet = sheet or RespondentSheet()
     key = f"{meta.created}|{meta.query}|{meta.filters_text}"
@@ -382,8 +386,15 @@ def qdpx_bytes(
     code_guid = _guid(key, "code")
     codebook = _el(project, "CodeBook")
     codes = _el(codebook, "Codes")
-    code = _el(codes, "Code", guid=code_guid, name=code_name[:200], isCodable="true")
-    ET.SubElement(code, f"{{{QDA_NS}}}Description").text = "; ".join(f"{k}: {v}" for k, v in meta.items())
+    code_guids = [_guid(key, "code", name) for name, _ in code_list or ()]
+    for guid, (name, description) in zip(code_guids, code_list or (), strict=True):
+        ET.SubElement(
+            _el(codes, "Code", guid=guid, name=name[:200], isCodable="true"), f"{{{QDA_NS}}}Description"
+        ).text = description
+    if not code_list:
+        code = _el(codes, "Code", guid=code_guid, name=code_name[:200], isCodable="true")
+        ET.SubElement(code, f"{{{QDA_NS}}}Description").text = "; ".join(f"{k}: {v}" for k, v in meta.items())
+    codes_of = {s.n: [code_guids[i] for i in cs] for s, cs in zip(sources, source_codes or (), strict=False)}
 
     qsources = _qda_sources(sources, texts or {}, key)
     sel_guid: dict[tuple[str, int], str] = {}
@@ -445,10 +456,10 @@ def qdpx_bytes(
                 creationDateTime=when,
             )
             ET.SubElement(sel, f"{{{QDA_NS}}}Description").text = s.citation
-            coding = _el(
-                sel, "Coding", guid=_guid(key, "coding", qs.name, str(s.n)), creatingUser=user, creationDateTime=when
-            )
-            _el(coding, "CodeRef", targetGUID=code_guid)
+            for target in codes_of.get(s.n, []) if code_list else [code_guid]:
+                parts = (key, "coding", qs.name, str(s.n), *([target] if code_list else []))
+                coding = _el(sel, "Coding", guid=_guid(*parts), creatingUser=user, creationDateTime=when)
+                _el(coding, "CodeRef", targetGUID=target)
     ET.SubElement(project, f"{{{QDA_NS}}}Description").text = "\n".join(f"{k}: {v}" for k, v in meta.items())
 
     xml = ET.tostring(project, encoding="utf-8", xml_declaration=True)

@@ -129,7 +129,8 @@ class Answerer:
 
     @property
     def index(self) -> object:
-        """The index in use, as an opaque token: caches compare it by identity (an upload swaps it)."""
+        """The index in use (its Searcher): caches compare it by identity (an upload swaps it), and the
+        coding assistant (app/coding.py) ranks every speech unit of it."""
         return self.searcher
 
     @property

@@ -162,3 +162,32 @@ def eval_figures(
         typer.echo(f"voorwaarde niet gehaald: {line}", err=True)
     if failed:
         raise typer.Exit(1)
+
+
+@eval_app.command(
+    "coding",
+    help="Meet de codeerassistent (citaat code) op de handcodering in eval/data/coding: MAP per code zonder "
+    "en met 2 voorbeelden, micro-F1 van de voorstellen, en de baselines (e5, TF-IDF, willekeurig).",
+)
+def eval_coding(
+    index_dir: Annotated[Path, typer.Option("--index", "-i", help="Geïndexeerde map van het rapport.")] = Path(
+        "bench-work/report"
+    ),
+    split: Annotated[str, typer.Option("--split", help="dev, test of all.")] = "dev",
+    source: Annotated[
+        str, typer.Option("--source", help="report (de citaten) of examples (beurten van de voorbeeldtranscripten).")
+    ] = "report",
+    as_json: Annotated[bool, typer.Option("--json", help="Uitvoer als JSON.")] = False,
+) -> None:
+    """Score index/coding.py against the hand coding of the report's quotes."""
+    import json
+
+    from citaat.eval.coding import evaluate, format_report, load_gold
+    from citaat.index.search import Searcher
+
+    if split not in ("dev", "test", "all"):
+        raise EvalError(f"--split {split!r} bestaat niet", "kies dev, test of all")
+    if source not in ("report", "examples"):
+        raise EvalError(f"--source {source!r} bestaat niet", "kies report of examples")
+    result = evaluate(Searcher.open(index_dir), load_gold(), split, source=source)
+    typer.echo(json.dumps(result, indent=1) if as_json else format_report(result, f"{source}, {split}"))

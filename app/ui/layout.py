@@ -1,9 +1,10 @@
 """The page's layout: the header, the filter column, the tabs, and the wiring between them.
 
 Each tab is a class in its own module (chat.py, search.py, respondent.py, upload.py; the
-conversations panel in conversations.py) with `layout()` (its widgets, as a NamedTuple) and
-`wire(...)` (its events, whose outputs are named bundles: app/ui/page.py). A new tab is one
-`with gr.Tab(...)` block in `build_app` and one `wire` call below it.
+conversations panel in conversations.py; coding.py builds and wires its tab in one function) with
+`layout()` (its widgets, as a NamedTuple) and `wire(...)` (its events, whose outputs are named
+bundles: app/ui/page.py). A new tab is one `with gr.Tab(...)` block in `build_app` and one `wire`
+call below it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from citaat.index.search import Filters
 from ..service import Answerer
 from ..upload import UploadLimits
 from .chat import ChatTab
+from .coding import coding_tab
 from .conversations import Conversations, conversations_panel
 from .page import ChoiceOutputs, FilterWidgets, Page, session_states
 from .respondent import RespondentTab
@@ -64,6 +66,8 @@ def build_app(
                         search_w = search.layout()
                     with gr.Tab("Per respondent", id="respondent"):
                         respondent_w = respondent.layout()
+                    with gr.Tab("Coderen", id="coding"):  # the coding assistant (app/ui/coding.py)
+                        coding_tab(lambda: answerer.index, page.data, page.exports)
                     with gr.Tab("Interviews toevoegen", id="upload", visible=page.can_upload):
                         upload_w = upload.layout()
         states = session_states()
