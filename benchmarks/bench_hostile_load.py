@@ -140,8 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     data = work / "data"
     shutil.rmtree(data, ignore_errors=True)
     shutil.copytree(base_index, data)
-    # the chat starts warm, as a chat that has been running for a while is (docs/benchmarks.md,
-    # "Koude start"): the load measures the upload's effect, not the first embedding of every sentence
+    # the chat starts warm, as a chat that has been running for a while is
+    # (docs/lab/2026-11-30-latentie-na-profilering.md, "Koude start"):
+    # the load measures the upload's effect, not the first embedding of every sentence
     if args.sentence_cache is not None:
         (data / "cache").mkdir(exist_ok=True)
         shutil.copyfile(args.sentence_cache, data / "cache" / args.sentence_cache.name)

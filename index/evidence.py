@@ -9,7 +9,7 @@ BM25 score. For the calibrated embedder the first three are combined by a small 
 weights ship in `evidence_model.json` (fitted on the dev split by lab/calibrate_evidence.py).
 Two more signals a model file may name, `list_agreement` (BM25 against dense top lists) and
 `hit_coverage` (the question's terms in the best hits), lost in cross-validation and are not used
-(docs/benchmarks.md, "Weigeren v4").
+(docs/lab/2026-12-01-weigeren-v4.md).
 """
 
 from __future__ import annotations
@@ -363,7 +363,8 @@ def judge_evidence(
     report, answerable ones ~0.82–0.93), so the top cosine alone cannot separate the overlap;
     there, off-topic questions hinge on words the report never uses ("paspoort", "zwembad",
     "Eredivisie") while answerable paraphrases mostly reuse report words. BM25 is the only signal
-    for other embedders and for bm25-only search. Calibration: docs/benchmarks.md ("Antwoorden").
+    for other embedders and for bm25-only search. Calibration:
+    docs/lab/2026-11-30-weigeren-herkalibratie-na-zoeken-v2.md.
     """
     dense = [h.dense_score for h in hits if h.dense_score is not None]
     lexical = [h.bm25_score for h in hits if h.bm25_score is not None]

@@ -9,7 +9,7 @@ neighbourhood among the candidates (its parent or children, its section's rank).
 
 The model (`RerankModel`) is a standardisation plus one weight per feature, stored as JSON
 (`MODEL_FILE`, fitted on the dev split of eval/data/questions.jsonl by
-`python -m lab.exp_rerank fit`, see docs/benchmarks.md "Zoeken v4") and applied with
+`python -m lab.exp_rerank fit`, see docs/lab/2026-12-01-zoeken-v4.md) and applied with
 numpy. `candidate_features` is the one definition of the features: the experiment trains on its
 output and the searcher scores with it.
 """

@@ -229,7 +229,7 @@ class Searcher:
                 rows, cand = self.rerank_candidates(pool)
                 fused = reorder_scores(fused, rows, reranker.order(cand, query.match, query.prefer).tolist())
         if self.config.cross_encoder and fused:
-            top = ranked(fused)[: self.config.cross_encoder_top]
+            top = ranked(fused)[: self.config.cross_encoder.top]
             scores = self.cross_encoder.scores(query.match, [self._chunks[n].text for n in top])
             fused = {**fused, **reorder_scores(fused, top, np.argsort(-scores, kind="stable").tolist())}
         found_by: tuple[tuple[MatchedBy, set[int]], ...] = (
@@ -281,7 +281,9 @@ class Searcher:
     @property
     def cross_encoder(self) -> CrossEncoderReranker:
         """The cross-encoder of `SearchConfig.cross_encoder`, loaded on first use."""
-        name = self.config.cross_encoder
+        if self.config.cross_encoder is None:
+            raise ConfigError("geen cross-encoder ingesteld", "geef --reranker MAP")
+        name = self.config.cross_encoder.path
         if self._cross_encoder is None or self._cross_encoder[0] != name:
             from .adapters.cross_encoder import CrossEncoderReranker
 

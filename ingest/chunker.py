@@ -28,7 +28,7 @@ class ChunkConfig:
 
     whole_paragraphs: every unit (paragraph, list with lead-in) is one passage however long; the
     embedder then sees only its first ~512 tokens. Compared with sentence windows in
-    docs/benchmarks.md ("Zoeken v2").
+    docs/lab/2026-11-30-zoeken-v2.md.
     """
 
     max_chars: int = 1000

@@ -12,7 +12,7 @@ then embedded as normalise(q W). Measured on the dev split only (hybrid default 
 
     python -m lab.exp_adapter            # prints a Markdown table
 
-Result (docs/benchmarks.md, "Zoeken v2"): it does not win, so the product does not use it.
+Result (docs/lab/2026-11-30-zoeken-v2.md): it does not win, so the product does not use it.
 """
 
 from __future__ import annotations

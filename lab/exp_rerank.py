@@ -23,8 +23,8 @@ The test split is never read.
     python -m lab.exp_rerank cv         # nested CV; prints Markdown tables
     python -m lab.exp_rerank cv --quick --features product --out cv-product.json
     python -m lab.exp_rerank fit --out cv-product.json   # index/rerank_model.json
-    python -m lab.exp_rerank cv --quick --features product,product+secterm   # lost (docs/benchmarks.md)
-    python -m lab.exp_rerank cv --quick --features product,product+hub       # lost (docs/benchmarks.md)
+    python -m lab.exp_rerank cv --quick --features product,product+secterm   # lost (docs/lab)
+    python -m lab.exp_rerank cv --quick --features product,product+hub       # lost (docs/lab)
 """
 
 from __future__ import annotations
@@ -571,7 +571,7 @@ def fit_product(cv_file: str = "cv-product.json") -> None:
     model = fit(data["questions"], s, data["features"])
     note = (
         f"{s.label_text()}, gefit op {len(data['questions'])} dev-vragen "
-        f"(python -m lab.exp_rerank fit; docs/benchmarks.md, Zoeken v4 en v5)"
+        f"(python -m lab.exp_rerank fit; docs/lab/2026-12-01-zoeken-v4.md en v5)"
     )
     RerankModel(tuple(PRODUCT_FEATURES), model.mean, model.scale, model.coef, s.depth, note).save(MODEL_FILE)
     print(f"{MODEL_FILE}: {note}")

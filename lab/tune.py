@@ -48,7 +48,7 @@ CHUNKINGS: dict[str, ChunkConfig] = {
 
 
 # The chunk vector (IndexConfig): the embedding of the chunk's own text without piece vectors, or the
-# mean of its piece vectors (the default since "Zoeken v5").
+# mean of its piece vectors (the default since docs/lab/2026-12-01-zoeken-v5.md).
 PIECE_INDEX: dict[str, dict[str, Any]] = {
     "geen": {"sentence_vectors": False, "chunk_vectors": "window"},
     "gemiddelde": {"sentence_vectors": True, "chunk_vectors": "piece-mean"},
@@ -112,7 +112,8 @@ class Grid:
                     dense_weight=wd,
                     bm25_weight=1.0,
                     strip_scaffolding=strip,
-                    rerank=False,  # these grids tune the fusion; the reranker (Zoeken v4) is tuned on top of it
+                    # these grids tune the fusion; the reranker (docs/lab/2026-12-01-zoeken-v4.md) is tuned on top
+                    rerank=False,
                 )
                 out.append(Candidate(chunking, index, search))
         return out
@@ -124,8 +125,8 @@ SMALL_GRID = Grid(
 )
 
 
-# The fusion around today's default with both chunk vectors (the fusion axis of "Zoeken v3" and the
-# chunk vector of "Zoeken v5", docs/benchmarks.md; the sentence-vector and feedback variants of v3 lost
+# The fusion around today's default with both chunk vectors (the fusion axis of docs/lab/2026-11-30-zoeken-v3.md and the
+# chunk vector of docs/lab/2026-12-01-zoeken-v5.md; the sentence-vector and feedback variants of v3 lost
 # and were removed).
 V3_GRID = Grid(
     chunkings=("windows",),

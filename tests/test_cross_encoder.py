@@ -18,7 +18,7 @@ import pytest
 from sample_index import sample_chunks, write_sample
 
 from citaat.index.build import build_index
-from citaat.index.config import SearchConfig
+from citaat.index.config import CrossEncoderConfig, SearchConfig
 from citaat.index.search import Searcher
 from citaat.index.store import SearchIndexError
 
@@ -75,7 +75,7 @@ def model_dir(tmp_path_factory) -> Path:
 def test_cross_encoder_reorders_the_top_n_by_its_score(sample_dir, model_dir):
     plain = Searcher.open(sample_dir)
     top_n = 4
-    searcher = Searcher.open(sample_dir, SearchConfig(cross_encoder=str(model_dir), cross_encoder_top=top_n))
+    searcher = Searcher.open(sample_dir, SearchConfig(cross_encoder=CrossEncoderConfig(str(model_dir), top=top_n)))
     before = [h.chunk.id for h in plain.search(QUESTION, k=10)]
     after = searcher.search(QUESTION, k=10)
     ids = [h.chunk.id for h in after]
@@ -89,7 +89,7 @@ def test_cross_encoder_reorders_the_top_n_by_its_score(sample_dir, model_dir):
 
 def test_cross_encoder_latency_per_n(sample_dir, model_dir):
     """Prints the median time of one rerank of N candidates (docs/benchmarks.md, "Cross-encoder")."""
-    searcher = Searcher.open(sample_dir, SearchConfig(cross_encoder=str(model_dir)))
+    searcher = Searcher.open(sample_dir, SearchConfig(cross_encoder=CrossEncoderConfig(str(model_dir))))
     texts = [c.text for c in searcher.chunks]
     print()
     for n in (5, 10, 20):
@@ -106,7 +106,7 @@ def test_cross_encoder_latency_per_n(sample_dir, model_dir):
 def test_a_folder_that_is_not_a_model_is_one_dutch_error(sample_dir, tmp_path):
     (tmp_path / "leeg").mkdir()
     with pytest.raises(SearchIndexError, match=r"leeg: is geen reranker-model \(config.json ontbreekt\)"):
-        _ = Searcher.open(sample_dir, SearchConfig(cross_encoder=str(tmp_path / "leeg"))).cross_encoder
+        _ = Searcher.open(sample_dir, SearchConfig(cross_encoder=CrossEncoderConfig(str(tmp_path / "leeg")))).cross_encoder
     broken = tmp_path / "kapot"
     broken.mkdir()
     (broken / "config.json").write_text(json.dumps({"model_type": "bert"}), encoding="utf-8")

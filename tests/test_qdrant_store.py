@@ -17,7 +17,7 @@ from sample_index import write_sample  # noqa: E402
 
 from citaat.index.adapters.qdrant import QdrantVectorStore  # noqa: E402
 from citaat.index.build import build_index  # noqa: E402
-from citaat.index.config import SearchConfig  # noqa: E402
+from citaat.index.config import QdrantConfig, SearchConfig  # noqa: E402
 from citaat.index.search import Filters, Searcher  # noqa: E402
 
 QUERIES = ["Wat zegt R9 over de tekorten?", "servers liggen plat", "vertrouwen tussen gemeenten", "kosten"]
@@ -33,15 +33,16 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def pair(sample_dir: Path) -> tuple[Searcher, Searcher]:
     faiss_s = Searcher.open(sample_dir)
-    qdrant_s = Searcher.open(sample_dir, SearchConfig(vector_store="qdrant"), embedder=faiss_s.embedder)
+    qdrant_s = Searcher.open(sample_dir, SearchConfig(qdrant=QdrantConfig()), embedder=faiss_s.embedder)
     yield faiss_s, qdrant_s
     qdrant_s.vectors.close()
 
 
 def test_config_selects_the_store() -> None:
     assert SearchConfig().vector_store == "faiss"
-    with pytest.raises(ValueError, match="onbekende vectoropslag"):
-        SearchConfig(vector_store="milvus")  # type: ignore[arg-type]
+    assert SearchConfig(qdrant=QdrantConfig("http://127.0.0.1:6333")).vector_store == "qdrant"
+    again = SearchConfig.from_dict(SearchConfig(qdrant=QdrantConfig("/tmp/q", exact=True)).to_dict())
+    assert again.qdrant == QdrantConfig("/tmp/q", exact=True)
 
 
 def test_the_searcher_really_uses_qdrant(pair) -> None:
@@ -92,7 +93,7 @@ def test_empty_and_full_filters(pair) -> None:
 
 
 def test_on_disk_collection_is_reused_and_replaced_per_index_version(sample_dir: Path, tmp_path: Path) -> None:
-    store = SearchConfig(vector_store="qdrant", qdrant_location=str(tmp_path / "qdrant"))
+    store = SearchConfig(qdrant=QdrantConfig(str(tmp_path / "qdrant")))
     searcher = Searcher.open(sample_dir)
     vectors = np.array(searcher.vectors.vectors)  # a copy: the FAISS view dies with its index
     first = QdrantVectorStore.sync(vectors, "v-1", store)

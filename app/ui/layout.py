@@ -82,8 +82,9 @@ def build_app(
         clear_btn.click(lambda: ([], "", ""), None, list(filter_w), api_visibility="private")
         upload.wire(upload_w, choices)
 
-    # Queue limits, from measurement (docs/benchmarks.md, "Serveren"): searches run in parallel (no
-    # lock), but on 2 cores the work is CPU-bound, so 20 sessions × 5 questions gave the same p95
+    # Queue limits, from measurement (docs/lab/2026-11-30-serveren-wachtrij-embedden-bm25-1m.md):
+    # searches run in parallel (no lock), but on 2 cores the work is CPU-bound, so 20 sessions × 5
+    # questions gave the same p95
     # with 2, 4 or 8 parallel workers (6.3 / 6.1 / 7.1 s at load 15), and again after the profiling
     # work with 1, 2 or 4 (p95 0.91-0.97 / 0.85 / 0.83-0.89 s, "Latentie na profilering"); 4 lets
     # Gradio's own work for one session overlap another's answer. max_size bounds the waiting line: under

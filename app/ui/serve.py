@@ -28,7 +28,7 @@ def theme() -> Any:
 def freeze_heap() -> None:
     """Move everything loaded so far (index, model, page) out of the garbage collector's sight.
     A full collection over those objects stalled every request for ~140 ms once per few seconds
-    under load (docs/benchmarks.md, "Serveren"); they live as long as the process anyway."""
+    under load (docs/lab/2026-11-30-serveren-wachtrij-embedden-bm25-1m.md); they live as long as the process anyway."""
     gc.collect()
     gc.freeze()
 

@@ -1,9 +1,9 @@
-"""Qdrant as a `VectorStore` (index/vectors.py), selected by `SearchConfig(vector_store="qdrant")`.
+"""Qdrant as a `VectorStore` (index/vectors.py), selected by `SearchConfig(qdrant=QdrantConfig(...))`.
 
-Why: one machine holds ~10⁶ chunks comfortably (FAISS HNSW, see docs/benchmarks.md § Schaal);
+Why: one machine holds ~10⁶ chunks comfortably (FAISS HNSW, see docs/lab/2026-11-27-schaal.md);
 beyond that, or with several app servers, the vectors move to a vector database. Qdrant runs
-in-process here (`qdrant-client` local mode, `qdrant_location=":memory:"` or a directory) and as a
-server or cluster elsewhere (`qdrant_location="http://host:6333"`) with the same code. See
+in-process here (`qdrant-client` local mode, `QdrantConfig(location=":memory:")` or a directory) and as a
+server or cluster elsewhere (`QdrantConfig(location="http://host:6333")`) with the same code. See
 docs/scaling.md. Needs the `qdrant` extra.
 
 Qdrant point id = row number, so `Searcher` (fusion, filters, duplicate collapsing), the chat app
@@ -24,7 +24,7 @@ import numpy as np
 
 from citaat.ingest.model import Chunk
 
-from ..config import SearchConfig
+from ..config import QdrantConfig, SearchConfig
 from ..vectors import clip_request
 
 try:
@@ -89,7 +89,8 @@ class QdrantVectorStore:
         `vectors` row i becomes point i, with `chunks[i]` as its payload. Other collections with
         the same prefix (older versions) are deleted once this one is complete.
         """
-        client = client or connect(config.qdrant_location)
+        qdrant = config.qdrant or QdrantConfig()
+        client = client or connect(qdrant.location)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         n, d = vectors.shape
         name = f"{COLLECTION_PREFIX}-{version}"
@@ -113,7 +114,7 @@ class QdrantVectorStore:
         for other in client.get_collections().collections:
             if other.name != name and other.name.startswith(f"{COLLECTION_PREFIX}-"):
                 client.delete_collection(other.name)
-        return cls(client, name, d, n, is_server(config.qdrant_location), config.qdrant_exact)
+        return cls(client, name, d, n, is_server(qdrant.location), qdrant.exact)
 
     # ------------------------------------------------------------------ searching
 
