@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from citaat.index.config import EvidenceConfig
+from citaat.index.evidence import EVIDENCE_DEPTH
 from citaat.ingest.errors import ConfigError
 
 Provider = Literal["off", "openai", "ollama"]
@@ -53,7 +54,7 @@ class AnswerConfig:
     evidence: EvidenceConfig = field(default_factory=EvidenceConfig)
     followup_max_content_words: int = 0
     search_k: int = 30
-    evidence_k: int = 30
+    evidence_k: int = EVIDENCE_DEPTH
     main_max: int = 3
     main_chars: int = 800
     lead_chars: int = 450

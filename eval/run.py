@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from citaat.index.config import EvidenceConfig, Mode
-from citaat.index.evidence import judge_evidence
+from citaat.index.evidence import EVIDENCE_DEPTH, TermStats, judge_evidence
 from citaat.index.records import Hit
 from citaat.index.stats import latency_summary
 from citaat.ingest.errors import CitaatError
@@ -235,17 +235,33 @@ def _excerpt(text: str, n: int = 160) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-# (hits, question, embedder name) -> True when the rule says "no relevant evidence".
-EvidenceRule = Callable[[Sequence[Hit], str, "str | None"], bool]
+# (question, searcher) -> True when the chat's rule says "no relevant evidence".
+EvidenceRule = Callable[[str, Any], bool]
 
 
-def no_evidence_rule() -> EvidenceRule:
-    """The chat's "no relevant evidence" decision (index.evidence.judge_evidence with the default
-    EvidenceConfig) as far as the hits alone tell: without the term statistics and the corpus
-    baseline of each searcher it is the threshold rule on the dense and BM25 scores, not the chat's
-    model (lab/calibrate_evidence.py and bench_answers measure that one)."""
-    cfg = EvidenceConfig()
-    return lambda hits, question, embedder: not judge_evidence(hits, cfg, embedder, question).relevant
+def no_evidence_rule(cfg: EvidenceConfig | None = None) -> EvidenceRule:
+    """The chat's "no relevant evidence" decision, as `Answerer.stream` takes it (app/service.py):
+    index.evidence.judge_evidence with the default EvidenceConfig, the term statistics of the
+    searcher's corpus and the question's corpus baseline (the no-evidence model's inputs), on the
+    question's top `EVIDENCE_DEPTH` hits as the chat searches them; no hits at all is no evidence.
+    A stand-in searcher without `baseline` gets the rule without it."""
+    cfg = cfg or EvidenceConfig()
+    terms: dict[int, TermStats] = {}
+
+    def rule(question: str, searcher: Any) -> bool:
+        hits = searcher.search(question, k=EVIDENCE_DEPTH)
+        if not hits:
+            return True
+        stats = terms.get(id(searcher))
+        if stats is None:
+            stats = terms[id(searcher)] = TermStats.of(searcher.chunks)
+        baseline = None
+        if cfg.use_model and hasattr(searcher, "baseline") and hasattr(searcher, "query"):
+            baseline = searcher.baseline(searcher.query(question))
+        embedder = getattr(searcher, "embedder_name", None)
+        return not judge_evidence(hits, cfg, embedder, question, stats, baseline).relevant
+
+    return rule
 
 
 def score_config(
@@ -254,11 +270,11 @@ def score_config(
     items: Sequence[Item],
     judgements: Mapping[str, Judgement],
     evidence_rule: EvidenceRule | None = None,
-    embedder: str | None = None,
+    searcher: Any = None,
 ) -> dict[str, Any]:
     """All figures of one configuration on `items` (JSON-ready apart from NaN).
 
-    `embedder` is the name of the embedder behind the hits (for the no-evidence rule).
+    `searcher` is the searcher behind the hits (the no-evidence rule reads its corpus).
     """
     by_id = {r.item_id: r for r in runs}
     judged = [i for i in items if judgements[i.id].judgeable]
@@ -298,8 +314,8 @@ def score_config(
     noans = M.noanswer_behaviour(
         [top(i) for i in answerable],
         [top(i) for i in noanswer],
-        [evidence_rule(by_id[i.id].hits, i.q, embedder) for i in noanswer] if evidence_rule else None,
-        [evidence_rule(by_id[i.id].hits, i.q, embedder) for i in answerable] if evidence_rule else None,
+        [evidence_rule(i.q, searcher) for i in noanswer] if evidence_rule else None,
+        [evidence_rule(i.q, searcher) for i in answerable] if evidence_rule else None,
     )
     if any(h.dense_score is not None for r in runs for h in r.hits):
         dense_ans = [top_dense(i) for i in answerable]
@@ -404,9 +420,7 @@ def evaluate_configs(
         for cfg in configs:
             bar.set_postfix_str(cfg.name)
             runs = run_config(searchers[cfg.name], items, k, progress=lambda: bar.update(1))
-            manifest = getattr(searchers[cfg.name], "manifest", None) or {}
-            embedder = manifest.get("embedder")
-            results[cfg.name] = score_config(cfg, runs, items, judged_on(cfg.name), evidence_rule, embedder)
+            results[cfg.name] = score_config(cfg, runs, items, judged_on(cfg.name), evidence_rule, searchers[cfg.name])
 
     baseline = configs[0].name
     qrels = results[baseline]["_qrels"]
@@ -734,7 +748,7 @@ def run_eval(
         raise EvalError("geen enkele configuratie kon worden geopend: " + "; ".join(notes))
     rule = no_evidence_rule()
     results = evaluate_configs(qset, configs, searchers, stat_test=stat_test, evidence_rule=rule, progress=progress)
-    results["evidence_rule"] = "index.evidence.judge_evidence (EvidenceConfig(), alleen de drempels op de scores)"
+    results["evidence_rule"] = "de weigerregel van de chat (index.evidence.judge_evidence met het weigermodel)"
     first = searchers[configs[0].name]
     results["split"] = split
     results["index"] = str(getattr(first, "directory", ""))

@@ -156,6 +156,8 @@ MODEL_FILE = Path(__file__).with_name("evidence_model.json")
 # The signals a model may weigh (`evidence_signals`); a model file names the ones it uses.
 MODEL_FEATURES = ("dense_top", "known", "baseline", "agreement", "coverage")
 AGREEMENT_DEPTH = 10
+# How many hits the chat judges a question on (AnswerConfig.evidence_k), and so the eval too.
+EVIDENCE_DEPTH = 30
 COVERAGE_DEPTH = 5
 
 

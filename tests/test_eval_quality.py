@@ -68,3 +68,25 @@ def test_committed_labels_match_the_snippets(eval_index):
     assert len(committed.items) == len(derived.items) and not stale, (
         f"eval/data/labels.jsonl is stale ({len(stale)} items differ, e.g. {stale[:5]}): run `citaat eval label`"
     )
+
+
+def test_eval_scores_the_refusal_rule_the_chat_uses(eval_index, sentence_cache):
+    """`citaat eval`'s "geweigerd" is the chat's own decision (issue 23): on off-topic and answerable
+    dev questions the eval's rule refuses exactly where the chat answers "geen antwoord"."""
+    from citaat.app.config import AnswerConfig
+    from citaat.app.service import Answerer
+    from citaat.eval.dataset import NOANSWER, load_questions
+    from citaat.eval.run import no_evidence_rule
+    from citaat.index.search import Searcher
+
+    dev = load_questions().select("dev").items
+    items = [i for i in dev if i.category == NOANSWER][:15] + [i for i in dev if i.answerable][:15]
+    searcher = Searcher.open(eval_index)
+    answerer = Answerer(searcher, AnswerConfig(), sentence_cache=sentence_cache)
+    rule = no_evidence_rule()
+    answers = {i.id: answerer.answer(i.q) for i in items}
+    # a question about a code no interview has ("Wat zegt R22 …") gets a message, not a search: skip it
+    chat = {k: a.no_evidence for k, a in answers.items() if a.mode != "message"}
+    ev = {i.id: rule(i.q, searcher) for i in items if i.id in chat}
+    assert {k: (v, chat[k]) for k, v in ev.items() if v != chat[k]} == {}
+    assert any(ev.values()) and not all(ev.values())
