@@ -68,6 +68,18 @@ class SearcherLike(ChunkSource, Protocol):
     @property
     def embedder_name(self) -> str: ...
 
+    # what the front doors read of the index in use (the Answerer's protocol block below)
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def attributes(self) -> RespondentSheet | None: ...
+
+    @property
+    def config(self) -> SearchConfig: ...
+
+    def prefetch(self, query: str) -> None: ...
+
 
 class Answerer:
     """Answers questions over one opened index. Thread-safe; open once and share."""
@@ -124,8 +136,7 @@ class Answerer:
     # ================================================================== the front doors' protocol
     # Everything the page (app/ui), the API, the finder, export and the CLI need of the index in
     # use goes through the methods of this block; none of them reaches into `self.searcher`, so
-    # an upload's `use_searcher` swaps what all of them see. Attributes a stand-in searcher may
-    # lack (tests, benchmarks) have neutral defaults here.
+    # an upload's `use_searcher` swaps what all of them see. They read only `SearcherLike` members.
 
     @property
     def index(self) -> object:
@@ -136,23 +147,23 @@ class Answerer:
     @property
     def index_version(self) -> str:
         """The published index version (DIR/index/CURRENT), or '' when the searcher has none."""
-        return str(getattr(self.searcher, "version", "") or "")
+        return self.searcher.version
 
     @property
     def directory(self) -> Path | None:
         """The data directory of the index (chunks.jsonl, sources, cache), or None."""
-        directory = getattr(self.searcher, "directory", None)
+        directory = self.searcher.directory
         return Path(directory) if directory is not None else None
 
     @property
     def attributes(self) -> RespondentSheet | None:
         """The respondent sheet of the index (`citaat ingest --respondents`), or None."""
-        return getattr(self.searcher, "attributes", None)
+        return self.searcher.attributes
 
     @property
     def search_config(self) -> SearchConfig | None:
         """The search settings of the index in use (None: a stand-in without them)."""
-        return getattr(self.searcher, "config", None)
+        return self.searcher.config
 
     @property
     def embedder_name(self) -> str:
@@ -185,9 +196,7 @@ class Answerer:
 
     def prefetch(self, question: str) -> None:
         """Start embedding `question` in the background, when the searcher can (the API's queue)."""
-        prefetch = getattr(self.searcher, "prefetch", None)
-        if prefetch is not None:
-            prefetch(question)
+        self.searcher.prefetch(question)
 
     def source_of(
         self,

