@@ -5,8 +5,9 @@ Usage (repository root, venv active; heavy, so it renices itself to 19):
     python -m citaat.benchmarks.bench_scale --scale small                 # ~6k chunks, about a minute (CI size)
     nice -n 19 python -m citaat.benchmarks.bench_scale --scale full --docs  # 1,000 transcripts, ~100k chunks, ~15 min
 
-`--docs` writes the table and the plot into docs/benchmarks.md, section `## Schaal` (only that
-section is replaced) and docs/img/bench_scale.png. `--work DIR` keeps the corpus and index.
+`--docs` records the run: its headline figures into eval/figures/speed.json (docs/benchmarks.md is
+generated from them), the whole report as a dated record in docs/lab/, and docs/img/bench_scale.png.
+`--work DIR` keeps the corpus and index.
 
 What is measured how:
 
@@ -51,7 +52,7 @@ from typing import Any
 import numpy as np
 
 from citaat.benchmarks import synth_corpus
-from citaat.benchmarks.common import DOCS, REPO
+from citaat.benchmarks.common import REPO, record
 
 PLOT = REPO / "docs" / "img" / "bench_scale.png"
 SECTION = "## Schaal"
@@ -597,8 +598,16 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(r, indent=1), encoding="utf-8")
     if args.docs:
         plot(r, PLOT)
-        write_section(DOCS, markdown(r, f"img/{PLOT.name}"))
-        print(f"wrote {DOCS} ({SECTION}) and {PLOT}", file=sys.stderr)
+        rows = r["faiss"]
+        hnsw = next((row for row in rows if row["method"].startswith("HNSW") and "256" in str(row["param"])), None)
+        figures = {
+            "scale_ingest_chunks_per_s": round(r["chunks"] / r["ingest"]["seconds"]),
+            "scale_search_p95_ms": round(r["search"]["e2e"][1]),
+        }
+        if hnsw is not None:
+            figures["hnsw_recall10"] = round(hnsw["recall"], 3)
+        written = record(figures, "schaal", "# Schaal\n\n" + markdown(r, f"../img/{PLOT.name}"))
+        print(f"wrote {', '.join(map(str, written))} and {PLOT}", file=sys.stderr)
     print(markdown(r))
     return 0
 

@@ -81,3 +81,25 @@ def test_recorded_answer_figures_are_todays(report_index, sentence_cache):
     keys = ("contains", "accepted", "lead@1", "lead@3", "chars_median", "duplicates", "apparatus")
     stale = {k: (shown[k], now[k]) for k in keys if abs(shown[k] - now[k]) > 0.004 * max(1.0, abs(shown[k]) / 100)}
     assert not stale, f"eval/figures/answers-dev.json is stale (recorded, now): {stale}; re-record (docs/benchmarks.md)"
+
+
+def test_a_benchmark_run_records_its_figures_and_regenerates_the_document(tmp_path, monkeypatch):
+    """`--docs` of a benchmark (benchmarks/common.py `record`) updates speed.json, writes a dated lab
+    record and renders the document again, which then names the new value."""
+    import shutil
+
+    import citaat.eval.figures as figures_module
+    from citaat.benchmarks import common
+
+    shutil.copytree(REPO / "eval" / "figures", tmp_path / "figures")
+    monkeypatch.setattr(figures_module, "FIGURES_DIR", tmp_path / "figures")
+    monkeypatch.setattr(figures_module, "DOC", tmp_path / "benchmarks.md")
+    monkeypatch.setattr(common, "LAB", tmp_path / "lab")
+    speed_file, lab, doc = common.record({"bm25_1m_p95_ms": 12.34}, "bm25", "# BM25\n\nverslag")
+    speed = json.loads(speed_file.read_text(encoding="utf-8"))
+    fig = next(f for f in speed["figures"] if f["key"] == "bm25_1m_p95_ms")
+    assert fig["value"] == 12.34 and fig["measured"] == lab.name[:10]
+    assert lab.parent == tmp_path / "lab" and lab.read_text(encoding="utf-8").startswith("# BM25")
+    assert "| BM25 bij 1.000.000 chunks, p95 | 12.34 ms |" in doc.read_text(encoding="utf-8")
+    with pytest.raises(KeyError):
+        common.record({"no_such_figure": 1.0}, "x", "")
