@@ -79,6 +79,7 @@ class Figures:
     answers: dict[str, dict[str, Any]]
     speed: list[dict[str, Any]]
     conditions: list[dict[str, Any]]
+    coding: dict[str, dict[str, Any]]
 
     @classmethod
     def load(cls, directory: Path = FIGURES_DIR) -> Figures:
@@ -88,6 +89,7 @@ class Figures:
             answers=answers,
             speed=_read(directory / "speed.json")["figures"],
             conditions=_read(directory / "conditions.json")["conditions"],
+            coding={s: _read(directory / f"coding-{s}.json") for s in ANSWER_SPLITS},
         )
 
     def values(self) -> dict[str, float]:
@@ -99,6 +101,8 @@ class Figures:
                 _flatten(f"retrieval.{name}.{split}", metrics, out)
         for split, res in self.answers.items():
             _flatten(f"answers.{split}", res, out)
+        for split, res in self.coding.items():
+            _flatten(f"coding.{split}", res, out)
         for fig in self.speed:
             out[f"speed.{fig['key']}"] = float(fig["value"])
         return out
@@ -248,6 +252,27 @@ def render(figures: Figures) -> str:
         rows.append([label, *cells])
     n = [str(figures.answers[s].get("answerable", "–")) for s in ANSWER_SPLITS]
     lines += _table(["maat", f"dev ({n[0]} beantwoordbaar)", f"test ({n[1]} beantwoordbaar)"], rows)
+    lines += [
+        "",
+        "## Coderen met een codeboek",
+        "",
+        "`citaat eval coding --split SPLIT --json > eval/figures/coding-SPLIT.json`: het codeboek van 10",
+        "codes en de handmatige codering van de 110 citaten van het rapport (eval/data/coding/; dev = oneven",
+        "R-nummers, test = even).",
+        "MAP per code over alle citaten; met voorbeelden: 2 geaccepteerde citaten per code, die niet meetellen.",
+        "",
+    ]
+    coding_rows = [
+        ("MAP, alleen beschrijvingen", "map_zero_shot"),
+        ("MAP met 2 voorbeelden per code", "map_2_examples"),
+        ("MAP zonder voorbeelden op dezelfde eenheden", "map_zero_shot_same_units"),
+        ("micro-F1 van de voorstellen (drempel per code)", "micro_f1"),
+        ("baseline: e5-cosinus van de beschrijving (MAP)", "baseline_e5_map"),
+        ("baseline: TF-IDF (MAP)", "baseline_tfidf_map"),
+        ("baseline: willekeurig (MAP)", "baseline_random_map"),
+    ]
+    rows = [[label, *(_num(values.get(f"coding.{s}.{key}")) for s in ANSWER_SPLITS)] for label, key in coding_rows]
+    lines += _table(["maat", "dev", "test"], rows)
     lines += ["", "## Snelheid, belasting en modellen", ""]
     groups: dict[str, list[dict[str, Any]]] = {}
     for fig in figures.speed:

@@ -103,3 +103,16 @@ def test_a_benchmark_run_records_its_figures_and_regenerates_the_document(tmp_pa
     assert "| BM25 bij 1.000.000 chunks, p95 | 12.34 ms |" in doc.read_text(encoding="utf-8")
     with pytest.raises(KeyError):
         common.record({"no_such_figure": 1.0}, "x", "")
+
+
+@pytest.mark.slow
+def test_recorded_coding_figures_are_todays(report_index):
+    """The coding figures docs/benchmarks.md shows (eval/figures/coding-dev.json) are what the code gives now."""
+    from citaat.eval.coding import evaluate, load_gold
+    from citaat.index.search import Searcher
+
+    now = evaluate(Searcher.open(report_index), load_gold(), "dev", source="report")
+    shown = json.loads((REPO / "eval" / "figures" / "coding-dev.json").read_text(encoding="utf-8"))
+    keys = ("map_zero_shot", "map_2_examples", "micro_f1", "baseline_e5_map", "baseline_tfidf_map")
+    stale = {k: (shown[k], now[k]) for k in keys if abs(shown[k] - now[k]) > 0.005}
+    assert not stale, f"eval/figures/coding-dev.json is stale (recorded, now): {stale}"
