@@ -68,7 +68,16 @@ SessionUser = Callable[[Request], str | None]
 
 # CPU-bound work (extractive answers, searches) runs on one thread, first come first served: on the
 # GIL more threads only take turns, and their switching made the latency tail long.
-_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citaat-api")
+# CITAAT_API_WORKERS=N (measurement only, docs/benchmarks.md) runs it on N threads.
+API_WORKERS = 1
+
+
+def _workers() -> int:
+    raw = os.environ.get("CITAAT_API_WORKERS", "")
+    return max(1, int(raw)) if raw.strip().isdigit() else API_WORKERS
+
+
+_WORKER = ThreadPoolExecutor(max_workers=_workers(), thread_name_prefix="citaat-api")
 
 
 async def _on_worker(fn: Callable[[], Any]) -> Any:

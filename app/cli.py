@@ -657,11 +657,16 @@ def chat(
     from citaat.app.ui import build_app, launch
 
     logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
-    searcher = _open_searcher(index_dir, qdrant_url, reranker)
-    known_respondents(filters, searcher.respondents())  # a code the index lacks: one line, before the page
-    local = _start_local_model(llm_gguf, searcher.directory)
-    if local is not None:
-        llm_cfg = replace(llm_cfg, base_url=local.url)
+    local = _start_local_model(llm_gguf, index_dir)  # loads while the index opens
+    try:
+        searcher = _open_searcher(index_dir, qdrant_url, reranker)
+        known_respondents(filters, searcher.respondents())  # a code the index lacks: one line, before the page
+        if local is not None:
+            llm_cfg = replace(llm_cfg, base_url=local.wait_ready().url)
+    except BaseException:
+        if local is not None:
+            local.stop()
+        raise
     answerer = Answerer(searcher, _answer_config(llm_gguf), LLMClient(llm_cfg) if llm_cfg.enabled else None)
     import threading
 
@@ -728,11 +733,11 @@ def ask(
     logging.basicConfig(level=logging.WARNING, format="citaat: %(message)s")
     from citaat.app.llm import LLMClient
 
-    searcher = _open_searcher(index_dir, qdrant_url, reranker)
-    local = _start_local_model(llm_gguf, searcher.directory)
+    local = _start_local_model(llm_gguf, index_dir)  # loads while the index opens
     try:
+        searcher = _open_searcher(index_dir, qdrant_url, reranker)
         if local is not None:
-            llm_cfg = replace(llm_cfg, base_url=local.url)
+            llm_cfg = replace(llm_cfg, base_url=local.wait_ready().url)
         answerer = Answerer(searcher, _answer_config(llm_gguf), LLMClient(llm_cfg) if llm_cfg.enabled else None)
         _answer_all(answerer, question, batch if queries is not None else None, filters, as_json)
     finally:
@@ -800,7 +805,7 @@ def _llm_config(
             fail("--llm-gguf gaat niet samen met --llm", "kies één van beide")
         check_gguf(gguf)  # before the index is opened: a wrong file fails at once
         return LLMConfig(provider="openai", base_url="http://127.0.0.1/v1", model=gguf.stem,
-                         timeout=timeout, max_tokens=max_tokens or LOCAL_MAX_TOKENS)
+                         timeout=timeout, max_tokens=max_tokens or LOCAL_MAX_TOKENS, compact_prompt=True)
     provider = {"uit": "off", "off": "off", "geen": "off"}.get(llm.lower(), llm.lower())
     if provider not in PROVIDERS:
         fail(f"--llm {llm!r} bestaat niet", "kies uit, openai of ollama")
@@ -817,14 +822,20 @@ def _answer_config(gguf: Path | None) -> Any:
     return AnswerConfig() if gguf is None else AnswerConfig(max_units=LOCAL_MAX_UNITS)
 
 
-def _start_local_model(gguf: Path | None, data_dir: Path) -> Any:
-    """The started LocalModel for --llm-gguf (log in DATA/logs/), or None without it."""
+def _start_local_model(gguf: Path | None, index_dir: Path) -> Any:
+    """The launched LocalModel for --llm-gguf (log in DATA/logs/), or None without it. It loads in
+    its child process while the caller opens the index; `wait_ready()` waits for it."""
     if gguf is None:
         return None
     from citaat.app.local_llm import LocalModel
+    from citaat.index.store import INDEX_DIR
+    from citaat.ingest.store import CHUNKS_FILE
 
+    data_dir = Path(index_dir)
+    if data_dir.name == INDEX_DIR and not (data_dir / CHUNKS_FILE).is_file():
+        data_dir = data_dir.parent  # DIR/index given instead of DIR, as Searcher.open allows
     typer.echo(f"Taalmodel {gguf.name} laden …", err=True)
-    return LocalModel(gguf, Path(data_dir) / "logs").start()
+    return LocalModel(gguf, data_dir / "logs").launch()
 
 
 # --------------------------------------------------------------------------- coding assistant

@@ -85,6 +85,9 @@ class LLMConfig:
         "http://127.0.0.1:11434". model: the model name the server knows. api_key_env: the NAME of
         the environment variable holding the key (the key itself is never stored in config).
     stream: ask the server for a token stream (shown sentence by sentence, each verified first).
+    compact_prompt: the short rules (`llm.COMPACT_SYSTEM_PROMPT`) and of a passage only its excerpt
+        (its best sentences, as shown) instead of the whole passage: about half the prompt, for a
+        small model on a CPU (`--llm-gguf`), which reads ~100 prompt tokens per second there.
     """
 
     provider: Provider = "off"
@@ -97,6 +100,7 @@ class LLMConfig:
     context_window: int = 8192
     stream: bool = True
     max_retries: int = 1
+    compact_prompt: bool = False
 
     def __post_init__(self) -> None:
         if self.provider not in PROVIDERS:

@@ -58,16 +58,19 @@ def _issue_note(n: int) -> str:
     )
 
 
-def numbered_sources(units: Sequence[Source], evidence: Sequence[Chunk]) -> list[NumberedSource]:
+def numbered_sources(
+    units: Sequence[Source], evidence: Sequence[Chunk], excerpts_only: bool = False
+) -> list[NumberedSource]:
     """The units as the model read them, with the stretches that are a respondent's own words: a
-    quote or turn is its speaker's throughout; in a passage, the quotes and turns inside it are."""
+    quote or turn is its speaker's throughout; in a passage, the quotes and turns inside it are
+    (only known when the model read the whole passage)."""
     children: dict[str, list[Chunk]] = defaultdict(list)
     for c in evidence:
         if c.parent and c.kind in SPEECH:
             children[c.parent].append(c)
     out = []
     for u in units:
-        text = prompt_text(u)
+        text = prompt_text(u, excerpts_only)
         speech: list[Speech] = []
         if u.kind in SPEECH:
             speech.append(Speech(0, len(text), u.chunk.respondents))
@@ -147,8 +150,9 @@ def generated_answer(
     `evidence` holds the units' chunks with their parent passages and the quotes and turns inside
     those (who said which stretch of a passage); `previous` is the earlier question of a follow-up.
     """
-    messages = build_messages(question, units, previous)
-    sources = numbered_sources(units, evidence)
+    compact = bool(getattr(getattr(llm, "config", None), "compact_prompt", False))
+    messages = build_messages(question, units, previous, compact)
+    sources = numbered_sources(units, evidence, excerpts_only=compact)
     raw = ""
     shown_upto = 0
 

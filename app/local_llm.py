@@ -19,11 +19,12 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import IO, Any
 
-from .llm import LLMError
+from .llm import COMPACT_SYSTEM_PROMPT, SYSTEM_PROMPT, LLMError
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +33,11 @@ LOG_NAME = "llm-server.log"
 # the model's weights are mapped whole; the context and compute buffers come on top
 MEMORY_FACTOR = 1.2
 MEMORY_SLACK = 256 * 2**20
-# a small model on a CPU reads about a hundred prompt tokens and writes a few dozen per second:
-# it gets three sources (not six) and room for a short summary
+# a small model on a shared 2-core CPU reads ~100 prompt tokens and writes ~35 per second
+# (docs/benchmarks.md): it gets three sources (not six) in the compact prompt and room for three short
+# sentences; a longer reply would cost seconds per sentence, and SmolLM2 rambles to any limit
 LOCAL_MAX_UNITS = 3
-LOCAL_MAX_TOKENS = 300
+LOCAL_MAX_TOKENS = 128
 
 
 def check_gguf(path: Path) -> None:
@@ -111,15 +113,18 @@ class LocalModel:
         threads: int | None = None,
         context: int = 4096,
         load_timeout: float = 300.0,
+        compact_prompt: bool = True,
     ) -> None:
         self.model = Path(model)
         self.log_path = Path(log_dir) / LOG_NAME
         self.threads = threads or max(1, min(4, os.cpu_count() or 1))
         self.context = context
         self.load_timeout = load_timeout
+        self.compact_prompt = compact_prompt  # which system prompt `warm_up` reads (LLMConfig.compact_prompt)
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
+        self._warming: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -130,6 +135,12 @@ class LocalModel:
         return self.model.stem
 
     def start(self) -> LocalModel:
+        """Launch the child and wait until it serves (then warm it up in the background)."""
+        return self.launch().wait_ready()
+
+    def launch(self) -> LocalModel:
+        """Start the child and return at once: the model loads while the caller does other work
+        (the CLI opens the index meanwhile); `wait_ready()` then waits for it."""
         check_gguf(self.model)
         check_memory(self.model)
         try:
@@ -144,13 +155,41 @@ class LocalModel:
         cmd = [sys.executable, "-m", "citaat.app.local_llm", str(self.model), "--port", str(self.port),
                "--threads", str(self.threads), "--context", str(self.context)]
         self.process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=self._log, stderr=subprocess.STDOUT)
+        return self
+
+    def wait_ready(self, warm: bool = True) -> LocalModel:
+        """Wait until the launched child answers /health (or raise a Dutch LLMError and stop it);
+        with `warm`, the system prompt is then read once in the background (see `warm_up`)."""
+        if self.process is None:
+            self.launch()
         try:
             self._wait_healthy()
         except BaseException:
             self.stop()
             raise
         log.info("local model %s on %s (log: %s)", self.name, self.url, self.log_path)
+        if warm:
+            self._warming = threading.Thread(target=self.warm_up, name="citaat-llm-warm", daemon=True)
+            self._warming.start()
         return self
+
+    def warm_up(self) -> None:
+        """Have the server read the system prompt once (one token of reply): llama.cpp keeps the
+        prompt's KV cache and reuses its common prefix, so the first question reads only its sources
+        and question. A question sent meanwhile waits for it (one slot), which costs nothing extra:
+        that prefix had to be read anyway. Errors are only logged."""
+        import httpx
+
+        system = COMPACT_SYSTEM_PROMPT if self.compact_prompt else SYSTEM_PROMPT
+        body = {
+            "messages": [{"role": "system", "content": system}, {"role": "user", "content": ""}],
+            "max_tokens": 1,
+            "temperature": 0.0,
+        }
+        try:
+            httpx.post(f"{self.url}/chat/completions", json=body, timeout=self.load_timeout)
+        except httpx.HTTPError as exc:
+            log.info("warming the local model failed: %s", exc)
 
     def _wait_healthy(self) -> None:
         import httpx

@@ -8,6 +8,7 @@ quotes are never quote marks (Dutch uses them as apostrophes: auto's, 's avonds)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .sentences import sentence_spans
 
@@ -61,8 +62,14 @@ def find_quotations(text: str) -> list[Quotation]:
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) spans of sentences (ingest.sentences); a full stop inside a quotation does not
-    end a sentence, a newline always does."""
-    return sentence_spans(text, [(q.outer_start, q.outer_end) for q in find_quotations(text)])
+    end a sentence, a newline always does. Remembered per text (`_spans`): every answer splits
+    the same few hundred passages again, and that was a third of an extractive answer's CPU."""
+    return list(_spans(text))
+
+
+@lru_cache(maxsize=8192)
+def _spans(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(sentence_spans(text, [(q.outer_start, q.outer_end) for q in find_quotations(text)]))
 
 
 __all__ = ["Quotation", "find_quotations", "split_sentences"]

@@ -174,6 +174,7 @@ def unescape_markdown(text: str) -> str:
     return _MD_UNESCAPE_RE.sub(r"\1", text)
 
 
+@lru_cache(maxsize=16384)  # the answer keys the same sentences on every question
 def same_text_key(text: str) -> str:
     """A text's letters and digits only, lowercased: the same quote printed twice ("z’n" / "z'n",
     with or without a final full stop) has one key. The answer shows such a text once

@@ -16,7 +16,7 @@ from llm_stub import StubHandler, StubLLM, running_stub
 
 from citaat.app.config import AnswerConfig, LLMConfig
 from citaat.app.generated import SUMMARY_LABEL
-from citaat.app.llm import LLMClient, format_sources
+from citaat.app.llm import COMPACT_SYSTEM_PROMPT, SYSTEM_PROMPT, LLMClient, format_sources
 from citaat.app.records import Answer, Source, quoted
 from citaat.app.service import Answerer
 from citaat.app.verify import REMOVED_QUOTE, REMOVED_SENTENCE, UNVERIFIED
@@ -366,3 +366,38 @@ def test_ollama_style_stream_end_is_checked(last, complete):
     else:
         with pytest.raises(LLMIncomplete, match="taalmodel"):
             list(client.stream([]))
+
+
+def test_the_compact_prompt_sends_short_rules_and_stays_verified(stub, corpus):
+    """LLMConfig.compact_prompt (`--llm-gguf`): the short rules, sources without section and kind,
+    passages as their excerpts; the reply is checked as with the full prompt."""
+    cfg = LLMConfig(provider="openai", base_url=stub.url, model="stub-model", timeout=10, max_retries=0,
+                    compact_prompt=True)
+    searcher = FixedSearcher(corpus["chunks"], [corpus["r13"].id, corpus["r27"].id, corpus["injected"].id])
+    answerer = Answerer(searcher, AnswerConfig(), LLMClient(cfg))
+    stub.reset(_good(corpus))
+    stub.requests.clear()
+    _, final = _run(answerer)
+    system, user = stub.requests[-1]["messages"][0], stub.requests[-1]["messages"][-1]
+    content = user["content"] if isinstance(user["content"], str) else user["content"][0]["text"]
+    assert system["content"] == COMPACT_SYSTEM_PROMPT and len(COMPACT_SYSTEM_PROMPT) < len(SYSTEM_PROMPT) / 2
+    assert content.count("<bron nr=") == 3 and "sectie=" not in content and "soort=" not in content
+    for source in final.sources:
+        assert source.text in content
+    assert final.mode == "llm" and final.verified and not final.issues
+    assert "“De collectiviteit in het bestuur.” [1]" in final.text
+
+
+def test_a_local_model_is_warmed_with_the_system_prompt_it_will_get(stub, tmp_path):
+    """LocalModel.warm_up: one request with the system prompt and a one-token reply, so llama.cpp's
+    prompt cache holds it before the first question."""
+    from citaat.app.local_llm import LocalModel
+
+    stub.reset("")
+    for compact, rules in ((True, COMPACT_SYSTEM_PROMPT), (False, SYSTEM_PROMPT)):
+        stub.requests.clear()
+        model = LocalModel(tmp_path / "m.gguf", tmp_path, compact_prompt=compact)
+        model.port = stub.server_address[1]
+        model.warm_up()
+        (body,) = stub.requests
+        assert body["messages"][0] == {"role": "system", "content": rules} and body["max_tokens"] == 1
