@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import Literal
 
 from .model import Chunk
@@ -52,6 +53,7 @@ def _heading(title: str) -> str:
     return " ".join(_NUMBERING_RE.sub("", title).lower().split()).strip(" :*")
 
 
+@lru_cache(maxsize=16384)  # asked of the same sentences on every answer
 def is_reading_guidance(sentence: str) -> bool:
     """True for a sentence that tells the reader where to read on, not what the research found."""
     if _PAGE_REF_RE.search(sentence):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Zero-width characters (and the BOM) are invisible: 'R1\u200b3' reads as R13, so they are removed
 # before a code is parsed (text.clean_inline removes them from documents with the same pattern).
@@ -99,13 +100,19 @@ class CodeMention:
 
 
 def find_codes(text: str) -> list[CodeMention]:
-    """Respondent codes in running text: R13, [R13], (R 13), R-13, respondent 13 -> 'R13'."""
+    """Respondent codes in running text: R13, [R13], (R 13), R-13, respondent 13 -> 'R13'.
+    Remembered per text: the answer asks it of the same sentences on every question."""
+    return list(_codes(text))
+
+
+@lru_cache(maxsize=16384)
+def _codes(text: str) -> tuple[CodeMention, ...]:
     out = []
     for m in MENTION_RE.finditer(text):
         code = mention_code(m)
         if code is not None:
             out.append(CodeMention(m.start(), m.end(), code))
-    return out
+    return tuple(out)
 
 
 def parse_respondents(query: str) -> tuple[str, tuple[str, ...]]:

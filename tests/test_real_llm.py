@@ -58,7 +58,8 @@ def _needs_model() -> Path:
 @pytest.fixture(scope="module")
 def real_model(tmp_path_factory) -> Iterator[LocalModel]:
     gguf = _needs_model()
-    with LocalModel(gguf, tmp_path_factory.mktemp("llm-logs"), threads=2) as model:
+    # these tests ask with the full prompt (`--llm openai`): warm the model with its rules
+    with LocalModel(gguf, tmp_path_factory.mktemp("llm-logs"), threads=2, compact_prompt=False) as model:
         yield model
 
 
@@ -175,7 +176,7 @@ class KillsServer(LLMClient):
 @pytest.mark.slow
 def test_real_model_killed_mid_stream_gives_fallback(report_index, tmp_path):
     gguf = _needs_model()
-    with LocalModel(gguf, tmp_path, threads=2) as model:
+    with LocalModel(gguf, tmp_path, threads=2, compact_prompt=False) as model:
         cfg = LLMConfig(provider="openai", base_url=model.url, model=model.name, timeout=60, max_retries=0)
         client = KillsServer(cfg, model)
         answer = Answerer(Searcher.open(report_index), AnswerConfig(max_units=3), client).answer(QUESTION)
@@ -186,15 +187,25 @@ def test_real_model_killed_mid_stream_gives_fallback(report_index, tmp_path):
 
 
 @pytest.mark.slow
-def test_llm_gguf_answers_through_a_managed_child(report_index):
+def test_llm_gguf_answers_through_a_managed_child(report_index, tmp_path):
+    """`--llm-gguf`: the managed child, warmed with the compact prompt's rules, answers a few
+    questions in one process; every answer keeps the verifier's promises as above."""
     gguf = _needs_model()
-    run = _citaat("ask", QUESTION, "--index", str(report_index), "--llm-gguf", str(gguf), "--json")
+    questions = [QUESTION, *(json.loads(line)["q"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines()[30:33])]
+    qfile = tmp_path / "q.jsonl"
+    qfile.write_text("".join(json.dumps({"id": f"g{i}", "q": q}) + "\n" for i, q in enumerate(questions)),
+                     encoding="utf-8")
+    run = _citaat("ask", "--queries", str(qfile), "--index", str(report_index), "--llm-gguf", str(gguf), "--json")
     assert run.returncode == 0, run.stderr
-    answer = json.loads(run.stdout)
-    assert answer["mode"] in ("llm", "fallback")
-    assert not check_answer(answer, _chunk_texts(report_index))
-    log = report_index / "logs" / "llm-server.log"
-    assert "listening on http://127.0.0.1:" in log.read_text(encoding="utf-8", errors="replace")
+    answers = [json.loads(line) for line in run.stdout.splitlines()]
+    assert len(answers) == len(questions)
+    chunks = _chunk_texts(report_index)
+    for answer in answers:
+        assert answer["mode"] in ("llm", "fallback", "no_evidence")
+        assert not check_answer(answer, chunks), answer["id"]
+    log = (report_index / "logs" / "llm-server.log").read_text(encoding="utf-8", errors="replace")
+    assert "listening on http://127.0.0.1:" in log
+    assert "prompt eval time" in log  # the warm-up and the questions reached the model
 
 
 # ---------------------------------------------------------------------------- --llm-gguf errors (fast)
