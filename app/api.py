@@ -68,7 +68,8 @@ SessionUser = Callable[[Request], str | None]
 
 # CPU-bound work (extractive answers, searches) runs on one thread, first come first served: on the
 # GIL more threads only take turns, and their switching made the latency tail long.
-# CITAAT_API_WORKERS=N (measurement only, docs/benchmarks.md) runs it on N threads.
+# CITAAT_API_WORKERS=N runs it on N threads, for measuring only: 2 gained nothing
+# (docs/lab/2026-12-06-issue-24-echt-draaien.md).
 API_WORKERS = 1
 
 
