@@ -51,7 +51,6 @@ from urllib.parse import urlparse
 
 from citaat.benchmarks.common import REPO, record
 
-
 # Dutch questions about the report and the example transcripts; every session starts at another one.
 QUESTIONS = [
     "Wat maakt samenwerking in de bedrijfsvoering succesvol?",
