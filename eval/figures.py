@@ -168,7 +168,13 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def render(figures: Figures) -> str:
     """docs/benchmarks.md, from the recorded figures only (the same files give the same text)."""
     values = figures.values()
-    ret = figures.retrieval
+    lines = _head_lines(figures, values) + _retrieval_lines(figures.retrieval)
+    lines += _answer_lines(figures, values) + _coding_lines(values) + _speed_lines(figures)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _head_lines(figures: Figures, values: Mapping[str, float]) -> list[str]:
+    """The title, how to re-measure, and the conditions and targets with whether they hold."""
     lines = [
         "# Benchmarks",
         "",
@@ -199,6 +205,12 @@ def render(figures: Figures) -> str:
         measured = f"{_num(left)} / {_num(right)}"
         rows.append([cond["name"], kind, f"`{cond['expected']}`", measured, status, f"`{cond['command']}`"])
     lines += _table(["wat", "soort", "verwacht", "gemeten / grens", "", "commando"], rows)
+    return lines
+
+
+def _retrieval_lines(ret: Mapping[str, Any]) -> list[str]:
+    """Retrieval per configuration and split, and the default per kind of question."""
+    lines: list[str] = []
     lines += [
         "",
         "## Zoeken",
@@ -221,6 +233,12 @@ def render(figures: Figures) -> str:
         rows = [[c, *(_num(m[k]) for k in RETRIEVAL_METRICS), _num(m["n"])] for c, m in default["category"].items()]
         lines += _table(["soort", "Hit@1", "Hit@5", "MRR@10", "n"], rows)
         lines += ["", f"Juiste respondent in de top 5 bij wie-vragen: {_num(default.get('respondent_accuracy@5'))}."]
+    return lines
+
+
+def _answer_lines(figures: Figures, values: Mapping[str, float]) -> list[str]:
+    """The extractive answer's measures on dev and test."""
+    lines: list[str] = []
     lines += [
         "",
         "## Antwoorden",
@@ -252,6 +270,12 @@ def render(figures: Figures) -> str:
         rows.append([label, *cells])
     n = [str(figures.answers[s].get("answerable", "–")) for s in ANSWER_SPLITS]
     lines += _table(["maat", f"dev ({n[0]} beantwoordbaar)", f"test ({n[1]} beantwoordbaar)"], rows)
+    return lines
+
+
+def _coding_lines(values: Mapping[str, float]) -> list[str]:
+    """The coding assistant against its baselines."""
+    lines: list[str] = []
     lines += [
         "",
         "## Coderen met een codeboek",
@@ -273,6 +297,12 @@ def render(figures: Figures) -> str:
     ]
     rows = [[label, *(_num(values.get(f"coding.{s}.{key}")) for s in ANSWER_SPLITS)] for label, key in coding_rows]
     lines += _table(["maat", "dev", "test"], rows)
+    return lines
+
+
+def _speed_lines(figures: Figures) -> list[str]:
+    """The speed, load and model figures, per group, with their commands."""
+    lines: list[str] = []
     lines += ["", "## Snelheid, belasting en modellen", ""]
     groups: dict[str, list[dict[str, Any]]] = {}
     for fig in figures.speed:
@@ -288,7 +318,7 @@ def render(figures: Figures) -> str:
         if notes:
             lines += ["", *(f"- {note}" for note in notes)]
         lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return lines
 
 
 def record_retrieval(results_json: Path, directory: Path = FIGURES_DIR) -> Path:

@@ -154,31 +154,35 @@ def cell_html(run: CodingRun | None, respondent: str, code: str) -> str:
     )
 
 
-def coding_tab(get_searcher: Callable[[], Any], data_dir: Path | None, exports: Path) -> None:
-    """The components and handlers of the tab "Coderen" (call inside `with gr.Tab(...)`)."""
-    import gradio as gr
+class _Handlers:
+    """The tab's event handlers, over one `_Services` (the coding service of the index in use)."""
 
-    services = _Services(get_searcher, data_dir)
+    def __init__(self, get_searcher: Callable[[], Any], data_dir: Path | None, exports: Path) -> None:
+        self.get_searcher = get_searcher
+        self.services = _Services(get_searcher, data_dir)
+        self.exports = exports
 
-    def codes_of(text: str) -> list:
+    def codes_of(self, text: str) -> list:
         return parse_codebook(text, "codeboek")
 
-    def run_of(text: str, kind: str, name: str = "") -> CodingRun | None:
+    def run_of(self, text: str, kind: str, name: str = "") -> CodingRun | None:
         if not text.strip():
             return None
-        return services.get().run(codes_of(text), kind or None, codebook_name=name or "codeboek (getypt)")
+        return self.services.get().run(self.codes_of(text), kind or None, codebook_name=name or "codeboek (getypt)")
 
-    def result_of(run: CodingRun | None, code: str | None) -> CodeResult | None:
+    def result_of(self, run: CodingRun | None, code: str | None) -> CodeResult | None:
         if run is None or not run.results:
             return None
         return next((r for r in run.results if r.code.code == code), run.results[0])
 
-    def group_choices() -> list[str]:
-        return [NO_GROUP, *get_searcher().attributes.columns]
+    def group_choices(self) -> list[str]:
+        return [NO_GROUP, *self.get_searcher().attributes.columns]
 
-    def refresh(text: str, kind: str, code: str | None, group: str | None, selected: str | None = None) -> tuple:
-        run = run_of(text, kind)
-        result = result_of(run, code)
+    def refresh(self, text: str, kind: str, code: str | None, group: str | None, selected: str | None = None) -> tuple:
+        import gradio as gr
+
+        run = self.run_of(text, kind)
+        result = self.result_of(run, code)
         names = [r.code.code for r in run.results] if run else []
         current = result.code.code if result else None
         headers, rows = matrix_table(run, None if group in (None, "", NO_GROUP) else group)
@@ -190,7 +194,9 @@ def coding_tab(get_searcher: Callable[[], Any], data_dir: Path | None, exports: 
             gr.Dataframe(value=rows, headers=headers),
         )
 
-    def on_run(file: str | None, text: str, kind: str, group: str | None) -> tuple:
+    def on_run(self, file: str | None, text: str, kind: str, group: str | None) -> tuple:
+        import gradio as gr
+
         name = Path(file).name if file else ""
         try:
             if file:
@@ -198,8 +204,8 @@ def coding_tab(get_searcher: Callable[[], Any], data_dir: Path | None, exports: 
                 text = "code;beschrijving;voorbeelden\n" + "".join(
                     f"{_csv(c.code)};{_csv(c.description)};{_csv(' | '.join(c.examples))}\n" for c in codes
                 )
-            codes_of(text)
-            out = refresh(text, kind, None, group)
+            self.codes_of(text)
+            out = self.refresh(text, kind, None, group)
         except CodebookError as exc:
             return (text, name, f"**Codeboek niet gelezen:** {html.escape(str(exc))}", *(gr.update(),) * 4)
         except CitaatError as exc:
@@ -207,33 +213,38 @@ def coding_tab(get_searcher: Callable[[], Any], data_dir: Path | None, exports: 
         run_note = "Gecodeerd. Kies een voorstel en accepteer of wijs af; de matrix telt de gecodeerde citaten."
         return (text, name, run_note, *out)
 
-    def on_code(text: str, kind: str, code: str | None, group: str | None) -> tuple:
+    def on_code(self, text: str, kind: str, code: str | None, group: str | None) -> tuple:
+        import gradio as gr
+
         try:
-            return refresh(text, kind, code, group)
+            return self.refresh(text, kind, code, group)
         except CitaatError as exc:
             gr.Warning(str(exc))
             return (gr.update(),) * 4
 
-    def on_decide(decision: Decision) -> Callable[..., tuple]:
+    def on_decide(self, decision: Decision) -> Callable[..., tuple]:
+        import gradio as gr
+
         def handler(text: str, kind: str, code: str | None, group: str | None, unit: str | None) -> tuple:
             if not text.strip() or not code or not unit:
                 gr.Warning("Kies eerst een voorstel.")
                 return (gr.update(),) * 4
-            service = services.get()
+            service = self.services.get()
             current = service.decisions().get(code, {}).get(unit)
             try:
                 service.decide(code, unit, None if current == decision else decision)  # a second click undoes
             except (OSError, sqlite3.Error) as exc:
                 gr.Warning(f"Beslissing niet opgeslagen in {service.store.path if service.store else '?'}: {exc}")
                 return (gr.update(),) * 4
-            run = run_of(text, kind)
-            after = next_undecided(result_of(run, code), unit)
-            return refresh(text, kind, code, group, selected=after or unit)
+            run = self.run_of(text, kind)
+            after = next_undecided(self.result_of(run, code), unit)
+            return self.refresh(text, kind, code, group, selected=after or unit)
 
         return handler
 
-    def on_cell(text: str, kind: str, group: str | None, evt: gr.SelectData) -> str:
-        run = run_of(text, kind)
+    def on_cell(self, text: str, kind: str, group: str | None, evt: Any) -> str:
+        """A matrix cell clicked (evt: gr.SelectData, set on the annotation when the tab is built)."""
+        run = self.run_of(text, kind)
         headers, rows = matrix_table(run, None if group in (None, "", NO_GROUP) else group)
         row, col = (evt.index if isinstance(evt.index, list | tuple) else (evt.index, 0))[:2]
         grouped = headers[0] != "respondent"
@@ -244,26 +255,36 @@ def coding_tab(get_searcher: Callable[[], Any], data_dir: Path | None, exports: 
             )
         return cell_html(run, str(rows[row][first_code - 1]), headers[col])
 
-    # the page's module postpones annotations: Gradio needs the class itself to pass the event
-    on_cell.__annotations__["evt"] = gr.SelectData
+    def on_export(self, fmt: str) -> Callable[..., Any]:
+        import gradio as gr
 
-    def on_export(fmt: str) -> Callable[..., Any]:
         def handler(text: str, kind: str, group: str | None, name: str) -> Any:
-            run = run_of(text, kind, name)
+            run = self.run_of(text, kind, name)
             if run is None:
                 gr.Warning("Codeer eerst een codeboek.")
                 return None
-            folder = exports / secrets.token_hex(8)
+            folder = self.exports / secrets.token_hex(8)
             folder.mkdir(parents=True, exist_ok=True)
             path = write_coding_export(
                 run,
                 folder / f"codering.{fmt}",
-                directory=getattr(get_searcher(), "directory", None),
+                directory=getattr(self.get_searcher(), "directory", None),
                 group_by=None if group in (None, "", NO_GROUP) else group,
             )
             return str(path)
 
         return handler
+
+
+def coding_tab(get_searcher: Callable[[], Any], data_dir: Path | None, exports: Path) -> None:
+    """The components and handlers of the tab "Coderen" (call inside `with gr.Tab(...)`)."""
+    import gradio as gr
+
+    h = _Handlers(get_searcher, data_dir, exports)
+    on_run, on_code, on_decide, on_cell, on_export = h.on_run, h.on_code, h.on_decide, h.on_cell, h.on_export
+    group_choices = h.group_choices
+    # the page's module postpones annotations: Gradio needs the class itself to pass the event
+    _Handlers.on_cell.__annotations__["evt"] = gr.SelectData
 
     gr.Markdown(
         "Een codeboek is een CSV-bestand met de kolommen `code;beschrijving;voorbeelden` (`;` of `,`; "
