@@ -112,7 +112,12 @@ HEAD = """
     "More tabs": "Meer tabbladen",
     "Scroll to bottom": "Naar beneden",
     "Copy message": "Kopieer bericht",
-    "Copied message": "Bericht gekopieerd"
+    "Copied message": "Bericht gekopieerd",
+    "Drop File Here": "Sleep een bestand hierheen",
+    "Drop CSV Here": "Sleep een CSV-bestand hierheen",
+    "- or -": "- of -",
+    "Click to Upload": "Klik om te uploaden",
+    "Paste from Clipboard": "Plakken van het klembord"
   };
   function dutch(node) {
     if (node.nodeType === 3) {

@@ -43,6 +43,9 @@ def _wait_text(page, selector: str, text: str, timeout: int = 60_000) -> None:  
 
 def test_code_accept_reject_cell_and_qdpx(page, index_dir, tmp_path):  # noqa: F811
     page.get_by_role("tab", name="Coderen").click()
+    # Dutch in any browser: Gradio's own upload texts follow the browser's language unless the page rewrites them
+    _wait_text(page, "#coding-file-in", "Sleep een bestand hierheen")
+    assert "Drop File Here" not in page.inner_text("#coding-file-in")
     page.fill("#coding-book textarea", BOOK)
     page.click("#coding-run")
     _wait_text(page, "#coding-status", "Gecodeerd")

@@ -455,7 +455,7 @@ def test_chat_in_a_real_browser(page, chunks, index_dir):
     page.wait_for_timeout(800)
     assert page.evaluate("window.scrollY") == 0
     tabs = page.eval_on_selector_all("#cz-tabs [role=tab]", "els => els.map(e => e.innerText)")
-    assert tabs == ["Vraag & antwoord", "Zoek citaten", "Per respondent", "Interviews toevoegen"], tabs
+    assert tabs == ["Vraag & antwoord", "Zoek citaten", "Per respondent", "Coderen", "Interviews toevoegen"], tabs
     top = page.evaluate("s => document.querySelector(s).getBoundingClientRect().top", "#chat")
     assert top < page.evaluate("s => document.querySelector(s).getBoundingClientRect().top", "#sources")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
